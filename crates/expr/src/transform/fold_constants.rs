@@ -1,0 +1,88 @@
+//! Constant folding: evaluates what does not depend on input rows.
+
+use freshet_repr::{Datum, Diff, Row, RowArena};
+
+use crate::{EvalError, RelExpr, ScalarExpr};
+
+/// Replaces every sub-expression that reads no column with its value (or
+/// the error it raises, which is raised again if the literal is evaluated).
+pub fn fold_scalar(expr: &mut ScalarExpr) {
+    expr.visit_mut_post(&mut |e| {
+        if !e.is_literal() && e.is_constant() {
+            let typ = e.typ(&[]);
+            let arena = RowArena::new();
+            let value = e.eval(&[], &arena).map(|d| Row::pack([d]));
+            *e = ScalarExpr::Literal(value, typ);
+        }
+    });
+}
+
+/// Folds every scalar expression, then evaluates `Map`, `Filter` and
+/// `Project` over constant inputs into constants.
+pub fn fold_relation(expr: &mut RelExpr) {
+    expr.visit_mut_post(&mut |e| {
+        for scalar in e.scalars_mut() {
+            fold_scalar(scalar);
+        }
+        let folded = match e {
+            RelExpr::Filter { input, predicates } => {
+                predicates.retain(|p| p.as_literal() != Some(Datum::True));
+                if predicates.is_empty() {
+                    Some(std::mem::replace(&mut **input, RelExpr::constant_unit()))
+                } else {
+                    fold_over_constant(e)
+                }
+            }
+            RelExpr::Map { .. } | RelExpr::Project { .. } => fold_over_constant(e),
+            RelExpr::Constant { .. } | RelExpr::Get { .. } => None,
+        };
+        if let Some(folded) = folded {
+            *e = folded;
+        }
+    });
+}
+
+/// Evaluates a `Map`, `Filter` or `Project` whose input is a constant.
+fn fold_over_constant(e: &RelExpr) -> Option<RelExpr> {
+    let typ = e.typ();
+    let rows = match e {
+        RelExpr::Map { input, .. } | RelExpr::Filter { input, .. } | RelExpr::Project { input, .. } => match &**input {
+            RelExpr::Constant { rows, .. } => rows,
+            _ => return None,
+        },
+        RelExpr::Constant { .. } | RelExpr::Get { .. } => return None,
+    };
+    let rows = match rows {
+        Err(err) => Err(err.clone()),
+        Ok(rows) => rows
+            .iter()
+            .filter_map(|(row, diff)| apply(e, row, *diff).transpose())
+            .collect::<Result<Vec<(Row, Diff)>, EvalError>>(),
+    };
+    Some(RelExpr::Constant { rows, typ })
+}
+
+/// The result of one operator on one input row: `None` if filtered out.
+fn apply(e: &RelExpr, row: &Row, diff: Diff) -> Result<Option<(Row, Diff)>, EvalError> {
+    let arena = RowArena::new();
+    let mut datums = row.unpack();
+    match e {
+        RelExpr::Map { scalars, .. } => {
+            for s in scalars {
+                let d = s.eval(&datums, &arena)?;
+                datums.push(d);
+            }
+            Ok(Some((Row::pack_slice(&datums), diff)))
+        }
+        RelExpr::Filter { predicates, .. } => {
+            for p in predicates {
+                if p.eval(&datums, &arena)? != Datum::True {
+                    return Ok(None);
+                }
+            }
+            Ok(Some((row.clone(), diff)))
+        }
+        RelExpr::Project { outputs, .. } => Ok(Some((Row::pack(outputs.iter().map(|c| datums[*c])), diff))),
+        RelExpr::Constant { .. } | RelExpr::Get { .. } => Ok(Some((row.clone(), diff))),
+    }
+}

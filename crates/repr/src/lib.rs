@@ -1,0 +1,32 @@
+//! Freshet's data representation: the types that cross every boundary.
+//!
+//! Owns [`Datum`] (one SQL value), [`Row`] (datums in a compact encoding),
+//! [`ScalarType`]/[`ColumnType`]/[`RelationDesc`] (SQL types and relation
+//! shapes), [`GlobalId`], [`Timestamp`] and [`Diff`] (the units of time and
+//! multiplicity), [`SqlState`] (error codes), and the text forms of every
+//! type ([`parse_datum`], [`format_datum`]).
+//!
+//! It depends on no other Freshet crate and knows nothing of SQL text,
+//! storage, dataflow or the network.
+
+mod adt;
+mod arena;
+mod datum;
+mod error;
+mod id;
+mod relation;
+mod row;
+mod scalar;
+mod sqlstate;
+mod strconv;
+
+pub use adt::{Interval, Numeric, NumericRef};
+pub use arena::RowArena;
+pub use datum::{Datum, float_cmp};
+pub use error::ReprError;
+pub use id::{DatabaseId, Diff, GlobalId, SchemaId, Timestamp};
+pub use relation::{ColumnName, RelationDesc};
+pub use row::{DatumIter, Row, RowPacker};
+pub use scalar::{ColumnType, NUMERIC_MAX_PRECISION, ScalarType};
+pub use sqlstate::SqlState;
+pub use strconv::{format_datum, parse_datum};

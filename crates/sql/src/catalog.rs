@@ -1,0 +1,102 @@
+//! What the planner needs to know about the catalog, as a trait the adapter
+//! implements over the durable catalog and the session.
+
+use std::fmt;
+
+use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
+
+/// The kind of a catalog item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ItemKind {
+    /// A table written with `INSERT`, `UPDATE`, `DELETE`.
+    Table,
+}
+
+impl ItemKind {
+    /// The kind's name in messages (`table`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemKind::Table => "table",
+        }
+    }
+}
+
+/// The fully qualified name of an item, for messages and stored SQL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FullItemName {
+    /// The database, or `None` for builtin schemas outside any database.
+    pub database: Option<String>,
+    /// The schema.
+    pub schema: String,
+    /// The item.
+    pub item: String,
+}
+
+impl fmt::Display for FullItemName {
+    /// Dotted, with each part quoted only where PostgreSQL would need it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(db) = &self.database {
+            write!(f, "{}.", quote_ident(db))?;
+        }
+        write!(f, "{}.{}", quote_ident(&self.schema), quote_ident(&self.item))
+    }
+}
+
+/// Quotes an identifier when it is not a plain lower-case name.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// An item as the planner sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogItem {
+    /// Its id.
+    pub id: GlobalId,
+    /// Its name.
+    pub name: FullItemName,
+    /// Its kind.
+    pub kind: ItemKind,
+    /// Its columns.
+    pub desc: RelationDesc,
+}
+
+/// A schema as the planner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaInfo {
+    /// Its id.
+    pub id: SchemaId,
+    /// Its database, `None` for builtin schemas outside any database.
+    pub database: Option<DatabaseId>,
+    /// Its name.
+    pub name: String,
+}
+
+/// Read access to the catalog, seen from one session (its database and
+/// search path). Implemented by the adapter; planning is pure given this.
+pub trait CatalogReader {
+    /// The session's database (which need not exist).
+    fn active_database(&self) -> &str;
+    /// The session's search path, as set (entries need not exist).
+    fn search_path(&self) -> &[String];
+    /// The database with this name.
+    fn resolve_database(&self, name: &str) -> Option<DatabaseId>;
+    /// The schema with this name: in `database`, or a builtin schema
+    /// outside any database when `database` is `None`.
+    fn resolve_schema(&self, database: Option<DatabaseId>, name: &str) -> Option<SchemaInfo>;
+    /// The name of a database.
+    fn database_name(&self, id: DatabaseId) -> Option<String>;
+    /// The item with this name in a schema.
+    fn resolve_item(&self, schema: SchemaId, name: &str) -> Option<CatalogItem>;
+    /// Every database's name, sorted.
+    fn database_names(&self) -> Vec<String>;
+    /// The schemas of a database (or the builtin ones for `None`).
+    fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo>;
+    /// The items of a schema.
+    fn items(&self, schema: SchemaId) -> Vec<CatalogItem>;
+}

@@ -1,0 +1,159 @@
+//! The errors of parsing and planning.
+
+use freshet_expr::EvalError;
+use freshet_repr::SqlState;
+
+/// An error parsing or planning a statement.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The text is not valid SQL.
+    #[error("{message}")]
+    Parse {
+        /// PostgreSQL-style message (`syntax error at or near "x"`).
+        message: String,
+        /// What the parser expected, as a sentence.
+        detail: Option<String>,
+        /// The 1-based character position of the error in the query text.
+        position: Option<usize>,
+    },
+    /// A statement or feature Freshet does not implement (yet).
+    #[error("feature not supported: {0}")]
+    Unsupported(String),
+    /// A database that does not exist.
+    #[error("database \"{0}\" does not exist")]
+    UnknownDatabase(String),
+    /// A schema that does not exist.
+    #[error("schema \"{0}\" does not exist")]
+    UnknownSchema(String),
+    /// A table or other relation that does not exist.
+    #[error("relation \"{0}\" does not exist")]
+    UnknownRelation(String),
+    /// A table named by `DROP TABLE` that does not exist.
+    #[error("table \"{0}\" does not exist")]
+    UnknownTable(String),
+    /// A column that does not exist.
+    #[error("column \"{0}\" does not exist")]
+    UnknownColumn(String),
+    /// A column name that more than one input column answers to.
+    #[error("column reference \"{0}\" is ambiguous")]
+    AmbiguousColumn(String),
+    /// A type name that does not exist.
+    #[error("type \"{0}\" does not exist")]
+    UnknownType(String),
+    /// A function that does not exist for the given argument types.
+    #[error("function {name}({args}) does not exist")]
+    UnknownFunction {
+        /// The function's name.
+        name: String,
+        /// The argument types, comma-separated.
+        args: String,
+    },
+    /// An operator that does not exist for the given operand types.
+    #[error("operator does not exist: {0}")]
+    UnknownOperator(String),
+    /// An object created without a schema, and no schema of the search path exists.
+    #[error("no schema has been selected to create in")]
+    NoSchemaSelected,
+    /// An attempt to create or drop objects in a builtin schema.
+    #[error("system schema \"{0}\" cannot be modified")]
+    SystemSchema(String),
+    /// A column named twice.
+    #[error("column \"{0}\" specified more than once")]
+    DuplicateColumn(String),
+    /// A conversion that does not exist.
+    #[error("cannot cast type {from} to {to}")]
+    InvalidCast {
+        /// The source type.
+        from: String,
+        /// The target type.
+        to: String,
+    },
+    /// Types that do not fit where they are used.
+    #[error("{0}")]
+    DatatypeMismatch(String),
+    /// An invalid value for an option or type modifier.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// An object of another kind than the statement acts on.
+    #[error("\"{name}\" is not a {expected}")]
+    WrongObjectType {
+        /// The object's name.
+        name: String,
+        /// The kind the statement needs.
+        expected: &'static str,
+    },
+    /// A `LIMIT` that is not a non-negative integer.
+    #[error("LIMIT must not be negative")]
+    NegativeLimit,
+    /// An `OFFSET` that is not a non-negative integer.
+    #[error("OFFSET must not be negative")]
+    NegativeOffset,
+    /// An `ORDER BY` position beyond the select list.
+    #[error("ORDER BY position {0} is not in select list")]
+    OrderByPosition(i64),
+    /// An error evaluating a constant while planning (`'abc'::int`).
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+impl PlanError {
+    /// The SQLSTATE sent to clients for this error.
+    pub fn code(&self) -> SqlState {
+        match self {
+            PlanError::Parse { .. } => SqlState::SyntaxError,
+            PlanError::Unsupported(_) => SqlState::FeatureNotSupported,
+            PlanError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
+            PlanError::UnknownSchema(_) | PlanError::NoSchemaSelected => SqlState::InvalidSchemaName,
+            PlanError::UnknownRelation(_) | PlanError::UnknownTable(_) => SqlState::UndefinedTable,
+            PlanError::UnknownColumn(_) => SqlState::UndefinedColumn,
+            PlanError::AmbiguousColumn(_) => SqlState::AmbiguousColumn,
+            PlanError::UnknownType(_) => SqlState::UndefinedObject,
+            PlanError::UnknownFunction { .. } | PlanError::UnknownOperator(_) => SqlState::UndefinedFunction,
+            PlanError::SystemSchema(_) => SqlState::InsufficientPrivilege,
+            PlanError::DuplicateColumn(_) => SqlState::DuplicateColumn,
+            PlanError::InvalidCast { .. } => SqlState::CannotCoerce,
+            PlanError::DatatypeMismatch(_) => SqlState::DatatypeMismatch,
+            PlanError::InvalidParameter(_) => SqlState::InvalidParameterValue,
+            PlanError::WrongObjectType { .. } => SqlState::WrongObjectType,
+            PlanError::NegativeLimit => SqlState::InvalidRowCountInLimitClause,
+            PlanError::NegativeOffset => SqlState::InvalidRowCountInResultOffsetClause,
+            PlanError::OrderByPosition(_) => SqlState::InvalidColumnReference,
+            PlanError::Eval(e) => e.code(),
+        }
+    }
+
+    /// A sentence of detail, where one helps.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            PlanError::Parse { detail, .. } => detail.clone(),
+            PlanError::Eval(e) => e.detail(),
+            _ => None,
+        }
+    }
+
+    /// A sentence suggesting a fix, where one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PlanError::UnknownFunction { .. } => Some(
+                "No function matches the given name and argument types. You might need to add explicit type casts."
+                    .into(),
+            ),
+            PlanError::UnknownOperator(_) => Some(
+                "No operator matches the given name and argument types. You might need to add explicit type casts."
+                    .into(),
+            ),
+            PlanError::NoSchemaSelected => {
+                Some("Create a schema, or set search_path to an existing one.".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// The 1-based character position in the query text the error points at.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            PlanError::Parse { position, .. } => *position,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Freshet's SQL front half: text in, [`Plan`] out.
+//!
+//! Owns parsing ([`parse`], a thin wrapper around the `sqlparser` crate that
+//! adds Freshet's own statements), name resolution against a
+//! [`CatalogReader`] (implemented by the adapter over the catalog and a
+//! session), typing and coercion, and planning into [`Plan`]s whose queries
+//! are `freshet-expr` IR.
+//!
+//! Pure and synchronous: it must not do network or disk I/O, and knows
+//! nothing of storage, dataflow, MySQL or the wire protocol.
+
+mod catalog;
+mod error;
+mod names;
+mod parse;
+mod plan;
+
+pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo, quote_ident};
+pub use error::PlanError;
+pub use parse::{ShowObjects, Statement, parse};
+pub use plan::{Plan, SelectPlan, SetValue, TablePlan, plan, scalar_type_from_sql};

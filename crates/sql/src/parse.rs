@@ -1,0 +1,156 @@
+//! Parsing: SQL text into [`Statement`]s.
+//!
+//! Statements sqlparser knows are parsed by sqlparser (PostgreSQL dialect).
+//! Freshet's own statements (the Materialize surface: `SHOW SOURCES`,
+//! `CREATE SOURCE`, `SUBSCRIBE`, …) are tried first by a thin grammar of our
+//! own on the same token stream, which rewinds when a statement is not one of
+//! ours; sqlparser is wrapped, never forked.
+
+mod extension;
+
+use std::fmt;
+
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+
+use crate::PlanError;
+
+/// One parsed statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// A statement of sqlparser's grammar.
+    Sql(Box<ast::Statement>),
+    /// `SHOW DATABASES`, `SHOW SCHEMAS [FROM db]`, `SHOW TABLES [FROM schema]`.
+    Show(ShowObjects),
+    /// A statement of the Materialize surface recognized by its leading
+    /// keywords but not implemented yet: answered with `feature not supported`.
+    NotYetSupported {
+        /// The statement's kind, e.g. `CREATE SOURCE`.
+        feature: String,
+    },
+}
+
+/// What a `SHOW` of a kind of object lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShowObjects {
+    /// `SHOW DATABASES`
+    Databases,
+    /// `SHOW SCHEMAS [FROM database]`
+    Schemas {
+        /// The database, default the session's.
+        from: Option<ast::ObjectName>,
+    },
+    /// `SHOW TABLES [FROM schema]`
+    Tables {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+    },
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Sql(stmt) => write!(f, "{stmt}"),
+            Statement::Show(ShowObjects::Databases) => f.write_str("SHOW DATABASES"),
+            Statement::Show(ShowObjects::Schemas { from }) => {
+                f.write_str("SHOW SCHEMAS")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
+            Statement::Show(ShowObjects::Tables { from }) => {
+                f.write_str("SHOW TABLES")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
+            Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
+        }
+    }
+}
+
+/// Parses every statement of `sql`, separated by semicolons.
+pub fn parse(sql: &str) -> Result<Vec<Statement>, PlanError> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(sql)
+        .map_err(|e| parse_error(sql, e))?;
+    let mut statements = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        if parser.peek_token_ref().token == Token::EOF {
+            break;
+        }
+        let statement = match extension::parse(&mut parser).map_err(|e| parse_error(sql, e))? {
+            Some(statement) => statement,
+            None => Statement::Sql(Box::new(parser.parse_statement().map_err(|e| parse_error(sql, e))?)),
+        };
+        statements.push(statement);
+        match parser.peek_token_ref().token {
+            Token::SemiColon | Token::EOF => {}
+            _ => {
+                let found = parser.peek_token();
+                return Err(parse_error(
+                    sql,
+                    ParserError::ParserError(format!(
+                        "Expected: end of statement, found: {} at Line: {}, Column: {}",
+                        found.token, found.span.start.line, found.span.start.column
+                    )),
+                ));
+            }
+        }
+    }
+    Ok(statements)
+}
+
+/// Turns sqlparser's error (`Expected: X, found: Y at Line: l, Column: c`)
+/// into PostgreSQL's shape: `syntax error at or near "Y"`, the expectation as
+/// detail, and the character position.
+fn parse_error(sql: &str, e: ParserError) -> PlanError {
+    let text = match e {
+        ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
+        ParserError::RecursionLimitExceeded => {
+            return PlanError::Parse {
+                message: "statement is too deeply nested".into(),
+                detail: None,
+                position: None,
+            };
+        }
+    };
+    let (body, location) = match text.rfind(" at Line: ") {
+        Some(i) => (&text[..i], Some(&text[i + " at Line: ".len()..])),
+        None => (text.as_str(), None),
+    };
+    let position = location.and_then(|loc| {
+        let (line, column) = loc.split_once(", Column: ")?;
+        let line: usize = line.trim().parse().ok()?;
+        let column: usize = column.trim().parse().ok()?;
+        let before: usize = sql.split('\n').take(line.saturating_sub(1)).map(|l| l.chars().count() + 1).sum();
+        Some(before + column)
+    });
+    match body.strip_prefix("Expected: ").and_then(|rest| rest.split_once(", found: ")) {
+        Some((expected, found)) => {
+            let near = if found == "EOF" {
+                "syntax error at end of input".to_owned()
+            } else {
+                format!("syntax error at or near \"{found}\"")
+            };
+            PlanError::Parse {
+                message: near,
+                detail: Some(format!("Expected {expected}.")),
+                position,
+            }
+        }
+        None => PlanError::Parse {
+            message: lowercase_first(body),
+            detail: None,
+            position,
+        },
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,183 @@
+//! Planning: a parsed [`Statement`] and a [`CatalogReader`] in, a [`Plan`] out.
+//! Pure and synchronous: no I/O, no mutation.
+
+mod ddl;
+mod expr;
+mod query;
+mod scope;
+mod session;
+mod show;
+mod typeconv;
+mod types;
+
+use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
+use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
+use sqlparser::ast;
+
+use crate::catalog::{CatalogReader, FullItemName, ItemKind};
+use crate::parse::Statement;
+use crate::PlanError;
+
+pub use types::scalar_type_from_sql;
+
+/// What a statement does, with every name resolved and every expression typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// `CREATE DATABASE`
+    CreateDatabase {
+        /// The new database's name.
+        name: String,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `CREATE SCHEMA`
+    CreateSchema {
+        /// The database it goes in.
+        database: DatabaseId,
+        /// The new schema's name.
+        name: String,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `CREATE TABLE`
+    CreateTable {
+        /// The schema it goes in.
+        schema: SchemaId,
+        /// The new table's name, fully qualified.
+        name: FullItemName,
+        /// Its definition.
+        table: TablePlan,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `DROP DATABASE`
+    DropDatabase {
+        /// The database, or `None` if it does not exist and `IF EXISTS` was given.
+        id: Option<DatabaseId>,
+        /// Its name, for notices.
+        name: String,
+        /// `RESTRICT`: refuse if it contains schemas.
+        restrict: bool,
+    },
+    /// `DROP SCHEMA`
+    DropSchema {
+        /// The schema, or `None` if it does not exist and `IF EXISTS` was given.
+        id: Option<SchemaId>,
+        /// Its name, for notices.
+        name: String,
+        /// `CASCADE`: drop what it contains too.
+        cascade: bool,
+    },
+    /// `DROP TABLE` (and later other items).
+    DropItems {
+        /// The kind of items the statement names.
+        kind: ItemKind,
+        /// The items that exist.
+        ids: Vec<GlobalId>,
+        /// Names given with `IF EXISTS` that do not exist.
+        missing: Vec<String>,
+        /// `CASCADE`: drop dependents too.
+        cascade: bool,
+    },
+    /// A query.
+    Select(SelectPlan),
+    /// `EXPLAIN` of a query: prints its optimized plan.
+    Explain(SelectPlan),
+    /// `SET name = value`.
+    SetVariable {
+        /// The variable, lower-cased.
+        name: String,
+        /// The new value.
+        value: SetValue,
+    },
+    /// `RESET name`.
+    ResetVariable {
+        /// The variable, lower-cased.
+        name: String,
+    },
+    /// `SHOW name`.
+    ShowVariable {
+        /// The variable, lower-cased, or `all`.
+        name: String,
+    },
+    /// `BEGIN` / `START TRANSACTION`.
+    StartTransaction,
+    /// `COMMIT`.
+    Commit,
+    /// `ROLLBACK`.
+    Rollback,
+}
+
+/// The new value of a session variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetValue {
+    /// `DEFAULT`
+    Default,
+    /// One or more values, as text.
+    Values(Vec<String>),
+}
+
+/// A table's definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TablePlan {
+    /// The columns.
+    pub desc: RelationDesc,
+    /// Each column's default (a `NULL` literal where none was given).
+    pub defaults: Vec<ScalarExpr>,
+    /// The statement with its name fully qualified, as stored in the catalog.
+    pub create_sql: String,
+}
+
+/// A one-off query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectPlan {
+    /// The relation to compute (unoptimized).
+    pub expr: RelExpr,
+    /// Sorting, limits and the final projection of its rows.
+    pub finishing: RowSetFinishing,
+    /// The names and types of the returned columns.
+    pub desc: RelationDesc,
+}
+
+/// Plans one statement.
+pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, PlanError> {
+    match statement {
+        Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
+        Statement::Show(show) => show::plan_show_objects(catalog, show),
+        Statement::Sql(stmt) => plan_sql(catalog, stmt),
+    }
+}
+
+fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
+    use ast::Statement as S;
+    match stmt {
+        S::Query(query) => Ok(Plan::Select(query::plan_query(catalog, query)?)),
+        S::Explain { statement, .. } => match &**statement {
+            S::Query(query) => Ok(Plan::Explain(query::plan_query(catalog, query)?)),
+            other => Err(PlanError::Unsupported(format!("EXPLAIN {}", statement_kind(other)))),
+        },
+        S::CreateDatabase { .. } => ddl::plan_create_database(stmt),
+        S::CreateSchema { .. } => ddl::plan_create_schema(catalog, stmt),
+        S::CreateTable(create) => ddl::plan_create_table(catalog, create),
+        S::Drop { .. } => ddl::plan_drop(catalog, stmt),
+        S::Set(set) => session::plan_set(set),
+        S::Reset(reset) => session::plan_reset(reset),
+        S::ShowVariable { variable } => session::plan_show_variable(variable),
+        S::StartTransaction { .. } => Ok(Plan::StartTransaction),
+        S::Commit { .. } => Ok(Plan::Commit),
+        S::Rollback { savepoint: None, .. } => Ok(Plan::Rollback),
+        other => Err(PlanError::Unsupported(statement_kind(other))),
+    }
+}
+
+/// A statement's kind for messages: its leading keywords, up to the first
+/// name or parenthesis (`CREATE TRIGGER`, `ALTER TABLE`).
+fn statement_kind(stmt: &ast::Statement) -> String {
+    let text = stmt.to_string();
+    let keywords: Vec<&str> = text
+        .split_whitespace()
+        .take_while(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .take(3)
+        .collect();
+    if keywords.is_empty() { "this statement".into() } else { keywords.join(" ") }
+}

@@ -1,0 +1,196 @@
+//! Planning `CREATE` and `DROP` of databases, schemas and tables.
+
+use std::collections::BTreeSet;
+
+use freshet_expr::ScalarExpr;
+use freshet_repr::{ColumnName, RelationDesc};
+use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectNamePart, ObjectType, SchemaName};
+
+use super::expr::{ExprContext, coerce, plan_expr};
+use super::scope::Scope;
+use super::typeconv::CastContext;
+use super::types::scalar_type_from_sql;
+use super::{Plan, TablePlan};
+use crate::PlanError;
+use crate::catalog::{CatalogReader, FullItemName, ItemKind};
+use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, resolve_schema_for_create};
+
+/// `CREATE DATABASE [IF NOT EXISTS] name`.
+pub(crate) fn plan_create_database(stmt: &ast::Statement) -> Result<Plan, PlanError> {
+    let ast::Statement::CreateDatabase { db_name, if_not_exists, or_replace, location, managed_location, clone, .. } = stmt
+    else {
+        return Err(PlanError::Unsupported("CREATE DATABASE".into()));
+    };
+    if *or_replace || location.is_some() || managed_location.is_some() || clone.is_some() {
+        return Err(PlanError::Unsupported("CREATE DATABASE options".into()));
+    }
+    let name = match name_parts(db_name)?.as_slice() {
+        [name] => name.clone(),
+        _ => return Err(PlanError::InvalidParameter(format!("invalid database name: {db_name}"))),
+    };
+    Ok(Plan::CreateDatabase { name, if_not_exists: *if_not_exists })
+}
+
+/// `CREATE SCHEMA [IF NOT EXISTS] [database.]name`.
+pub(crate) fn plan_create_schema(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
+    let ast::Statement::CreateSchema { schema_name, if_not_exists, or_replace, with, options, default_collate_spec, clone } = stmt
+    else {
+        return Err(PlanError::Unsupported("CREATE SCHEMA".into()));
+    };
+    if *or_replace || with.is_some() || options.is_some() || default_collate_spec.is_some() || clone.is_some() {
+        return Err(PlanError::Unsupported("CREATE SCHEMA options".into()));
+    }
+    let SchemaName::Simple(name) = schema_name else {
+        return Err(PlanError::Unsupported("CREATE SCHEMA AUTHORIZATION".into()));
+    };
+    let parts = name_parts(name)?;
+    let (database, schema) = match parts.as_slice() {
+        [schema] => (catalog.active_database().to_owned(), schema.clone()),
+        [database, schema] => (database.clone(), schema.clone()),
+        _ => return Err(PlanError::InvalidParameter(format!("invalid schema name: {name}"))),
+    };
+    if catalog.resolve_schema(None, &schema).is_some() {
+        return Err(PlanError::SystemSchema(schema));
+    }
+    let database = catalog.resolve_database(&database).ok_or(PlanError::UnknownDatabase(database))?;
+    Ok(Plan::CreateSchema { database, name: schema, if_not_exists: *if_not_exists })
+}
+
+/// `CREATE TABLE [IF NOT EXISTS] name (column type [NOT NULL] [DEFAULT e], …)`.
+pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::CreateTable) -> Result<Plan, PlanError> {
+    if create.or_replace || create.temporary || create.external || create.query.is_some() || create.like.is_some()
+        || create.clone.is_some() || create.partition_of.is_some() || create.inherits.is_some()
+    {
+        return Err(PlanError::Unsupported("CREATE TABLE with OR REPLACE, TEMPORARY, AS, LIKE, CLONE, INHERITS or PARTITION OF".into()));
+    }
+    if !create.constraints.is_empty() {
+        return Err(PlanError::Unsupported("table constraints".into()));
+    }
+    let parts = name_parts(&create.name)?;
+    let (item, schema_parts) = parts
+        .split_last()
+        .ok_or_else(|| PlanError::InvalidParameter("missing table name".into()))?;
+    if schema_parts.len() > 2 {
+        return Err(PlanError::InvalidParameter(format!("invalid table name: {}", create.name)));
+    }
+    let schema = resolve_schema_for_create(catalog, schema_parts)?;
+    let database = schema.database.and_then(|id| catalog.database_name(id));
+    let name = FullItemName { database: database.clone(), schema: schema.name.clone(), item: item.clone() };
+
+    let mut seen = BTreeSet::new();
+    let mut columns = Vec::with_capacity(create.columns.len());
+    let mut defaults = Vec::with_capacity(create.columns.len());
+    let empty = Scope::empty();
+    let ecx = ExprContext { scope: &empty };
+    for column in &create.columns {
+        let column_name = normalize_ident(&column.name);
+        if !seen.insert(column_name.clone()) {
+            return Err(PlanError::DuplicateColumn(column_name));
+        }
+        let typ = scalar_type_from_sql(&column.data_type)?;
+        let mut nullable = true;
+        let mut default = ScalarExpr::null(typ);
+        for option in &column.options {
+            match &option.option {
+                ColumnOption::Null => nullable = true,
+                ColumnOption::NotNull => nullable = false,
+                ColumnOption::Default(e) => {
+                    default = coerce(plan_expr(&ecx, e)?, &typ, CastContext::Assignment)?;
+                }
+                other => return Err(PlanError::Unsupported(format!("column option {other}"))),
+            }
+        }
+        columns.push((ColumnName(column_name), typ.nullable(nullable)));
+        defaults.push(default);
+    }
+
+    // Store the statement with its name fully qualified, so re-planning it
+    // at boot does not depend on any session's search path.
+    let mut stored = create.clone();
+    stored.if_not_exists = false;
+    stored.name = ObjectName(
+        database
+            .into_iter()
+            .chain([schema.name.clone(), item.clone()])
+            .map(|part| ObjectNamePart::Identifier(ast::Ident::with_quote('"', part)))
+            .collect(),
+    );
+    Ok(Plan::CreateTable {
+        schema: schema.id,
+        name,
+        table: TablePlan {
+            desc: RelationDesc::new(columns),
+            defaults,
+            create_sql: ast::Statement::CreateTable(stored).to_string(),
+        },
+        if_not_exists: create.if_not_exists,
+    })
+}
+
+/// `DROP DATABASE | SCHEMA | TABLE [IF EXISTS] name, … [CASCADE | RESTRICT]`.
+pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
+    let ast::Statement::Drop { object_type, if_exists, names, cascade, restrict, purge, temporary, table } = stmt else {
+        return Err(PlanError::Unsupported("DROP".into()));
+    };
+    if *purge || *temporary || table.is_some() {
+        return Err(PlanError::Unsupported("DROP with PURGE, TEMPORARY or ON".into()));
+    }
+    match object_type {
+        ObjectType::Database => {
+            let [name] = names.as_slice() else {
+                return Err(PlanError::Unsupported("dropping several databases at once".into()));
+            };
+            let name = match name_parts(name)?.as_slice() {
+                [name] => name.clone(),
+                _ => return Err(PlanError::InvalidParameter(format!("invalid database name: {name}"))),
+            };
+            let id = catalog.resolve_database(&name);
+            if id.is_none() && !*if_exists {
+                return Err(PlanError::UnknownDatabase(name));
+            }
+            // Materialize's default for databases is CASCADE.
+            Ok(Plan::DropDatabase { id, name, restrict: *restrict })
+        }
+        ObjectType::Schema => {
+            let [name] = names.as_slice() else {
+                return Err(PlanError::Unsupported("dropping several schemas at once".into()));
+            };
+            let parts = name_parts(name)?;
+            let display = parts.join(".");
+            match resolve_schema(catalog, &parts) {
+                Ok(schema) if schema.database.is_none() => Err(PlanError::SystemSchema(schema.name)),
+                Ok(schema) => Ok(Plan::DropSchema { id: Some(schema.id), name: display, cascade: *cascade }),
+                Err(PlanError::UnknownSchema(_) | PlanError::UnknownDatabase(_)) if *if_exists => {
+                    Ok(Plan::DropSchema { id: None, name: display, cascade: *cascade })
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ObjectType::Table => {
+            let mut ids = Vec::new();
+            let mut missing = Vec::new();
+            for name in names {
+                match resolve_item(catalog, name) {
+                    Ok(item) if item.kind == ItemKind::Table => {
+                        if item.name.database.is_none() {
+                            return Err(PlanError::SystemSchema(item.name.schema));
+                        }
+                        ids.push(item.id);
+                    }
+                    Ok(item) => {
+                        return Err(PlanError::WrongObjectType { name: item.name.item, expected: "table" });
+                    }
+                    Err(PlanError::UnknownRelation(name) | PlanError::UnknownSchema(name) | PlanError::UnknownDatabase(name))
+                        if *if_exists =>
+                    {
+                        missing.push(name);
+                    }
+                    Err(PlanError::UnknownRelation(name)) => return Err(PlanError::UnknownTable(name)),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(Plan::DropItems { kind: ItemKind::Table, ids, missing, cascade: *cascade })
+        }
+        other => Err(PlanError::Unsupported(format!("DROP {other}"))),
+    }
+}

@@ -1,0 +1,47 @@
+//! The columns an expression may refer to.
+
+use freshet_repr::ColumnType;
+
+use crate::PlanError;
+
+/// One column in scope.
+#[derive(Debug, Clone)]
+pub(crate) struct ScopeItem {
+    /// The relation (or alias) it comes from, if any.
+    pub(crate) table: Option<String>,
+    /// Its name.
+    pub(crate) column: String,
+    /// Its type.
+    pub(crate) typ: ColumnType,
+}
+
+/// The columns of the input relation, in order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scope {
+    pub(crate) items: Vec<ScopeItem>,
+}
+
+impl Scope {
+    /// No columns: `SELECT` without `FROM`.
+    pub(crate) fn empty() -> Scope {
+        Scope::default()
+    }
+
+    /// The position and type of the column `[table.]column`.
+    pub(crate) fn resolve(&self, table: Option<&str>, column: &str) -> Result<(usize, ColumnType), PlanError> {
+        let mut matches = self
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.column == column && table.is_none_or(|t| item.table.as_deref() == Some(t)));
+        let display = match table {
+            Some(t) => format!("{t}.{column}"),
+            None => column.to_owned(),
+        };
+        match (matches.next(), matches.next()) {
+            (Some((i, item)), None) => Ok((i, item.typ)),
+            (Some(_), Some(_)) => Err(PlanError::AmbiguousColumn(display)),
+            (None, _) => Err(PlanError::UnknownColumn(display)),
+        }
+    }
+}

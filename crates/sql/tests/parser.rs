@@ -1,0 +1,34 @@
+//! Golden tests of the parser: each case in `tests/testdata/parser` gives
+//! SQL text and the statements it parses to (their `Display`), or the
+//! error. `REWRITE=1 cargo test -p freshet-sql --test parser` updates them.
+
+use freshet_sql::{Statement, parse};
+
+fn render(statement: &Statement) -> String {
+    match statement {
+        Statement::Sql(_) | Statement::Show(_) => statement.to_string(),
+        Statement::NotYetSupported { feature } => format!("not yet supported: {feature}"),
+    }
+}
+
+#[test]
+fn parser_golden() {
+    datadriven::walk("tests/testdata/parser", |file| {
+        file.run(|case| match case.directive.as_str() {
+            "parse" => match parse(&case.input) {
+                Ok(statements) => statements.iter().map(|s| render(s) + "\n").collect(),
+                Err(e) => {
+                    let mut out = format!("error: {e}\n");
+                    if let Some(detail) = e.detail() {
+                        out.push_str(&format!("detail: {detail}\n"));
+                    }
+                    if let Some(position) = e.position() {
+                        out.push_str(&format!("position: {position}\n"));
+                    }
+                    out
+                }
+            },
+            other => panic!("unknown directive {other}"),
+        })
+    });
+}
