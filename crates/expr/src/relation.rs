@@ -183,7 +183,11 @@ impl RelExpr {
                         .zip(typ)
                         .map(|(d, t)| ScalarExpr::literal(d, t.scalar_type).to_string())
                         .collect();
-                    let times = if *diff == 1 { String::new() } else { format!(" x {diff}") };
+                    let times = if *diff == 1 {
+                        String::new()
+                    } else {
+                        format!(" x {diff}")
+                    };
                     writeln!(f, "{pad}  - ({}){times}", datums.join(", "))?;
                 }
                 Ok(())

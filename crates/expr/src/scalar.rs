@@ -134,9 +134,7 @@ impl ScalarExpr {
             ScalarExpr::CallVariadic { func, exprs } => {
                 let types: Vec<ColumnType> = exprs.iter().map(|e| e.typ(input)).collect();
                 match func {
-                    VariadicFunc::And | VariadicFunc::Or => {
-                        ScalarType::Bool.nullable(types.iter().any(|t| t.nullable))
-                    }
+                    VariadicFunc::And | VariadicFunc::Or => ScalarType::Bool.nullable(types.iter().any(|t| t.nullable)),
                     VariadicFunc::Coalesce => {
                         let scalar = types.first().map_or(ScalarType::Text, |t| t.scalar_type);
                         scalar.nullable(types.iter().all(|t| t.nullable))

@@ -151,9 +151,7 @@ impl ReprError {
     /// The error's detail line, for the errors where PostgreSQL sends one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            ReprError::InvalidJson { detail } | ReprError::UnsupportedJsonEscape { detail } => {
-                Some(detail)
-            }
+            ReprError::InvalidJson { detail } | ReprError::UnsupportedJsonEscape { detail } => Some(detail),
             ReprError::InvalidTextRepresentation { .. }
             | ReprError::OutOfRange { .. }
             | ReprError::DatetimeFieldOverflow { .. }

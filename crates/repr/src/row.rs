@@ -63,9 +63,7 @@ impl Row {
     /// Clears the row and returns a packer that appends to it.
     pub fn packer(&mut self) -> RowPacker<'_> {
         self.data.clear();
-        RowPacker {
-            data: &mut self.data,
-        }
+        RowPacker { data: &mut self.data }
     }
 
     /// Iterates over the row's datums.
@@ -139,14 +137,8 @@ impl RowPacker<'_> {
             Datum::Bytes(b) => push_var(data, tag::BYTES, b),
             Datum::Date(d) => push_fixed(data, tag::DATE, &d.num_days_from_ce().to_le_bytes()),
             Datum::Time(t) => push_fixed(data, tag::TIME, &time_to_micros(t).to_le_bytes()),
-            Datum::Timestamp(ts) => push_fixed(
-                data,
-                tag::TIMESTAMP,
-                &ts.and_utc().timestamp_micros().to_le_bytes(),
-            ),
-            Datum::TimestampTz(ts) => {
-                push_fixed(data, tag::TIMESTAMPTZ, &ts.timestamp_micros().to_le_bytes())
-            }
+            Datum::Timestamp(ts) => push_fixed(data, tag::TIMESTAMP, &ts.and_utc().timestamp_micros().to_le_bytes()),
+            Datum::TimestampTz(ts) => push_fixed(data, tag::TIMESTAMPTZ, &ts.timestamp_micros().to_le_bytes()),
             Datum::Interval(iv) => {
                 data.push(tag::INTERVAL);
                 data.extend_from_slice(&iv.months.to_le_bytes());
@@ -256,9 +248,7 @@ impl<'a> Iterator for DatumIter<'a> {
             tag::FLOAT32 => Datum::Float32(f32::from_le_bytes(self.take_array())),
             tag::FLOAT64 => Datum::Float64(f64::from_le_bytes(self.take_array())),
             tag::NUMERIC => Datum::Numeric(NumericRef(self.take_var())),
-            tag::STRING => Datum::String(
-                std::str::from_utf8(self.take_var()).expect("rows hold valid UTF-8"),
-            ),
+            tag::STRING => Datum::String(std::str::from_utf8(self.take_var()).expect("rows hold valid UTF-8")),
             tag::BYTES => Datum::Bytes(self.take_var()),
             tag::DATE => {
                 let days = i32::from_le_bytes(self.take_array());
@@ -268,9 +258,7 @@ impl<'a> Iterator for DatumIter<'a> {
                 let micros = u64::from_le_bytes(self.take_array());
                 let secs = u32::try_from(micros / 1_000_000).expect("time of day");
                 let nanos = u32::try_from(micros % 1_000_000).expect("micros") * 1_000;
-                Datum::Time(
-                    NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos).expect("valid time"),
-                )
+                Datum::Time(NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos).expect("valid time"))
             }
             tag::TIMESTAMP => {
                 let micros = i64::from_le_bytes(self.take_array());
@@ -290,9 +278,7 @@ impl<'a> Iterator for DatumIter<'a> {
                 let micros = i64::from_le_bytes(self.take_array());
                 Datum::Interval(Interval::new(months, days, micros))
             }
-            tag::JSONB => Datum::Jsonb(
-                std::str::from_utf8(self.take_var()).expect("jsonb is valid UTF-8"),
-            ),
+            tag::JSONB => Datum::Jsonb(std::str::from_utf8(self.take_var()).expect("jsonb is valid UTF-8")),
             tag::UUID => Datum::Uuid(Uuid::from_bytes(self.take_array())),
             other => panic!("invalid datum tag {other} in row"),
         })

@@ -178,9 +178,7 @@ impl fmt::Display for ScalarType {
                 precision: Some(p),
                 scale,
             } => write!(f, "numeric({},{})", p, scale.unwrap_or(0)),
-            ScalarType::VarChar {
-                max_length: Some(n),
-            } => write!(f, "character varying({n})"),
+            ScalarType::VarChar { max_length: Some(n) } => write!(f, "character varying({n})"),
             ScalarType::Char { length } => write!(f, "character({length})"),
             other => f.write_str(other.name()),
         }

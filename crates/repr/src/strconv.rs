@@ -23,11 +23,7 @@ use crate::{Datum, ReprError, RowArena, ScalarType};
 /// Type modifiers are not applied here (`varchar(3)` accepts any length,
 /// `numeric(5,2)` any precision): casts do that. Datums that own bytes
 /// (strings, `bytea`, `numeric`, `jsonb`) are allocated in `arena`.
-pub fn parse_datum<'a>(
-    typ: &ScalarType,
-    s: &str,
-    arena: &'a RowArena,
-) -> Result<Datum<'a>, ReprError> {
+pub fn parse_datum<'a>(typ: &ScalarType, s: &str, arena: &'a RowArena) -> Result<Datum<'a>, ReprError> {
     match typ {
         ScalarType::Bool => misc::parse_bool(s).map(Datum::from_bool),
         ScalarType::Int16 => number::parse_int16(s).map(Datum::Int16),
@@ -120,12 +116,7 @@ mod tests {
             (ScalarType::Float64, "1.2345678901234568e+20"),
             (ScalarType::numeric(), "-10.50"),
             (ScalarType::Text, "héllo"),
-            (
-                ScalarType::VarChar {
-                    max_length: Some(3),
-                },
-                "abcdef",
-            ),
+            (ScalarType::VarChar { max_length: Some(3) }, "abcdef"),
             (ScalarType::Char { length: 5 }, "ab   "),
             (ScalarType::Bytes, "\\x00ff"),
             (ScalarType::Date, "0044-03-15 BC"),
@@ -133,10 +124,7 @@ mod tests {
             (ScalarType::Timestamp, "10000-01-01 00:00:00"),
             (ScalarType::TimestampTz, "2024-02-29 12:00:00.5+00"),
             (ScalarType::Interval, "-1 years -2 mons +3 days -04:05:06.7"),
-            (
-                ScalarType::Jsonb,
-                r#"{"a": [1, 2.50, null], "bb": {"c": "\n"}}"#,
-            ),
+            (ScalarType::Jsonb, r#"{"a": [1, 2.50, null], "bb": {"c": "\n"}}"#),
             (ScalarType::Uuid, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
         ];
         for (typ, text) in cases {

@@ -45,7 +45,9 @@ impl fmt::Display for FullItemName {
 /// Quotes an identifier when it is not a plain lower-case name.
 pub fn quote_ident(name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain {
         name.to_owned()
     } else {

@@ -142,9 +142,7 @@ impl PlanError {
                 "No operator matches the given name and argument types. You might need to add explicit type casts."
                     .into(),
             ),
-            PlanError::NoSchemaSelected => {
-                Some("Create a schema, or set search_path to an existing one.".into())
-            }
+            PlanError::NoSchemaSelected => Some("Create a schema, or set search_path to an existing one.".into()),
             _ => None,
         }
     }

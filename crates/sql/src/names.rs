@@ -2,8 +2,8 @@
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
-use crate::catalog::{CatalogItem, CatalogReader, SchemaInfo};
 use crate::PlanError;
+use crate::catalog::{CatalogItem, CatalogReader, SchemaInfo};
 
 /// Builtin schemas searched before the search path, as PostgreSQL searches
 /// `pg_catalog` implicitly.
@@ -50,7 +50,10 @@ pub(crate) fn resolve_schema(catalog: &dyn CatalogReader, parts: &[String]) -> R
 
 /// The schema a new object goes to: the named one, or the first schema of
 /// the search path that exists. Builtin schemas cannot be modified.
-pub(crate) fn resolve_schema_for_create(catalog: &dyn CatalogReader, parts: &[String]) -> Result<SchemaInfo, PlanError> {
+pub(crate) fn resolve_schema_for_create(
+    catalog: &dyn CatalogReader,
+    parts: &[String],
+) -> Result<SchemaInfo, PlanError> {
     let schema = if parts.is_empty() {
         catalog
             .search_path()
@@ -104,7 +107,10 @@ pub(crate) fn resolve_item(catalog: &dyn CatalogReader, name: &ObjectName) -> Re
 fn too_many_dots(parts: &[String], kind: &str) -> PlanError {
     PlanError::Parse {
         message: format!("improper qualified name (too many dotted names): {}", parts.join(".")),
-        detail: Some(format!("A {kind} name has at most {} parts.", if kind == "schema" { 2 } else { 3 })),
+        detail: Some(format!(
+            "A {kind} name has at most {} parts.",
+            if kind == "schema" { 2 } else { 3 }
+        )),
         position: None,
     }
 }

@@ -123,10 +123,17 @@ fn parse_error(sql: &str, e: ParserError) -> PlanError {
         let (line, column) = loc.split_once(", Column: ")?;
         let line: usize = line.trim().parse().ok()?;
         let column: usize = column.trim().parse().ok()?;
-        let before: usize = sql.split('\n').take(line.saturating_sub(1)).map(|l| l.chars().count() + 1).sum();
+        let before: usize = sql
+            .split('\n')
+            .take(line.saturating_sub(1))
+            .map(|l| l.chars().count() + 1)
+            .sum();
         Some(before + column)
     });
-    match body.strip_prefix("Expected: ").and_then(|rest| rest.split_once(", found: ")) {
+    match body
+        .strip_prefix("Expected: ")
+        .and_then(|rest| rest.split_once(", found: "))
+    {
         Some((expected, found)) => {
             let near = if found == "EOF" {
                 "syntax error at end of input".to_owned()

@@ -14,9 +14,9 @@ use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
 use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
 use sqlparser::ast;
 
+use crate::PlanError;
 use crate::catalog::{CatalogReader, FullItemName, ItemKind};
 use crate::parse::Statement;
-use crate::PlanError;
 
 pub use types::scalar_type_from_sql;
 
@@ -151,9 +151,9 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
 fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
     use ast::Statement as S;
     match stmt {
-        S::Query(query) => Ok(Plan::Select(query::plan_query(catalog, query)?)),
+        S::Query(query) => Ok(Plan::Select(query::plan_query(query)?)),
         S::Explain { statement, .. } => match &**statement {
-            S::Query(query) => Ok(Plan::Explain(query::plan_query(catalog, query)?)),
+            S::Query(query) => Ok(Plan::Explain(query::plan_query(query)?)),
             other => Err(PlanError::Unsupported(format!("EXPLAIN {}", statement_kind(other)))),
         },
         S::CreateDatabase { .. } => ddl::plan_create_database(stmt),
@@ -179,5 +179,9 @@ fn statement_kind(stmt: &ast::Statement) -> String {
         .take_while(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
         .take(3)
         .collect();
-    if keywords.is_empty() { "this statement".into() } else { keywords.join(" ") }
+    if keywords.is_empty() {
+        "this statement".into()
+    } else {
+        keywords.join(" ")
+    }
 }

@@ -55,8 +55,20 @@ impl RowSetFinishing {
             let (x, y) = (a[key.column], b[key.column]);
             let ord = match (x.is_null(), y.is_null()) {
                 (true, true) => Ordering::Equal,
-                (true, false) => if key.nulls_last { Ordering::Greater } else { Ordering::Less },
-                (false, true) => if key.nulls_last { Ordering::Less } else { Ordering::Greater },
+                (true, false) => {
+                    if key.nulls_last {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+                }
+                (false, true) => {
+                    if key.nulls_last {
+                        Ordering::Less
+                    } else {
+                        Ordering::Greater
+                    }
+                }
                 (false, false) => {
                     let o = x.cmp(&y);
                     if key.desc { o.reverse() } else { o }
@@ -81,15 +93,20 @@ impl RowSetFinishing {
             }
         }
         if !self.order_by.is_empty() {
-            let mut keyed: Vec<(Vec<Datum<'_>>, usize)> =
-                counted.iter().enumerate().map(|(i, (row, _))| (row.unpack(), i)).collect();
+            let mut keyed: Vec<(Vec<Datum<'_>>, usize)> = counted
+                .iter()
+                .enumerate()
+                .map(|(i, (row, _))| (row.unpack(), i))
+                .collect();
             keyed.sort_by(|a, b| self.compare(&a.0, &b.0));
             let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
             let mut slots: Vec<Option<(Row, Diff)>> = counted.into_iter().map(Some).collect();
             counted = order.into_iter().filter_map(|i| slots[i].take()).collect();
         }
         let skip = usize::try_from(self.offset).unwrap_or(usize::MAX);
-        let take = self.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let take = self
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
         let expanded = counted
             .into_iter()
             .flat_map(|(row, diff)| std::iter::repeat_n(row, usize::try_from(diff).unwrap_or(usize::MAX)))
@@ -120,12 +137,21 @@ mod tests {
     #[test]
     fn sorts_offsets_limits_and_projects() {
         let finishing = RowSetFinishing {
-            order_by: vec![ColumnOrder { column: 0, desc: true, nulls_last: false }],
+            order_by: vec![ColumnOrder {
+                column: 0,
+                desc: true,
+                nulls_last: false,
+            }],
             limit: Some(3),
             offset: 1,
             project: vec![1],
         };
-        let rows = vec![(row(Some(1), "a"), 2), (row(None, "n"), 1), (row(Some(3), "c"), 1), (row(Some(2), "z"), 0)];
+        let rows = vec![
+            (row(Some(1), "a"), 2),
+            (row(None, "n"), 1),
+            (row(Some(3), "c"), 1),
+            (row(Some(2), "z"), 0),
+        ];
         let out = finishing.finish(rows).expect("no negative multiplicity");
         let texts: Vec<String> = out.iter().map(|r| r.unpack_first().unwrap_str().to_owned()).collect();
         // DESC puts NULLs first (PostgreSQL's default), then 3, 1, 1; the offset skips the NULL.

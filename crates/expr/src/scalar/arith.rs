@@ -222,28 +222,76 @@ mod tests {
     #[test]
     fn integer_edges_raise_sql_errors() {
         let arena = RowArena::new();
-        let e = eval(ArithOp::Add, ArithType::Int16, Datum::Int16(i16::MAX), Datum::Int16(1), &arena);
+        let e = eval(
+            ArithOp::Add,
+            ArithType::Int16,
+            Datum::Int16(i16::MAX),
+            Datum::Int16(1),
+            &arena,
+        );
         assert_eq!(e, Err(EvalError::IntegerOutOfRange("smallint".into())));
-        let e = eval(ArithOp::Div, ArithType::Int32, Datum::Int32(i32::MIN), Datum::Int32(-1), &arena);
+        let e = eval(
+            ArithOp::Div,
+            ArithType::Int32,
+            Datum::Int32(i32::MIN),
+            Datum::Int32(-1),
+            &arena,
+        );
         assert_eq!(e, Err(EvalError::IntegerOutOfRange("integer".into())));
-        let e = eval(ArithOp::Mod, ArithType::Int32, Datum::Int32(i32::MIN), Datum::Int32(-1), &arena);
+        let e = eval(
+            ArithOp::Mod,
+            ArithType::Int32,
+            Datum::Int32(i32::MIN),
+            Datum::Int32(-1),
+            &arena,
+        );
         assert_eq!(e, Ok(Datum::Int32(0)));
         let e = eval(ArithOp::Div, ArithType::Int64, Datum::Int64(1), Datum::Int64(0), &arena);
         assert_eq!(e, Err(EvalError::DivisionByZero));
-        let e = eval(ArithOp::Div, ArithType::Int32, Datum::Int32(-7), Datum::Int32(2), &arena);
+        let e = eval(
+            ArithOp::Div,
+            ArithType::Int32,
+            Datum::Int32(-7),
+            Datum::Int32(2),
+            &arena,
+        );
         assert_eq!(e, Ok(Datum::Int32(-3)));
-        let e = eval(ArithOp::Sub, ArithType::UInt16, Datum::UInt16(0), Datum::UInt16(1), &arena);
+        let e = eval(
+            ArithOp::Sub,
+            ArithType::UInt16,
+            Datum::UInt16(0),
+            Datum::UInt16(1),
+            &arena,
+        );
         assert_eq!(e, Err(EvalError::IntegerOutOfRange("uint2".into())));
     }
 
     #[test]
     fn float_overflow_and_underflow() {
         let arena = RowArena::new();
-        let e = eval(ArithOp::Mul, ArithType::Float64, Datum::Float64(1e308), Datum::Float64(10.0), &arena);
+        let e = eval(
+            ArithOp::Mul,
+            ArithType::Float64,
+            Datum::Float64(1e308),
+            Datum::Float64(10.0),
+            &arena,
+        );
         assert_eq!(e, Err(EvalError::FloatOutOfRange("overflow".into())));
-        let e = eval(ArithOp::Mul, ArithType::Float64, Datum::Float64(1e-308), Datum::Float64(1e-308), &arena);
+        let e = eval(
+            ArithOp::Mul,
+            ArithType::Float64,
+            Datum::Float64(1e-308),
+            Datum::Float64(1e-308),
+            &arena,
+        );
         assert_eq!(e, Err(EvalError::FloatOutOfRange("underflow".into())));
-        let e = eval(ArithOp::Add, ArithType::Float64, Datum::Float64(f64::INFINITY), Datum::Float64(1.0), &arena);
+        let e = eval(
+            ArithOp::Add,
+            ArithType::Float64,
+            Datum::Float64(f64::INFINITY),
+            Datum::Float64(1.0),
+            &arena,
+        );
         assert_eq!(e, Ok(Datum::Float64(f64::INFINITY)));
     }
 }

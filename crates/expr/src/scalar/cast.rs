@@ -68,7 +68,7 @@ impl CastFunc {
     /// Converts one non-null datum.
     pub fn eval<'a>(&self, d: Datum<'a>, arena: &'a RowArena) -> Result<Datum<'a>, EvalError> {
         if self.to.is_string() {
-            return self.to_string(d, arena);
+            return self.cast_to_string(d, arena);
         }
         if self.from.is_string() {
             let s = d.unwrap_str();
@@ -88,7 +88,7 @@ impl CastFunc {
                 Datum::Numeric(n) => Number::Decimal(n.to_numeric()),
                 other => panic!("numeric cast applied to {other:?}"),
             };
-            return self.from_number(number, arena);
+            return self.cast_number(number, arena);
         }
         match (d, &self.to) {
             (Datum::True, ScalarType::Int32) => Ok(Datum::Int32(1)),
@@ -98,7 +98,7 @@ impl CastFunc {
         }
     }
 
-    fn to_string<'a>(&self, d: Datum<'a>, arena: &'a RowArena) -> Result<Datum<'a>, EvalError> {
+    fn cast_to_string<'a>(&self, d: Datum<'a>, arena: &'a RowArena) -> Result<Datum<'a>, EvalError> {
         let text: &'a str = match (d, &self.from) {
             (Datum::String(s), ScalarType::Char { .. }) if !matches!(self.to, ScalarType::Char { .. }) => {
                 s.trim_end_matches(' ')
@@ -165,7 +165,7 @@ impl CastFunc {
         }
     }
 
-    fn from_number<'a>(&self, number: Number, arena: &'a RowArena) -> Result<Datum<'a>, EvalError> {
+    fn cast_number<'a>(&self, number: Number, arena: &'a RowArena) -> Result<Datum<'a>, EvalError> {
         let out_of_range = || EvalError::IntegerOutOfRange(self.to.name().to_owned());
         if is_integer(&self.to) {
             let value: i128 = match number {
@@ -259,7 +259,8 @@ fn datetime_pair(from: &ScalarType, to: &ScalarType) -> bool {
 }
 
 fn cast_datetime<'a>(d: Datum<'a>, to: &ScalarType) -> Result<Datum<'a>, EvalError> {
-    let micros_in_day = |t: NaiveTime| i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000);
+    let micros_in_day =
+        |t: NaiveTime| i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000);
     Ok(match (d, to) {
         (Datum::Date(d), ScalarType::Timestamp) => Datum::Timestamp(d.and_time(NaiveTime::MIN)),
         (Datum::Date(d), ScalarType::TimestampTz) => Datum::TimestampTz(d.and_time(NaiveTime::MIN).and_utc()),

@@ -107,9 +107,12 @@ impl BinaryFunc {
         let nullable = a.nullable || b.nullable;
         match self {
             BinaryFunc::Arith(_, typ) => typ.scalar_type().nullable(nullable),
-            BinaryFunc::Eq | BinaryFunc::NotEq | BinaryFunc::Lt | BinaryFunc::Lte | BinaryFunc::Gt | BinaryFunc::Gte => {
-                ScalarType::Bool.nullable(nullable)
-            }
+            BinaryFunc::Eq
+            | BinaryFunc::NotEq
+            | BinaryFunc::Lt
+            | BinaryFunc::Lte
+            | BinaryFunc::Gt
+            | BinaryFunc::Gte => ScalarType::Bool.nullable(nullable),
             BinaryFunc::TextConcat => ScalarType::Text.nullable(nullable),
         }
     }

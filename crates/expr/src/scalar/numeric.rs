@@ -93,21 +93,14 @@ pub(crate) fn div(a: &Numeric, b: &Numeric) -> Result<Numeric, EvalError> {
     if d1 <= d2 {
         qweight -= 1;
     }
-    let rscale = (MIN_SIG_DIGITS - qweight * 4)
-        .max(a_scale)
-        .max(b_scale)
-        .max(0)
-        .min(MAX_RESULT_SCALE);
+    let rscale = (MIN_SIG_DIGITS - qweight * 4).max(a_scale).max(b_scale).clamp(0, MAX_RESULT_SCALE);
     let shift = rscale + b_scale - a_scale;
     let (numerator, denominator) = if shift >= 0 {
         (a_digits * pow10(shift), b_digits)
     } else {
         (a_digits, b_digits * pow10(-shift))
     };
-    checked(Numeric::from_parts(
-        div_round(&numerator, &denominator),
-        rscale,
-    ))
+    checked(Numeric::from_parts(div_round(&numerator, &denominator), rscale))
 }
 
 /// `a % b`: the remainder of truncating division, with the larger scale.
@@ -164,7 +157,10 @@ pub(crate) fn to_f64(n: &Numeric) -> f64 {
 pub(crate) fn from_float(f: f64, digits: usize) -> Result<Numeric, EvalError> {
     if !f.is_finite() {
         return Err(EvalError::InvalidCast {
-            message: format!("cannot convert {} to numeric", if f.is_nan() { "NaN" } else { "infinity" }),
+            message: format!(
+                "cannot convert {} to numeric",
+                if f.is_nan() { "NaN" } else { "infinity" }
+            ),
         });
     }
     let text = format!("{:.*e}", digits.saturating_sub(1), f);
@@ -184,10 +180,22 @@ mod tests {
     fn scales_follow_postgres() {
         assert_eq!(add(&n("1.5"), &n("2.25")).map(|x| x.to_string()), Ok("3.75".into()));
         assert_eq!(mul(&n("1.50"), &n("2.0")).map(|x| x.to_string()), Ok("3.000".into()));
-        assert_eq!(div(&n("1"), &n("3")).map(|x| x.to_string()), Ok("0.33333333333333333333".into()));
-        assert_eq!(div(&n("10"), &n("4")).map(|x| x.to_string()), Ok("2.5000000000000000".into()));
-        assert_eq!(div(&n("2"), &n("3")).map(|x| x.to_string()), Ok("0.66666666666666666667".into()));
-        assert_eq!(div(&n("1.000"), &n("8")).map(|x| x.to_string()), Ok("0.12500000000000000000".into()));
+        assert_eq!(
+            div(&n("1"), &n("3")).map(|x| x.to_string()),
+            Ok("0.33333333333333333333".into())
+        );
+        assert_eq!(
+            div(&n("10"), &n("4")).map(|x| x.to_string()),
+            Ok("2.5000000000000000".into())
+        );
+        assert_eq!(
+            div(&n("2"), &n("3")).map(|x| x.to_string()),
+            Ok("0.66666666666666666667".into())
+        );
+        assert_eq!(
+            div(&n("1.000"), &n("8")).map(|x| x.to_string()),
+            Ok("0.12500000000000000000".into())
+        );
         assert_eq!(rem(&n("10.5"), &n("3")).map(|x| x.to_string()), Ok("1.5".into()));
         assert_eq!(rem(&n("-7"), &n("2")).map(|x| x.to_string()), Ok("-1".into()));
         assert_eq!(div(&n("1"), &n("0")), Err(EvalError::DivisionByZero));
@@ -195,8 +203,14 @@ mod tests {
 
     #[test]
     fn typmod_rounds_and_checks_precision() {
-        assert_eq!(apply_typmod(&n("1.005"), 5, 2).map(|x| x.to_string()), Ok("1.01".into()));
-        assert_eq!(apply_typmod(&n("-1.005"), 5, 2).map(|x| x.to_string()), Ok("-1.01".into()));
+        assert_eq!(
+            apply_typmod(&n("1.005"), 5, 2).map(|x| x.to_string()),
+            Ok("1.01".into())
+        );
+        assert_eq!(
+            apply_typmod(&n("-1.005"), 5, 2).map(|x| x.to_string()),
+            Ok("-1.01".into())
+        );
         assert_eq!(apply_typmod(&n("7"), 5, 2).map(|x| x.to_string()), Ok("7.00".into()));
         assert!(apply_typmod(&n("1000"), 5, 2).is_err());
         assert!(apply_typmod(&n("999.994"), 5, 2).is_ok());
@@ -206,9 +220,15 @@ mod tests {
     #[test]
     fn floats_convert_through_their_text() {
         assert_eq!(from_float(0.1, 15).map(|x| x.to_string()), Ok("0.1".into()));
-        assert_eq!(from_float(1.0 / 3.0, 15).map(|x| x.to_string()), Ok("0.333333333333333".into()));
+        assert_eq!(
+            from_float(1.0 / 3.0, 15).map(|x| x.to_string()),
+            Ok("0.333333333333333".into())
+        );
         assert_eq!(from_float(100.0, 15).map(|x| x.to_string()), Ok("100".into()));
-        assert_eq!(from_float(1e20, 15).map(|x| x.to_string()), Ok("100000000000000000000".into()));
+        assert_eq!(
+            from_float(1e20, 15).map(|x| x.to_string()),
+            Ok("100000000000000000000".into())
+        );
         assert!(from_float(f64::NAN, 15).is_err());
         assert_eq!(round_to_integer(&n("2.5")), BigInt::from(3));
         assert_eq!(round_to_integer(&n("-2.5")), BigInt::from(-3));

@@ -26,11 +26,7 @@ pub(crate) const MICROS_PER_DAY: i64 = 24 * 60 * 60 * 1_000_000;
 impl Interval {
     /// Builds an interval from its three fields.
     pub fn new(months: i32, days: i32, micros: i64) -> Interval {
-        Interval {
-            months,
-            days,
-            micros,
-        }
+        Interval { months, days, micros }
     }
 
     /// The interval as one number of microseconds (30-day months, 24-hour

@@ -35,9 +35,7 @@ fn parse_hex(hex: &str) -> Result<Vec<u8>, ReprError> {
         u8::try_from(c)
             .ok()
             .and_then(hex_value)
-            .ok_or_else(|| ReprError::InvalidHexDigit {
-                digit: c.to_string(),
-            })
+            .ok_or_else(|| ReprError::InvalidHexDigit { digit: c.to_string() })
     };
     while let Some((_, c)) = chars.next() {
         if matches!(c, ' ' | '\n' | '\t' | '\r') {
@@ -102,10 +100,7 @@ mod tests {
         let err = parse_bytea("\\x0é").expect_err("bad digit");
         assert_eq!(err.to_string(), "invalid hexadecimal digit: \"é\"");
         let err = parse_bytea("\\x0a0").expect_err("odd");
-        assert_eq!(
-            err.to_string(),
-            "invalid hexadecimal data: odd number of digits"
-        );
+        assert_eq!(err.to_string(), "invalid hexadecimal data: odd number of digits");
         // Whitespace may not split a pair.
         assert!(parse_bytea("\\x0 a").is_err());
     }

@@ -16,9 +16,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 use self::decode::{DType, decode_date_time, decode_time_only};
-use self::fields::{
-    POSTGRES_EPOCH_JDATE, Tm, USECS_PER_DAY, USECS_PER_SEC, date2j, is_valid_julian,
-};
+use self::fields::{POSTGRES_EPOCH_JDATE, Tm, USECS_PER_DAY, USECS_PER_SEC, date2j, is_valid_julian};
 use self::lex::{DtErr, MAXDATEFIELDS, MAXDATELEN, parse_date_time};
 use crate::ReprError;
 
@@ -133,11 +131,7 @@ pub(super) fn parse_timestamptz(s: &str) -> Result<DateTime<Utc>, ReprError> {
     parse_any_timestamp(s, "timestamp with time zone", true)
 }
 
-fn parse_any_timestamp(
-    s: &str,
-    type_name: &'static str,
-    use_zone: bool,
-) -> Result<DateTime<Utc>, ReprError> {
+fn parse_any_timestamp(s: &str, type_name: &'static str, use_zone: bool) -> Result<DateTime<Utc>, ReprError> {
     let decoded = parse_date_time(s, MAXDATELEN + MAXDATEFIELDS)
         .and_then(|fields| decode_date_time(&fields))
         .map_err(|e| dt_error(e, s, type_name))?;
@@ -167,20 +161,14 @@ fn tm_to_timestamp(tm: &Tm, tz: i32) -> Option<i64> {
         .checked_mul(USECS_PER_DAY)?
         .checked_add(time_micros(tm)?)?
         .checked_add(i64::from(tz) * USECS_PER_SEC)?;
-    (MIN_TIMESTAMP..END_TIMESTAMP)
-        .contains(&result)
-        .then_some(result)
+    (MIN_TIMESTAMP..END_TIMESTAMP).contains(&result).then_some(result)
 }
 
 /// Appends `YYYY-MM-DD` (at least four year digits; years ≤ 0 count as BC),
 /// returning whether the date is BC.
 fn push_date(d: NaiveDate, buf: &mut String) -> bool {
     let year = d.year();
-    let (shown, bc) = if year > 0 {
-        (year, false)
-    } else {
-        (1 - year, true)
-    };
+    let (shown, bc) = if year > 0 { (year, false) } else { (1 - year, true) };
     let _ = write!(buf, "{shown:04}-{:02}-{:02}", d.month(), d.day());
     bc
 }

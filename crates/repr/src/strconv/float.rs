@@ -30,8 +30,7 @@ pub(super) fn parse_float64(s: &str) -> Result<f64, ReprError> {
 
 /// Appends a `real`.
 pub(super) fn format_float32(v: f32, buf: &mut String) {
-    if let Some(special) = special_text(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative())
-    {
+    if let Some(special) = special_text(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
         buf.push_str(special);
         return;
     }
@@ -41,8 +40,7 @@ pub(super) fn format_float32(v: f32, buf: &mut String) {
 
 /// Appends a `double precision`.
 pub(super) fn format_float64(v: f64, buf: &mut String) {
-    if let Some(special) = special_text(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative())
-    {
+    if let Some(special) = special_text(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
         buf.push_str(special);
         return;
     }
@@ -270,10 +268,7 @@ mod tests {
     #[test]
     fn overflow_and_underflow_are_out_of_range() {
         let err = parse_float64(" 1e999 ").expect_err("overflow");
-        assert_eq!(
-            err.to_string(),
-            "\"1e999\" is out of range for type double precision"
-        );
+        assert_eq!(err.to_string(), "\"1e999\" is out of range for type double precision");
         assert_eq!(err.code(), SqlState::NumericValueOutOfRange);
         assert!(matches!(
             parse_float64("-1e400"),
@@ -287,23 +282,12 @@ mod tests {
         assert_eq!(err.to_string(), "\"1e39\" is out of range for type real");
         let err = parse_float32(" 1e39 ").expect_err("overflow");
         assert_eq!(err.to_string(), "\" 1e39 \" is out of range for type real");
-        assert!(matches!(
-            parse_float32("1e-50"),
-            Err(ReprError::FloatOutOfRange { .. })
-        ));
+        assert!(matches!(parse_float32("1e-50"), Err(ReprError::FloatOutOfRange { .. })));
     }
 
     #[test]
     fn output_round_trips() {
-        for v in [
-            0.1,
-            1e-7,
-            123.456,
-            1e300,
-            -2.5e-300,
-            9007199254740993.0,
-            1e15 + 0.5,
-        ] {
+        for v in [0.1, 1e-7, 123.456, 1e300, -2.5e-300, 9007199254740993.0, 1e15 + 0.5] {
             assert_eq!(parse_float64(&f8(v)), Ok(v));
         }
         for v in [0.1f32, 1e-7, 123.456, 1e30, 16777217.0] {

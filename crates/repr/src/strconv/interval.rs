@@ -13,12 +13,10 @@ use std::fmt::Write;
 
 use super::datetime::dt_error;
 use super::datetime::fields::{
-    USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC, decode_time_common,
-    parse_fraction, strtoint,
+    USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC, decode_time_common, parse_fraction, strtoint,
 };
 use super::datetime::lex::{
-    ALL_SECS_M, DeltaKeyword, DtErr, Field, FieldType, IntervalUnit, TIME_M, delta_keyword, m,
-    parse_date_time, ty,
+    ALL_SECS_M, DeltaKeyword, DtErr, Field, FieldType, IntervalUnit, TIME_M, delta_keyword, m, parse_date_time, ty,
 };
 use super::scan::strtol;
 use crate::ReprError;
@@ -69,18 +67,12 @@ impl ItmIn {
     /// Adds `frac × scale` years as whole months (`AdjustFractYears`).
     pub(crate) fn add_fract_years(&mut self, frac: f64, scale: i32) -> bool {
         let extra_months = (frac * f64::from(scale) * 12.0).round_ties_even() as i32;
-        self.mon
-            .checked_add(extra_months)
-            .map(|v| self.mon = v)
-            .is_some()
+        self.mon.checked_add(extra_months).map(|v| self.mon = v).is_some()
     }
 
     /// Adds `(val + fval) × scale` microseconds (`AdjustMicroseconds`).
     pub(crate) fn add_micros(&mut self, val: i64, fval: f64, scale: i64) -> bool {
-        match val
-            .checked_mul(scale)
-            .and_then(|p| self.usec.checked_add(p))
-        {
+        match val.checked_mul(scale).and_then(|p| self.usec.checked_add(p)) {
             Some(v) => self.usec = v,
             None => return false,
         }
@@ -119,11 +111,7 @@ impl ItmIn {
 
 /// Turns an `Adjust*` result into a field overflow.
 fn check(ok: bool) -> Result<(), DtErr> {
-    if ok {
-        Ok(())
-    } else {
-        Err(DtErr::FieldOverflow)
-    }
+    if ok { Ok(()) } else { Err(DtErr::FieldOverflow) }
 }
 
 /// Parses an `interval`.
@@ -134,9 +122,7 @@ pub(super) fn parse_interval(s: &str) -> Result<Interval, ReprError> {
         result = iso8601::decode_iso8601_interval(s);
     }
     let itm = result.map_err(|e| match e {
-        DtErr::FieldOverflow => ReprError::IntervalFieldOverflow {
-            input: s.to_owned(),
-        },
+        DtErr::FieldOverflow => ReprError::IntervalFieldOverflow { input: s.to_owned() },
         other => dt_error(other, s, TYPE),
     })?;
     let months = i64::from(itm.year) * 12 + i64::from(itm.mon);
@@ -260,13 +246,7 @@ fn time_micros(text: &str) -> Result<i64, DtErr> {
 }
 
 /// Adds `val + fval` of `unit`; returns the field's mask bit.
-fn apply_unit(
-    itm: &mut ItmIn,
-    unit: IntervalUnit,
-    val: i64,
-    fval: f64,
-    pending: &mut Pending,
-) -> Result<u32, DtErr> {
+fn apply_unit(itm: &mut ItmIn, unit: IntervalUnit, val: i64, fval: f64, pending: &mut Pending) -> Result<u32, DtErr> {
     use IntervalUnit::*;
     let tmask = match unit {
         Microsecond => {
@@ -280,11 +260,7 @@ fn apply_unit(
         Second => {
             check(itm.add_micros(val, fval, USECS_PER_SEC))?;
             // Fractional seconds also count as milli- and microseconds.
-            if fval == 0.0 {
-                m(ty::SECOND)
-            } else {
-                ALL_SECS_M
-            }
+            if fval == 0.0 { m(ty::SECOND) } else { ALL_SECS_M }
         }
         Minute => {
             check(itm.add_micros(val, fval, USECS_PER_MINUTE))?;

@@ -44,10 +44,7 @@ enum Node {
 /// A container being parsed.
 enum Frame {
     Array(Vec<usize>),
-    Object {
-        pairs: Vec<(String, usize)>,
-        key: String,
-    },
+    Object { pairs: Vec<(String, usize)>, key: String },
 }
 
 fn syntax_error(detail: String) -> ReprError {
@@ -96,10 +93,7 @@ fn parse(s: &str) -> Result<(Vec<Node>, usize), ReprError> {
                 Token::RightBrace => push(&mut nodes, Node::Object(Vec::new())),
                 other => {
                     let key = object_key(&mut lexer, other, true)?;
-                    stack.push(Frame::Object {
-                        pairs: Vec::new(),
-                        key,
-                    });
+                    stack.push(Frame::Object { pairs: Vec::new(), key });
                     continue 'value;
                 }
             },
@@ -166,11 +160,7 @@ fn parse(s: &str) -> Result<(Vec<Node>, usize), ReprError> {
 /// each duplicated key.
 fn canonical_pairs(mut pairs: Vec<(String, usize)>) -> Vec<(String, usize)> {
     // Stable, so duplicates stay in input order and the last one is kept.
-    pairs.sort_by(|(a, _), (b, _)| {
-        a.len()
-            .cmp(&b.len())
-            .then_with(|| a.as_bytes().cmp(b.as_bytes()))
-    });
+    pairs.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
     let mut out: Vec<(String, usize)> = Vec::with_capacity(pairs.len());
     for pair in pairs {
         match out.last_mut() {

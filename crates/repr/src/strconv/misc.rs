@@ -10,18 +10,11 @@ use crate::ReprError;
 /// and any prefix of those words that is unambiguous (`tr`, `of`; not `o`).
 pub(super) fn parse_bool(s: &str) -> Result<bool, ReprError> {
     let bytes = s.as_bytes();
-    let start = bytes
-        .iter()
-        .position(|b| !is_space(*b))
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_space(*b))
-        .map_or(start, |p| p + 1);
+    let start = bytes.iter().position(|b| !is_space(*b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !is_space(*b)).map_or(start, |p| p + 1);
     let word = &bytes[start..end];
     // `word` is a prefix of `full`, ignoring case.
-    let prefix_of =
-        |full: &[u8]| word.len() <= full.len() && word.eq_ignore_ascii_case(&full[..word.len()]);
+    let prefix_of = |full: &[u8]| word.len() <= full.len() && word.eq_ignore_ascii_case(&full[..word.len()]);
     let parsed = match word.first().map(u8::to_ascii_lowercase) {
         Some(b't') if prefix_of(b"true") => Some(true),
         Some(b'f') if prefix_of(b"false") => Some(false),
@@ -64,10 +57,7 @@ pub(super) fn parse_uuid(s: &str) -> Result<Uuid, ReprError> {
     let mut bytes = [0u8; 16];
     for (i, byte) in bytes.iter_mut().enumerate() {
         let (hi, lo) = match src {
-            [hi, lo, ..] => (
-                hex_value(*hi).ok_or_else(invalid)?,
-                hex_value(*lo).ok_or_else(invalid)?,
-            ),
+            [hi, lo, ..] => (hex_value(*hi).ok_or_else(invalid)?, hex_value(*lo).ok_or_else(invalid)?),
             _ => return Err(invalid()),
         };
         *byte = hi << 4 | lo;
@@ -96,9 +86,7 @@ pub(super) fn format_uuid(u: Uuid, buf: &mut String) {
 
 /// The value of an ASCII hex digit.
 pub(super) fn hex_value(b: u8) -> Option<u8> {
-    char::from(b)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
 }
 
 #[cfg(test)]
@@ -108,23 +96,17 @@ mod tests {
 
     #[test]
     fn bool_accepts_postgres_spellings() {
-        for t in [
-            "t", "true", "TRUE", "tr", " yes ", "y", "on", "ON", "1", "\ttRuE\n",
-        ] {
+        for t in ["t", "true", "TRUE", "tr", " yes ", "y", "on", "ON", "1", "\ttRuE\n"] {
             assert_eq!(parse_bool(t), Ok(true), "{t:?}");
         }
-        for f in [
-            "f", "false", "fal", "no", "n", "off", "of", "OFF", "0", " 0 ",
-        ] {
+        for f in ["f", "false", "fal", "no", "n", "off", "of", "OFF", "0", " 0 "] {
             assert_eq!(parse_bool(f), Ok(false), "{f:?}");
         }
     }
 
     #[test]
     fn bool_rejects_everything_else() {
-        for bad in [
-            "", " ", "o", "truex", "yess", "2", "00", "onn", "of f", "t rue", "nope",
-        ] {
+        for bad in ["", " ", "o", "truex", "yess", "2", "00", "onn", "of f", "t rue", "nope"] {
             let err = parse_bool(bad).expect_err(bad);
             assert_eq!(
                 err.to_string(),
@@ -139,10 +121,7 @@ mod tests {
         assert_eq!(check_text("héllo"), Ok(()));
         let err = check_text("a\0").expect_err("nul");
         assert_eq!(err.code(), SqlState::CharacterNotInRepertoire);
-        assert_eq!(
-            err.to_string(),
-            "invalid byte sequence for encoding \"UTF8\": 0x00"
-        );
+        assert_eq!(err.to_string(), "invalid byte sequence for encoding \"UTF8\": 0x00");
     }
 
     #[test]

@@ -13,31 +13,19 @@ use crate::ReprError;
 
 /// Parses a `smallint`.
 pub(super) fn parse_int16(s: &str) -> Result<i16, ReprError> {
-    let v = parse_integer(
-        s,
-        "smallint",
-        Bounds::signed(i16::MIN.into(), i16::MAX.into()),
-    )?;
+    let v = parse_integer(s, "smallint", Bounds::signed(i16::MIN.into(), i16::MAX.into()))?;
     i16::try_from(v).map_err(|_| out_of_range(s, "smallint"))
 }
 
 /// Parses an `integer`.
 pub(super) fn parse_int32(s: &str) -> Result<i32, ReprError> {
-    let v = parse_integer(
-        s,
-        "integer",
-        Bounds::signed(i32::MIN.into(), i32::MAX.into()),
-    )?;
+    let v = parse_integer(s, "integer", Bounds::signed(i32::MIN.into(), i32::MAX.into()))?;
     i32::try_from(v).map_err(|_| out_of_range(s, "integer"))
 }
 
 /// Parses a `bigint`.
 pub(super) fn parse_int64(s: &str) -> Result<i64, ReprError> {
-    let v = parse_integer(
-        s,
-        "bigint",
-        Bounds::signed(i64::MIN.into(), i64::MAX.into()),
-    )?;
+    let v = parse_integer(s, "bigint", Bounds::signed(i64::MIN.into(), i64::MAX.into()))?;
     i64::try_from(v).map_err(|_| out_of_range(s, "bigint"))
 }
 
@@ -154,10 +142,7 @@ fn parse_integer(s: &str, type_name: &'static str, bounds: Bounds) -> Result<i12
                     return Err(invalid(s, type_name));
                 }
                 i += 1;
-                if bytes
-                    .get(i)
-                    .is_none_or(|&b| digit_value(b, radix).is_none())
-                {
+                if bytes.get(i).is_none_or(|&b| digit_value(b, radix).is_none()) {
                     return Err(invalid(s, type_name));
                 }
             }
@@ -173,11 +158,7 @@ fn parse_integer(s: &str, type_name: &'static str, bounds: Bounds) -> Result<i12
     if i != bytes.len() {
         return Err(invalid(s, type_name));
     }
-    let limit = if negative {
-        bounds.neg_limit
-    } else {
-        bounds.pos_limit
-    };
+    let limit = if negative { bounds.neg_limit } else { bounds.pos_limit };
     if acc > limit {
         return Err(out_of_range(s, type_name));
     }
@@ -226,32 +207,17 @@ mod tests {
     #[test]
     fn reports_out_of_range_like_postgres() {
         let err = parse_int16("99999").expect_err("too big");
-        assert_eq!(
-            err.to_string(),
-            "value \"99999\" is out of range for type smallint"
-        );
+        assert_eq!(err.to_string(), "value \"99999\" is out of range for type smallint");
         assert_eq!(err.code(), SqlState::NumericValueOutOfRange);
-        assert!(matches!(
-            parse_int16("32768"),
-            Err(ReprError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            parse_int16("-32769"),
-            Err(ReprError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            parse_int32("2147483648"),
-            Err(ReprError::OutOfRange { .. })
-        ));
+        assert!(matches!(parse_int16("32768"), Err(ReprError::OutOfRange { .. })));
+        assert!(matches!(parse_int16("-32769"), Err(ReprError::OutOfRange { .. })));
+        assert!(matches!(parse_int32("2147483648"), Err(ReprError::OutOfRange { .. })));
         assert!(matches!(
             parse_int64("9223372036854775808"),
             Err(ReprError::OutOfRange { .. })
         ));
         // Overflow while accumulating wins over trailing garbage...
-        assert!(matches!(
-            parse_int16("400000x"),
-            Err(ReprError::OutOfRange { .. })
-        ));
+        assert!(matches!(parse_int16("400000x"), Err(ReprError::OutOfRange { .. })));
         // ...but not when the digits still fit the accumulator.
         assert!(matches!(
             parse_int16("32768x"),
@@ -270,14 +236,8 @@ mod tests {
         assert_eq!(parse_uint64("18446744073709551615"), Ok(u64::MAX));
         assert_eq!(parse_uint32("-0"), Ok(0));
         let err = parse_uint32("-1").expect_err("negative");
-        assert_eq!(
-            err.to_string(),
-            "value \"-1\" is out of range for type uint4"
-        );
-        assert!(matches!(
-            parse_uint16("65536"),
-            Err(ReprError::OutOfRange { .. })
-        ));
+        assert_eq!(err.to_string(), "value \"-1\" is out of range for type uint4");
+        assert!(matches!(parse_uint16("65536"), Err(ReprError::OutOfRange { .. })));
         assert!(matches!(
             parse_uint64("18446744073709551616"),
             Err(ReprError::OutOfRange { .. })

@@ -36,10 +36,7 @@ pub(super) fn parse_numeric(s: &str) -> Result<Numeric, ReprError> {
         negative = bytes[i] == b'-';
         i += 1;
     }
-    if !bytes
-        .get(i)
-        .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
-    {
+    if !bytes.get(i).is_some_and(|b| b.is_ascii_digit() || *b == b'.') {
         return Err(special_value(bytes, num_start, i, negative).unwrap_or_else(invalid));
     }
     let radix = match (bytes.get(i), bytes.get(i + 1)) {
@@ -88,11 +85,7 @@ pub(super) fn format_numeric(n: NumericRef<'_>, buf: &mut String) {
 
 /// Parses decimal digits from `start`; `None` is a syntax error, `Some(Err)`
 /// an overflow. Returns the value and where it ended.
-fn parse_decimal(
-    bytes: &[u8],
-    start: usize,
-    negative: bool,
-) -> Option<Result<(Numeric, usize), ReprError>> {
+fn parse_decimal(bytes: &[u8], start: usize, negative: bool) -> Option<Result<(Numeric, usize), ReprError>> {
     let mut i = start;
     let mut digits = String::new();
     let mut have_point = false;
@@ -182,10 +175,7 @@ fn parse_decimal(
     if negative {
         magnitude = -magnitude;
     }
-    Some(Ok((
-        Numeric::from_parts(magnitude, frac_digits - exponent),
-        i,
-    )))
+    Some(Ok((Numeric::from_parts(magnitude, frac_digits - exponent), i)))
 }
 
 /// Parses a `0x`/`0o`/`0b` integer's digits from `start`.
@@ -215,10 +205,7 @@ fn parse_non_decimal(
         return None;
     }
     // 10^131072 needs 435412 bits; check the size before converting.
-    let first = digits
-        .iter()
-        .position(|d| *d != b'0')
-        .unwrap_or(digits.len());
+    let first = digits.iter().position(|d| *d != b'0').unwrap_or(digits.len());
     let significant = &digits[first..];
     let bits_per_digit = radix.trailing_zeros() as usize;
     if significant.len().saturating_sub(1) * bits_per_digit >= 435_412 {
@@ -289,8 +276,7 @@ mod tests {
     #[test]
     fn rejects_bad_syntax() {
         for bad in [
-            "", "abc", "1.2.3", "1e", "1e+", ".", "-", "1_", "_1", "1._5", "1 2", "0x", "0x1.5",
-            "--1", "-NaN",
+            "", "abc", "1.2.3", "1e", "1e+", ".", "-", "1_", "_1", "1._5", "1 2", "0x", "0x1.5", "--1", "-NaN",
         ] {
             let err = parse_numeric(bad).expect_err(bad);
             assert_eq!(
@@ -310,10 +296,7 @@ mod tests {
             ("-inf", "-Infinity"),
         ] {
             let err = parse_numeric(input).expect_err(input);
-            assert_eq!(
-                err.to_string(),
-                format!("numeric value \"{value}\" is not supported")
-            );
+            assert_eq!(err.to_string(), format!("numeric value \"{value}\" is not supported"));
             assert_eq!(err.code(), SqlState::FeatureNotSupported);
         }
         assert!(matches!(

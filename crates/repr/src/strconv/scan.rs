@@ -38,20 +38,15 @@ pub(super) fn strtol(s: &[u8]) -> IntPrefix {
     let mut acc: Option<i64> = Some(0);
     while i < s.len() && s[i].is_ascii_digit() {
         let d = i64::from(s[i] - b'0');
-        acc = acc.and_then(|a| a.checked_mul(10)).and_then(|a| {
-            if negative {
-                a.checked_sub(d)
-            } else {
-                a.checked_add(d)
-            }
-        });
+        acc = acc.and_then(|a| a.checked_mul(10)).and_then(
+            |a| {
+                if negative { a.checked_sub(d) } else { a.checked_add(d) }
+            },
+        );
         i += 1;
     }
     if i == start {
-        return IntPrefix {
-            value: Some(0),
-            len: 0,
-        };
+        return IntPrefix { value: Some(0), len: 0 };
     }
     IntPrefix { value: acc, len: i }
 }
@@ -169,14 +164,7 @@ pub(super) fn strtod(s: &[u8]) -> Option<FloatPrefix> {
             let v: f64 = text.parse().ok()?;
             (v, v.is_infinite() || (v == 0.0 && nonzero))
         }
-        FloatSyntax::Infinity { negative } => (
-            if negative {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            false,
-        ),
+        FloatSyntax::Infinity { negative } => (if negative { f64::NEG_INFINITY } else { f64::INFINITY }, false),
         FloatSyntax::NaN => (f64::NAN, false),
     };
     Some(FloatPrefix {
@@ -204,20 +192,8 @@ mod tests {
                 len: 4
             }
         );
-        assert_eq!(
-            strtol(b"x"),
-            IntPrefix {
-                value: Some(0),
-                len: 0
-            }
-        );
-        assert_eq!(
-            strtol(b"-"),
-            IntPrefix {
-                value: Some(0),
-                len: 0
-            }
-        );
+        assert_eq!(strtol(b"x"), IntPrefix { value: Some(0), len: 0 });
+        assert_eq!(strtol(b"-"), IntPrefix { value: Some(0), len: 0 });
         assert_eq!(strtol(b"99999999999999999999").value, None);
         assert_eq!(strtol(b"-9223372036854775808").value, Some(i64::MIN));
         assert_eq!(strtol(b"2147483648").as_i32(), None);
@@ -225,26 +201,11 @@ mod tests {
 
     #[test]
     fn scan_float_finds_strtod_prefixes() {
-        assert_eq!(
-            scan_float(b"1.5e3x"),
-            Some((5, FloatSyntax::Decimal { nonzero: true }))
-        );
-        assert_eq!(
-            scan_float(b"1e"),
-            Some((1, FloatSyntax::Decimal { nonzero: true }))
-        );
-        assert_eq!(
-            scan_float(b".5"),
-            Some((2, FloatSyntax::Decimal { nonzero: true }))
-        );
-        assert_eq!(
-            scan_float(b"5."),
-            Some((2, FloatSyntax::Decimal { nonzero: true }))
-        );
-        assert_eq!(
-            scan_float(b"0.000"),
-            Some((5, FloatSyntax::Decimal { nonzero: false }))
-        );
+        assert_eq!(scan_float(b"1.5e3x"), Some((5, FloatSyntax::Decimal { nonzero: true })));
+        assert_eq!(scan_float(b"1e"), Some((1, FloatSyntax::Decimal { nonzero: true })));
+        assert_eq!(scan_float(b".5"), Some((2, FloatSyntax::Decimal { nonzero: true })));
+        assert_eq!(scan_float(b"5."), Some((2, FloatSyntax::Decimal { nonzero: true })));
+        assert_eq!(scan_float(b"0.000"), Some((5, FloatSyntax::Decimal { nonzero: false })));
         assert_eq!(scan_float(b"."), None);
         assert_eq!(scan_float(b"-"), None);
         assert_eq!(

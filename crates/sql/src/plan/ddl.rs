@@ -17,7 +17,15 @@ use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, re
 
 /// `CREATE DATABASE [IF NOT EXISTS] name`.
 pub(crate) fn plan_create_database(stmt: &ast::Statement) -> Result<Plan, PlanError> {
-    let ast::Statement::CreateDatabase { db_name, if_not_exists, or_replace, location, managed_location, clone, .. } = stmt
+    let ast::Statement::CreateDatabase {
+        db_name,
+        if_not_exists,
+        or_replace,
+        location,
+        managed_location,
+        clone,
+        ..
+    } = stmt
     else {
         return Err(PlanError::Unsupported("CREATE DATABASE".into()));
     };
@@ -28,12 +36,23 @@ pub(crate) fn plan_create_database(stmt: &ast::Statement) -> Result<Plan, PlanEr
         [name] => name.clone(),
         _ => return Err(PlanError::InvalidParameter(format!("invalid database name: {db_name}"))),
     };
-    Ok(Plan::CreateDatabase { name, if_not_exists: *if_not_exists })
+    Ok(Plan::CreateDatabase {
+        name,
+        if_not_exists: *if_not_exists,
+    })
 }
 
 /// `CREATE SCHEMA [IF NOT EXISTS] [database.]name`.
 pub(crate) fn plan_create_schema(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
-    let ast::Statement::CreateSchema { schema_name, if_not_exists, or_replace, with, options, default_collate_spec, clone } = stmt
+    let ast::Statement::CreateSchema {
+        schema_name,
+        if_not_exists,
+        or_replace,
+        with,
+        options,
+        default_collate_spec,
+        clone,
+    } = stmt
     else {
         return Err(PlanError::Unsupported("CREATE SCHEMA".into()));
     };
@@ -52,16 +71,30 @@ pub(crate) fn plan_create_schema(catalog: &dyn CatalogReader, stmt: &ast::Statem
     if catalog.resolve_schema(None, &schema).is_some() {
         return Err(PlanError::SystemSchema(schema));
     }
-    let database = catalog.resolve_database(&database).ok_or(PlanError::UnknownDatabase(database))?;
-    Ok(Plan::CreateSchema { database, name: schema, if_not_exists: *if_not_exists })
+    let database = catalog
+        .resolve_database(&database)
+        .ok_or(PlanError::UnknownDatabase(database))?;
+    Ok(Plan::CreateSchema {
+        database,
+        name: schema,
+        if_not_exists: *if_not_exists,
+    })
 }
 
 /// `CREATE TABLE [IF NOT EXISTS] name (column type [NOT NULL] [DEFAULT e], …)`.
 pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::CreateTable) -> Result<Plan, PlanError> {
-    if create.or_replace || create.temporary || create.external || create.query.is_some() || create.like.is_some()
-        || create.clone.is_some() || create.partition_of.is_some() || create.inherits.is_some()
+    if create.or_replace
+        || create.temporary
+        || create.external
+        || create.query.is_some()
+        || create.like.is_some()
+        || create.clone.is_some()
+        || create.partition_of.is_some()
+        || create.inherits.is_some()
     {
-        return Err(PlanError::Unsupported("CREATE TABLE with OR REPLACE, TEMPORARY, AS, LIKE, CLONE, INHERITS or PARTITION OF".into()));
+        return Err(PlanError::Unsupported(
+            "CREATE TABLE with OR REPLACE, TEMPORARY, AS, LIKE, CLONE, INHERITS or PARTITION OF".into(),
+        ));
     }
     if !create.constraints.is_empty() {
         return Err(PlanError::Unsupported("table constraints".into()));
@@ -71,11 +104,18 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
         .split_last()
         .ok_or_else(|| PlanError::InvalidParameter("missing table name".into()))?;
     if schema_parts.len() > 2 {
-        return Err(PlanError::InvalidParameter(format!("invalid table name: {}", create.name)));
+        return Err(PlanError::InvalidParameter(format!(
+            "invalid table name: {}",
+            create.name
+        )));
     }
     let schema = resolve_schema_for_create(catalog, schema_parts)?;
     let database = schema.database.and_then(|id| catalog.database_name(id));
-    let name = FullItemName { database: database.clone(), schema: schema.name.clone(), item: item.clone() };
+    let name = FullItemName {
+        database: database.clone(),
+        schema: schema.name.clone(),
+        item: item.clone(),
+    };
 
     let mut seen = BTreeSet::new();
     let mut columns = Vec::with_capacity(create.columns.len());
@@ -129,7 +169,17 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
 
 /// `DROP DATABASE | SCHEMA | TABLE [IF EXISTS] name, … [CASCADE | RESTRICT]`.
 pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
-    let ast::Statement::Drop { object_type, if_exists, names, cascade, restrict, purge, temporary, table } = stmt else {
+    let ast::Statement::Drop {
+        object_type,
+        if_exists,
+        names,
+        cascade,
+        restrict,
+        purge,
+        temporary,
+        table,
+    } = stmt
+    else {
         return Err(PlanError::Unsupported("DROP".into()));
     };
     if *purge || *temporary || table.is_some() {
@@ -149,7 +199,11 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                 return Err(PlanError::UnknownDatabase(name));
             }
             // Materialize's default for databases is CASCADE.
-            Ok(Plan::DropDatabase { id, name, restrict: *restrict })
+            Ok(Plan::DropDatabase {
+                id,
+                name,
+                restrict: *restrict,
+            })
         }
         ObjectType::Schema => {
             let [name] = names.as_slice() else {
@@ -159,9 +213,17 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
             let display = parts.join(".");
             match resolve_schema(catalog, &parts) {
                 Ok(schema) if schema.database.is_none() => Err(PlanError::SystemSchema(schema.name)),
-                Ok(schema) => Ok(Plan::DropSchema { id: Some(schema.id), name: display, cascade: *cascade }),
+                Ok(schema) => Ok(Plan::DropSchema {
+                    id: Some(schema.id),
+                    name: display,
+                    cascade: *cascade,
+                }),
                 Err(PlanError::UnknownSchema(_) | PlanError::UnknownDatabase(_)) if *if_exists => {
-                    Ok(Plan::DropSchema { id: None, name: display, cascade: *cascade })
+                    Ok(Plan::DropSchema {
+                        id: None,
+                        name: display,
+                        cascade: *cascade,
+                    })
                 }
                 Err(e) => Err(e),
             }
@@ -178,18 +240,28 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                         ids.push(item.id);
                     }
                     Ok(item) => {
-                        return Err(PlanError::WrongObjectType { name: item.name.item, expected: "table" });
+                        return Err(PlanError::WrongObjectType {
+                            name: item.name.item,
+                            expected: "table",
+                        });
                     }
-                    Err(PlanError::UnknownRelation(name) | PlanError::UnknownSchema(name) | PlanError::UnknownDatabase(name))
-                        if *if_exists =>
-                    {
+                    Err(
+                        PlanError::UnknownRelation(name)
+                        | PlanError::UnknownSchema(name)
+                        | PlanError::UnknownDatabase(name),
+                    ) if *if_exists => {
                         missing.push(name);
                     }
                     Err(PlanError::UnknownRelation(name)) => return Err(PlanError::UnknownTable(name)),
                     Err(e) => return Err(e),
                 }
             }
-            Ok(Plan::DropItems { kind: ItemKind::Table, ids, missing, cascade: *cascade })
+            Ok(Plan::DropItems {
+                kind: ItemKind::Table,
+                ids,
+                missing,
+                cascade: *cascade,
+            })
         }
         other => Err(PlanError::Unsupported(format!("DROP {other}"))),
     }

@@ -1,8 +1,6 @@
 //! Planning SQL expressions into typed [`ScalarExpr`]s.
 
-use freshet_expr::{
-    ArithOp, ArithType, BinaryFunc, ScalarExpr, UnaryFunc, VariadicFunc, fold_scalar,
-};
+use freshet_expr::{ArithOp, ArithType, BinaryFunc, ScalarExpr, UnaryFunc, VariadicFunc, fold_scalar};
 use freshet_repr::{ColumnType, Datum, RowArena, ScalarType, parse_datum};
 use sqlparser::ast::{self, BinaryOperator, CastKind, Expr, UnaryOperator, Value};
 
@@ -57,7 +55,8 @@ pub(crate) fn coerce(typed: Typed, target: &ScalarType, context: CastContext) ->
         Typed::Unknown(None) => Ok(ScalarExpr::null(*target)),
         Typed::Unknown(Some(text)) => {
             let arena = RowArena::new();
-            let parsed = parse_datum(&target.without_modifiers(), &text, &arena).map_err(freshet_expr::EvalError::from)?;
+            let parsed =
+                parse_datum(&target.without_modifiers(), &text, &arena).map_err(freshet_expr::EvalError::from)?;
             let literal = ScalarExpr::literal(parsed, target.without_modifiers());
             let mut expr = plan_cast(literal, &target.without_modifiers(), target, context)?;
             fold_scalar(&mut expr);
@@ -114,12 +113,19 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         Expr::Identifier(ident) => plan_column(ecx, None, &normalize_ident(ident)),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
             [table, column] => plan_column(ecx, Some(&normalize_ident(table)), &normalize_ident(column)),
-            _ => Err(PlanError::Unsupported("column references with more than two parts".into())),
+            _ => Err(PlanError::Unsupported(
+                "column references with more than two parts".into(),
+            )),
         },
         Expr::Nested(inner) => plan_expr(ecx, inner),
         Expr::UnaryOp { op, expr } => plan_unary(ecx, *op, expr),
         Expr::BinaryOp { left, op, right } => plan_binary(ecx, left, op, right),
-        Expr::Cast { kind, expr, data_type, format } => {
+        Expr::Cast {
+            kind,
+            expr,
+            data_type,
+            format,
+        } => {
             if format.is_some() || !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
                 return Err(PlanError::Unsupported(format!("{kind:?} casts").to_uppercase()));
             }
@@ -142,11 +148,19 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
             let (arg, _) = plan_expr(ecx, inner)?.into_default();
             let is_null = arg.call_unary(UnaryFunc::IsNull);
-            let expr = if matches!(e, Expr::IsNull(_)) { is_null } else { is_null.call_unary(UnaryFunc::Not) };
+            let expr = if matches!(e, Expr::IsNull(_)) {
+                is_null
+            } else {
+                is_null.call_unary(UnaryFunc::Not)
+            };
             Ok(Typed::Expr(expr, ScalarType::Bool.nullable(false)))
         }
-        Expr::IsTrue(inner) | Expr::IsNotTrue(inner) | Expr::IsFalse(inner) | Expr::IsNotFalse(inner)
-        | Expr::IsUnknown(inner) | Expr::IsNotUnknown(inner) => {
+        Expr::IsTrue(inner)
+        | Expr::IsNotTrue(inner)
+        | Expr::IsFalse(inner)
+        | Expr::IsNotFalse(inner)
+        | Expr::IsUnknown(inner)
+        | Expr::IsNotUnknown(inner) => {
             let arg = plan_bool(ecx, inner, "IS")?;
             let (func, negate) = match e {
                 Expr::IsTrue(_) => (UnaryFunc::IsTrue, false),
@@ -165,13 +179,21 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
             let items = vec![plan_expr(ecx, a)?, plan_expr(ecx, b)?];
             let (exprs, _) = plan_homogeneous(items, "IS DISTINCT FROM")?;
-            let [a, b]: [ScalarExpr; 2] = exprs.try_into().map_err(|_| PlanError::Unsupported("IS DISTINCT FROM".into()))?;
+            let [a, b]: [ScalarExpr; 2] = exprs
+                .try_into()
+                .map_err(|_| PlanError::Unsupported("IS DISTINCT FROM".into()))?;
             let both_null = ScalarExpr::CallVariadic {
                 func: VariadicFunc::And,
-                exprs: vec![a.clone().call_unary(UnaryFunc::IsNull), b.clone().call_unary(UnaryFunc::IsNull)],
+                exprs: vec![
+                    a.clone().call_unary(UnaryFunc::IsNull),
+                    b.clone().call_unary(UnaryFunc::IsNull),
+                ],
             };
             let equal = a.call_binary(b, BinaryFunc::Eq).call_unary(UnaryFunc::IsTrue);
-            let not_distinct = ScalarExpr::CallVariadic { func: VariadicFunc::Or, exprs: vec![both_null, equal] };
+            let not_distinct = ScalarExpr::CallVariadic {
+                func: VariadicFunc::Or,
+                exprs: vec![both_null, equal],
+            };
             let expr = if matches!(e, Expr::IsNotDistinctFrom(..)) {
                 not_distinct
             } else {
@@ -179,11 +201,19 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             };
             Ok(Typed::Expr(expr, ScalarType::Bool.nullable(false)))
         }
-        Expr::Between { expr, negated, low, high } => {
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
             let lower = plan_comparison(ecx, expr, &BinaryOperator::GtEq, low)?;
             let upper = plan_comparison(ecx, expr, &BinaryOperator::LtEq, high)?;
             let nullable = lower.1 || upper.1;
-            let mut out = ScalarExpr::CallVariadic { func: VariadicFunc::And, exprs: vec![lower.0, upper.0] };
+            let mut out = ScalarExpr::CallVariadic {
+                func: VariadicFunc::And,
+                exprs: vec![lower.0, upper.0],
+            };
             if *negated {
                 out = out.call_unary(UnaryFunc::Not);
             }
@@ -197,16 +227,29 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             let (mut exprs, _) = plan_homogeneous(items, "IN")?;
             let needle = exprs.remove(0);
             let nullable = true;
-            let equalities = exprs.into_iter().map(|e| needle.clone().call_binary(e, BinaryFunc::Eq)).collect();
-            let mut out = ScalarExpr::CallVariadic { func: VariadicFunc::Or, exprs: equalities };
+            let equalities = exprs
+                .into_iter()
+                .map(|e| needle.clone().call_binary(e, BinaryFunc::Eq))
+                .collect();
+            let mut out = ScalarExpr::CallVariadic {
+                func: VariadicFunc::Or,
+                exprs: equalities,
+            };
             if *negated {
                 out = out.call_unary(UnaryFunc::Not);
             }
             Ok(Typed::Expr(out, ScalarType::Bool.nullable(nullable)))
         }
-        Expr::Case { operand, conditions, else_result, .. } => plan_case(ecx, operand.as_deref(), conditions, else_result.as_deref()),
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => plan_case(ecx, operand.as_deref(), conditions, else_result.as_deref()),
         Expr::Function(func) => plan_function(ecx, func),
-        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => Err(PlanError::Unsupported("subqueries".into())),
+        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
+            Err(PlanError::Unsupported("subqueries".into()))
+        }
         Expr::Like { .. } | Expr::ILike { .. } => Err(PlanError::Unsupported("LIKE".into())),
         other => Err(PlanError::Unsupported(format!("expression {other}"))),
     }
@@ -214,9 +257,9 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
 
 fn string_value(v: &Value) -> Option<String> {
     match v {
-        Value::SingleQuotedString(s)
-        | Value::EscapedStringLiteral(s)
-        | Value::NationalStringLiteral(s) => Some(s.clone()),
+        Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) => {
+            Some(s.clone())
+        }
         Value::DollarQuotedString(d) => Some(d.value.clone()),
         _ => None,
     }
@@ -241,7 +284,10 @@ fn plan_value(v: &Value, negate: bool) -> Result<Typed, PlanError> {
             };
             Ok(Typed::Expr(ScalarExpr::literal(datum, typ), typ.nullable(false)))
         }
-        Value::Boolean(b) => Ok(Typed::Expr(ScalarExpr::literal_bool(*b), ScalarType::Bool.nullable(false))),
+        Value::Boolean(b) => Ok(Typed::Expr(
+            ScalarExpr::literal_bool(*b),
+            ScalarType::Bool.nullable(false),
+        )),
         Value::Null => Ok(Typed::Unknown(None)),
         Value::Placeholder(p) => Err(PlanError::Unsupported(format!("parameter {p}"))),
         other => match string_value(other) {
@@ -261,7 +307,10 @@ fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<T
         UnaryOperator::Not => {
             let arg = plan_bool(ecx, expr, "NOT")?;
             let nullable = true;
-            Ok(Typed::Expr(arg.call_unary(UnaryFunc::Not), ScalarType::Bool.nullable(nullable)))
+            Ok(Typed::Expr(
+                arg.call_unary(UnaryFunc::Not),
+                ScalarType::Bool.nullable(nullable),
+            ))
         }
         UnaryOperator::Minus | UnaryOperator::Plus => {
             if let (UnaryOperator::Minus, Expr::Value(v)) = (op, expr)
@@ -273,9 +322,16 @@ fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<T
             match plan_expr(ecx, expr)? {
                 Typed::Expr(e, t) => {
                     let arith = ArithType::of(&t.scalar_type)
-                        .filter(|a| op == UnaryOperator::Plus || !matches!(a, ArithType::UInt16 | ArithType::UInt32 | ArithType::UInt64))
+                        .filter(|a| {
+                            op == UnaryOperator::Plus
+                                || !matches!(a, ArithType::UInt16 | ArithType::UInt32 | ArithType::UInt64)
+                        })
                         .ok_or_else(|| PlanError::UnknownOperator(format!("{symbol} {}", t.scalar_type.name())))?;
-                    let expr = if op == UnaryOperator::Minus { e.call_unary(UnaryFunc::Neg(arith)) } else { e };
+                    let expr = if op == UnaryOperator::Minus {
+                        e.call_unary(UnaryFunc::Neg(arith))
+                    } else {
+                        e
+                    };
                     Ok(Typed::Expr(expr, arith.scalar_type().nullable(t.nullable)))
                 }
                 Typed::Unknown(_) => Err(PlanError::UnknownOperator(format!("{symbol} unknown"))),
@@ -310,7 +366,12 @@ fn arith_op(op: &BinaryOperator) -> Option<ArithOp> {
 
 /// Plans `left op right` for a comparison; returns the expression and
 /// whether it may be NULL.
-fn plan_comparison(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<(ScalarExpr, bool), PlanError> {
+fn plan_comparison(
+    ecx: &ExprContext<'_>,
+    left: &Expr,
+    op: &BinaryOperator,
+    right: &Expr,
+) -> Result<(ScalarExpr, bool), PlanError> {
     let func = comparison_func(op).ok_or_else(|| PlanError::Unsupported(format!("operator {op}")))?;
     let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
     let nullable = nullable(&l) || nullable(&r);
@@ -340,15 +401,25 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
     match op {
         BinaryOperator::And | BinaryOperator::Or => {
             let clause = if *op == BinaryOperator::And { "AND" } else { "OR" };
-            let func = if *op == BinaryOperator::And { VariadicFunc::And } else { VariadicFunc::Or };
+            let func = if *op == BinaryOperator::And {
+                VariadicFunc::And
+            } else {
+                VariadicFunc::Or
+            };
             let mut exprs = Vec::new();
             for side in [left, right] {
                 match plan_bool(ecx, side, clause)? {
-                    ScalarExpr::CallVariadic { func: inner, exprs: nested } if inner == func => exprs.extend(nested),
+                    ScalarExpr::CallVariadic {
+                        func: inner,
+                        exprs: nested,
+                    } if inner == func => exprs.extend(nested),
                     other => exprs.push(other),
                 }
             }
-            Ok(Typed::Expr(ScalarExpr::CallVariadic { func, exprs }, ScalarType::Bool.nullable(true)))
+            Ok(Typed::Expr(
+                ScalarExpr::CallVariadic { func, exprs },
+                ScalarType::Bool.nullable(true),
+            ))
         }
         BinaryOperator::StringConcat => {
             let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
@@ -358,7 +429,11 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
                 Typed::Unknown(_) => true,
             };
             if !is_string(&l) && !is_string(&r) {
-                return Err(PlanError::UnknownOperator(format!("{} || {}", l.type_name(), r.type_name())));
+                return Err(PlanError::UnknownOperator(format!(
+                    "{} || {}",
+                    l.type_name(),
+                    r.type_name()
+                )));
             }
             let to_text = |t: Typed| -> Result<ScalarExpr, PlanError> {
                 match t {
@@ -420,7 +495,11 @@ fn plan_case(
     let (mut results, typ) = plan_homogeneous(results, "CASE")?;
     let mut expr = results.pop().unwrap_or_else(|| ScalarExpr::null(typ));
     for (cond, then) in conds.into_iter().zip(results).rev() {
-        expr = ScalarExpr::If { cond: Box::new(cond), then: Box::new(then), els: Box::new(expr) };
+        expr = ScalarExpr::If {
+            cond: Box::new(cond),
+            then: Box::new(then),
+            els: Box::new(expr),
+        };
     }
     Ok(Typed::Expr(expr, typ.nullable(nullable)))
 }
@@ -428,7 +507,9 @@ fn plan_case(
 fn function_args(func: &ast::Function) -> Result<Vec<&Expr>, PlanError> {
     let name = func.name.to_string().to_lowercase();
     if func.filter.is_some() || func.over.is_some() || !func.within_group.is_empty() {
-        return Err(PlanError::Unsupported(format!("{name} with FILTER, OVER or WITHIN GROUP")));
+        return Err(PlanError::Unsupported(format!(
+            "{name} with FILTER, OVER or WITHIN GROUP"
+        )));
     }
     match &func.args {
         ast::FunctionArguments::None => Ok(vec![]),
@@ -456,7 +537,13 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
         ("coalesce", n) if n > 0 => {
             let nullable = planned.iter().all(nullable);
             let (exprs, typ) = plan_homogeneous(planned, "COALESCE")?;
-            Ok(Typed::Expr(ScalarExpr::CallVariadic { func: VariadicFunc::Coalesce, exprs }, typ.nullable(nullable)))
+            Ok(Typed::Expr(
+                ScalarExpr::CallVariadic {
+                    func: VariadicFunc::Coalesce,
+                    exprs,
+                },
+                typ.nullable(nullable),
+            ))
         }
         ("nullif", 2) => {
             let (mut exprs, typ) = operands(planned[0].clone(), planned[1].clone(), "=")?;
@@ -478,7 +565,10 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
                 Typed::Expr(_, t) => t.scalar_type.name(),
                 Typed::Unknown(_) => "unknown",
             };
-            Ok(Typed::Expr(ScalarExpr::literal(Datum::String(name), ScalarType::Text), ScalarType::Text.nullable(false)))
+            Ok(Typed::Expr(
+                ScalarExpr::literal(Datum::String(name), ScalarType::Text),
+                ScalarType::Text.nullable(false),
+            ))
         }
         _ => Err(PlanError::UnknownFunction {
             name,

@@ -4,13 +4,12 @@ use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing, ScalarExpr, fold_scala
 use freshet_repr::{ColumnType, Datum, RelationDesc, Row, RowArena, ScalarType};
 use sqlparser::ast::{self, Expr, LimitClause, OrderByKind, SelectItem, SetExpr, Value};
 
+use super::SelectPlan;
 use super::expr::{ExprContext, Typed, coerce, plan_bool, plan_expr, plan_homogeneous};
 use super::scope::Scope;
 use super::typeconv::CastContext;
-use super::SelectPlan;
-use crate::catalog::CatalogReader;
-use crate::names::normalize_ident;
 use crate::PlanError;
+use crate::names::normalize_ident;
 
 /// A query body planned, before `ORDER BY` and limits.
 struct Body {
@@ -26,18 +25,20 @@ struct Body {
 }
 
 /// Plans a query.
-pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Result<SelectPlan, PlanError> {
+pub(crate) fn plan_query(query: &ast::Query) -> Result<SelectPlan, PlanError> {
     if query.with.is_some() {
         return Err(PlanError::Unsupported("WITH".into()));
     }
     if query.fetch.is_some() || !query.locks.is_empty() || query.for_clause.is_some() {
-        return Err(PlanError::Unsupported("FETCH, FOR UPDATE or FOR clauses in queries".into()));
+        return Err(PlanError::Unsupported(
+            "FETCH, FOR UPDATE or FOR clauses in queries".into(),
+        ));
     }
     let mut body = match &*query.body {
         SetExpr::Select(select) => plan_select(select)?,
         SetExpr::Values(values) => plan_values(values)?,
         SetExpr::Query(inner) if query.order_by.is_none() && query.limit_clause.is_none() => {
-            return plan_query(catalog, inner);
+            return plan_query(inner);
         }
         SetExpr::SetOperation { op, .. } => return Err(PlanError::Unsupported(op.to_string())),
         other => return Err(PlanError::Unsupported(format!("query {other}"))),
@@ -56,7 +57,11 @@ pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Res
             }
             // PostgreSQL: NULLs sort as if larger than every value.
             let nulls_last = item.options.nulls_first.map_or(!desc, |first| !first);
-            order_by.push(ColumnOrder { column, desc, nulls_last });
+            order_by.push(ColumnOrder {
+                column,
+                desc,
+                nulls_last,
+            });
         }
     }
     let (limit, offset) = plan_limit(query.limit_clause.as_ref())?;
@@ -71,7 +76,10 @@ pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Res
     let finishing = RowSetFinishing {
         order_by: order_by
             .iter()
-            .map(|o| ColumnOrder { column: position(o.column), ..*o })
+            .map(|o| ColumnOrder {
+                column: position(o.column),
+                ..*o
+            })
             .collect(),
         limit,
         offset,
@@ -82,7 +90,11 @@ pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Res
             .iter()
             .map(|(_, name, typ)| (freshet_repr::ColumnName(name.clone()), *typ)),
     );
-    Ok(SelectPlan { expr: body.expr.project(keep), finishing, desc })
+    Ok(SelectPlan {
+        expr: body.expr.project(keep),
+        finishing,
+        desc,
+    })
 }
 
 /// The column of `body.expr` an `ORDER BY` item sorts on: an output
@@ -101,7 +113,12 @@ fn order_column(body: &mut Body, expr: &Expr) -> Result<usize, PlanError> {
     }
     if let Expr::Identifier(ident) = expr {
         let name = normalize_ident(ident);
-        let matching: Vec<usize> = body.outputs.iter().filter(|(_, n, _)| *n == name).map(|(c, _, _)| *c).collect();
+        let matching: Vec<usize> = body
+            .outputs
+            .iter()
+            .filter(|(_, n, _)| *n == name)
+            .map(|(c, _, _)| *c)
+            .collect();
         match matching.as_slice() {
             [c] => return Ok(*c),
             [first, rest @ ..] if rest.iter().all(|c| c == first) => return Ok(*first),
@@ -123,7 +140,11 @@ fn order_column(body: &mut Body, expr: &Expr) -> Result<usize, PlanError> {
 fn plan_limit(clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanError> {
     let (limit, offset) = match clause {
         None => return Ok((None, 0)),
-        Some(LimitClause::LimitOffset { limit, offset, limit_by }) => {
+        Some(LimitClause::LimitOffset {
+            limit,
+            offset,
+            limit_by,
+        }) => {
             if !limit_by.is_empty() {
                 return Err(PlanError::Unsupported("LIMIT BY".into()));
             }
@@ -133,7 +154,9 @@ fn plan_limit(clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanEr
     };
     let limit = match limit {
         None => None,
-        Some(e) => constant_count(e)?.map(|n| u64::try_from(n).map_err(|_| PlanError::NegativeLimit)).transpose()?,
+        Some(e) => constant_count(e)?
+            .map(|n| u64::try_from(n).map_err(|_| PlanError::NegativeLimit))
+            .transpose()?,
     };
     let offset = match offset {
         None => 0,
@@ -201,7 +224,12 @@ fn plan_select(select: &ast::Select) -> Result<Body, PlanError> {
         output_exprs.push(Some(e.clone()));
         scalars.push(scalar);
     }
-    Ok(Body { expr: expr.map(scalars), scope, outputs, output_exprs })
+    Ok(Body {
+        expr: expr.map(scalars),
+        scope,
+        outputs,
+        output_exprs,
+    })
 }
 
 /// `VALUES (…), (…)`: every row's expressions are constants, evaluated now.
@@ -275,8 +303,9 @@ fn column_name(e: &Expr) -> String {
                 .map_or("?column?".into(), |t| t.internal_name().to_owned()),
             name => name.to_owned(),
         },
-        Expr::TypedString(t) => super::types::scalar_type_from_sql(&t.data_type)
-            .map_or("?column?".into(), |t| t.internal_name().to_owned()),
+        Expr::TypedString(t) => {
+            super::types::scalar_type_from_sql(&t.data_type).map_or("?column?".into(), |t| t.internal_name().to_owned())
+        }
         Expr::Case { .. } => "case".into(),
         Expr::Value(v) if matches!(v.value, Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),

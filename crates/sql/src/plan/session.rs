@@ -10,12 +10,20 @@ use crate::names::{name_parts, normalize_ident};
 /// `SET [SESSION] name { = | TO } value, …` and `SET TIME ZONE value`.
 pub(crate) fn plan_set(set: &Set) -> Result<Plan, PlanError> {
     match set {
-        Set::SingleAssignment { scope, hivevar: false, variable, values } => {
+        Set::SingleAssignment {
+            scope,
+            hivevar: false,
+            variable,
+            values,
+        } => {
             if let Some(ast::ContextModifier::Local) = scope {
                 return Err(PlanError::Unsupported("SET LOCAL".into()));
             }
             let name = name_parts(variable)?.join(".");
-            Ok(Plan::SetVariable { name, value: set_value(values)? })
+            Ok(Plan::SetVariable {
+                name,
+                value: set_value(values)?,
+            })
         }
         Set::SetTimeZone { local: false, value } => Ok(Plan::SetVariable {
             name: "timezone".into(),
@@ -42,16 +50,27 @@ fn set_value(values: &[Expr]) -> Result<SetValue, PlanError> {
                 Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Ok(s.clone()),
                 Value::Number(n, _) => Ok(n.clone()),
                 Value::Boolean(b) => Ok(if *b { "on".into() } else { "off".into() }),
-                other => Err(PlanError::InvalidParameter(format!("invalid value for a parameter: {other}"))),
+                other => Err(PlanError::InvalidParameter(format!(
+                    "invalid value for a parameter: {other}"
+                ))),
             },
-            Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match &**expr {
+            Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => match &**expr {
                 Expr::Value(v) => match &v.value {
                     Value::Number(n, _) => Ok(format!("-{n}")),
-                    other => Err(PlanError::InvalidParameter(format!("invalid value for a parameter: -{other}"))),
+                    other => Err(PlanError::InvalidParameter(format!(
+                        "invalid value for a parameter: -{other}"
+                    ))),
                 },
-                other => Err(PlanError::InvalidParameter(format!("invalid value for a parameter: -{other}"))),
+                other => Err(PlanError::InvalidParameter(format!(
+                    "invalid value for a parameter: -{other}"
+                ))),
             },
-            other => Err(PlanError::InvalidParameter(format!("invalid value for a parameter: {other}"))),
+            other => Err(PlanError::InvalidParameter(format!(
+                "invalid value for a parameter: {other}"
+            ))),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(SetValue::Values)
@@ -61,7 +80,9 @@ fn set_value(values: &[Expr]) -> Result<SetValue, PlanError> {
 pub(crate) fn plan_reset(reset: &ResetStatement) -> Result<Plan, PlanError> {
     match &reset.reset {
         Reset::ALL => Ok(Plan::ResetVariable { name: "all".into() }),
-        Reset::ConfigurationParameter(name) => Ok(Plan::ResetVariable { name: name_parts(name)?.join(".") }),
+        Reset::ConfigurationParameter(name) => Ok(Plan::ResetVariable {
+            name: name_parts(name)?.join("."),
+        }),
         Reset::SessionAuthorization => Err(PlanError::Unsupported("RESET SESSION AUTHORIZATION".into())),
     }
 }

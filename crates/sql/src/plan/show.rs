@@ -39,7 +39,11 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                     .find_map(|s| resolve_schema(catalog, std::slice::from_ref(s)).ok())
                     .ok_or(PlanError::NoSchemaSelected)?,
             };
-            catalog.items(schema.id).into_iter().map(|item| item.name.item).collect()
+            catalog
+                .items(schema.id)
+                .into_iter()
+                .map(|item| item.name.item)
+                .collect()
         }
     };
     names.sort();
@@ -53,7 +57,10 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
         (ColumnName("comment".into()), text.nullable(true)),
     ]);
     Ok(Plan::Select(SelectPlan {
-        expr: RelExpr::Constant { rows: Ok(rows), typ: desc.types().copied().collect() },
+        expr: RelExpr::Constant {
+            rows: Ok(rows),
+            typ: desc.types().copied().collect(),
+        },
         finishing: RowSetFinishing::project_only(vec![0, 1]),
         desc,
     }))

@@ -42,8 +42,10 @@ fn implicit(from: &ScalarType, to: &ScalarType) -> bool {
     }
     matches!(
         (from, to),
-        (UInt16, UInt32 | UInt64 | Int32 | Int64 | Numeric { .. } | Float32 | Float64)
-            | (UInt32, UInt64 | Int64 | Numeric { .. } | Float32 | Float64)
+        (
+            UInt16,
+            UInt32 | UInt64 | Int32 | Int64 | Numeric { .. } | Float32 | Float64
+        ) | (UInt32, UInt64 | Int64 | Numeric { .. } | Float32 | Float64)
             | (UInt64, Numeric { .. } | Float32 | Float64)
             | (VarChar { .. } | Char { .. }, Text)
             | (Text | Char { .. }, VarChar { .. })
@@ -65,7 +67,13 @@ pub(crate) fn cast_allowed(from: &ScalarType, to: &ScalarType, context: CastCont
             implicit(from, to)
                 || (from.is_numeric() && to.is_numeric())
                 || to.is_string()
-                || matches!((from, to), (ScalarType::TimestampTz | ScalarType::Timestamp, ScalarType::Date | ScalarType::Timestamp | ScalarType::Time))
+                || matches!(
+                    (from, to),
+                    (
+                        ScalarType::TimestampTz | ScalarType::Timestamp,
+                        ScalarType::Date | ScalarType::Timestamp | ScalarType::Time
+                    )
+                )
         }
     }
 }
@@ -141,24 +149,59 @@ mod tests {
     #[test]
     fn common_types_follow_postgres() {
         assert_eq!(unify(&ScalarType::Int32, &ScalarType::Int64), Some(ScalarType::Int64));
-        assert_eq!(unify(&ScalarType::Int32, &ScalarType::numeric()), Some(ScalarType::numeric()));
-        assert_eq!(unify(&ScalarType::numeric(), &ScalarType::Float64), Some(ScalarType::Float64));
+        assert_eq!(
+            unify(&ScalarType::Int32, &ScalarType::numeric()),
+            Some(ScalarType::numeric())
+        );
+        assert_eq!(
+            unify(&ScalarType::numeric(), &ScalarType::Float64),
+            Some(ScalarType::Float64)
+        );
         assert_eq!(unify(&ScalarType::UInt16, &ScalarType::Int16), Some(ScalarType::Int32));
-        assert_eq!(unify(&ScalarType::UInt64, &ScalarType::Int64), Some(ScalarType::numeric()));
-        assert_eq!(unify(&ScalarType::Date, &ScalarType::Timestamp), Some(ScalarType::Timestamp));
+        assert_eq!(
+            unify(&ScalarType::UInt64, &ScalarType::Int64),
+            Some(ScalarType::numeric())
+        );
+        assert_eq!(
+            unify(&ScalarType::Date, &ScalarType::Timestamp),
+            Some(ScalarType::Timestamp)
+        );
         assert_eq!(unify(&ScalarType::Bool, &ScalarType::Int32), None);
         assert_eq!(
-            unify(&ScalarType::VarChar { max_length: Some(3) }, &ScalarType::Char { length: 2 }),
+            unify(
+                &ScalarType::VarChar { max_length: Some(3) },
+                &ScalarType::Char { length: 2 }
+            ),
             Some(ScalarType::Text)
         );
     }
 
     #[test]
     fn narrowing_needs_assignment_or_explicit() {
-        assert!(!cast_allowed(&ScalarType::Int64, &ScalarType::Int32, CastContext::Implicit));
-        assert!(cast_allowed(&ScalarType::Int64, &ScalarType::Int32, CastContext::Assignment));
-        assert!(!cast_allowed(&ScalarType::Int32, &ScalarType::Bool, CastContext::Assignment));
-        assert!(cast_allowed(&ScalarType::Int32, &ScalarType::Bool, CastContext::Explicit));
-        assert!(!cast_allowed(&ScalarType::Bool, &ScalarType::Date, CastContext::Explicit));
+        assert!(!cast_allowed(
+            &ScalarType::Int64,
+            &ScalarType::Int32,
+            CastContext::Implicit
+        ));
+        assert!(cast_allowed(
+            &ScalarType::Int64,
+            &ScalarType::Int32,
+            CastContext::Assignment
+        ));
+        assert!(!cast_allowed(
+            &ScalarType::Int32,
+            &ScalarType::Bool,
+            CastContext::Assignment
+        ));
+        assert!(cast_allowed(
+            &ScalarType::Int32,
+            &ScalarType::Bool,
+            CastContext::Explicit
+        ));
+        assert!(!cast_allowed(
+            &ScalarType::Bool,
+            &ScalarType::Date,
+            CastContext::Explicit
+        ));
     }
 }

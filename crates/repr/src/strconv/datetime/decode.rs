@@ -3,12 +3,11 @@
 //! `time`), with DateStyle `ISO, MDY` and session time zone UTC.
 
 use super::fields::{
-    Tm, USECS_PER_DAY, decode_date, decode_number, decode_number_field, decode_time,
-    decode_timezone, j2date, parse_fraction, strtoint, time_overflows, validate_date,
+    Tm, USECS_PER_DAY, decode_date, decode_number, decode_number_field, decode_time, decode_timezone, j2date,
+    parse_fraction, strtoint, time_overflows, validate_date,
 };
 use super::lex::{
-    DATE_M, DateUnit, DtErr, Field, FieldType, Keyword, Reserved, TIME_M, date_keyword, m, ty,
-    zone_abbrev,
+    DATE_M, DateUnit, DtErr, Field, FieldType, Keyword, Reserved, TIME_M, date_keyword, m, ty, zone_abbrev,
 };
 use crate::strconv::scan::strtol;
 
@@ -75,10 +74,7 @@ pub(crate) fn decode_date_time(fields: &[Field]) -> Result<Decoded, DtErr> {
                 ptype = None;
                 DATE_M | TIME_M | m(ty::TZ)
             }
-            FieldType::Date
-                if ptype.is_some()
-                    || fmask & (m(ty::MONTH) | m(ty::DAY)) == m(ty::MONTH) | m(ty::DAY) =>
-            {
+            FieldType::Date if ptype.is_some() || fmask & (m(ty::MONTH) | m(ty::DAY)) == m(ty::MONTH) | m(ty::DAY) => {
                 // A run-together time with a zone, or a zone name.
                 if !text.starts_with(|c: char| c.is_ascii_digit()) && ptype.is_none() {
                     return Err(DtErr::BadTimezone(text.to_owned()));
@@ -89,8 +85,7 @@ pub(crate) fn decode_date_time(fields: &[Field]) -> Result<Decoded, DtErr> {
                 }
                 let dash = text.find('-').ok_or(DtErr::BadFormat)?;
                 tz = decode_timezone(&text[dash..])?;
-                let (tmask, _) =
-                    decode_number_field(&text[..dash], fmask, &mut tm, &mut is2digits)?;
+                let (tmask, _) = decode_number_field(&text[..dash], fmask, &mut tm, &mut is2digits)?;
                 tmask | m(ty::TZ)
             }
             FieldType::Date => decode_date(text, fmask, &mut is2digits, &mut tm)?,
@@ -289,12 +284,7 @@ fn split_time(micros: i64) -> (i32, i32, i32, i64) {
     let min = rest / 60_000_000;
     let rest = rest - min * 60_000_000;
     let sec = rest / 1_000_000;
-    (
-        narrow(hour),
-        narrow(min),
-        narrow(sec),
-        rest - sec * 1_000_000,
-    )
+    (narrow(hour), narrow(min), narrow(sec), rest - sec * 1_000_000)
 }
 
 /// Applies AM/PM to the hour.
@@ -329,17 +319,12 @@ pub(crate) fn decode_time_only(fields: &[Field]) -> Result<Tm, DtErr> {
     let mut unsupported: Option<Reserved> = None;
     let mut tm = Tm::default();
     // A date is accepted only first and followed by more.
-    let date_allowed = |i: usize| {
-        i == 0
-            && nf >= 2
-            && (fields[nf - 1].ftype == FieldType::Date || fields[1].ftype == FieldType::Time)
-    };
+    let date_allowed =
+        |i: usize| i == 0 && nf >= 2 && (fields[nf - 1].ftype == FieldType::Date || fields[1].ftype == FieldType::Time);
     for (i, field) in fields.iter().enumerate() {
         let text = field.text.as_str();
         let tmask = match field.ftype {
-            FieldType::Date if date_allowed(i) => {
-                decode_date(text, fmask, &mut is2digits, &mut tm)?
-            }
+            FieldType::Date if date_allowed(i) => decode_date(text, fmask, &mut is2digits, &mut tm)?,
             FieldType::Date => {
                 if !text.starts_with(|c: char| c.is_ascii_digit()) {
                     return Err(DtErr::BadTimezone(text.to_owned()));
@@ -349,8 +334,7 @@ pub(crate) fn decode_time_only(fields: &[Field]) -> Result<Tm, DtErr> {
                 }
                 let dash = text.find('-').ok_or(DtErr::BadFormat)?;
                 decode_timezone(&text[dash..])?;
-                let (tmask, _) =
-                    decode_number_field(&text[..dash], fmask | DATE_M, &mut tm, &mut is2digits)?;
+                let (tmask, _) = decode_number_field(&text[..dash], fmask | DATE_M, &mut tm, &mut is2digits)?;
                 tmask | m(ty::TZ)
             }
             FieldType::Time => {

@@ -69,8 +69,7 @@ pub(crate) fn j2date(jd: i32) -> (i32, i32, i32) {
 
 /// PostgreSQL's `IS_VALID_JULIAN`: from 4714-11-01 BC to 5874898-06-01.
 pub(crate) fn is_valid_julian(year: i32, month: i32) -> bool {
-    (year > -4713 || (year == -4713 && month >= 11))
-        && (year < 5_874_898 || (year == 5_874_898 && month < 6))
+    (year > -4713 || (year == -4713 && month >= 11)) && (year < 5_874_898 || (year == 5_874_898 && month < 6))
 }
 
 /// Whether `year` (astronomical) is a leap year.
@@ -97,8 +96,7 @@ pub(crate) fn time_overflows(hour: i32, min: i32, sec: i32, fsec: i64) -> bool {
     {
         return true;
     }
-    ((i64::from(hour) * 60 + i64::from(min)) * 60 + i64::from(sec)) * USECS_PER_SEC + fsec
-        > USECS_PER_DAY
+    ((i64::from(hour) * 60 + i64::from(min)) * 60 + i64::from(sec)) * USECS_PER_SEC + fsec > USECS_PER_DAY
 }
 
 /// Parses `.digits` as a fraction (`ParseFraction`); `.` alone is zero.
@@ -142,12 +140,7 @@ pub(crate) fn strtoint(s: &str) -> Result<(i32, &str), DtErr> {
 }
 
 /// Decodes a date with delimiters (`DecodeDate`); returns the fields set.
-pub(crate) fn decode_date(
-    s: &str,
-    mut fmask: u32,
-    is2digits: &mut bool,
-    tm: &mut Tm,
-) -> Result<u32, DtErr> {
+pub(crate) fn decode_date(s: &str, mut fmask: u32, is2digits: &mut bool, tm: &mut Tm) -> Result<u32, DtErr> {
     let b = s.as_bytes();
     let mut parts: Vec<&str> = Vec::new();
     let mut i = 0;
@@ -380,11 +373,7 @@ pub(crate) fn decode_time_common(s: &str) -> Result<TimeFields, DtErr> {
     } else {
         return Err(DtErr::BadFormat);
     }
-    if hour < 0
-        || !(0..60).contains(&min)
-        || !(0..=60).contains(&sec)
-        || !(0..=USECS_PER_SEC).contains(&fsec)
-    {
+    if hour < 0 || !(0..60).contains(&min) || !(0..=60).contains(&sec) || !(0..=USECS_PER_SEC).contains(&fsec) {
         return Err(DtErr::FieldOverflow);
     }
     Ok(TimeFields {
@@ -442,13 +431,7 @@ pub(crate) fn decode_timezone(s: &str) -> Result<i32, DtErr> {
 
 /// Checks year, month and day and applies BC, two-digit years and day of
 /// year (`ValidateDate`).
-pub(crate) fn validate_date(
-    fmask: u32,
-    is_julian: bool,
-    is2digits: bool,
-    bc: bool,
-    tm: &mut Tm,
-) -> Result<(), DtErr> {
+pub(crate) fn validate_date(fmask: u32, is_julian: bool, is2digits: bool, bc: bool, tm: &mut Tm) -> Result<(), DtErr> {
     if fmask & m(ty::YEAR) != 0 {
         if is_julian {
             // Already astronomical.

@@ -148,9 +148,7 @@ pub(crate) fn parse_date_time(s: &str, buflen: usize) -> Result<Vec<Field>, DtEr
                     append(at(i), &mut text)?;
                     i += 1;
                     let n = at(i);
-                    if !(matches!(n, b'+' | b'-' | b'/' | b'_' | b'.' | b':')
-                        || n.is_ascii_alphanumeric())
-                    {
+                    if !(matches!(n, b'+' | b'-' | b'/' | b'_' | b'.' | b':') || n.is_ascii_alphanumeric()) {
                         break;
                     }
                 }
@@ -345,13 +343,10 @@ pub(crate) fn date_keyword(token: &str) -> Option<Keyword> {
         "oct" | "october" => Month(10),
         "nov" | "november" => Month(11),
         "dec" | "december" => Month(12),
-        "sun" | "sunday" | "mon" | "monday" | "tue" | "tues" | "tuesday" | "wed" | "weds"
-        | "wednesday" | "thu" | "thur" | "thurs" | "thursday" | "fri" | "friday" | "sat"
-        | "saturday" => Dow,
+        "sun" | "sunday" | "mon" | "monday" | "tue" | "tues" | "tuesday" | "wed" | "weds" | "wednesday" | "thu"
+        | "thur" | "thurs" | "thursday" | "fri" | "friday" | "sat" | "saturday" => Dow,
         "j" | "jd" | "julian" => Units(DateUnit::Julian),
-        "d" | "h" | "m" | "mm" | "s" | "y" | "dow" | "doy" | "isodow" | "isoyear" => {
-            Units(DateUnit::Other)
-        }
+        "d" | "h" | "m" | "mm" | "s" | "y" | "dow" | "doy" | "isodow" | "isoyear" => Units(DateUnit::Other),
         "dst" => DstModifier,
         "at" | "on" => Ignore,
         "t" => IsoTime,

@@ -68,11 +68,7 @@ impl Binary {
     /// over `2^(e-2)`.
     fn quarter_units(&self) -> (BigInt, BigInt, BigInt) {
         let m: BigInt = BigInt::from(self.m) * 4u32;
-        let low: BigInt = if self.asymmetric {
-            &m - 1u32
-        } else {
-            &m - 2u32
-        };
+        let low: BigInt = if self.asymmetric { &m - 1u32 } else { &m - 2u32 };
         let high: BigInt = &m + 2u32;
         (low, m, high)
     }
@@ -91,8 +87,7 @@ fn compare(d: &BigInt, k: i32, n: &BigInt, j: i32) -> Ordering {
 fn strictly_inside(d: u64, k: i32, b: &Binary) -> bool {
     let (low, _, high) = b.quarter_units();
     let d = BigInt::from(d);
-    compare(&d, k, &low, b.e - 2) == Ordering::Greater
-        && compare(&d, k, &high, b.e - 2) == Ordering::Less
+    compare(&d, k, &low, b.e - 2) == Ordering::Greater && compare(&d, k, &high, b.e - 2) == Ordering::Less
 }
 
 /// Whether `d × 10^k` could be exactly on a boundary of `b`'s interval: the

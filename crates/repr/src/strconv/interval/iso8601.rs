@@ -4,9 +4,7 @@
 //! alternative format (`P0001-02-03T04:05:06`, `P00010203T040506`).
 
 use super::ItmIn;
-use crate::strconv::datetime::fields::{
-    USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
-};
+use crate::strconv::datetime::fields::{USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
 use crate::strconv::datetime::lex::DtErr;
 use crate::strconv::scan::strtod;
 
@@ -32,11 +30,7 @@ fn number(s: &[u8], pos: usize) -> Result<(i64, f64, usize), DtErr> {
 
 /// How many digits the number at `start` has before any point.
 fn integer_width(s: &[u8], start: usize) -> usize {
-    let start = if s.get(start) == Some(&b'-') {
-        start + 1
-    } else {
-        start
-    };
+    let start = if s.get(start) == Some(&b'-') { start + 1 } else { start };
     s[start.min(s.len())..]
         .iter()
         .take_while(|b| b.is_ascii_digit())
@@ -44,11 +38,7 @@ fn integer_width(s: &[u8], start: usize) -> usize {
 }
 
 fn check(ok: bool) -> Result<(), DtErr> {
-    if ok {
-        Ok(())
-    } else {
-        Err(DtErr::FieldOverflow)
-    }
+    if ok { Ok(()) } else { Err(DtErr::FieldOverflow) }
 }
 
 /// Decodes an ISO 8601 interval; the text must start with `P` and may not
@@ -172,11 +162,7 @@ pub(super) fn decode_iso8601_interval(text: &str) -> Result<ItmIn, DtErr> {
                     let (val, fval, end) = number(s, pos)?;
                     pos = end;
                     check(itm.add_micros(val, fval, USECS_PER_SEC))?;
-                    return if pos == s.len() {
-                        Ok(itm)
-                    } else {
-                        Err(DtErr::BadFormat)
-                    };
+                    return if pos == s.len() { Ok(itm) } else { Err(DtErr::BadFormat) };
                 }
                 _ => return Err(DtErr::BadFormat),
             }

@@ -178,15 +178,11 @@ impl<'a> Lexer<'a> {
         let mut i = start + 1;
         let mut value = String::new();
         let mut high_surrogate: Option<u32> = None;
-        let low_surrogate_error =
-            || invalid("Unicode low surrogate must follow a high surrogate.".to_owned());
+        let low_surrogate_error = || invalid("Unicode low surrogate must follow a high surrogate.".to_owned());
         loop {
             let rest = &self.s[i..];
             let Some(c) = rest.chars().next() else {
-                return Err(invalid(format!(
-                    "Token \"{}\" is invalid.",
-                    &self.s[start..]
-                )));
+                return Err(invalid(format!("Token \"{}\" is invalid.", &self.s[start..])));
             };
             match c {
                 '"' => {
@@ -204,10 +200,7 @@ impl<'a> Lexer<'a> {
                 }
                 '\\' => {
                     let Some(e) = rest[1..].chars().next() else {
-                        return Err(invalid(format!(
-                            "Token \"{}\" is invalid.",
-                            &self.s[start..]
-                        )));
+                        return Err(invalid(format!("Token \"{}\" is invalid.", &self.s[start..])));
                     };
                     if e == 'u' {
                         let code = rest
@@ -215,17 +208,13 @@ impl<'a> Lexer<'a> {
                             .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                             .and_then(|h| u32::from_str_radix(h, 16).ok())
                             .ok_or_else(|| {
-                                invalid(
-                                    "\"\\u\" must be followed by four hexadecimal digits."
-                                        .to_owned(),
-                                )
+                                invalid("\"\\u\" must be followed by four hexadecimal digits.".to_owned())
                             })?;
                         i += 6;
                         if (0xd800..=0xdbff).contains(&code) {
                             if high_surrogate.is_some() {
                                 return Err(invalid(
-                                    "Unicode high surrogate must not follow a high surrogate."
-                                        .to_owned(),
+                                    "Unicode high surrogate must not follow a high surrogate.".to_owned(),
                                 ));
                             }
                             high_surrogate = Some(code);
@@ -258,9 +247,7 @@ impl<'a> Lexer<'a> {
                         'r' => '\r',
                         't' => '\t',
                         other => {
-                            return Err(invalid(format!(
-                                "Escape sequence \"\\{other}\" is invalid."
-                            )));
+                            return Err(invalid(format!("Escape sequence \"\\{other}\" is invalid.")));
                         }
                     };
                     value.push(decoded);

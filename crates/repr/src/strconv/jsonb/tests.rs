@@ -22,10 +22,7 @@ fn prints_scalars_like_postgres() {
 
 #[test]
 fn canonicalizes_objects() {
-    assert_eq!(
-        canon(r#"{"bb": [1,2], "a":1}"#),
-        r#"{"a": 1, "bb": [1, 2]}"#
-    );
+    assert_eq!(canon(r#"{"bb": [1,2], "a":1}"#), r#"{"a": 1, "bb": [1, 2]}"#);
     assert_eq!(canon(r#"{"a":1,"a":2}"#), r#"{"a": 2}"#);
     assert_eq!(
         canon(r#"{"b":1,"aa":2,"a":3,"ab":4,"a":5}"#),
@@ -40,10 +37,7 @@ fn canonicalizes_objects() {
     );
     // Key order compares bytes, so non-ASCII keys sort after ASCII ones of the
     // same length.
-    assert_eq!(
-        canon(r#"{"é": 1, "ab": 2, "b": 3}"#),
-        r#"{"b": 3, "ab": 2, "é": 1}"#
-    );
+    assert_eq!(canon(r#"{"é": 1, "ab": 2, "b": 3}"#), r#"{"b": 3, "ab": 2, "é": 1}"#);
 }
 
 #[test]
@@ -68,10 +62,7 @@ fn rejects_invalid_json_with_postgres_details() {
         ("{\"a\" 1}", "Expected \":\", but found \"1\"."),
         ("{\"a\": 1,}", "Expected string, but found \"}\"."),
         ("{1: 2}", "Expected string or \"}\", but found \"1\"."),
-        (
-            "{\"a\": 1 \"b\"}",
-            "Expected \",\" or \"}\", but found \"\"b\"\".",
-        ),
+        ("{\"a\": 1 \"b\"}", "Expected \",\" or \"}\", but found \"\"b\"\"."),
         ("1 2", "Expected end of input, but found \"2\"."),
         ("tru", "Token \"tru\" is invalid."),
         ("nul1", "Token \"nul1\" is invalid."),
@@ -86,34 +77,18 @@ fn rejects_invalid_json_with_postgres_details() {
         ("\"abc", "Token \"\"abc\" is invalid."),
         ("\"a\nb\"", "Character with value 0x0a must be escaped."),
         (r#""\a""#, "Escape sequence \"\\a\" is invalid."),
-        (
-            r#""\u12""#,
-            "\"\\u\" must be followed by four hexadecimal digits.",
-        ),
-        (
-            r#""\ud83d""#,
-            "Unicode low surrogate must follow a high surrogate.",
-        ),
-        (
-            r#""\ude00""#,
-            "Unicode low surrogate must follow a high surrogate.",
-        ),
+        (r#""\u12""#, "\"\\u\" must be followed by four hexadecimal digits."),
+        (r#""\ud83d""#, "Unicode low surrogate must follow a high surrogate."),
+        (r#""\ude00""#, "Unicode low surrogate must follow a high surrogate."),
         (
             r#""\ud83d\ud83d""#,
             "Unicode high surrogate must not follow a high surrogate.",
         ),
-        (
-            r#""\ud83dx""#,
-            "Unicode low surrogate must follow a high surrogate.",
-        ),
+        (r#""\ud83dx""#, "Unicode low surrogate must follow a high surrogate."),
     ];
     for (input, detail) in cases {
         let err = parse_jsonb(input).expect_err(input);
-        assert_eq!(
-            err.to_string(),
-            "invalid input syntax for type json",
-            "{input}"
-        );
+        assert_eq!(err.to_string(), "invalid input syntax for type json", "{input}");
         assert_eq!(err.detail(), Some(detail), "{input}");
         assert_eq!(err.code(), SqlState::InvalidTextRepresentation);
     }
@@ -139,10 +114,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
 
 #[test]
 fn canonical_text_is_a_fixed_point() {
-    for doc in [
-        r#"{"b": [1, {"d": 2, "c": "x"}], "a": -1.5e1}"#,
-        "[1, \"\\u0007\", {}]",
-    ] {
+    for doc in [r#"{"b": [1, {"d": 2, "c": "x"}], "a": -1.5e1}"#, "[1, \"\\u0007\", {}]"] {
         let once = canon(doc);
         assert_eq!(canon(&once), once);
     }

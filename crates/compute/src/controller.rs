@@ -1,0 +1,179 @@
+//! The handle the adapter holds: starts the workers, sends them commands,
+//! and gathers their responses.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::Thread;
+
+use crossbeam_channel::{Receiver, Sender};
+use differential_dataflow::consolidation::consolidate;
+use freshet_expr::RelExpr;
+use freshet_repr::{Diff, Row};
+use timely::{Config, WorkerConfig};
+use tokio::sync::oneshot;
+
+use crate::protocol::{ComputeCommand, ComputeResponse, PeekId};
+use crate::{ComputeError, worker};
+
+/// The result of a peek.
+type PeekResult = Result<Vec<(Row, Diff)>, ComputeError>;
+
+/// A peek waiting for its workers.
+struct PendingPeek {
+    remaining: usize,
+    rows: Vec<(Row, Diff)>,
+    error: Option<ComputeError>,
+    tx: oneshot::Sender<PeekResult>,
+}
+
+/// Controls the timely workers of one cluster. Cheap to clone.
+#[derive(Clone)]
+pub struct ComputeController {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    commands: Vec<Sender<ComputeCommand>>,
+    threads: Vec<Thread>,
+    pending: Arc<Mutex<HashMap<PeekId, PendingPeek>>>,
+    next_peek: AtomicU64,
+}
+
+impl std::fmt::Debug for ComputeController {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComputeController")
+            .field("workers", &self.inner.threads.len())
+            .finish()
+    }
+}
+
+impl ComputeController {
+    /// Starts `workers` timely worker threads.
+    pub fn start(workers: usize) -> Result<ComputeController, ComputeError> {
+        let workers = workers.max(1);
+        let (command_txs, command_rxs): (Vec<_>, Vec<_>) = (0..workers).map(|_| crossbeam_channel::unbounded()).unzip();
+        let command_rxs: Arc<Mutex<Vec<Option<Receiver<ComputeCommand>>>>> =
+            Arc::new(Mutex::new(command_rxs.into_iter().map(Some).collect()));
+        let (response_tx, response_rx) = crossbeam_channel::unbounded::<ComputeResponse>();
+        let (thread_tx, thread_rx) = crossbeam_channel::unbounded::<(usize, Thread)>();
+        let config = Config {
+            communication: timely::CommunicationConfig::Process(workers),
+            worker: WorkerConfig::default(),
+        };
+        let guards = timely::execute(config, move |worker| {
+            let index = worker.index();
+            let commands = command_rxs
+                .lock()
+                .ok()
+                .and_then(|mut rxs| rxs.get_mut(index).and_then(Option::take));
+            let Some(commands) = commands else {
+                tracing::error!(worker = index, "compute worker started twice");
+                return;
+            };
+            let _ = thread_tx.send((index, std::thread::current()));
+            worker::run(worker, &commands, &response_tx);
+        })
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot start compute workers");
+            ComputeError::WorkersStopped
+        })?;
+        // The workers run until told to stop; their guards would join them on drop.
+        std::mem::forget(guards);
+        let mut threads: Vec<(usize, Thread)> = (0..workers)
+            .map(|_| thread_rx.recv().map_err(|_| ComputeError::WorkersStopped))
+            .collect::<Result<_, _>>()?;
+        threads.sort_by_key(|(i, _)| *i);
+        let pending = Arc::new(Mutex::new(HashMap::new()));
+        let dispatcher_pending = Arc::clone(&pending);
+        std::thread::Builder::new()
+            .name("compute-responses".into())
+            .spawn(move || dispatch_responses(&response_rx, &dispatcher_pending))
+            .map_err(|_| ComputeError::WorkersStopped)?;
+        tracing::info!(workers, "started compute workers");
+        Ok(ComputeController {
+            inner: Arc::new(Inner {
+                commands: command_txs,
+                threads: threads.into_iter().map(|(_, t)| t).collect(),
+                pending,
+                next_peek: AtomicU64::new(1),
+            }),
+        })
+    }
+
+    /// Sends a command to every worker and wakes them.
+    fn broadcast(&self, command: ComputeCommand) -> Result<(), ComputeError> {
+        for (tx, thread) in self.inner.commands.iter().zip(&self.inner.threads) {
+            tx.send(command.clone()).map_err(|_| ComputeError::WorkersStopped)?;
+            thread.unpark();
+        }
+        Ok(())
+    }
+
+    /// Computes `plan` once and returns its consolidated rows.
+    pub async fn peek(&self, plan: RelExpr) -> PeekResult {
+        let id = self.inner.next_peek.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        let peek = PendingPeek {
+            remaining: self.inner.commands.len(),
+            rows: Vec::new(),
+            error: None,
+            tx,
+        };
+        self.inner
+            .pending
+            .lock()
+            .map_err(|_| ComputeError::WorkersStopped)?
+            .insert(id, peek);
+        self.broadcast(ComputeCommand::Peek { id, plan })?;
+        rx.await.map_err(|_| ComputeError::WorkersStopped)?
+    }
+
+    /// Stops the workers.
+    pub fn shutdown(&self) {
+        let _ = self.broadcast(ComputeCommand::Shutdown);
+    }
+}
+
+/// Merges the workers' answers and completes each peek when all have
+/// answered.
+fn dispatch_responses(responses: &Receiver<ComputeResponse>, pending: &Mutex<HashMap<PeekId, PendingPeek>>) {
+    while let Ok(response) = responses.recv() {
+        let ComputeResponse::PeekResponse { id, worker, result } = response;
+        let Ok(mut pending) = pending.lock() else { return };
+        let Some(peek) = pending.get_mut(&id) else {
+            tracing::warn!(peek = id, worker, "response for an unknown peek");
+            continue;
+        };
+        match result {
+            Ok(rows) => peek.rows.extend(rows),
+            Err(e) => {
+                if peek
+                    .error
+                    .as_ref()
+                    .is_none_or(|current| error_key(&e) < error_key(current))
+                {
+                    peek.error = Some(e);
+                }
+            }
+        }
+        peek.remaining -= 1;
+        if peek.remaining == 0
+            && let Some(mut peek) = pending.remove(&id)
+        {
+            let result = match peek.error {
+                Some(e) => Err(e),
+                None => {
+                    consolidate(&mut peek.rows);
+                    Ok(peek.rows)
+                }
+            };
+            let _ = peek.tx.send(result);
+        }
+    }
+}
+
+/// Orders errors so that the least one is reported, whichever worker met it.
+fn error_key(e: &ComputeError) -> String {
+    format!("{e:?}")
+}

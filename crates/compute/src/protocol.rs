@@ -1,0 +1,40 @@
+//! The protocol between the controller and the timely workers.
+
+use freshet_expr::RelExpr;
+use freshet_repr::{Diff, Row};
+
+use crate::ComputeError;
+
+/// Identifies one peek for its lifetime.
+pub type PeekId = u64;
+
+/// A request broadcast to every worker of a cluster.
+#[derive(Debug, Clone)]
+pub enum ComputeCommand {
+    /// Computes `plan` once. Every worker must answer with exactly one
+    /// [`ComputeResponse::PeekResponse`] for `id` (its share of the rows,
+    /// or the error it met), and then drop the dataflow.
+    Peek {
+        /// The peek.
+        id: PeekId,
+        /// What to compute.
+        plan: RelExpr,
+    },
+    /// Stops the workers. Sent exactly once, last; never answered.
+    Shutdown,
+}
+
+/// A worker's answer.
+#[derive(Debug, Clone)]
+pub enum ComputeResponse {
+    /// One worker's share of a peek's result: consolidated rows with their
+    /// multiplicities, or the (least) error it met.
+    PeekResponse {
+        /// The peek.
+        id: PeekId,
+        /// The worker that answers.
+        worker: usize,
+        /// Its rows or its error.
+        result: Result<Vec<(Row, Diff)>, ComputeError>,
+    },
+}

@@ -1,0 +1,127 @@
+//! Rendering a [`RelExpr`] as a differential dataflow.
+//!
+//! Every node becomes a pair of collections: the rows (`oks`) and the
+//! evaluation errors met computing them (`errs`). A query that ends with
+//! any error fails with the least of them, so results never depend on which
+//! worker met which error first.
+
+use differential_dataflow::{AsCollection, VecCollection};
+use freshet_expr::{EvalError, RelExpr, ScalarExpr};
+use freshet_repr::{Datum, Diff, Row, RowArena, Timestamp};
+use timely::dataflow::Scope;
+use timely::dataflow::operators::vec::ToStream;
+
+use crate::ComputeError;
+
+/// A collection of rows.
+pub(crate) type Rows<'scope> = VecCollection<'scope, Timestamp, Row, Diff>;
+/// A collection of evaluation errors.
+pub(crate) type Errors<'scope> = VecCollection<'scope, Timestamp, EvalError, Diff>;
+
+/// Checks that every collection `plan` reads can be rendered here.
+pub(crate) fn validate(plan: &RelExpr) -> Result<(), ComputeError> {
+    match plan.depends_on().first() {
+        Some(id) => Err(ComputeError::UnknownCollection(id.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Renders `plan` in `scope` on worker `index` of `peers`.
+pub(crate) fn render<'scope>(
+    scope: Scope<'scope, Timestamp>,
+    plan: &RelExpr,
+    index: usize,
+    peers: usize,
+) -> (Rows<'scope>, Errors<'scope>) {
+    match plan {
+        RelExpr::Constant { rows, .. } => render_constant(scope, rows, index, peers),
+        // `validate` refuses plans that read collections before rendering.
+        RelExpr::Get { .. } => (empty(scope), empty(scope)),
+        RelExpr::Map { input, scalars } => {
+            let (oks, errs) = render(scope, input, index, peers);
+            let scalars = scalars.clone();
+            let results = oks.map(move |row| map_row(&row, &scalars));
+            split(results, errs)
+        }
+        RelExpr::Filter { input, predicates } => {
+            let (oks, errs) = render(scope, input, index, peers);
+            let predicates = predicates.clone();
+            let results = oks.flat_map(move |row| filter_row(row, &predicates));
+            split(results, errs)
+        }
+        RelExpr::Project { input, outputs } => {
+            let (oks, errs) = render(scope, input, index, peers);
+            let outputs = outputs.clone();
+            let oks = oks.map(move |row| {
+                let datums = row.unpack();
+                Row::pack(outputs.iter().map(|c| datums[*c]))
+            });
+            (oks, errs)
+        }
+    }
+}
+
+fn empty<'scope, D: timely::ExchangeData + Ord + std::fmt::Debug>(
+    scope: Scope<'scope, Timestamp>,
+) -> VecCollection<'scope, Timestamp, D, Diff> {
+    Vec::<(D, Timestamp, Diff)>::new().to_stream(scope).as_collection()
+}
+
+/// Each worker introduces its share of the constant's rows; worker 0
+/// introduces its error.
+fn render_constant<'scope>(
+    scope: Scope<'scope, Timestamp>,
+    rows: &Result<Vec<(Row, Diff)>, EvalError>,
+    index: usize,
+    peers: usize,
+) -> (Rows<'scope>, Errors<'scope>) {
+    match rows {
+        Ok(rows) => {
+            let mine: Vec<(Row, Timestamp, Diff)> = rows
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % peers == index)
+                .map(|(_, (row, diff))| (row.clone(), 0, *diff))
+                .collect();
+            (mine.to_stream(scope).as_collection(), empty(scope))
+        }
+        Err(e) => {
+            let errs: Vec<(EvalError, Timestamp, Diff)> = if index == 0 { vec![(e.clone(), 0, 1)] } else { vec![] };
+            (empty(scope), errs.to_stream(scope).as_collection())
+        }
+    }
+}
+
+/// Splits results into rows and errors, adding the errors to `errs`.
+fn split<'scope>(
+    results: VecCollection<'scope, Timestamp, Result<Row, EvalError>, Diff>,
+    errs: Errors<'scope>,
+) -> (Rows<'scope>, Errors<'scope>) {
+    let oks = results.clone().flat_map(Result::ok);
+    let new_errs = results.flat_map(Result::err);
+    (oks, errs.concat(new_errs))
+}
+
+fn map_row(row: &Row, scalars: &[ScalarExpr]) -> Result<Row, EvalError> {
+    let arena = RowArena::new();
+    let mut datums = row.unpack();
+    for scalar in scalars {
+        let datum = scalar.eval(&datums, &arena)?;
+        datums.push(datum);
+    }
+    Ok(Row::pack_slice(&datums))
+}
+
+fn filter_row(row: Row, predicates: &[ScalarExpr]) -> Option<Result<Row, EvalError>> {
+    let arena = RowArena::new();
+    let datums = row.unpack();
+    for predicate in predicates {
+        match predicate.eval(&datums, &arena) {
+            Ok(Datum::True) => {}
+            Ok(_) => return None,
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    drop(datums);
+    Some(Ok(row))
+}

@@ -1,0 +1,61 @@
+//! Peeks run as dataflows on several timely workers and come back whole.
+
+use freshet_compute::{ComputeController, ComputeError};
+use freshet_expr::{ArithOp, ArithType, BinaryFunc, EvalError, RelExpr, ScalarExpr};
+use freshet_repr::{Datum, Row, ScalarType};
+
+fn numbers(n: i32) -> RelExpr {
+    RelExpr::Constant {
+        rows: Ok((0..n).map(|i| (Row::pack([Datum::Int32(i)]), 1)).collect()),
+        typ: vec![ScalarType::Int32.nullable(false)],
+    }
+}
+
+fn int(i: i32) -> ScalarExpr {
+    ScalarExpr::literal(Datum::Int32(i), ScalarType::Int32)
+}
+
+#[tokio::test]
+async fn map_filter_project_over_several_workers() -> Result<(), ComputeError> {
+    let compute = ComputeController::start(3)?;
+    // SELECT i * 2 FROM numbers(100) WHERE i % 10 = 0
+    let plan = numbers(100)
+        .filter(vec![ScalarExpr::Column(0)
+            .call_binary(int(10), BinaryFunc::Arith(ArithOp::Mod, ArithType::Int32))
+            .call_binary(int(0), BinaryFunc::Eq)])
+        .map(vec![ScalarExpr::Column(0).call_binary(int(2), BinaryFunc::Arith(ArithOp::Mul, ArithType::Int32))])
+        .project(vec![1]);
+    let mut rows = compute.peek(plan).await?;
+    rows.sort();
+    let values: Vec<(i32, i64)> = rows
+        .iter()
+        .map(|(row, diff)| match row.unpack_first() {
+            Datum::Int32(v) => (v, *diff),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(values, (0..10).map(|i| (i * 20, 1)).collect::<Vec<_>>());
+
+    // Many peeks in flight at once each get their own answer.
+    let peeks: Vec<_> = (1..20).map(|n| compute.peek(numbers(n))).collect();
+    for (n, peek) in (1..20).zip(peeks) {
+        assert_eq!(peek.await?.len(), n as usize);
+    }
+    compute.shutdown();
+    Ok(())
+}
+
+#[tokio::test]
+async fn evaluation_errors_fail_the_peek() -> Result<(), ComputeError> {
+    let compute = ComputeController::start(2)?;
+    // SELECT 100 / (i - 5) FROM numbers(10): row 5 divides by zero.
+    let plan = numbers(10).map(vec![int(100).call_binary(
+        ScalarExpr::Column(0).call_binary(int(5), BinaryFunc::Arith(ArithOp::Sub, ArithType::Int32)),
+        BinaryFunc::Arith(ArithOp::Div, ArithType::Int32),
+    )]);
+    assert_eq!(compute.peek(plan).await, Err(ComputeError::Eval(EvalError::DivisionByZero)));
+    let constant_error = RelExpr::Constant { rows: Err(EvalError::DivisionByZero), typ: vec![] };
+    assert_eq!(compute.peek(constant_error).await, Err(ComputeError::Eval(EvalError::DivisionByZero)));
+    compute.shutdown();
+    Ok(())
+}
