@@ -20,10 +20,14 @@ async fn map_filter_project_over_several_workers() -> Result<(), ComputeError> {
     let compute = ComputeController::start(3)?;
     // SELECT i * 2 FROM numbers(100) WHERE i % 10 = 0
     let plan = numbers(100)
-        .filter(vec![ScalarExpr::Column(0)
-            .call_binary(int(10), BinaryFunc::Arith(ArithOp::Mod, ArithType::Int32))
-            .call_binary(int(0), BinaryFunc::Eq)])
-        .map(vec![ScalarExpr::Column(0).call_binary(int(2), BinaryFunc::Arith(ArithOp::Mul, ArithType::Int32))])
+        .filter(vec![
+            ScalarExpr::Column(0)
+                .call_binary(int(10), BinaryFunc::Arith(ArithOp::Mod, ArithType::Int32))
+                .call_binary(int(0), BinaryFunc::Eq),
+        ])
+        .map(vec![
+            ScalarExpr::Column(0).call_binary(int(2), BinaryFunc::Arith(ArithOp::Mul, ArithType::Int32)),
+        ])
         .project(vec![1]);
     let mut rows = compute.peek(plan).await?;
     rows.sort();
@@ -53,9 +57,18 @@ async fn evaluation_errors_fail_the_peek() -> Result<(), ComputeError> {
         ScalarExpr::Column(0).call_binary(int(5), BinaryFunc::Arith(ArithOp::Sub, ArithType::Int32)),
         BinaryFunc::Arith(ArithOp::Div, ArithType::Int32),
     )]);
-    assert_eq!(compute.peek(plan).await, Err(ComputeError::Eval(EvalError::DivisionByZero)));
-    let constant_error = RelExpr::Constant { rows: Err(EvalError::DivisionByZero), typ: vec![] };
-    assert_eq!(compute.peek(constant_error).await, Err(ComputeError::Eval(EvalError::DivisionByZero)));
+    assert_eq!(
+        compute.peek(plan).await,
+        Err(ComputeError::Eval(EvalError::DivisionByZero))
+    );
+    let constant_error = RelExpr::Constant {
+        rows: Err(EvalError::DivisionByZero),
+        typ: vec![],
+    };
+    assert_eq!(
+        compute.peek(constant_error).await,
+        Err(ComputeError::Eval(EvalError::DivisionByZero))
+    );
     compute.shutdown();
     Ok(())
 }

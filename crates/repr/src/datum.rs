@@ -138,6 +138,9 @@ pub fn float_cmp<F: PartialOrd>(a: F, b: F) -> Ordering {
 impl Ord for Datum<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
+            (Datum::False | Datum::True, Datum::False | Datum::True) => {
+                matches!(self, Datum::True).cmp(&matches!(other, Datum::True))
+            }
             (Datum::Int16(a), Datum::Int16(b)) => a.cmp(b),
             (Datum::Int32(a), Datum::Int32(b)) => a.cmp(b),
             (Datum::Int64(a), Datum::Int64(b)) => a.cmp(b),
@@ -197,6 +200,13 @@ mod tests {
         assert!(Datum::Float64(f64::NAN) > Datum::Float64(f64::INFINITY));
         assert_eq!(Datum::Float64(-0.0), Datum::Float64(0.0));
         assert!(Datum::Float32(-1.5) < Datum::Float32(1.0));
+    }
+
+    #[test]
+    fn booleans_are_distinct_and_false_sorts_first() {
+        assert_ne!(Datum::True, Datum::False);
+        assert!(Datum::False < Datum::True);
+        assert_eq!(Datum::True, Datum::from_bool(true));
     }
 
     #[test]

@@ -104,6 +104,9 @@ impl CastFunc {
                 s.trim_end_matches(' ')
             }
             (Datum::String(s), _) => s,
+            // A boolean's text is `true`/`false`, though its output form is `t`/`f`.
+            (Datum::True, _) => "true",
+            (Datum::False, _) => "false",
             (d, from) => {
                 let mut buf = String::new();
                 format_datum(d, from, &mut buf);

@@ -93,7 +93,10 @@ pub(crate) fn div(a: &Numeric, b: &Numeric) -> Result<Numeric, EvalError> {
     if d1 <= d2 {
         qweight -= 1;
     }
-    let rscale = (MIN_SIG_DIGITS - qweight * 4).max(a_scale).max(b_scale).clamp(0, MAX_RESULT_SCALE);
+    let rscale = (MIN_SIG_DIGITS - qweight * 4)
+        .max(a_scale)
+        .max(b_scale)
+        .clamp(0, MAX_RESULT_SCALE);
     let shift = rscale + b_scale - a_scale;
     let (numerator, denominator) = if shift >= 0 {
         (a_digits * pow10(shift), b_digits)

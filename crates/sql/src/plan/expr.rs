@@ -394,7 +394,10 @@ fn nullable(t: &Typed) -> bool {
 /// The two operands of a binary operator at their common type.
 fn operands(l: Typed, r: Typed, symbol: &str) -> Result<(Vec<ScalarExpr>, ScalarType), PlanError> {
     let names = format!("{} {symbol} {}", l.type_name(), r.type_name());
-    plan_homogeneous(vec![l, r], symbol).map_err(|_| PlanError::UnknownOperator(names))
+    plan_homogeneous(vec![l, r], symbol).map_err(|e| match e {
+        PlanError::DatatypeMismatch(_) | PlanError::InvalidCast { .. } => PlanError::UnknownOperator(names),
+        other => other,
+    })
 }
 
 fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<Typed, PlanError> {

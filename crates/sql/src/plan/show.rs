@@ -1,7 +1,7 @@
 //! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`: answered from the
 //! catalog as constant relations.
 
-use freshet_expr::{RelExpr, RowSetFinishing};
+use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing};
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
 
 use super::{Plan, SelectPlan};
@@ -13,7 +13,7 @@ use crate::parse::ShowObjects;
 /// Plans a `SHOW` of a kind of object as a sorted two-column relation
 /// (`name`, `comment`), as Materialize prints it.
 pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects) -> Result<Plan, PlanError> {
-    let mut names: Vec<String> = match show {
+    let names: Vec<String> = match show {
         ShowObjects::Databases => catalog.database_names(),
         ShowObjects::Schemas { from } => {
             let database = match from {
@@ -46,7 +46,6 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .collect()
         }
     };
-    names.sort();
     let text = ScalarType::Text;
     let rows = names
         .iter()
@@ -61,7 +60,14 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
             rows: Ok(rows),
             typ: desc.types().copied().collect(),
         },
-        finishing: RowSetFinishing::project_only(vec![0, 1]),
+        finishing: RowSetFinishing {
+            order_by: vec![ColumnOrder {
+                column: 0,
+                desc: false,
+                nulls_last: true,
+            }],
+            ..RowSetFinishing::project_only(vec![0, 1])
+        },
         desc,
     }))
 }

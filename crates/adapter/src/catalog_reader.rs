@@ -1,0 +1,84 @@
+//! The planner's view of the catalog from one session.
+
+use freshet_catalog::{Catalog, Item};
+use freshet_repr::{DatabaseId, RelationDesc, SchemaId};
+use freshet_sql::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo};
+
+/// The catalog as seen by a session with a database and a search path.
+pub(crate) struct SessionCatalog<'a> {
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) database: &'a str,
+    pub(crate) search_path: &'a [String],
+}
+
+impl SessionCatalog<'_> {
+    fn item(&self, item: &Item) -> Option<CatalogItem> {
+        let schema = self.catalog.schema(item.schema)?;
+        let database = schema
+            .database
+            .and_then(|d| self.catalog.database(d))
+            .map(|d| d.name.clone());
+        Some(CatalogItem {
+            id: item.id,
+            name: FullItemName {
+                database,
+                schema: schema.name.clone(),
+                item: item.name.clone(),
+            },
+            kind: match item.kind {
+                freshet_catalog::ItemKind::Table => ItemKind::Table,
+            },
+            desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
+        })
+    }
+}
+
+fn schema_info(schema: &freshet_catalog::Schema) -> SchemaInfo {
+    SchemaInfo {
+        id: schema.id,
+        database: schema.database,
+        name: schema.name.clone(),
+    }
+}
+
+impl CatalogReader for SessionCatalog<'_> {
+    fn active_database(&self) -> &str {
+        self.database
+    }
+
+    fn search_path(&self) -> &[String] {
+        self.search_path
+    }
+
+    fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
+        self.catalog.database_by_name(name).map(|d| d.id)
+    }
+
+    fn resolve_schema(&self, database: Option<DatabaseId>, name: &str) -> Option<SchemaInfo> {
+        self.catalog.schema_by_name(database, name).map(schema_info)
+    }
+
+    fn database_name(&self, id: DatabaseId) -> Option<String> {
+        self.catalog.database(id).map(|d| d.name.clone())
+    }
+
+    fn resolve_item(&self, schema: SchemaId, name: &str) -> Option<CatalogItem> {
+        self.catalog.item_by_name(schema, name).and_then(|i| self.item(i))
+    }
+
+    fn database_names(&self) -> Vec<String> {
+        self.catalog.databases().map(|d| d.name.clone()).collect()
+    }
+
+    fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo> {
+        self.catalog.schemas(database).map(schema_info).collect()
+    }
+
+    fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
+        self.catalog
+            .items()
+            .filter(|i| i.schema == schema)
+            .filter_map(|i| self.item(i))
+            .collect()
+    }
+}

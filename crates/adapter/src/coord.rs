@@ -1,0 +1,290 @@
+//! The coordinator: one task that owns the catalog, the sessions and the
+//! compute controller, and sequences every statement.
+//!
+//! Statements are dispatched by family to the files under `coord/`. Work
+//! that waits (a peek on compute) runs in a spawned task that reports back
+//! with an internal message, so the coordinator never blocks.
+
+mod ddl;
+mod peek;
+mod session_vars;
+mod transaction;
+
+use std::collections::{HashMap, VecDeque};
+
+use freshet_catalog::Catalog;
+use freshet_compute::ComputeController;
+use freshet_sql::{Plan, Statement};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::AdapterError;
+use crate::catalog_reader::SessionCatalog;
+use crate::client::{
+    Client, ConnectionId, ExecuteOutcome, ExecuteResponse, Notice, StartupParams, StatementOutcome, TransactionStatus,
+};
+use crate::command::Command;
+use crate::session::Session;
+
+/// What the coordinator is started with.
+#[derive(Debug)]
+pub struct Config {
+    /// The durable catalog, already opened.
+    pub catalog: Catalog,
+    /// The compute cluster's controller.
+    pub compute: ComputeController,
+}
+
+/// Messages the coordinator sends itself when spawned work finishes.
+#[derive(Debug)]
+enum Internal {
+    /// A statement's asynchronous part finished; continue the query string.
+    StatementDone {
+        ctx: ExecuteContext,
+        result: Result<ExecuteResponse, AdapterError>,
+    },
+}
+
+/// A query string being executed: what is left, and what happened so far.
+#[derive(Debug)]
+pub(crate) struct ExecuteContext {
+    conn_id: ConnectionId,
+    remaining: VecDeque<Statement>,
+    outcomes: Vec<StatementOutcome>,
+    notices: Vec<Notice>,
+    tx: oneshot::Sender<ExecuteOutcome>,
+}
+
+impl ExecuteContext {
+    /// Adds a notice to the statement being executed.
+    pub(crate) fn notice(&mut self, message: impl Into<String>) {
+        self.notices.push(Notice {
+            message: message.into(),
+            hint: None,
+        });
+    }
+}
+
+/// What sequencing one statement produced.
+pub(crate) enum Sequenced {
+    /// The statement finished; the context comes back with its result.
+    Done(ExecuteContext, Result<ExecuteResponse, AdapterError>),
+    /// The statement continues in a spawned task, which sends
+    /// [`Internal::StatementDone`] with the context when it finishes.
+    Pending,
+}
+
+/// The coordinator's state.
+pub(crate) struct Coordinator {
+    pub(crate) catalog: Catalog,
+    pub(crate) compute: ComputeController,
+    pub(crate) sessions: HashMap<ConnectionId, Session>,
+    internal_tx: mpsc::UnboundedSender<Internal>,
+}
+
+/// Re-plans every item's stored definition, in creation order, so the
+/// catalog knows each item's columns; fails if one no longer plans.
+fn rehydrate(catalog: &mut Catalog) -> Result<(), AdapterError> {
+    let items: Vec<(freshet_repr::GlobalId, String)> = catalog.items().map(|i| (i.id, i.create_sql.clone())).collect();
+    for (id, create_sql) in items {
+        let statements = freshet_sql::parse(&create_sql)?;
+        let reader = SessionCatalog {
+            catalog,
+            database: "",
+            search_path: &[],
+        };
+        let plan = match statements.as_slice() {
+            [statement] => freshet_sql::plan(&reader, statement)?,
+            _ => {
+                return Err(AdapterError::Internal(format!(
+                    "stored definition of {id} is not one statement"
+                )));
+            }
+        };
+        match plan {
+            Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
+            other => {
+                return Err(AdapterError::Internal(format!(
+                    "stored definition of {id} plans to {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Starts the coordinator task on the current tokio runtime.
+pub fn start(config: Config) -> Result<Client, AdapterError> {
+    let Config { mut catalog, compute } = config;
+    rehydrate(&mut catalog)?;
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+    let coord = Coordinator {
+        catalog,
+        compute,
+        sessions: HashMap::new(),
+        internal_tx,
+    };
+    tokio::spawn(coord.run(cmd_rx, internal_rx));
+    Ok(Client::new(cmd_tx))
+}
+
+impl Coordinator {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut internal: mpsc::UnboundedReceiver<Internal>,
+    ) {
+        loop {
+            tokio::select! {
+                Some(message) = internal.recv() => match message {
+                    Internal::StatementDone { ctx, result } => self.finish_statement(ctx, result),
+                },
+                command = commands.recv() => match command {
+                    Some(command) => self.handle_command(command),
+                    None => break,
+                },
+            }
+        }
+        tracing::info!("coordinator stopped");
+        self.compute.shutdown();
+    }
+
+    fn handle_command(&mut self, command: Command) {
+        match command {
+            Command::Startup { conn_id, params, tx } => {
+                let notices = self.startup(conn_id, &params);
+                let _ = tx.send(Ok(notices));
+            }
+            Command::Execute { conn_id, sql, tx } => self.execute(conn_id, &sql, tx),
+            Command::Terminate { conn_id } => {
+                self.sessions.remove(&conn_id);
+                tracing::debug!(conn_id, "session ended");
+            }
+        }
+    }
+
+    fn startup(&mut self, conn_id: ConnectionId, params: &StartupParams) -> Vec<Notice> {
+        let session = Session::new(params);
+        let database = session.vars.database();
+        let mut notices = Vec::new();
+        if self.catalog.database_by_name(&database).is_none() {
+            notices.push(Notice {
+                message: format!("session database \"{database}\" does not exist"),
+                hint: Some("Create the database with CREATE DATABASE or pick an extant database with SET DATABASE = name. List available databases with SHOW DATABASES.".into()),
+            });
+        }
+        tracing::debug!(conn_id, user = %params.user, database = %database, "session started");
+        self.sessions.insert(conn_id, session);
+        notices
+    }
+
+    fn execute(&mut self, conn_id: ConnectionId, sql: &str, tx: oneshot::Sender<ExecuteOutcome>) {
+        let mut ctx = ExecuteContext {
+            conn_id,
+            remaining: VecDeque::new(),
+            outcomes: Vec::new(),
+            notices: Vec::new(),
+            tx,
+        };
+        match freshet_sql::parse(sql) {
+            Ok(statements) => ctx.remaining = statements.into(),
+            Err(e) => ctx.outcomes.push(StatementOutcome {
+                notices: vec![],
+                result: Err(e.into()),
+            }),
+        }
+        self.continue_execution(ctx);
+    }
+
+    /// Records a statement's result, then continues with the next one.
+    fn finish_statement(&mut self, mut ctx: ExecuteContext, result: Result<ExecuteResponse, AdapterError>) {
+        self.record(&mut ctx, result);
+        self.continue_execution(ctx);
+    }
+
+    /// Runs statements until one is pending, one failed, or none are left.
+    fn continue_execution(&mut self, mut ctx: ExecuteContext) {
+        loop {
+            let failed = ctx.outcomes.last().is_some_and(|o| o.result.is_err());
+            let next = if failed { None } else { ctx.remaining.pop_front() };
+            let Some(statement) = next else {
+                let status = self
+                    .sessions
+                    .get(&ctx.conn_id)
+                    .map_or(TransactionStatus::Idle, |s| s.transaction);
+                let _ = ctx.tx.send(ExecuteOutcome {
+                    statements: ctx.outcomes,
+                    status,
+                });
+                return;
+            };
+            match self.sequence(ctx, &statement) {
+                Sequenced::Done(mut done, result) => {
+                    self.record(&mut done, result);
+                    ctx = done;
+                }
+                Sequenced::Pending => return,
+            }
+        }
+    }
+
+    /// Adds a statement's outcome to the context; a failure inside an
+    /// explicit transaction fails the transaction.
+    fn record(&mut self, ctx: &mut ExecuteContext, result: Result<ExecuteResponse, AdapterError>) {
+        if result.is_err()
+            && let Some(session) = self.sessions.get_mut(&ctx.conn_id)
+            && session.transaction == TransactionStatus::InTransaction
+        {
+            session.transaction = TransactionStatus::Failed;
+        }
+        let notices = std::mem::take(&mut ctx.notices);
+        ctx.outcomes.push(StatementOutcome { notices, result });
+    }
+
+    /// Plans and executes one statement.
+    fn sequence(&mut self, mut ctx: ExecuteContext, statement: &Statement) -> Sequenced {
+        let Some(session) = self.sessions.get(&ctx.conn_id) else {
+            return Sequenced::Done(ctx, Err(AdapterError::Internal("session not found".into())));
+        };
+        let (database, search_path) = (session.vars.database(), session.vars.search_path());
+        let reader = SessionCatalog {
+            catalog: &self.catalog,
+            database: &database,
+            search_path: &search_path,
+        };
+        let plan = match freshet_sql::plan(&reader, statement) {
+            Ok(plan) => plan,
+            Err(e) => return Sequenced::Done(ctx, Err(e.into())),
+        };
+        if let Err(e) = self.check_transaction(ctx.conn_id, &plan) {
+            return Sequenced::Done(ctx, Err(e));
+        }
+        let result = match plan {
+            Plan::CreateDatabase { .. }
+            | Plan::CreateSchema { .. }
+            | Plan::CreateTable { .. }
+            | Plan::DropDatabase { .. }
+            | Plan::DropSchema { .. }
+            | Plan::DropItems { .. } => self.sequence_ddl(&mut ctx, plan),
+            Plan::Select(select) => return self.sequence_peek(ctx, select),
+            Plan::Explain(select) => Ok(peek::explain(select)),
+            Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {
+                self.sequence_session_vars(ctx.conn_id, plan)
+            }
+            Plan::StartTransaction | Plan::Commit | Plan::Rollback => self.sequence_transaction(&mut ctx, plan),
+        };
+        Sequenced::Done(ctx, result)
+    }
+
+    /// Hands a statement's remaining work to a spawned task.
+    pub(crate) fn spawn_statement<F>(&self, ctx: ExecuteContext, work: F)
+    where
+        F: Future<Output = Result<ExecuteResponse, AdapterError>> + Send + 'static,
+    {
+        let internal = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let result = work.await;
+            let _ = internal.send(Internal::StatementDone { ctx, result });
+        });
+    }
+}

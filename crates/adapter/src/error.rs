@@ -1,0 +1,101 @@
+//! The errors the adapter reports to clients.
+
+use freshet_catalog::CatalogError;
+use freshet_expr::EvalError;
+use freshet_repr::SqlState;
+use freshet_sql::PlanError;
+
+/// An error executing a statement, as the client sees it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AdapterError {
+    /// The statement did not parse or plan.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The catalog refused the change.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// Evaluating the query failed.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// A session variable that does not exist.
+    #[error("unrecognized configuration parameter \"{0}\"")]
+    UnknownParameter(String),
+    /// A value a session variable does not accept.
+    #[error("invalid value for parameter \"{name}\": \"{value}\"")]
+    InvalidParameterValue {
+        /// The variable.
+        name: String,
+        /// The value given.
+        value: String,
+        /// What the variable accepts, as a sentence.
+        hint: Option<String>,
+    },
+    /// A session variable that cannot be changed.
+    #[error("parameter \"{0}\" cannot be changed")]
+    ReadOnlyParameter(String),
+    /// A statement that cannot run inside a transaction block.
+    #[error("{0} cannot run inside a transaction block")]
+    InTransactionBlock(&'static str),
+    /// The session's transaction failed earlier.
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    TransactionAborted,
+    /// A result held a row a negative number of times: the data is corrupt.
+    #[error("internal error: a row has negative multiplicity {diff} in a query result")]
+    NegativeMultiplicity {
+        /// The multiplicity.
+        diff: i64,
+    },
+    /// The compute layer failed to answer.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The server is shutting down.
+    #[error("the server is shutting down")]
+    Shutdown,
+}
+
+impl AdapterError {
+    /// The SQLSTATE sent to clients for this error.
+    pub fn code(&self) -> SqlState {
+        match self {
+            AdapterError::Plan(e) => e.code(),
+            AdapterError::Catalog(e) => e.code(),
+            AdapterError::Eval(e) => e.code(),
+            AdapterError::UnknownParameter(_) => SqlState::UndefinedObject,
+            AdapterError::InvalidParameterValue { .. } => SqlState::InvalidParameterValue,
+            AdapterError::ReadOnlyParameter(_) => SqlState::InvalidParameterValue,
+            AdapterError::InTransactionBlock(_) => SqlState::ActiveSqlTransaction,
+            AdapterError::TransactionAborted => SqlState::InFailedSqlTransaction,
+            AdapterError::NegativeMultiplicity { .. } => SqlState::DataCorrupted,
+            AdapterError::Internal(_) => SqlState::InternalError,
+            AdapterError::Shutdown => SqlState::AdminShutdown,
+        }
+    }
+
+    /// A sentence of detail, where one helps.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            AdapterError::Plan(e) => e.detail(),
+            AdapterError::Catalog(e) => e.detail(),
+            AdapterError::Eval(e) => e.detail(),
+            _ => None,
+        }
+    }
+
+    /// A sentence suggesting a fix, where one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AdapterError::Plan(e) => e.hint(),
+            AdapterError::Catalog(e) => e.hint(),
+            AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
+
+    /// The 1-based character position in the query text the error points at.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            AdapterError::Plan(e) => e.position(),
+            _ => None,
+        }
+    }
+}

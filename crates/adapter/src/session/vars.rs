@@ -1,0 +1,273 @@
+//! Session variables: which exist, their defaults, what they accept.
+
+use std::collections::BTreeMap;
+
+use crate::AdapterError;
+use crate::client::StartupParams;
+
+/// How a variable's values are checked.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// Any text.
+    Text,
+    /// A comma-separated list of names (`search_path`).
+    List,
+    /// `on`/`off` and PostgreSQL's other spellings of booleans.
+    Bool,
+    /// An integer.
+    Int,
+    /// One of these values (compared case-insensitively).
+    OneOf(&'static [&'static str]),
+    /// Cannot be set.
+    ReadOnly,
+}
+
+/// Every variable: name, default, kind, description (for `SHOW ALL`).
+const VARS: &[(&str, &str, Kind, &str)] = &[
+    (
+        "application_name",
+        "",
+        Kind::Text,
+        "Sets the application name to be reported in statistics and logs.",
+    ),
+    (
+        "client_encoding",
+        "UTF8",
+        Kind::OneOf(&["UTF8", "UTF-8", "UNICODE"]),
+        "Sets the client's character set encoding.",
+    ),
+    (
+        "client_min_messages",
+        "notice",
+        Kind::OneOf(&[
+            "debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error",
+        ]),
+        "Sets the message levels that are sent to the client.",
+    ),
+    ("cluster", "quickstart", Kind::Text, "Sets the current cluster."),
+    ("database", "materialize", Kind::Text, "Sets the current database."),
+    (
+        "datestyle",
+        "ISO, MDY",
+        Kind::OneOf(&["ISO, MDY", "ISO", "MDY", "ISO,MDY"]),
+        "Sets the display format for date and time values.",
+    ),
+    (
+        "extra_float_digits",
+        "1",
+        Kind::Int,
+        "Adjusts the number of digits displayed for floating-point values.",
+    ),
+    (
+        "integer_datetimes",
+        "on",
+        Kind::ReadOnly,
+        "Reports whether the server uses 64-bit-integer dates and times.",
+    ),
+    (
+        "intervalstyle",
+        "postgres",
+        Kind::OneOf(&["postgres"]),
+        "Sets the display format for interval values.",
+    ),
+    (
+        "is_superuser",
+        "off",
+        Kind::ReadOnly,
+        "Reports whether the current session is a superuser.",
+    ),
+    (
+        "real_time_recency",
+        "off",
+        Kind::Bool,
+        "Makes queries wait for sources to ingest everything committed upstream when the query began.",
+    ),
+    (
+        "search_path",
+        "public",
+        Kind::List,
+        "Sets the schema search order for names that are not schema-qualified.",
+    ),
+    (
+        "server_version",
+        "9.5.0",
+        Kind::ReadOnly,
+        "Shows the PostgreSQL server version Freshet reports.",
+    ),
+    (
+        "server_version_num",
+        "90500",
+        Kind::ReadOnly,
+        "Shows the PostgreSQL server version Freshet reports, as an integer.",
+    ),
+    (
+        "standard_conforming_strings",
+        "on",
+        Kind::OneOf(&["on"]),
+        "Causes '...' strings to treat backslashes literally.",
+    ),
+    (
+        "statement_timeout",
+        "0",
+        Kind::Text,
+        "Sets the maximum allowed duration of any statement.",
+    ),
+    (
+        "timezone",
+        "UTC",
+        Kind::OneOf(&["UTC", "Etc/UTC", "GMT", "+00:00", "00:00", "Z"]),
+        "Sets the time zone for displaying and interpreting time stamps.",
+    ),
+    (
+        "transaction_isolation",
+        "strict serializable",
+        Kind::OneOf(&["strict serializable", "serializable"]),
+        "Sets the current transaction's isolation level.",
+    ),
+];
+
+/// The values a session has set, over the defaults.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionVars {
+    /// Values the client sent at startup: what `RESET` returns to.
+    startup: BTreeMap<&'static str, String>,
+    /// Values set since.
+    values: BTreeMap<&'static str, String>,
+}
+
+fn lookup(name: &str) -> Option<&'static (&'static str, &'static str, Kind, &'static str)> {
+    let name = name.to_lowercase();
+    VARS.iter().find(|(n, ..)| *n == name)
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_lowercase().as_str() {
+        "on" | "true" | "t" | "yes" | "y" | "1" => Some(true),
+        "off" | "false" | "f" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+impl SessionVars {
+    /// Applies what the client sent at startup.
+    pub(crate) fn set_startup(&mut self, params: &StartupParams) {
+        if let Some(database) = &params.database {
+            self.startup.insert("database", database.clone());
+        }
+        if let Some(name) = &params.application_name {
+            self.startup.insert("application_name", name.clone());
+        }
+    }
+
+    /// The current value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Result<String, AdapterError> {
+        let (key, default, ..) = lookup(name).ok_or_else(|| AdapterError::UnknownParameter(name.to_owned()))?;
+        Ok(self
+            .values
+            .get(key)
+            .or_else(|| self.startup.get(key))
+            .cloned()
+            .unwrap_or_else(|| (*default).to_owned()))
+    }
+
+    /// The session's database.
+    pub(crate) fn database(&self) -> String {
+        self.get("database").unwrap_or_default()
+    }
+
+    /// The session's search path, as a list of schema names.
+    pub(crate) fn search_path(&self) -> Vec<String> {
+        self.get("search_path")
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().trim_matches('"').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// Sets `name` to `values` (several only for lists); `None` restores
+    /// the default.
+    pub(crate) fn set(&mut self, name: &str, values: Option<&[String]>) -> Result<(), AdapterError> {
+        let (key, _, kind, _) = lookup(name).ok_or_else(|| AdapterError::UnknownParameter(name.to_owned()))?;
+        let Some(values) = values else {
+            if matches!(kind, Kind::ReadOnly) {
+                return Err(AdapterError::ReadOnlyParameter((*key).to_owned()));
+            }
+            self.values.remove(key);
+            return Ok(());
+        };
+        let invalid = |hint: Option<String>| AdapterError::InvalidParameterValue {
+            name: (*key).to_owned(),
+            value: values.join(", "),
+            hint,
+        };
+        let value = match kind {
+            Kind::List => values.join(", "),
+            _ if values.len() != 1 => {
+                return Err(invalid(Some(format!("Parameter \"{key}\" takes exactly one value."))));
+            }
+            Kind::Text => values[0].clone(),
+            Kind::Bool => match parse_bool(&values[0]) {
+                Some(true) => "on".into(),
+                Some(false) => "off".into(),
+                None => return Err(invalid(Some("Use on or off.".into()))),
+            },
+            Kind::Int => {
+                values[0]
+                    .parse::<i64>()
+                    .map_err(|_| invalid(Some("Use an integer.".into())))?;
+                values[0].clone()
+            }
+            Kind::OneOf(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(&values[0])) {
+                Some(a) => (*a).to_owned(),
+                None => return Err(invalid(Some(format!("Supported values: {}.", allowed.join(", "))))),
+            },
+            Kind::ReadOnly => return Err(AdapterError::ReadOnlyParameter((*key).to_owned())),
+        };
+        self.values.insert(key, value);
+        Ok(())
+    }
+
+    /// Restores every variable to its default or what the client sent at
+    /// startup (`RESET ALL`).
+    pub(crate) fn reset_all(&mut self) {
+        self.values.clear();
+    }
+
+    /// Every variable's current value, for `SHOW ALL`.
+    pub(crate) fn all(&self) -> Vec<(&'static str, String, &'static str)> {
+        VARS.iter()
+            .map(|(name, default, _, description)| {
+                (
+                    *name,
+                    self.values.get(name).cloned().unwrap_or_else(|| (*default).to_owned()),
+                    *description,
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_validate_and_reset() -> Result<(), AdapterError> {
+        let mut vars = SessionVars::default();
+        assert_eq!(vars.get("search_path")?, "public");
+        vars.set("search_path", Some(&["a".into(), "b".into()]))?;
+        assert_eq!(vars.search_path(), vec!["a".to_owned(), "b".to_owned()]);
+        vars.set("REAL_TIME_RECENCY", Some(&["true".into()]))?;
+        assert_eq!(vars.get("real_time_recency")?, "on");
+        assert!(
+            vars.set("transaction_isolation", Some(&["read committed".into()]))
+                .is_err()
+        );
+        assert!(vars.set("server_version", Some(&["1".into()])).is_err());
+        assert!(matches!(vars.get("nope"), Err(AdapterError::UnknownParameter(_))));
+        vars.set("search_path", None)?;
+        assert_eq!(vars.get("search_path")?, "public");
+        Ok(())
+    }
+}

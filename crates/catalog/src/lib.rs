@@ -1,0 +1,21 @@
+//! Freshet's durable catalog.
+//!
+//! Owns the definitions of databases, schemas and items (each with its id,
+//! name, `create_sql` and OID), the allocation of ids that are never reused,
+//! the builtin schemas, and the versioned on-disk format in the store's
+//! catalog column family. Every change is one atomic, synced write
+//! ([`Catalog::transact`]).
+//!
+//! It stores SQL text, not plans: it must not depend on the `sql` crate. The
+//! adapter re-plans each item's `create_sql` at boot and hands the catalog
+//! the resulting [`RelationDesc`](freshet_repr::RelationDesc).
+
+mod builtin;
+mod durable;
+mod error;
+mod state;
+
+pub use builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
+pub use durable::FORMAT_VERSION;
+pub use error::CatalogError;
+pub use state::{Catalog, Database, Item, ItemKind, Op, OpResult, Schema};

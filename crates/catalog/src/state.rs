@@ -1,0 +1,587 @@
+//! The catalog in memory, and its changes.
+
+use std::collections::BTreeMap;
+
+use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
+use freshet_storage::{KvOp, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::CatalogError;
+use crate::builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
+use crate::durable::{
+    DatabaseRecord, FORMAT_VERSION, ItemRecord, NEXT_IDS_KEY, NextIds, SchemaRecord, VERSION_KEY, database_key, decode,
+    item_key, put, schema_key,
+};
+
+/// A database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    /// Its id.
+    pub id: DatabaseId,
+    /// Its name.
+    pub name: String,
+    /// Its PostgreSQL OID.
+    pub oid: u32,
+}
+
+/// A schema: in a database, or builtin (outside any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// Its id.
+    pub id: SchemaId,
+    /// Its database; `None` for builtin schemas.
+    pub database: Option<DatabaseId>,
+    /// Its name.
+    pub name: String,
+    /// Its PostgreSQL OID.
+    pub oid: u32,
+}
+
+/// The kind of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ItemKind {
+    /// A table.
+    Table,
+}
+
+/// A catalog item: a table, and later views, sources, indexes, …
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Its id.
+    pub id: GlobalId,
+    /// Its schema.
+    pub schema: SchemaId,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ItemKind,
+    /// Its PostgreSQL OID.
+    pub oid: u32,
+    /// The statement that defines it, names fully qualified.
+    pub create_sql: String,
+    /// Its columns, once the adapter has planned `create_sql`.
+    pub desc: Option<RelationDesc>,
+}
+
+/// One change in a catalog transaction.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Creates a database and its `public` schema.
+    CreateDatabase {
+        /// The name.
+        name: String,
+    },
+    /// Creates a schema in a database.
+    CreateSchema {
+        /// The database.
+        database: DatabaseId,
+        /// The name.
+        name: String,
+    },
+    /// Creates an item.
+    CreateItem {
+        /// The schema.
+        schema: SchemaId,
+        /// The name.
+        name: String,
+        /// The kind.
+        kind: ItemKind,
+        /// The defining statement.
+        create_sql: String,
+        /// Its columns.
+        desc: RelationDesc,
+    },
+    /// Drops a database with everything in it (`restrict`: only if it has
+    /// no schemas).
+    DropDatabase {
+        /// The database.
+        id: DatabaseId,
+        /// Refuse if it contains schemas.
+        restrict: bool,
+    },
+    /// Drops a schema (`cascade`: with its items).
+    DropSchema {
+        /// The schema.
+        id: SchemaId,
+        /// Drop its items too.
+        cascade: bool,
+    },
+    /// Drops items.
+    DropItems(Vec<GlobalId>),
+}
+
+/// What one [`Op`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpResult {
+    /// A database was created.
+    CreatedDatabase(DatabaseId),
+    /// A schema was created.
+    CreatedSchema(SchemaId),
+    /// An item was created.
+    CreatedItem(GlobalId),
+    /// Objects were dropped; these items among them.
+    Dropped {
+        /// Every item that no longer exists.
+        items: Vec<GlobalId>,
+    },
+}
+
+/// The durable catalog of one data directory.
+#[derive(Debug)]
+pub struct Catalog {
+    store: Store,
+    state: State,
+}
+
+/// Everything the catalog holds in memory; cloned to apply a transaction
+/// before its write is durable.
+#[derive(Debug, Clone, Default)]
+struct State {
+    databases: BTreeMap<DatabaseId, Database>,
+    schemas: BTreeMap<SchemaId, Schema>,
+    items: BTreeMap<GlobalId, Item>,
+    next: NextIds,
+}
+
+impl Catalog {
+    /// Loads the catalog from `store`, initializing a new data directory
+    /// with the `materialize` database and its `public` schema.
+    pub fn open(store: Store) -> Result<Catalog, CatalogError> {
+        let entries = store.catalog_scan()?;
+        let mut state = State::default();
+        for (n, name) in BUILTIN_SCHEMAS {
+            let id = SchemaId::System(*n);
+            let oid = 16_000 + u32::try_from(*n).unwrap_or(0);
+            state.schemas.insert(
+                id,
+                Schema {
+                    id,
+                    database: None,
+                    name: (*name).to_owned(),
+                    oid,
+                },
+            );
+        }
+        let mut catalog = Catalog { store, state };
+        if entries.is_empty() {
+            catalog
+                .store
+                .catalog_write(vec![put(VERSION_KEY.as_bytes().to_vec(), &FORMAT_VERSION)])?;
+            catalog.transact(vec![Op::CreateDatabase {
+                name: DEFAULT_DATABASE.to_owned(),
+            }])?;
+            tracing::info!(version = FORMAT_VERSION, "initialized a new catalog");
+            return Ok(catalog);
+        }
+        let mut version = None;
+        for (key, value) in &entries {
+            let text = String::from_utf8_lossy(key);
+            match text.split_once('/').map(|(kind, _)| kind) {
+                _ if text == VERSION_KEY => version = Some(decode::<u32>(key, value)?),
+                _ if text == NEXT_IDS_KEY => catalog.state.next = decode(key, value)?,
+                Some("database") => {
+                    let r: DatabaseRecord = decode(key, value)?;
+                    catalog.state.databases.insert(
+                        r.id,
+                        Database {
+                            id: r.id,
+                            name: r.name,
+                            oid: r.oid,
+                        },
+                    );
+                }
+                Some("schema") => {
+                    let r: SchemaRecord = decode(key, value)?;
+                    catalog.state.schemas.insert(
+                        r.id,
+                        Schema {
+                            id: r.id,
+                            database: Some(r.database),
+                            name: r.name,
+                            oid: r.oid,
+                        },
+                    );
+                }
+                Some("item") => {
+                    let r: ItemRecord = decode(key, value)?;
+                    catalog.state.items.insert(
+                        r.id,
+                        Item {
+                            id: r.id,
+                            schema: r.schema,
+                            name: r.name,
+                            kind: r.kind,
+                            oid: r.oid,
+                            create_sql: r.create_sql,
+                            desc: None,
+                        },
+                    );
+                }
+                _ => {
+                    return Err(CatalogError::Corrupt {
+                        key: text.into_owned(),
+                        message: "unknown key".into(),
+                    });
+                }
+            }
+        }
+        match version {
+            Some(FORMAT_VERSION) => {}
+            Some(found) => {
+                return Err(CatalogError::UnsupportedFormat {
+                    found,
+                    supported: FORMAT_VERSION,
+                });
+            }
+            None => {
+                return Err(CatalogError::Corrupt {
+                    key: VERSION_KEY.into(),
+                    message: "missing".into(),
+                });
+            }
+        }
+        tracing::info!(
+            databases = catalog.state.databases.len(),
+            schemas = catalog.state.schemas.len(),
+            items = catalog.state.items.len(),
+            "loaded catalog"
+        );
+        Ok(catalog)
+    }
+
+    /// Applies `ops` in order, all or nothing, with one synced write.
+    pub fn transact(&mut self, ops: Vec<Op>) -> Result<Vec<OpResult>, CatalogError> {
+        let mut state = self.state.clone();
+        let mut writes = Vec::new();
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            results.push(state.apply(op, &mut writes)?);
+        }
+        writes.push(put(NEXT_IDS_KEY.as_bytes().to_vec(), &state.next));
+        self.store.catalog_write(writes)?;
+        self.state = state;
+        Ok(results)
+    }
+
+    /// Records the columns the adapter planned for an item at boot.
+    pub fn set_item_desc(&mut self, id: GlobalId, desc: RelationDesc) {
+        if let Some(item) = self.state.items.get_mut(&id) {
+            item.desc = Some(desc);
+        }
+    }
+
+    /// The database with this name.
+    pub fn database_by_name(&self, name: &str) -> Option<&Database> {
+        self.state.databases.values().find(|d| d.name == name)
+    }
+
+    /// The database with this id.
+    pub fn database(&self, id: DatabaseId) -> Option<&Database> {
+        self.state.databases.get(&id)
+    }
+
+    /// Every database.
+    pub fn databases(&self) -> impl Iterator<Item = &Database> {
+        self.state.databases.values()
+    }
+
+    /// The schema with this name in `database` (builtin ones for `None`).
+    pub fn schema_by_name(&self, database: Option<DatabaseId>, name: &str) -> Option<&Schema> {
+        self.state
+            .schemas
+            .values()
+            .find(|s| s.database == database && s.name == name)
+    }
+
+    /// The schema with this id.
+    pub fn schema(&self, id: SchemaId) -> Option<&Schema> {
+        self.state.schemas.get(&id)
+    }
+
+    /// The schemas of `database` (builtin ones for `None`).
+    pub fn schemas(&self, database: Option<DatabaseId>) -> impl Iterator<Item = &Schema> {
+        self.state.schemas.values().filter(move |s| s.database == database)
+    }
+
+    /// The item with this name in a schema.
+    pub fn item_by_name(&self, schema: SchemaId, name: &str) -> Option<&Item> {
+        self.state.items.values().find(|i| i.schema == schema && i.name == name)
+    }
+
+    /// The item with this id.
+    pub fn item(&self, id: GlobalId) -> Option<&Item> {
+        self.state.items.get(&id)
+    }
+
+    /// Every item, in id order (the order they were created in).
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.state.items.values()
+    }
+}
+
+impl State {
+    fn allocate_oid(&mut self) -> u32 {
+        let oid = self.next.oid;
+        self.next.oid += 1;
+        oid
+    }
+
+    fn apply(&mut self, op: Op, writes: &mut Vec<KvOp>) -> Result<OpResult, CatalogError> {
+        match op {
+            Op::CreateDatabase { name } => {
+                if self.databases.values().any(|d| d.name == name) {
+                    return Err(CatalogError::DatabaseExists(name));
+                }
+                let id = DatabaseId::User(self.next.database);
+                self.next.database += 1;
+                let oid = self.allocate_oid();
+                writes.push(put(
+                    database_key(id),
+                    &DatabaseRecord {
+                        id,
+                        name: name.clone(),
+                        oid,
+                    },
+                ));
+                self.databases.insert(id, Database { id, name, oid });
+                self.apply(
+                    Op::CreateSchema {
+                        database: id,
+                        name: DEFAULT_SCHEMA.to_owned(),
+                    },
+                    writes,
+                )?;
+                Ok(OpResult::CreatedDatabase(id))
+            }
+            Op::CreateSchema { database, name } => {
+                if !self.databases.contains_key(&database) {
+                    return Err(CatalogError::UnknownDatabase(database.to_string()));
+                }
+                if self
+                    .schemas
+                    .values()
+                    .any(|s| s.database == Some(database) && s.name == name)
+                {
+                    return Err(CatalogError::SchemaExists(name));
+                }
+                let id = SchemaId::User(self.next.schema);
+                self.next.schema += 1;
+                let oid = self.allocate_oid();
+                writes.push(put(
+                    schema_key(id),
+                    &SchemaRecord {
+                        id,
+                        database,
+                        name: name.clone(),
+                        oid,
+                    },
+                ));
+                self.schemas.insert(
+                    id,
+                    Schema {
+                        id,
+                        database: Some(database),
+                        name,
+                        oid,
+                    },
+                );
+                Ok(OpResult::CreatedSchema(id))
+            }
+            Op::CreateItem {
+                schema,
+                name,
+                kind,
+                create_sql,
+                desc,
+            } => {
+                if !self.schemas.contains_key(&schema) {
+                    return Err(CatalogError::UnknownSchema(schema.to_string()));
+                }
+                if self.items.values().any(|i| i.schema == schema && i.name == name) {
+                    return Err(CatalogError::ItemExists { kind: "relation", name });
+                }
+                let id = GlobalId::User(self.next.item);
+                self.next.item += 1;
+                let oid = self.allocate_oid();
+                let record = ItemRecord {
+                    id,
+                    schema,
+                    name: name.clone(),
+                    kind,
+                    oid,
+                    create_sql: create_sql.clone(),
+                };
+                writes.push(put(item_key(id), &record));
+                self.items.insert(
+                    id,
+                    Item {
+                        id,
+                        schema,
+                        name,
+                        kind,
+                        oid,
+                        create_sql,
+                        desc: Some(desc),
+                    },
+                );
+                Ok(OpResult::CreatedItem(id))
+            }
+            Op::DropDatabase { id, restrict } => {
+                let database = self
+                    .databases
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| CatalogError::UnknownDatabase(id.to_string()))?;
+                let schemas: Vec<SchemaId> = self
+                    .schemas
+                    .values()
+                    .filter(|s| s.database == Some(id))
+                    .map(|s| s.id)
+                    .collect();
+                if restrict && !schemas.is_empty() {
+                    return Err(CatalogError::NotEmpty {
+                        kind: "database",
+                        name: database.name,
+                    });
+                }
+                let mut items = Vec::new();
+                for schema in schemas {
+                    items.extend(self.drop_schema(schema, true, writes)?);
+                }
+                self.databases.remove(&id);
+                writes.push(KvOp::Delete(database_key(id)));
+                Ok(OpResult::Dropped { items })
+            }
+            Op::DropSchema { id, cascade } => Ok(OpResult::Dropped {
+                items: self.drop_schema(id, cascade, writes)?,
+            }),
+            Op::DropItems(ids) => {
+                for id in &ids {
+                    if self.items.remove(id).is_none() {
+                        return Err(CatalogError::UnknownItem(id.to_string()));
+                    }
+                    writes.push(KvOp::Delete(item_key(*id)));
+                }
+                Ok(OpResult::Dropped { items: ids })
+            }
+        }
+    }
+
+    fn drop_schema(
+        &mut self,
+        id: SchemaId,
+        cascade: bool,
+        writes: &mut Vec<KvOp>,
+    ) -> Result<Vec<GlobalId>, CatalogError> {
+        let schema = self
+            .schemas
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| CatalogError::UnknownSchema(id.to_string()))?;
+        let items: Vec<GlobalId> = self.items.values().filter(|i| i.schema == id).map(|i| i.id).collect();
+        if !cascade && !items.is_empty() {
+            return Err(CatalogError::NotEmpty {
+                kind: "schema",
+                name: schema.name,
+            });
+        }
+        for item in &items {
+            self.items.remove(item);
+            writes.push(KvOp::Delete(item_key(*item)));
+        }
+        self.schemas.remove(&id);
+        writes.push(KvOp::Delete(schema_key(id)));
+        Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use freshet_repr::ScalarType;
+
+    use super::*;
+
+    fn table_op(schema: SchemaId, name: &str) -> Op {
+        Op::CreateItem {
+            schema,
+            name: name.into(),
+            kind: ItemKind::Table,
+            create_sql: format!("CREATE TABLE {name} (a int4)"),
+            desc: RelationDesc::empty().with_column("a", ScalarType::Int32.nullable(true)),
+        }
+    }
+
+    #[test]
+    fn survives_reopen_and_never_reuses_ids() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let (first, public) = {
+            let mut catalog = Catalog::open(Store::open(dir.path())?)?;
+            let db = catalog
+                .database_by_name(DEFAULT_DATABASE)
+                .ok_or("no default database")?
+                .id;
+            let public = catalog
+                .schema_by_name(Some(db), DEFAULT_SCHEMA)
+                .ok_or("no public schema")?
+                .id;
+            let created = catalog.transact(vec![table_op(public, "t")])?;
+            let [OpResult::CreatedItem(first)] = created.as_slice() else {
+                return Err("not created".into());
+            };
+            catalog.transact(vec![Op::DropItems(vec![*first])])?;
+            (*first, public)
+        };
+        let mut catalog = Catalog::open(Store::open(dir.path())?)?;
+        assert!(catalog.item_by_name(public, "t").is_none());
+        let created = catalog.transact(vec![table_op(public, "t")])?;
+        let [OpResult::CreatedItem(second)] = created.as_slice() else {
+            return Err("not created".into());
+        };
+        assert!(*second > first, "{second} reuses an id at or below {first}");
+        assert_eq!(
+            catalog.item(*second).map(|i| i.create_sql.as_str()),
+            Some("CREATE TABLE t (a int4)")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn another_format_version_is_refused() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        drop(Catalog::open(Store::open(dir.path())?)?);
+        let store = Store::open(dir.path())?;
+        store.catalog_write(vec![put(VERSION_KEY.as_bytes().to_vec(), &(FORMAT_VERSION + 1))])?;
+        let err = Catalog::open(store).err().ok_or("a newer format was accepted")?;
+        assert!(matches!(err, CatalogError::UnsupportedFormat { found, .. } if found == FORMAT_VERSION + 1));
+        Ok(())
+    }
+
+    #[test]
+    fn failed_transactions_change_nothing() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut catalog = Catalog::open(Store::open(dir.path())?)?;
+        let db = catalog
+            .database_by_name(DEFAULT_DATABASE)
+            .ok_or("no default database")?
+            .id;
+        let public = catalog
+            .schema_by_name(Some(db), DEFAULT_SCHEMA)
+            .ok_or("no public schema")?
+            .id;
+        let result = catalog.transact(vec![table_op(public, "a"), table_op(public, "a")]);
+        assert!(matches!(result, Err(CatalogError::ItemExists { .. })));
+        assert!(catalog.item_by_name(public, "a").is_none());
+        let err = catalog.transact(vec![
+            table_op(public, "b"),
+            Op::DropSchema {
+                id: public,
+                cascade: false,
+            },
+        ]);
+        assert!(matches!(err, Err(CatalogError::NotEmpty { .. })));
+        drop(catalog);
+        let catalog = Catalog::open(Store::open(dir.path())?)?;
+        assert!(catalog.item_by_name(public, "b").is_none());
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+//! What the protocol handlers need from the adapter, as two small traits.
+//!
+//! The server runs on [`freshet_adapter::Client`]; the traits exist so the
+//! wire protocol can be tested against a scripted backend without booting a
+//! coordinator.
+
+use std::future::Future;
+
+use freshet_adapter::{AdapterError, Client, ExecuteOutcome, Notice, SessionClient, StartupParams};
+
+/// Opens sessions: the server-wide half of the adapter's client API.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// One connection's session; dropping it ends the session.
+    type Session: Session;
+
+    /// Opens a session for a client that has just connected.
+    fn startup(&self, params: StartupParams) -> impl Future<Output = Result<Self::Session, AdapterError>> + Send;
+}
+
+/// One connection's session: the per-connection half of the adapter's API.
+pub(crate) trait Session: Send + Sync + 'static {
+    /// The adapter's id for the connection.
+    fn conn_id(&self) -> u32;
+
+    /// Notices to send once the connection is ready for queries.
+    fn startup_notices(&self) -> &[Notice];
+
+    /// Executes a query string with the simple query protocol's semantics.
+    fn execute(&self, sql: &str) -> impl Future<Output = Result<ExecuteOutcome, AdapterError>> + Send;
+}
+
+impl Backend for Client {
+    type Session = SessionClient;
+
+    fn startup(&self, params: StartupParams) -> impl Future<Output = Result<SessionClient, AdapterError>> + Send {
+        Client::startup(self, params)
+    }
+}
+
+impl Session for SessionClient {
+    fn conn_id(&self) -> u32 {
+        SessionClient::conn_id(self)
+    }
+
+    fn startup_notices(&self) -> &[Notice] {
+        SessionClient::startup_notices(self)
+    }
+
+    fn execute(&self, sql: &str) -> impl Future<Output = Result<ExecuteOutcome, AdapterError>> + Send {
+        SessionClient::execute(self, sql)
+    }
+}

@@ -1,0 +1,29 @@
+//! Freshet's PostgreSQL wire protocol server, built on the `pgwire` crate.
+//!
+//! Owns the protocol: startup (protocol negotiation, trust authentication,
+//! server parameters, cancel keys), the simple query protocol (row
+//! descriptions, text-encoded rows, command tags, `ReadyForQuery` with the
+//! session's transaction state), errors with their SQLSTATE, detail, hint
+//! and position, and notices. The extended query protocol is refused with
+//! SQLSTATE `0A000` for now.
+//!
+//! Its boundary: a [`tokio::net::TcpListener`] and a
+//! [`freshet_adapter::Client`] come in through [`serve`]; every connection
+//! opens one adapter session, which ends when the connection does. Values
+//! are printed with [`freshet_repr::format_datum`].
+//!
+//! It must not depend on planning internals (`freshet-sql`), the catalog,
+//! compute or storage: everything it knows about a statement comes from the
+//! adapter's client API.
+
+mod backend;
+mod error;
+mod extended;
+mod query;
+mod server;
+mod startup;
+mod types;
+#[cfg(test)]
+mod wire_tests;
+
+pub use server::serve;

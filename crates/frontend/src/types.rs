@@ -1,0 +1,404 @@
+//! Result sets on the wire: column descriptions (type OIDs, sizes,
+//! modifiers) and rows encoded in the text format.
+
+use std::sync::{Arc, LazyLock};
+
+use freshet_repr::{ColumnType, RelationDesc, Row, ScalarType, format_datum};
+use futures::StreamExt;
+use pgwire::api::Type;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_ERROR};
+use pgwire::messages::data::DataRow;
+
+/// The OID Materialize gives `uint2` (`TYPE_UINT2_OID` in Materialize's
+/// `src/pgrepr-consts/src/oid.rs`).
+pub(crate) const UINT2_OID: u32 = 16_460;
+/// The OID Materialize gives `uint4` (`TYPE_UINT4_OID`).
+pub(crate) const UINT4_OID: u32 = 16_462;
+/// The OID Materialize gives `uint8` (`TYPE_UINT8_OID`).
+pub(crate) const UINT8_OID: u32 = 16_464;
+
+/// The schema Materialize's unsigned integer types live in.
+const UINT_SCHEMA: &str = "mz_catalog";
+
+/// `pg_type.typlen` of a variable-width type.
+const VARIABLE_WIDTH: i16 = -1;
+
+/// `pg_attribute.atttypmod` of a column without a type modifier.
+const NO_TYPE_MODIFIER: i32 = -1;
+
+/// PostgreSQL's `VARHDRSZ`, which `numeric`, `varchar` and `bpchar` add to
+/// their type modifiers.
+const VARHDRSZ: i32 = 4;
+
+static UINT2: LazyLock<Type> = LazyLock::new(|| uint_type("uint2", UINT2_OID));
+static UINT4: LazyLock<Type> = LazyLock::new(|| uint_type("uint4", UINT4_OID));
+static UINT8: LazyLock<Type> = LazyLock::new(|| uint_type("uint8", UINT8_OID));
+
+/// A non-builtin base type. pgwire does not re-export `postgres_types::Kind`,
+/// so the "simple type" kind is borrowed from a builtin base type.
+fn uint_type(name: &str, oid: u32) -> Type {
+    Type::new(name.to_owned(), oid, Type::INT8.kind().clone(), UINT_SCHEMA.to_owned())
+}
+
+/// The PostgreSQL type (and so the OID) clients see for a column of `typ`.
+pub(crate) fn pg_type(typ: &ScalarType) -> Type {
+    match typ {
+        ScalarType::Bool => Type::BOOL,
+        ScalarType::Int16 => Type::INT2,
+        ScalarType::Int32 => Type::INT4,
+        ScalarType::Int64 => Type::INT8,
+        ScalarType::UInt16 => UINT2.clone(),
+        ScalarType::UInt32 => UINT4.clone(),
+        ScalarType::UInt64 => UINT8.clone(),
+        ScalarType::Float32 => Type::FLOAT4,
+        ScalarType::Float64 => Type::FLOAT8,
+        ScalarType::Numeric { .. } => Type::NUMERIC,
+        ScalarType::Text => Type::TEXT,
+        ScalarType::VarChar { .. } => Type::VARCHAR,
+        ScalarType::Char { .. } => Type::BPCHAR,
+        ScalarType::Bytes => Type::BYTEA,
+        ScalarType::Date => Type::DATE,
+        ScalarType::Time => Type::TIME,
+        ScalarType::Timestamp => Type::TIMESTAMP,
+        ScalarType::TimestampTz => Type::TIMESTAMPTZ,
+        ScalarType::Interval => Type::INTERVAL,
+        ScalarType::Jsonb => Type::JSONB,
+        ScalarType::Uuid => Type::UUID,
+    }
+}
+
+/// `pg_type.typlen`: the width of a value in bytes, or -1 if it varies.
+pub(crate) fn type_size(typ: &ScalarType) -> i16 {
+    match typ {
+        ScalarType::Bool => 1,
+        ScalarType::Int16 | ScalarType::UInt16 => 2,
+        ScalarType::Int32 | ScalarType::UInt32 | ScalarType::Float32 | ScalarType::Date => 4,
+        ScalarType::Int64
+        | ScalarType::UInt64
+        | ScalarType::Float64
+        | ScalarType::Time
+        | ScalarType::Timestamp
+        | ScalarType::TimestampTz => 8,
+        ScalarType::Interval | ScalarType::Uuid => 16,
+        ScalarType::Numeric { .. }
+        | ScalarType::Text
+        | ScalarType::VarChar { .. }
+        | ScalarType::Char { .. }
+        | ScalarType::Bytes
+        | ScalarType::Jsonb => VARIABLE_WIDTH,
+    }
+}
+
+/// `pg_attribute.atttypmod` as PostgreSQL encodes it: `numeric(p,s)` is
+/// `(p << 16 | s) + 4`, `varchar(n)` and `char(n)` are `n + 4`, and -1 means
+/// no modifier.
+pub(crate) fn type_modifier(typ: &ScalarType) -> i32 {
+    match *typ {
+        ScalarType::Numeric {
+            precision: Some(precision),
+            scale,
+        } => ((i32::from(precision) << 16) | i32::from(scale.unwrap_or(0))) + VARHDRSZ,
+        ScalarType::VarChar {
+            max_length: Some(length),
+        }
+        | ScalarType::Char { length } => i32::try_from(length)
+            .ok()
+            .and_then(|length| length.checked_add(VARHDRSZ))
+            .unwrap_or(NO_TYPE_MODIFIER),
+        ScalarType::Numeric { precision: None, .. }
+        | ScalarType::VarChar { max_length: None }
+        | ScalarType::Bool
+        | ScalarType::Int16
+        | ScalarType::Int32
+        | ScalarType::Int64
+        | ScalarType::UInt16
+        | ScalarType::UInt32
+        | ScalarType::UInt64
+        | ScalarType::Float32
+        | ScalarType::Float64
+        | ScalarType::Text
+        | ScalarType::Bytes
+        | ScalarType::Date
+        | ScalarType::Time
+        | ScalarType::Timestamp
+        | ScalarType::TimestampTz
+        | ScalarType::Interval
+        | ScalarType::Jsonb
+        | ScalarType::Uuid => NO_TYPE_MODIFIER,
+    }
+}
+
+/// The `RowDescription` field for a column, in the text format.
+fn field_info(name: &str, typ: &ColumnType) -> FieldInfo {
+    let scalar = &typ.scalar_type;
+    FieldInfo::new(name.to_owned(), None, None, pg_type(scalar), FieldFormat::Text)
+        .with_type_size(type_size(scalar))
+        .with_type_modifier(type_modifier(scalar))
+}
+
+/// The `RowDescription` fields for a relation's columns.
+pub(crate) fn field_infos(desc: &RelationDesc) -> Vec<FieldInfo> {
+    desc.iter().map(|(name, typ)| field_info(name.as_str(), typ)).collect()
+}
+
+/// A result set as pgwire's `QueryResponse`: its column descriptions and its
+/// rows, encoded lazily as the response is written.
+///
+/// Its command tag is pgwire's default `SELECT`, to which pgwire appends the
+/// number of rows sent, giving `SELECT <n>`.
+pub(crate) fn query_response(desc: &RelationDesc, rows: Vec<Row>) -> QueryResponse {
+    let fields = Arc::new(field_infos(desc));
+    let types: Vec<ScalarType> = desc.types().map(|typ| typ.scalar_type).collect();
+    let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
+    let mut text = String::new();
+    let rows = futures::stream::iter(rows).map(move |row| encode_row(&mut encoder, &types, &row, &mut text));
+    QueryResponse::new(fields, rows)
+}
+
+/// Encodes one row in the text format: each value as its type's output
+/// function prints it, `NULL` as a null field.
+///
+/// `encoder` must have been made for `types`; `text` is scratch space.
+pub(crate) fn encode_row(
+    encoder: &mut DataRowEncoder,
+    types: &[ScalarType],
+    row: &Row,
+    text: &mut String,
+) -> PgWireResult<DataRow> {
+    let mut datums = row.iter();
+    for typ in types {
+        let Some(datum) = datums.next() else {
+            return Err(arity_mismatch(types.len(), row));
+        };
+        if datum.is_null() {
+            encoder.encode_field(&None::<&str>)?;
+        } else {
+            text.clear();
+            format_datum(datum, typ, text);
+            encoder.encode_field(&Some(text.as_str()))?;
+        }
+    }
+    if datums.next().is_some() {
+        return Err(arity_mismatch(types.len(), row));
+    }
+    Ok(encoder.take_row())
+}
+
+/// A row whose width differs from its description's: a bug upstream, so it
+/// is logged as an invariant violation and reported as an internal error.
+fn arity_mismatch(columns: usize, row: &Row) -> PgWireError {
+    let width = row.iter().count();
+    tracing::error!(columns, width, "result row does not match its description");
+    let message = format!("internal error: a result row has {width} values for {columns} columns");
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        SEVERITY_ERROR.to_owned(),
+        freshet_repr::SqlState::InternalError.code().to_owned(),
+        message,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use freshet_repr::Datum;
+
+    use super::*;
+
+    /// Every scalar type, with and without modifiers.
+    fn all_types() -> Vec<ScalarType> {
+        vec![
+            ScalarType::Bool,
+            ScalarType::Int16,
+            ScalarType::Int32,
+            ScalarType::Int64,
+            ScalarType::UInt16,
+            ScalarType::UInt32,
+            ScalarType::UInt64,
+            ScalarType::Float32,
+            ScalarType::Float64,
+            ScalarType::numeric(),
+            ScalarType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            ScalarType::Text,
+            ScalarType::VarChar { max_length: None },
+            ScalarType::VarChar { max_length: Some(20) },
+            ScalarType::Char { length: 3 },
+            ScalarType::Bytes,
+            ScalarType::Date,
+            ScalarType::Time,
+            ScalarType::Timestamp,
+            ScalarType::TimestampTz,
+            ScalarType::Interval,
+            ScalarType::Jsonb,
+            ScalarType::Uuid,
+        ]
+    }
+
+    #[test]
+    fn builtin_types_use_postgres_oids() {
+        let cases: &[(ScalarType, u32)] = &[
+            (ScalarType::Bool, 16),
+            (ScalarType::Int16, 21),
+            (ScalarType::Int32, 23),
+            (ScalarType::Int64, 20),
+            (ScalarType::Float32, 700),
+            (ScalarType::Float64, 701),
+            (ScalarType::numeric(), 1700),
+            (ScalarType::Text, 25),
+            (ScalarType::VarChar { max_length: None }, 1043),
+            (ScalarType::Char { length: 1 }, 1042),
+            (ScalarType::Bytes, 17),
+            (ScalarType::Date, 1082),
+            (ScalarType::Time, 1083),
+            (ScalarType::Timestamp, 1114),
+            (ScalarType::TimestampTz, 1184),
+            (ScalarType::Interval, 1186),
+            (ScalarType::Jsonb, 3802),
+            (ScalarType::Uuid, 2950),
+        ];
+        for (typ, oid) in cases {
+            assert_eq!(pg_type(typ).oid(), *oid, "{typ}");
+        }
+    }
+
+    #[test]
+    fn pg_type_names_match_internal_names() {
+        for typ in all_types() {
+            assert_eq!(pg_type(&typ).name(), typ.internal_name(), "{typ}");
+        }
+    }
+
+    #[test]
+    fn unsigned_types_use_materialize_oids() {
+        let cases = [
+            (ScalarType::UInt16, 16_460, "uint2"),
+            (ScalarType::UInt32, 16_462, "uint4"),
+            (ScalarType::UInt64, 16_464, "uint8"),
+        ];
+        for (typ, oid, name) in cases {
+            let pg = pg_type(&typ);
+            assert_eq!((pg.oid(), pg.name(), pg.schema()), (oid, name, "mz_catalog"));
+            assert_eq!(pg.kind(), Type::INT8.kind());
+        }
+    }
+
+    #[test]
+    fn type_sizes() {
+        assert_eq!(type_size(&ScalarType::Bool), 1);
+        assert_eq!(type_size(&ScalarType::UInt16), 2);
+        assert_eq!(type_size(&ScalarType::Date), 4);
+        assert_eq!(type_size(&ScalarType::TimestampTz), 8);
+        assert_eq!(type_size(&ScalarType::Interval), 16);
+        assert_eq!(type_size(&ScalarType::Uuid), 16);
+        assert_eq!(type_size(&ScalarType::numeric()), -1);
+        assert_eq!(type_size(&ScalarType::Char { length: 4 }), -1);
+    }
+
+    #[test]
+    fn type_modifiers_follow_postgres() {
+        let numeric_10_2 = ScalarType::Numeric {
+            precision: Some(10),
+            scale: Some(2),
+        };
+        assert_eq!(type_modifier(&numeric_10_2), (10 << 16 | 2) + 4);
+        let numeric_65 = ScalarType::Numeric {
+            precision: Some(65),
+            scale: None,
+        };
+        assert_eq!(type_modifier(&numeric_65), (65 << 16) + 4);
+        assert_eq!(type_modifier(&ScalarType::numeric()), -1);
+        let varchar_20 = ScalarType::VarChar { max_length: Some(20) };
+        assert_eq!(type_modifier(&varchar_20), 24);
+        assert_eq!(type_modifier(&ScalarType::VarChar { max_length: None }), -1);
+        assert_eq!(type_modifier(&ScalarType::Char { length: 3 }), 7);
+        let huge = ScalarType::Char { length: u32::MAX };
+        assert_eq!(type_modifier(&huge), -1);
+        assert_eq!(type_modifier(&ScalarType::Int32), -1);
+    }
+
+    #[test]
+    fn field_infos_describe_columns() {
+        let desc = RelationDesc::empty()
+            .with_column("id", ScalarType::UInt64.nullable(false))
+            .with_column("name", ScalarType::Char { length: 3 }.nullable(true));
+        let fields = field_infos(&desc);
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields[0].name(), "id");
+        assert_eq!(fields[0].datatype().oid(), UINT8_OID);
+        assert_eq!(fields[0].format(), FieldFormat::Text);
+        assert_eq!(fields[0].type_size(), 8);
+        assert_eq!(fields[1].name(), "name");
+        assert_eq!(fields[1].datatype(), &Type::BPCHAR);
+        assert_eq!(fields[1].type_modifier(), 7);
+    }
+
+    /// Splits a text-format `DataRow` into its fields.
+    fn fields_of(row: &DataRow) -> Vec<Option<String>> {
+        let mut data = &row.data[..];
+        let mut out = Vec::new();
+        for _ in 0..row.field_count {
+            let (len, rest) = data.split_at(4);
+            let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+            if len < 0 {
+                out.push(None);
+                data = rest;
+            } else {
+                let (value, rest) = rest.split_at(len as usize);
+                out.push(Some(String::from_utf8(value.to_vec()).expect("utf-8")));
+                data = rest;
+            }
+        }
+        assert!(data.is_empty());
+        out
+    }
+
+    #[test]
+    fn rows_encode_as_text_with_nulls() {
+        let desc = RelationDesc::empty()
+            .with_column("a", ScalarType::Int32.nullable(true))
+            .with_column("b", ScalarType::Text.nullable(true))
+            .with_column("c", ScalarType::Bool.nullable(true))
+            .with_column("d", ScalarType::UInt64.nullable(false));
+        let types: Vec<_> = desc.types().map(|t| t.scalar_type).collect();
+        let mut encoder = DataRowEncoder::new(Arc::new(field_infos(&desc)));
+        let mut text = String::new();
+
+        let row = Row::pack([
+            Datum::Int32(-7),
+            Datum::String(""),
+            Datum::True,
+            Datum::UInt64(u64::MAX),
+        ]);
+        let encoded = encode_row(&mut encoder, &types, &row, &mut text).expect("encodes");
+        assert_eq!(
+            fields_of(&encoded),
+            [
+                Some("-7".to_owned()),
+                Some(String::new()),
+                Some("t".to_owned()),
+                Some("18446744073709551615".to_owned())
+            ]
+        );
+
+        // The encoder is reused: the second row must not carry the first.
+        let row = Row::pack([Datum::Null, Datum::Null, Datum::False, Datum::UInt64(0)]);
+        let encoded = encode_row(&mut encoder, &types, &row, &mut text).expect("encodes");
+        assert_eq!(
+            fields_of(&encoded),
+            [None, None, Some("f".to_owned()), Some("0".to_owned())]
+        );
+    }
+
+    #[test]
+    fn rows_of_the_wrong_width_are_internal_errors() {
+        let desc = RelationDesc::empty().with_column("a", ScalarType::Int32.nullable(true));
+        let types: Vec<_> = desc.types().map(|t| t.scalar_type).collect();
+        for row in [Row::default(), Row::pack([Datum::Int32(1), Datum::Int32(2)])] {
+            let mut encoder = DataRowEncoder::new(Arc::new(field_infos(&desc)));
+            let err = encode_row(&mut encoder, &types, &row, &mut String::new()).expect_err("width mismatch");
+            assert_eq!(err.code(), "XX000");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Starts real `freshet` processes for integration tests.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long a server may take to start listening.
+const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A running `freshet` process, killed when dropped.
+pub(crate) struct TestServer {
+    child: Child,
+    /// Where it accepts PostgreSQL connections.
+    pub(crate) addr: SocketAddr,
+}
+
+impl TestServer {
+    /// Starts a server on a free port with its data in `data_dir`, and waits
+    /// until it accepts connections.
+    pub(crate) fn start(data_dir: &Path) -> anyhow::Result<TestServer> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_freshet"))
+            .args(["--listen-addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("FRESHET_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(STARTUP_DEADLINE) {
+            Ok(addr) => addr.parse()?,
+            Err(_) => {
+                let _ = child.kill();
+                anyhow::bail!("freshet did not start listening within {STARTUP_DEADLINE:?}");
+            }
+        };
+        Ok(TestServer { child, addr })
+    }
+
+    /// Connects as `materialize` to database `materialize`.
+    pub(crate) async fn connect(&self) -> anyhow::Result<tokio_postgres::Client> {
+        let config = format!(
+            "host={} port={} user=materialize dbname=materialize",
+            self.addr.ip(),
+            self.addr.port()
+        );
+        let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        Ok(client)
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and waits for it.
+    pub(crate) fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first column of every row a simple query returns.
+pub(crate) async fn column(client: &tokio_postgres::Client, sql: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for message in client.simple_query(sql).await? {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            out.push(row.get(0).unwrap_or("NULL").to_owned());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,148 @@
+//! The database sessions a test file talks to, and the routing of `connection NAME`
+//! records to them.
+//!
+//! The `sqllogictest` crate keys its connections by name but calls its connection
+//! factory without telling it the name. [`SessionFactory`] closes that gap: before each
+//! record runs, the caller announces the record's connection through
+//! [`ConnectionSelector::select_for`], and when the crate then asks for a new
+//! connection, the factory builds the kind that name is routed to.
+//!
+//! Adding a connection kind (a MySQL client, say) means: a module next to
+//! [`postgres`] with a session type implementing `sqllogictest::AsyncDB` and an error
+//! type, a variant in [`Session`] and in [`SessionError`], a field in [`Targets`], and
+//! an arm in [`SessionFactory::make`] routing its connection name there.
+
+pub(crate) mod postgres;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqllogictest::{AsyncDB, Connection, DBOutput, DefaultColumnType, MakeConnection, Record};
+
+use self::postgres::{PgError, PgSession, PgTarget};
+
+/// The servers a test file's connections go to.
+#[derive(Debug, Clone)]
+pub(crate) struct Targets {
+    /// The pgwire server behind the default connection.
+    pub(crate) postgres: PgTarget,
+}
+
+/// One open connection of a test file, of whichever kind its name routes to.
+pub(crate) enum Session {
+    /// A pgwire connection (the default connection).
+    Postgres(PgSession),
+}
+
+/// An error from any kind of [`Session`], or from routing a connection name.
+///
+/// `Display` is the message the server sent, so `statement error <regex>` matches it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SessionError {
+    /// An error on a pgwire connection.
+    #[error(transparent)]
+    Postgres(#[from] PgError),
+    /// A record asked for a named connection that no target is configured for.
+    #[error("connection {0} is not configured")]
+    NotConfigured(String),
+}
+
+#[async_trait]
+impl AsyncDB for Session {
+    type Error = SessionError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SessionError> {
+        match self {
+            Session::Postgres(session) => Ok(session.run(sql).await?),
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        match self {
+            Session::Postgres(session) => session.shutdown().await,
+        }
+    }
+
+    fn engine_name(&self) -> &str {
+        match self {
+            Session::Postgres(session) => session.engine_name(),
+        }
+    }
+
+    async fn sleep(dur: Duration) {
+        tokio::time::sleep(dur).await;
+    }
+
+    async fn run_command(command: std::process::Command) -> std::io::Result<std::process::Output> {
+        tokio::process::Command::from(command).output().await
+    }
+
+    fn error_sql_state(error: &SessionError) -> Option<String> {
+        match error {
+            SessionError::Postgres(error) => PgSession::error_sql_state(error),
+            SessionError::NotConfigured(_) => None,
+        }
+    }
+}
+
+/// The connection name the next connection request is for, shared between a
+/// [`ConnectionSelector`] and its [`SessionFactory`].
+type NextConnection = Arc<Mutex<Connection>>;
+
+/// Tells a [`SessionFactory`] which connection the next record uses.
+pub(crate) struct ConnectionSelector {
+    /// Shared with the factory.
+    next: NextConnection,
+}
+
+impl ConnectionSelector {
+    /// Announces the connection `record` runs on. Call it before handing the record to
+    /// the runner.
+    pub(crate) fn select_for(&self, record: &Record<DefaultColumnType>) {
+        let connection = match record {
+            Record::Statement { connection, .. }
+            | Record::Query { connection, .. }
+            | Record::Let { connection, .. } => connection.clone(),
+            _ => Connection::Default,
+        };
+        *self.next.lock().unwrap_or_else(PoisonError::into_inner) = connection;
+    }
+}
+
+/// The `sqllogictest` connection factory: opens a [`Session`] of the kind the
+/// currently selected connection name routes to.
+pub(crate) struct SessionFactory {
+    /// Where each kind of connection goes.
+    targets: Targets,
+    /// Shared with the [`ConnectionSelector`].
+    next: NextConnection,
+}
+
+impl SessionFactory {
+    /// A factory for `targets` and the selector that steers it.
+    pub(crate) fn new(targets: Targets) -> (SessionFactory, ConnectionSelector) {
+        let next = NextConnection::default();
+        let selector = ConnectionSelector { next: next.clone() };
+        (SessionFactory { targets, next }, selector)
+    }
+}
+
+impl MakeConnection for SessionFactory {
+    type Conn = Session;
+    type MakeFuture = Pin<Box<dyn Future<Output = Result<Session, SessionError>> + Send>>;
+
+    fn make(&mut self) -> Self::MakeFuture {
+        let connection = self.next.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match connection {
+            Connection::Default => {
+                let target = self.targets.postgres.clone();
+                Box::pin(async move { Ok(Session::Postgres(PgSession::connect(&target).await?)) })
+            }
+            Connection::Named(name) => Box::pin(async move { Err(SessionError::NotConfigured(name)) }),
+        }
+    }
+}
