@@ -1,9 +1,9 @@
 //! The errors of the durable store.
 
-use freshet_repr::SqlState;
+use freshet_repr::{GlobalId, SqlState, Timestamp};
 
 /// An error reading or writing durable state.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {
     /// The data directory could not be opened.
     #[error("cannot open data directory {path}: {message}")]
@@ -16,6 +16,53 @@ pub enum StorageError {
     /// A read or write failed.
     #[error("storage I/O failed: {0}")]
     Io(String),
+    /// Stored bytes that do not decode: the data directory is damaged.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// A collection that does not exist.
+    #[error("collection {0} does not exist")]
+    UnknownCollection(GlobalId),
+    /// A collection created twice.
+    #[error("collection {0} already exists")]
+    CollectionExists(GlobalId),
+    /// A read at a time whose history has been compacted away.
+    #[error("timestamp {as_of} is not valid for collection {collection}: its history starts at {since}")]
+    SinceViolation {
+        /// The collection.
+        collection: GlobalId,
+        /// The time asked for.
+        as_of: Timestamp,
+        /// The earliest time still readable.
+        since: Timestamp,
+    },
+    /// A read at a time the collection is not complete for yet.
+    #[error("collection {collection} is not readable at {as_of} yet: it is complete up to {upper}")]
+    NotYetReadable {
+        /// The collection.
+        collection: GlobalId,
+        /// The time asked for.
+        as_of: Timestamp,
+        /// The collection's upper (exclusive).
+        upper: Timestamp,
+    },
+    /// A publish that would move time backwards or write below the upper:
+    /// a bug in the caller, refused before anything is written.
+    #[error("invalid publish to collection {collection}: {message}")]
+    InvalidPublish {
+        /// The collection.
+        collection: GlobalId,
+        /// What is wrong.
+        message: String,
+    },
+    /// A row whose multiplicity sums to a negative number: the collection's
+    /// data is corrupt, and reads of it fail rather than guess.
+    #[error("collection {collection} holds a row {diff} times")]
+    NegativeMultiplicity {
+        /// The collection.
+        collection: GlobalId,
+        /// The negative multiplicity.
+        diff: i64,
+    },
 }
 
 impl StorageError {
@@ -23,6 +70,22 @@ impl StorageError {
     pub fn code(&self) -> SqlState {
         match self {
             StorageError::Open { .. } | StorageError::Io(_) => SqlState::IoError,
+            StorageError::Corrupt(_) | StorageError::NegativeMultiplicity { .. } => SqlState::DataCorrupted,
+            StorageError::SinceViolation { .. } => SqlState::InvalidParameterValue,
+            StorageError::UnknownCollection(_)
+            | StorageError::CollectionExists(_)
+            | StorageError::NotYetReadable { .. }
+            | StorageError::InvalidPublish { .. } => SqlState::InternalError,
+        }
+    }
+
+    /// A sentence suggesting a fix, where one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StorageError::SinceViolation { .. } => {
+                Some("Read at a later time, or keep more history with RETAIN HISTORY.".into())
+            }
+            _ => None,
         }
     }
 }

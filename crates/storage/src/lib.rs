@@ -1,15 +1,20 @@
 //! Freshet's durable store.
 //!
 //! Owns the RocksDB instance of a data directory and everything written to
-//! it. Today that is the catalog's column family ([`Store::catalog_scan`],
-//! [`Store::catalog_write`]); the durable collections of
-//! `(Row, Timestamp, Diff)` and their one committer come next (DESIGN.md §3–4).
+//! it: the catalog's column family ([`Store::catalog_scan`],
+//! [`Store::catalog_write`]) and the durable collections of
+//! `(Row, Timestamp, Diff)` (DESIGN.md §4): batches written unpublished in
+//! chunks ([`BatchBuilder`]) and made part of their collections by one small
+//! synced [`Store::publish`], snapshots and listens for readers, and
+//! compaction into a base. The one committer that stamps writes comes next.
 //!
 //! The only crate that names RocksDB. Depends on `freshet-repr` alone and
 //! knows nothing of SQL or MySQL.
 
 mod error;
+mod persist;
 mod store;
 
 pub use error::StorageError;
+pub use persist::{Batch, BatchBuilder, BatchId, Publish};
 pub use store::{KeyValue, KvOp, Store};

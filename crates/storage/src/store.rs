@@ -1,14 +1,19 @@
-//! The RocksDB instance of one data directory.
+//! The RocksDB instance of one data directory and its column families.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use rocksdb::{ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
+use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use crate::StorageError;
+use crate::persist::PersistState;
 
 /// The column family holding the catalog.
 const CATALOG_CF: &str = "catalog";
+/// The column family holding each collection's metadata.
+pub(crate) const META_CF: &str = "meta";
+/// The column family holding the chunks of every batch.
+pub(crate) const DATA_CF: &str = "data";
 
 /// A key and its value.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -26,7 +31,8 @@ pub enum KvOp {
 /// directory stays locked against other processes while any clone lives.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<DB>,
+    pub(crate) db: Arc<DB>,
+    pub(crate) persist: Arc<Mutex<PersistState>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -35,8 +41,16 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Options of a write that must be durable when it returns.
+pub(crate) fn synced() -> WriteOptions {
+    let mut options = WriteOptions::default();
+    options.set_sync(true);
+    options
+}
+
 impl Store {
-    /// Opens (creating if needed) the data directory at `path`.
+    /// Opens (creating if needed) the data directory at `path`, and removes
+    /// the batches a crash left unpublished.
     pub fn open(path: &Path) -> Result<Store, StorageError> {
         let open_error = |message: String| StorageError::Open {
             path: path.display().to_string(),
@@ -46,21 +60,34 @@ impl Store {
         let mut options = Options::default();
         options.create_if_missing(true);
         options.create_missing_column_families(true);
-        let families = vec![ColumnFamilyDescriptor::new(CATALOG_CF, Options::default())];
+        let families = [CATALOG_CF, META_CF, DATA_CF]
+            .into_iter()
+            .map(|name| ColumnFamilyDescriptor::new(name, Options::default()));
         let db = DB::open_cf_descriptors(&options, path, families).map_err(|e| open_error(e.into_string()))?;
-        tracing::info!(path = %path.display(), "opened data directory");
-        Ok(Store { db: Arc::new(db) })
+        let db = Arc::new(db);
+        let persist = PersistState::load(&db)?;
+        tracing::info!(path = %path.display(), collections = persist.len(), "opened data directory");
+        Ok(Store {
+            db,
+            persist: Arc::new(Mutex::new(persist)),
+        })
     }
 
-    fn catalog_cf(&self) -> Result<&rocksdb::ColumnFamily, StorageError> {
+    pub(crate) fn cf(&self, name: &str) -> Result<&ColumnFamily, StorageError> {
         self.db
-            .cf_handle(CATALOG_CF)
-            .ok_or_else(|| StorageError::Io("catalog column family missing".into()))
+            .cf_handle(name)
+            .ok_or_else(|| StorageError::Io(format!("column family {name} is missing")))
+    }
+
+    pub(crate) fn state(&self) -> Result<MutexGuard<'_, PersistState>, StorageError> {
+        self.persist
+            .lock()
+            .map_err(|_| StorageError::Io("a writer panicked while holding the store".into()))
     }
 
     /// Every key and value of the catalog, in key order.
     pub fn catalog_scan(&self) -> Result<Vec<KeyValue>, StorageError> {
-        let cf = self.catalog_cf()?;
+        let cf = self.cf(CATALOG_CF)?;
         self.db
             .iterator_cf(cf, IteratorMode::Start)
             .map(|entry| entry.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StorageError::from))
@@ -70,7 +97,7 @@ impl Store {
     /// Applies `ops` to the catalog atomically and durably: when this
     /// returns, all of them survive a crash, or (on error) none do.
     pub fn catalog_write(&self, ops: Vec<KvOp>) -> Result<(), StorageError> {
-        let cf = self.catalog_cf()?;
+        let cf = self.cf(CATALOG_CF)?;
         let mut batch = WriteBatch::default();
         for op in ops {
             match op {
@@ -78,9 +105,7 @@ impl Store {
                 KvOp::Delete(k) => batch.delete_cf(cf, k),
             }
         }
-        let mut options = WriteOptions::default();
-        options.set_sync(true);
-        self.db.write_opt(batch, &options)?;
+        self.db.write_opt(batch, &synced())?;
         Ok(())
     }
 }

@@ -1,0 +1,452 @@
+//! Durable collections of `(Row, Timestamp, Diff)`: a small "persist".
+//!
+//! A collection is a base (its consolidated rows at `since`) and a log of
+//! published batches, each at one timestamp below the collection's `upper`.
+//! A batch is written unpublished, in chunks of any total size, without
+//! syncing; it becomes part of its collection through one small synced
+//! *publish* that records the batch, its timestamp and the new upper. After a
+//! crash, batches never published are deleted when the store opens. Readers
+//! take a snapshot at a time at or after `since` and below `upper`; the upper
+//! is announced on a watch channel so readers pull new batches at their pace.
+
+mod batch;
+mod encoding;
+mod meta;
+
+use std::collections::BTreeMap;
+
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
+use rocksdb::{DB, IteratorMode, WriteBatch};
+use tokio::sync::watch;
+
+pub use batch::{Batch, BatchBuilder};
+pub use encoding::BatchId;
+
+use crate::store::{DATA_CF, META_CF, synced};
+use crate::{StorageError, Store};
+use encoding::{batch_of_key, chunk_key, decode_chunk};
+use meta::{CollectionMeta, meta_key};
+
+/// One collection's change in a [`Store::publish`].
+#[derive(Debug)]
+pub struct Publish {
+    /// The collection.
+    pub collection: GlobalId,
+    /// Updates to add, all at `ts`, which must be at or above the current
+    /// upper and below `new_upper`.
+    pub batch: Option<(Batch, Timestamp)>,
+    /// The collection's new upper: every update below it is now known.
+    pub new_upper: Timestamp,
+}
+
+/// A collection in memory: its durable metadata and its upper's watch.
+#[derive(Debug)]
+struct Collection {
+    meta: CollectionMeta,
+    upper: watch::Sender<Timestamp>,
+}
+
+/// Every collection's metadata, and the next batch id.
+#[derive(Debug)]
+pub(crate) struct PersistState {
+    collections: BTreeMap<GlobalId, Collection>,
+    next_batch: BatchId,
+}
+
+impl PersistState {
+    /// Loads every collection's metadata and deletes the chunks of batches
+    /// no collection references (written before a crash, never published).
+    pub(crate) fn load(db: &DB) -> Result<PersistState, StorageError> {
+        let missing = |name: &str| StorageError::Io(format!("column family {name} is missing"));
+        let meta_cf = db.cf_handle(META_CF).ok_or_else(|| missing(META_CF))?;
+        let data_cf = db.cf_handle(DATA_CF).ok_or_else(|| missing(DATA_CF))?;
+        let mut collections = BTreeMap::new();
+        for entry in db.iterator_cf(meta_cf, IteratorMode::Start) {
+            let (key, value) = entry?;
+            let (id, meta) = CollectionMeta::decode(&key, &value)?;
+            let (upper, _) = watch::channel(meta.upper);
+            collections.insert(id, Collection { meta, upper });
+        }
+        let referenced: std::collections::BTreeSet<BatchId> =
+            collections.values().flat_map(|c| c.meta.batch_ids()).collect();
+        let mut next_batch = 1;
+        let mut orphans = std::collections::BTreeSet::new();
+        for entry in db.iterator_cf(data_cf, IteratorMode::Start) {
+            let (key, _) = entry?;
+            let batch = batch_of_key(&key).ok_or_else(|| StorageError::Corrupt("a batch key is too short".into()))?;
+            next_batch = next_batch.max(batch + 1);
+            if !referenced.contains(&batch) {
+                orphans.insert(batch);
+            }
+        }
+        for batch in referenced {
+            next_batch = next_batch.max(batch + 1);
+        }
+        if !orphans.is_empty() {
+            let mut write = WriteBatch::default();
+            for batch in &orphans {
+                write.delete_range_cf(data_cf, chunk_key(*batch, 0), chunk_key(*batch + 1, 0));
+            }
+            db.write_opt(write, &synced())?;
+            tracing::info!(batches = orphans.len(), "deleted batches a crash left unpublished");
+        }
+        Ok(PersistState {
+            collections,
+            next_batch,
+        })
+    }
+
+    /// The number of collections.
+    pub(crate) fn len(&self) -> usize {
+        self.collections.len()
+    }
+
+    fn get(&self, id: GlobalId) -> Result<&Collection, StorageError> {
+        self.collections.get(&id).ok_or(StorageError::UnknownCollection(id))
+    }
+}
+
+impl Store {
+    /// Creates an empty collection, complete (and readable) from `upper` on.
+    pub fn create_collection(&self, id: GlobalId, upper: Timestamp) -> Result<(), StorageError> {
+        let mut state = self.state()?;
+        if state.collections.contains_key(&id) {
+            return Err(StorageError::CollectionExists(id));
+        }
+        let meta = CollectionMeta {
+            upper,
+            since: upper,
+            base: None,
+            batches: Vec::new(),
+        };
+        self.db
+            .put_cf_opt(self.cf(META_CF)?, meta_key(id), meta.encode(), &synced())?;
+        let (tx, _) = watch::channel(upper);
+        state.collections.insert(id, Collection { meta, upper: tx });
+        Ok(())
+    }
+
+    /// Drops a collection and all of its data.
+    pub fn drop_collection(&self, id: GlobalId) -> Result<(), StorageError> {
+        let mut state = self.state()?;
+        let collection = state
+            .collections
+            .remove(&id)
+            .ok_or(StorageError::UnknownCollection(id))?;
+        let mut write = WriteBatch::default();
+        write.delete_cf(self.cf(META_CF)?, meta_key(id));
+        let data_cf = self.cf(DATA_CF)?;
+        for batch in collection.meta.batch_ids() {
+            write.delete_range_cf(data_cf, chunk_key(batch, 0), chunk_key(batch + 1, 0));
+        }
+        self.db.write_opt(write, &synced())?;
+        Ok(())
+    }
+
+    /// Starts a batch of updates, written in chunks as it grows.
+    pub fn batch_builder(&self) -> Result<BatchBuilder, StorageError> {
+        let mut state = self.state()?;
+        let id = state.next_batch;
+        state.next_batch += 1;
+        Ok(BatchBuilder::new(self.clone(), id))
+    }
+
+    /// Publishes batches and advances uppers, for all collections at once,
+    /// with one synced write: when this returns, all of it is durable and
+    /// visible; on error, none of it is.
+    pub fn publish(&self, publishes: Vec<Publish>) -> Result<(), StorageError> {
+        let mut state = self.state()?;
+        let mut updated = Vec::with_capacity(publishes.len());
+        for publish in &publishes {
+            let collection = state.get(publish.collection)?;
+            let invalid = |message: String| StorageError::InvalidPublish {
+                collection: publish.collection,
+                message,
+            };
+            let mut meta = updated
+                .iter()
+                .rev()
+                .find(|(id, _)| *id == publish.collection)
+                .map_or_else(
+                    || collection.meta.clone(),
+                    |(_, m): &(GlobalId, CollectionMeta)| m.clone(),
+                );
+            if publish.new_upper < meta.upper {
+                return Err(invalid(format!(
+                    "upper would move back from {} to {}",
+                    meta.upper, publish.new_upper
+                )));
+            }
+            if let Some((batch, ts)) = &publish.batch {
+                if *ts < meta.upper || *ts >= publish.new_upper {
+                    return Err(invalid(format!(
+                        "batch at {ts} is outside [{}, {})",
+                        meta.upper, publish.new_upper
+                    )));
+                }
+                if batch.updates > 0 {
+                    meta.batches.push((batch.id, *ts));
+                }
+            }
+            meta.upper = publish.new_upper;
+            updated.push((publish.collection, meta));
+        }
+        let meta_cf = self.cf(META_CF)?;
+        let mut write = WriteBatch::default();
+        for (id, meta) in &updated {
+            write.put_cf(meta_cf, meta_key(*id), meta.encode());
+        }
+        self.db.write_opt(write, &synced())?;
+        for (id, meta) in updated {
+            if let Some(collection) = state.collections.get_mut(&id) {
+                let upper = meta.upper;
+                collection.meta = meta;
+                collection.upper.send_replace(upper);
+            }
+        }
+        Ok(())
+    }
+
+    /// The collection's upper: every update below it is known.
+    pub fn upper(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
+        Ok(self.state()?.get(id)?.meta.upper)
+    }
+
+    /// The collection's since: the earliest time it can be read at.
+    pub fn since(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
+        Ok(self.state()?.get(id)?.meta.since)
+    }
+
+    /// A channel announcing the collection's upper whenever it advances.
+    pub fn watch_upper(&self, id: GlobalId) -> Result<watch::Receiver<Timestamp>, StorageError> {
+        Ok(self.state()?.get(id)?.upper.subscribe())
+    }
+
+    /// The collection's contents at `as_of`: consolidated rows with their
+    /// (positive) multiplicities.
+    pub fn snapshot(&self, id: GlobalId, as_of: Timestamp) -> Result<Vec<(Row, Diff)>, StorageError> {
+        let state = self.state()?;
+        let meta = &state.get(id)?.meta;
+        if as_of < meta.since {
+            return Err(StorageError::SinceViolation {
+                collection: id,
+                as_of,
+                since: meta.since,
+            });
+        }
+        if as_of >= meta.upper {
+            return Err(StorageError::NotYetReadable {
+                collection: id,
+                as_of,
+                upper: meta.upper,
+            });
+        }
+        let batches: Vec<BatchId> = meta
+            .base
+            .into_iter()
+            .chain(meta.batches.iter().filter(|(_, ts)| *ts <= as_of).map(|(b, _)| *b))
+            .collect();
+        // A RocksDB snapshot taken under the lock keeps these batches
+        // readable even if compaction deletes them meanwhile.
+        let snapshot = self.db.snapshot();
+        drop(state);
+        let mut updates = Vec::new();
+        let data_cf = self.cf(DATA_CF)?;
+        for batch in batches {
+            let start = chunk_key(batch, 0);
+            let end = chunk_key(batch + 1, 0);
+            for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
+                let (key, value) = entry?;
+                if key.as_ref() >= end.as_slice() {
+                    break;
+                }
+                decode_chunk(&value, &mut updates)?;
+            }
+        }
+        consolidate(&mut updates);
+        if let Some((_, diff)) = updates.iter().find(|(_, diff)| *diff < 0) {
+            return Err(StorageError::NegativeMultiplicity {
+                collection: id,
+                diff: *diff,
+            });
+        }
+        Ok(updates)
+    }
+
+    /// The updates of the collection at times in `[lower, upper)`, in time
+    /// order: what a listener that has read everything below `lower` pulls
+    /// once the upper has reached `upper`.
+    pub fn updates(
+        &self,
+        id: GlobalId,
+        lower: Timestamp,
+        upper: Timestamp,
+    ) -> Result<Vec<(Row, Timestamp, Diff)>, StorageError> {
+        let state = self.state()?;
+        let meta = &state.get(id)?.meta;
+        if lower < meta.since {
+            return Err(StorageError::SinceViolation {
+                collection: id,
+                as_of: lower,
+                since: meta.since,
+            });
+        }
+        if upper > meta.upper {
+            return Err(StorageError::NotYetReadable {
+                collection: id,
+                as_of: upper,
+                upper: meta.upper,
+            });
+        }
+        let mut batches: Vec<(BatchId, Timestamp)> = meta
+            .batches
+            .iter()
+            .filter(|(_, ts)| lower <= *ts && *ts < upper)
+            .copied()
+            .collect();
+        batches.sort_by_key(|(_, ts)| *ts);
+        let snapshot = self.db.snapshot();
+        drop(state);
+        let data_cf = self.cf(DATA_CF)?;
+        let mut out = Vec::new();
+        for (batch, ts) in batches {
+            let start = chunk_key(batch, 0);
+            let end = chunk_key(batch + 1, 0);
+            let mut updates = Vec::new();
+            for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
+                let (key, value) = entry?;
+                if key.as_ref() >= end.as_slice() {
+                    break;
+                }
+                decode_chunk(&value, &mut updates)?;
+            }
+            out.extend(updates.into_iter().map(|(row, diff)| (row, ts, diff)));
+        }
+        Ok(out)
+    }
+
+    /// Folds every batch at or below `since` into the base, so history
+    /// before `since` can no longer be read.
+    pub fn compact(&self, id: GlobalId, since: Timestamp) -> Result<(), StorageError> {
+        let (old, folded) = {
+            let state = self.state()?;
+            let meta = &state.get(id)?.meta;
+            if since <= meta.since {
+                return Ok(());
+            }
+            if since >= meta.upper {
+                return Err(StorageError::InvalidPublish {
+                    collection: id,
+                    message: format!("cannot compact to {since}, at or above the upper {}", meta.upper),
+                });
+            }
+            (meta.clone(), meta.batches.iter().filter(|(_, ts)| *ts <= since).count())
+        };
+        if folded == 0 {
+            let mut state = self.state()?;
+            let collection = state
+                .collections
+                .get_mut(&id)
+                .ok_or(StorageError::UnknownCollection(id))?;
+            let mut meta = collection.meta.clone();
+            meta.since = since;
+            self.db
+                .put_cf_opt(self.cf(META_CF)?, meta_key(id), meta.encode(), &synced())?;
+            collection.meta = meta;
+            return Ok(());
+        }
+        let rows = self.snapshot(id, since)?;
+        let mut builder = self.batch_builder()?;
+        for (row, diff) in &rows {
+            builder.push(row, *diff)?;
+        }
+        let base = builder.finish()?;
+        let mut state = self.state()?;
+        let collection = state
+            .collections
+            .get_mut(&id)
+            .ok_or(StorageError::UnknownCollection(id))?;
+        let mut meta = collection.meta.clone();
+        let removed: Vec<BatchId> = old
+            .base
+            .into_iter()
+            .chain(meta.batches.iter().filter(|(_, ts)| *ts <= since).map(|(b, _)| *b))
+            .collect();
+        meta.batches.retain(|(_, ts)| *ts > since);
+        meta.base = (base.updates > 0).then_some(base.id);
+        meta.since = since;
+        let data_cf = self.cf(DATA_CF)?;
+        let mut write = WriteBatch::default();
+        write.put_cf(self.cf(META_CF)?, meta_key(id), meta.encode());
+        for batch in &removed {
+            write.delete_range_cf(data_cf, chunk_key(*batch, 0), chunk_key(*batch + 1, 0));
+        }
+        self.db.write_opt(write, &synced())?;
+        collection.meta = meta;
+        Ok(())
+    }
+}
+
+/// Sums the diffs of equal rows and drops rows whose diffs sum to zero.
+fn consolidate(updates: &mut Vec<(Row, Diff)>) {
+    updates.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(Row, Diff)> = Vec::with_capacity(updates.len());
+    for (row, diff) in updates.drain(..) {
+        match out.last_mut() {
+            Some((last, sum)) if *last == row => *sum += diff,
+            _ => out.push((row, diff)),
+        }
+    }
+    out.retain(|(_, diff)| *diff != 0);
+    *updates = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use freshet_repr::Datum;
+
+    use super::*;
+
+    /// The batch ids that have chunks in the data column family.
+    fn stored_batches(store: &Store) -> Result<std::collections::BTreeSet<BatchId>, StorageError> {
+        let mut ids = std::collections::BTreeSet::new();
+        for entry in store.db.iterator_cf(store.cf(DATA_CF)?, IteratorMode::Start) {
+            let (key, _) = entry?;
+            ids.extend(batch_of_key(&key));
+        }
+        Ok(ids)
+    }
+
+    #[test]
+    fn boot_deletes_exactly_the_unpublished_chunks() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let id = GlobalId::User(1);
+        let (published, unpublished) = {
+            let store = Store::open(dir.path())?;
+            store.create_collection(id, 0)?;
+            let mut builder = store.batch_builder()?;
+            builder.push(&Row::pack([Datum::Int32(1)]), 1)?;
+            let batch = builder.finish()?;
+            let published = batch.id;
+            store.publish(vec![Publish {
+                collection: id,
+                batch: Some((batch, 0)),
+                new_upper: 1,
+            }])?;
+            let mut builder = store.batch_builder()?;
+            for i in 0..100_000 {
+                builder.push(&Row::pack([Datum::Int32(i), Datum::String("a row of some length")]), 1)?;
+            }
+            let unpublished = builder.finish()?.id;
+            assert_eq!(stored_batches(&store)?, [published, unpublished].into());
+            (published, unpublished)
+        };
+        let store = Store::open(dir.path())?;
+        assert_eq!(stored_batches(&store)?, [published].into());
+        assert!(
+            store.batch_builder()?.finish()?.id > unpublished,
+            "a batch id was reused"
+        );
+        Ok(())
+    }
+}
