@@ -9,30 +9,21 @@ use std::process::Command;
 use common::TestServer;
 use tokio_postgres::SimpleQueryMessage;
 
+/// Runs psql against `server` as `materialize` with `args`.
+fn psql(server: &TestServer, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    let port = server.addr.port().to_string();
+    Ok(Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &port, "-U", "materialize", "materialize", "-X"])
+        .args(["-v", "ON_ERROR_STOP=1"])
+        .args(args)
+        .output()?)
+}
+
 #[tokio::test]
 async fn psql_connects_and_queries() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(dir.path())?;
-    let output = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &server.addr.port().to_string(),
-            "-U",
-            "materialize",
-            "materialize",
-        ])
-        .args([
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            "SELECT 1 + 1, 'x' || 'y'",
-        ])
-        .output()?;
+    let output = psql(&server, &["-A", "-t", "-c", "SELECT 1 + 1, 'x' || 'y'"])?;
     assert!(
         output.status.success(),
         "psql failed: {}",
@@ -40,18 +31,7 @@ async fn psql_connects_and_queries() -> anyhow::Result<()> {
     );
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "2|xy");
 
-    let output = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &server.addr.port().to_string(),
-            "-U",
-            "materialize",
-            "materialize",
-        ])
-        .args(["-X", "-v", "ON_ERROR_STOP=1", "-c", "SELECT 1/0"])
-        .output()?;
+    let output = psql(&server, &["-c", "SELECT 1/0"])?;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("division by zero"));
     Ok(())

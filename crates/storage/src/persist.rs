@@ -253,15 +253,7 @@ impl Store {
         let mut updates = Vec::new();
         let data_cf = self.cf(DATA_CF)?;
         for batch in batches {
-            let start = chunk_key(batch, 0);
-            let end = chunk_key(batch + 1, 0);
-            for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
-                let (key, value) = entry?;
-                if key.as_ref() >= end.as_slice() {
-                    break;
-                }
-                decode_chunk(&value, &mut updates)?;
-            }
+            read_batch(&snapshot, data_cf, batch, &mut updates)?;
         }
         consolidate(&mut updates);
         if let Some((_, diff)) = updates.iter().find(|(_, diff)| *diff < 0) {
@@ -310,16 +302,8 @@ impl Store {
         let data_cf = self.cf(DATA_CF)?;
         let mut out = Vec::new();
         for (batch, ts) in batches {
-            let start = chunk_key(batch, 0);
-            let end = chunk_key(batch + 1, 0);
             let mut updates = Vec::new();
-            for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
-                let (key, value) = entry?;
-                if key.as_ref() >= end.as_slice() {
-                    break;
-                }
-                decode_chunk(&value, &mut updates)?;
-            }
+            read_batch(&snapshot, data_cf, batch, &mut updates)?;
             out.extend(updates.into_iter().map(|(row, diff)| (row, ts, diff)));
         }
         Ok(out)
@@ -385,6 +369,25 @@ impl Store {
         collection.meta = meta;
         Ok(())
     }
+}
+
+/// Appends every update of `batch`, as `snapshot` sees it, to `out`.
+fn read_batch(
+    snapshot: &rocksdb::SnapshotWithThreadMode<'_, DB>,
+    data_cf: &rocksdb::ColumnFamily,
+    batch: BatchId,
+    out: &mut Vec<(Row, Diff)>,
+) -> Result<(), StorageError> {
+    let start = chunk_key(batch, 0);
+    let end = chunk_key(batch + 1, 0);
+    for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
+        let (key, value) = entry?;
+        if key.as_ref() >= end.as_slice() {
+            break;
+        }
+        decode_chunk(&value, out)?;
+    }
+    Ok(())
 }
 
 /// Sums the diffs of equal rows and drops rows whose diffs sum to zero.
