@@ -54,6 +54,17 @@ pub enum StorageError {
         /// What is wrong.
         message: String,
     },
+    /// An attempt to lower the durable timestamp bound: a bug in the caller.
+    #[error("the timestamp bound cannot move back from {current} to {requested}")]
+    TimestampBoundBackwards {
+        /// The stored bound.
+        current: Timestamp,
+        /// The lower bound asked for.
+        requested: Timestamp,
+    },
+    /// The committer task has stopped.
+    #[error("the committer has stopped")]
+    CommitterStopped,
     /// A row whose multiplicity sums to a negative number: the collection's
     /// data is corrupt, and reads of it fail rather than guess.
     #[error("collection {collection} holds a row {diff} times")]
@@ -75,7 +86,9 @@ impl StorageError {
             StorageError::UnknownCollection(_)
             | StorageError::CollectionExists(_)
             | StorageError::NotYetReadable { .. }
-            | StorageError::InvalidPublish { .. } => SqlState::InternalError,
+            | StorageError::InvalidPublish { .. }
+            | StorageError::TimestampBoundBackwards { .. }
+            | StorageError::CommitterStopped => SqlState::InternalError,
         }
     }
 

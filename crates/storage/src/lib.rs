@@ -6,15 +6,19 @@
 //! `(Row, Timestamp, Diff)` (DESIGN.md §4): batches written unpublished in
 //! chunks ([`BatchBuilder`]) and made part of their collections by one small
 //! synced [`Store::publish`], snapshots and listens for readers, and
-//! compaction into a base. The one committer that stamps writes comes next.
+//! compaction into a base; and the one [`Committer`] that stamps every
+//! write, group-commits, advances idle collections and keeps a durable
+//! timestamp bound (DESIGN.md §3).
 //!
 //! The only crate that names RocksDB. Depends on `freshet-repr` alone and
 //! knows nothing of SQL or MySQL.
 
+mod committer;
 mod error;
 mod persist;
 mod store;
 
+pub use committer::{Clock, Committer, system_clock};
 pub use error::StorageError;
 pub use persist::{Batch, BatchBuilder, BatchId, Publish};
 pub use store::{KeyValue, KvOp, Store};

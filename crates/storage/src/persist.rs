@@ -32,9 +32,9 @@ use meta::{CollectionMeta, meta_key};
 pub struct Publish {
     /// The collection.
     pub collection: GlobalId,
-    /// Updates to add, all at `ts`, which must be at or above the current
-    /// upper and below `new_upper`.
-    pub batch: Option<(Batch, Timestamp)>,
+    /// Batches to add, each at a time at or above the current upper and
+    /// below `new_upper`.
+    pub batches: Vec<(Batch, Timestamp)>,
     /// The collection's new upper: every update below it is now known.
     pub new_upper: Timestamp,
 }
@@ -51,7 +51,12 @@ struct Collection {
 pub(crate) struct PersistState {
     collections: BTreeMap<GlobalId, Collection>,
     next_batch: BatchId,
+    /// No timestamp at or above this has been handed out (see [`crate::Committer`]).
+    timestamp_bound: Option<Timestamp>,
 }
+
+/// The key of the durable timestamp bound in the meta column family.
+const TIMESTAMP_BOUND_KEY: &[u8] = b"timestamp_bound";
 
 impl PersistState {
     /// Loads every collection's metadata and deletes the chunks of batches
@@ -61,8 +66,17 @@ impl PersistState {
         let meta_cf = db.cf_handle(META_CF).ok_or_else(|| missing(META_CF))?;
         let data_cf = db.cf_handle(DATA_CF).ok_or_else(|| missing(DATA_CF))?;
         let mut collections = BTreeMap::new();
+        let mut timestamp_bound = None;
         for entry in db.iterator_cf(meta_cf, IteratorMode::Start) {
             let (key, value) = entry?;
+            if key.as_ref() == TIMESTAMP_BOUND_KEY {
+                let bytes: [u8; 8] = value
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StorageError::Corrupt("the timestamp bound is not 8 bytes".into()))?;
+                timestamp_bound = Some(Timestamp::from_le_bytes(bytes));
+                continue;
+            }
             let (id, meta) = CollectionMeta::decode(&key, &value)?;
             let (upper, _) = watch::channel(meta.upper);
             collections.insert(id, Collection { meta, upper });
@@ -93,6 +107,7 @@ impl PersistState {
         Ok(PersistState {
             collections,
             next_batch,
+            timestamp_bound,
         })
     }
 
@@ -177,7 +192,7 @@ impl Store {
                     meta.upper, publish.new_upper
                 )));
             }
-            if let Some((batch, ts)) = &publish.batch {
+            for (batch, ts) in &publish.batches {
                 if *ts < meta.upper || *ts >= publish.new_upper {
                     return Err(invalid(format!(
                         "batch at {ts} is outside [{}, {})",
@@ -205,6 +220,32 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The durable timestamp bound: no timestamp at or above it was ever
+    /// handed out. `None` in a new data directory.
+    pub fn timestamp_bound(&self) -> Result<Option<Timestamp>, StorageError> {
+        Ok(self.state()?.timestamp_bound)
+    }
+
+    /// Durably raises the timestamp bound.
+    pub fn set_timestamp_bound(&self, bound: Timestamp) -> Result<(), StorageError> {
+        let mut state = self.state()?;
+        if let Some(current) = state.timestamp_bound.filter(|current| *current > bound) {
+            return Err(StorageError::TimestampBoundBackwards {
+                current,
+                requested: bound,
+            });
+        }
+        self.db
+            .put_cf_opt(self.cf(META_CF)?, TIMESTAMP_BOUND_KEY, bound.to_le_bytes(), &synced())?;
+        state.timestamp_bound = Some(bound);
+        Ok(())
+    }
+
+    /// Every collection's id.
+    pub fn collections(&self) -> Result<Vec<GlobalId>, StorageError> {
+        Ok(self.state()?.collections.keys().copied().collect())
     }
 
     /// The collection's upper: every update below it is known.
@@ -433,7 +474,7 @@ mod tests {
             let published = batch.id;
             store.publish(vec![Publish {
                 collection: id,
-                batch: Some((batch, 0)),
+                batches: vec![(batch, 0)],
                 new_upper: 1,
             }])?;
             let mut builder = store.batch_builder()?;

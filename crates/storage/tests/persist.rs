@@ -22,7 +22,7 @@ fn write(store: &Store, id: GlobalId, ts: Timestamp, updates: &[(i64, Diff)]) ->
     let batch = builder.finish()?;
     store.publish(vec![Publish {
         collection: id,
-        batch: Some((batch, ts)),
+        batches: vec![(batch, ts)],
         new_upper: ts + 1,
     }])
 }
@@ -46,12 +46,12 @@ fn publish_is_atomic_across_collections_and_survives_reopen() -> TestResult {
         store.publish(vec![
             Publish {
                 collection: a,
-                batch: Some((batch_a.finish()?, 10)),
+                batches: vec![(batch_a.finish()?, 10)],
                 new_upper: 11,
             },
             Publish {
                 collection: b,
-                batch: Some((batch_b.finish()?, 10)),
+                batches: vec![(batch_b.finish()?, 10)],
                 new_upper: 11,
             },
         ])?;
@@ -61,12 +61,12 @@ fn publish_is_atomic_across_collections_and_survives_reopen() -> TestResult {
         let err = store.publish(vec![
             Publish {
                 collection: a,
-                batch: None,
+                batches: vec![],
                 new_upper: 20,
             },
             Publish {
                 collection: b,
-                batch: Some((late.finish()?, 5)),
+                batches: vec![(late.finish()?, 5)],
                 new_upper: 20,
             },
         ]);

@@ -1,0 +1,282 @@
+//! The one committer: the task that stamps and commits every write.
+//!
+//! Writers hand it whole units (one transaction's batches, for any number of
+//! collections). Each tick takes every unit that arrived while the previous
+//! tick was being synced (group commit), stamps them all with
+//! `ts = max(now_ms, previous ts + 1)`, and publishes them together with the
+//! advance of every collection's upper to `ts + 1`, idle ones included, in
+//! one synced write. A unit is acknowledged only once that write is durable.
+//!
+//! While a committer runs, it alone creates and drops collections, so every
+//! change to the set of collections is ordered with the writes.
+//!
+//! No timestamp is ever reused, even after a crash and a clock step back: the
+//! committer keeps a durable bound ahead of every timestamp it hands out and,
+//! at start, raises every upper to the stored bound.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use freshet_repr::{GlobalId, Timestamp};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::{Batch, Publish, StorageError, Store};
+
+/// How far ahead of the timestamps handed out the durable bound is kept.
+const BOUND_AHEAD_MS: Timestamp = 1_000;
+
+/// The wall clock in milliseconds since the Unix epoch.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| Timestamp::try_from(d.as_millis()).unwrap_or(Timestamp::MAX))
+    })
+}
+
+/// Where a request's answer goes.
+type Reply = oneshot::Sender<Result<Timestamp, StorageError>>;
+
+/// A request to the committer task.
+enum Request {
+    /// Publishes one unit at one timestamp; answered exactly once, with the
+    /// timestamp once durable, or the error that prevented it.
+    Commit { writes: Vec<(GlobalId, Batch)>, tx: Reply },
+    /// Creates an empty collection that the next tick makes readable;
+    /// answered exactly once, with the collection's first readable time.
+    Create { id: GlobalId, tx: Reply },
+    /// Drops a collection and its data in the next tick; answered exactly
+    /// once, with that tick's timestamp. Units after it in the same tick
+    /// that write to it are refused.
+    Drop { id: GlobalId, tx: Reply },
+}
+
+/// The handle writers hold. Cheap to clone.
+#[derive(Clone)]
+pub struct Committer {
+    tx: mpsc::UnboundedSender<Request>,
+    last: watch::Receiver<Timestamp>,
+}
+
+impl std::fmt::Debug for Committer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Committer").field("last", &*self.last.borrow()).finish()
+    }
+}
+
+impl Committer {
+    /// Raises every upper to the stored timestamp bound and starts the
+    /// committer task, which ticks at least every `interval`.
+    pub fn start(store: Store, clock: Clock, interval: Duration) -> Result<Committer, StorageError> {
+        let bound = store.timestamp_bound()?.unwrap_or(0);
+        let mut publishes = Vec::new();
+        let mut last = bound.saturating_sub(1);
+        for id in store.collections()? {
+            let upper = store.upper(id)?;
+            last = last.max(upper.saturating_sub(1));
+            if upper < bound {
+                publishes.push(Publish {
+                    collection: id,
+                    batches: vec![],
+                    new_upper: bound,
+                });
+            }
+        }
+        store.publish(publishes)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (last_tx, last_rx) = watch::channel(last);
+        let task = Task {
+            store,
+            clock,
+            last,
+            bound,
+            rx,
+            last_tx,
+        };
+        tokio::spawn(task.run(interval));
+        Ok(Committer { tx, last: last_rx })
+    }
+
+    /// Commits `writes` atomically at one timestamp and returns it once the
+    /// writes are durable and visible.
+    pub async fn commit(&self, writes: Vec<(GlobalId, Batch)>) -> Result<Timestamp, StorageError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Commit { writes, tx })
+            .map_err(|_| StorageError::CommitterStopped)?;
+        rx.await.map_err(|_| StorageError::CommitterStopped)?
+    }
+
+    /// Creates an empty collection and returns the first time it can be
+    /// read at, once it can.
+    pub async fn create_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Create { id, tx })
+            .map_err(|_| StorageError::CommitterStopped)?;
+        rx.await.map_err(|_| StorageError::CommitterStopped)?
+    }
+
+    /// Drops a collection and all its data.
+    pub async fn drop_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Drop { id, tx })
+            .map_err(|_| StorageError::CommitterStopped)?;
+        rx.await.map_err(|_| StorageError::CommitterStopped)?
+    }
+
+    /// The latest timestamp committed.
+    pub fn last(&self) -> Timestamp {
+        *self.last.borrow()
+    }
+}
+
+/// The committer task's state.
+struct Task {
+    store: Store,
+    clock: Clock,
+    /// The latest timestamp handed out.
+    last: Timestamp,
+    /// The durable bound: every timestamp handed out is below it.
+    bound: Timestamp,
+    rx: mpsc::UnboundedReceiver<Request>,
+    last_tx: watch::Sender<Timestamp>,
+}
+
+impl Task {
+    async fn run(mut self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let mut requests = Vec::new();
+            tokio::select! {
+                request = self.rx.recv() => match request {
+                    Some(request) => requests.push(request),
+                    None => return,
+                },
+                _ = ticker.tick() => {}
+            }
+            while let Ok(request) = self.rx.try_recv() {
+                requests.push(request);
+            }
+            self.tick(requests).await;
+        }
+    }
+
+    /// Stamps and publishes one tick.
+    async fn tick(&mut self, requests: Vec<Request>) {
+        let ts = (self.clock)().max(self.last + 1);
+        let store = self.store.clone();
+        let bound = self.bound;
+        // The write waits on fsync: it runs off the async runtime.
+        let outcome = tokio::task::spawn_blocking(move || write_tick(&store, ts, bound, requests)).await;
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(join) => {
+                tracing::error!(error = %join, ts, "the committer's write panicked");
+                return;
+            }
+        };
+        // A failed tick may still have used `ts`; never hand it out again.
+        self.last = ts;
+        // The bound may have been raised even if the publish then failed.
+        self.bound = outcome.bound;
+        match &outcome.written {
+            Ok(()) => {
+                self.last_tx.send_replace(ts);
+            }
+            Err(e) => tracing::warn!(error = %e, ts, "a tick failed to commit"),
+        }
+        let written = outcome.written.map(|()| ts);
+        for tx in outcome.accepted {
+            let _ = tx.send(written.clone());
+        }
+        for (tx, result) in outcome.answered {
+            let _ = tx.send(result);
+        }
+    }
+}
+
+/// A tick's writes, and who to tell.
+struct TickOutcome {
+    /// The durable timestamp bound after the tick.
+    bound: Timestamp,
+    /// Whether the tick is durable, or why it is not.
+    written: Result<(), StorageError>,
+    /// Units committed by the tick's write: they get its result.
+    accepted: Vec<Reply>,
+    /// Requests answered on their own (refused units, created collections).
+    answered: Vec<(Reply, Result<Timestamp, StorageError>)>,
+}
+
+/// Publishes every accepted unit at `ts` and advances every upper to
+/// `ts + 1` in one synced write, raising the durable bound first if needed.
+fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Request>) -> TickOutcome {
+    let mut outcome = TickOutcome {
+        bound,
+        written: Ok(()),
+        accepted: Vec::new(),
+        answered: Vec::new(),
+    };
+    if ts >= bound {
+        let new_bound = ts + BOUND_AHEAD_MS;
+        match store.set_timestamp_bound(new_bound) {
+            Ok(()) => outcome.bound = new_bound,
+            Err(e) => outcome.written = Err(e),
+        }
+    }
+    let mut by_collection: BTreeMap<GlobalId, Vec<(Batch, Timestamp)>> = BTreeMap::new();
+    for request in requests {
+        match request {
+            Request::Create { id, tx } => {
+                let result = match &outcome.written {
+                    Ok(_) => store.create_collection(id, ts).map(|()| ts),
+                    Err(e) => Err(e.clone()),
+                };
+                outcome.answered.push((tx, result));
+            }
+            Request::Drop { id, tx } => {
+                let result = match &outcome.written {
+                    Ok(_) => store.drop_collection(id).map(|()| ts),
+                    Err(e) => Err(e.clone()),
+                };
+                outcome.answered.push((tx, result));
+            }
+            Request::Commit { writes, tx } => {
+                let unknown = writes
+                    .iter()
+                    .find(|(id, _)| store.upper(*id).is_err())
+                    .map(|(id, _)| *id);
+                if let Some(id) = unknown {
+                    outcome.answered.push((tx, Err(StorageError::UnknownCollection(id))));
+                    continue;
+                }
+                for (id, batch) in writes {
+                    by_collection.entry(id).or_default().push((batch, ts));
+                }
+                outcome.accepted.push(tx);
+            }
+        }
+    }
+    if outcome.written.is_err() {
+        return outcome;
+    }
+    let publishes = store.collections().map(|ids| {
+        ids.into_iter()
+            .map(|id| Publish {
+                collection: id,
+                batches: by_collection.remove(&id).unwrap_or_default(),
+                new_upper: ts + 1,
+            })
+            .collect()
+    });
+    if let Err(e) = publishes.and_then(|publishes| store.publish(publishes)) {
+        outcome.written = Err(e);
+    }
+    outcome
+}
