@@ -10,11 +10,15 @@ mod peek;
 mod session_vars;
 mod transaction;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use std::time::Duration;
 
 use freshet_catalog::Catalog;
 use freshet_compute::ComputeController;
+use freshet_repr::GlobalId;
 use freshet_sql::{Plan, Statement};
+use freshet_storage::{Clock, Committer, Store};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::AdapterError;
@@ -26,12 +30,17 @@ use crate::command::Command;
 use crate::session::Session;
 
 /// What the coordinator is started with.
-#[derive(Debug)]
 pub struct Config {
     /// The durable catalog, already opened.
     pub catalog: Catalog,
+    /// The durable store the catalog and every collection live in.
+    pub store: Store,
     /// The compute cluster's controller.
     pub compute: ComputeController,
+    /// The clock the committer stamps writes with.
+    pub clock: Clock,
+    /// How often the committer advances idle collections.
+    pub tick_interval: Duration,
 }
 
 /// Messages the coordinator sends itself when spawned work finishes.
@@ -76,6 +85,8 @@ pub(crate) enum Sequenced {
 /// The coordinator's state.
 pub(crate) struct Coordinator {
     pub(crate) catalog: Catalog,
+    pub(crate) store: Store,
+    pub(crate) committer: Committer,
     pub(crate) compute: ComputeController,
     pub(crate) sessions: HashMap<ConnectionId, Session>,
     internal_tx: mpsc::UnboundedSender<Internal>,
@@ -112,14 +123,46 @@ fn rehydrate(catalog: &mut Catalog) -> Result<(), AdapterError> {
     Ok(())
 }
 
+/// Makes the store's collections match the catalog's tables: a crash
+/// between a table's catalog entry and its collection leaves one without
+/// the other. Runs before the committer starts.
+fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), AdapterError> {
+    let tables: BTreeSet<GlobalId> = catalog
+        .items()
+        .filter(|i| i.kind == freshet_catalog::ItemKind::Table)
+        .map(|i| i.id)
+        .collect();
+    let collections: BTreeSet<GlobalId> = store.collections()?.into_iter().collect();
+    let start = store.timestamp_bound()?.unwrap_or(0);
+    for id in tables.difference(&collections) {
+        tracing::info!(%id, "creating the collection of a table a crash left without one");
+        store.create_collection(*id, start)?;
+    }
+    for id in collections.difference(&tables) {
+        tracing::info!(%id, "dropping the collection of a table a crash left dropped");
+        store.drop_collection(*id)?;
+    }
+    Ok(())
+}
+
 /// Starts the coordinator task on the current tokio runtime.
 pub fn start(config: Config) -> Result<Client, AdapterError> {
-    let Config { mut catalog, compute } = config;
+    let Config {
+        mut catalog,
+        store,
+        compute,
+        clock,
+        tick_interval,
+    } = config;
     rehydrate(&mut catalog)?;
+    reconcile_collections(&catalog, &store)?;
+    let committer = Committer::start(store.clone(), clock, tick_interval)?;
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
     let coord = Coordinator {
         catalog,
+        store,
+        committer,
         compute,
         sessions: HashMap::new(),
         internal_tx,
@@ -265,7 +308,7 @@ impl Coordinator {
             | Plan::CreateTable { .. }
             | Plan::DropDatabase { .. }
             | Plan::DropSchema { .. }
-            | Plan::DropItems { .. } => self.sequence_ddl(&mut ctx, plan),
+            | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Explain(select) => Ok(peek::explain(select)),
             Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {

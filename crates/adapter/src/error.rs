@@ -4,6 +4,7 @@ use freshet_catalog::CatalogError;
 use freshet_expr::EvalError;
 use freshet_repr::SqlState;
 use freshet_sql::PlanError;
+use freshet_storage::StorageError;
 
 /// An error executing a statement, as the client sees it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -14,6 +15,9 @@ pub enum AdapterError {
     /// The catalog refused the change.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// Durable storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     /// Evaluating the query failed.
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -60,6 +64,7 @@ impl AdapterError {
             AdapterError::Plan(e) => e.code(),
             AdapterError::Catalog(e) => e.code(),
             AdapterError::Eval(e) => e.code(),
+            AdapterError::Storage(e) => e.code(),
             AdapterError::UnknownParameter(_) => SqlState::UndefinedObject,
             AdapterError::InvalidParameterValue { .. } => SqlState::InvalidParameterValue,
             AdapterError::ReadOnlyParameter(_) => SqlState::InvalidParameterValue,
@@ -86,6 +91,7 @@ impl AdapterError {
         match self {
             AdapterError::Plan(e) => e.hint(),
             AdapterError::Catalog(e) => e.hint(),
+            AdapterError::Storage(e) => e.hint(),
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
             _ => None,
         }

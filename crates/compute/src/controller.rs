@@ -9,11 +9,13 @@ use std::thread::Thread;
 use crossbeam_channel::{Receiver, Sender};
 use differential_dataflow::consolidation::consolidate;
 use freshet_expr::RelExpr;
-use freshet_repr::{Diff, Row};
+use freshet_repr::{Diff, Row, Timestamp};
+use freshet_storage::Store;
 use timely::{Config, WorkerConfig};
 use tokio::sync::oneshot;
 
 use crate::protocol::{ComputeCommand, ComputeResponse, PeekId};
+use crate::render::{self, Inputs};
 use crate::{ComputeError, worker};
 
 /// The result of a peek.
@@ -34,6 +36,7 @@ pub struct ComputeController {
 }
 
 struct Inner {
+    store: Store,
     commands: Vec<Sender<ComputeCommand>>,
     threads: Vec<Thread>,
     pending: Arc<Mutex<HashMap<PeekId, PendingPeek>>>,
@@ -49,8 +52,8 @@ impl std::fmt::Debug for ComputeController {
 }
 
 impl ComputeController {
-    /// Starts `workers` timely worker threads.
-    pub fn start(workers: usize) -> Result<ComputeController, ComputeError> {
+    /// Starts `workers` timely worker threads that read collections from `store`.
+    pub fn start(workers: usize, store: Store) -> Result<ComputeController, ComputeError> {
         let workers = workers.max(1);
         let (command_txs, command_rxs): (Vec<_>, Vec<_>) = (0..workers).map(|_| crossbeam_channel::unbounded()).unzip();
         let command_rxs: Arc<Mutex<Vec<Option<Receiver<ComputeCommand>>>>> =
@@ -93,6 +96,7 @@ impl ComputeController {
         tracing::info!(workers, "started compute workers");
         Ok(ComputeController {
             inner: Arc::new(Inner {
+                store,
                 commands: command_txs,
                 threads: threads.into_iter().map(|(_, t)| t).collect(),
                 pending,
@@ -110,8 +114,19 @@ impl ComputeController {
         Ok(())
     }
 
-    /// Computes `plan` once and returns its consolidated rows.
-    pub async fn peek(&self, plan: RelExpr) -> PeekResult {
+    /// Computes `plan` once over the contents of its inputs at `as_of`, and
+    /// returns its consolidated rows.
+    pub async fn peek(&self, plan: RelExpr, as_of: Timestamp) -> PeekResult {
+        let inputs = if plan.depends_on().is_empty() {
+            Inputs::new()
+        } else {
+            let store = self.inner.store.clone();
+            let reading = plan.clone();
+            tokio::task::spawn_blocking(move || render::read_inputs(&store, &reading, as_of))
+                .await
+                .map_err(|_| ComputeError::WorkersStopped)??
+        };
+        let inputs = Arc::new(inputs);
         let id = self.inner.next_peek.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let peek = PendingPeek {
@@ -125,7 +140,7 @@ impl ComputeController {
             .lock()
             .map_err(|_| ComputeError::WorkersStopped)?
             .insert(id, peek);
-        self.broadcast(ComputeCommand::Peek { id, plan })?;
+        self.broadcast(ComputeCommand::Peek { id, plan, inputs })?;
         rx.await.map_err(|_| ComputeError::WorkersStopped)?
     }
 

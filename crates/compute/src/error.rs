@@ -2,6 +2,7 @@
 
 use freshet_expr::EvalError;
 use freshet_repr::SqlState;
+use freshet_storage::StorageError;
 
 /// An error answering a compute request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -9,9 +10,9 @@ pub enum ComputeError {
     /// The dataflow met an evaluation error in some row.
     #[error(transparent)]
     Eval(#[from] EvalError),
-    /// The plan reads a collection this cluster cannot read.
-    #[error("collection {0} is not available to compute")]
-    UnknownCollection(String),
+    /// Reading an input collection failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     /// The workers have stopped.
     #[error("the compute workers have stopped")]
     WorkersStopped,
@@ -22,7 +23,8 @@ impl ComputeError {
     pub fn code(&self) -> SqlState {
         match self {
             ComputeError::Eval(e) => e.code(),
-            ComputeError::UnknownCollection(_) | ComputeError::WorkersStopped => SqlState::InternalError,
+            ComputeError::Storage(e) => e.code(),
+            ComputeError::WorkersStopped => SqlState::InternalError,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! [`ComputeController`] with [`ComputeCommand`]s and get
 //! [`ComputeResponse`]s back.
 //!
+//! Dataflow inputs read snapshots of durable collections from `storage`.
 //! The only crate that names timely or differential types; only `Row`,
 //! `Datum`, `RelationDesc` and the `expr` IR cross its boundary. It knows
 //! nothing of pgwire or MySQL.

@@ -1,7 +1,11 @@
 //! The protocol between the controller and the timely workers.
 
 use freshet_expr::RelExpr;
+use std::sync::Arc;
+
 use freshet_repr::{Diff, Row};
+
+use crate::render::Inputs;
 
 use crate::ComputeError;
 
@@ -19,6 +23,8 @@ pub enum ComputeCommand {
         id: PeekId,
         /// What to compute.
         plan: RelExpr,
+        /// The contents of every collection `plan` reads, at the peek's time.
+        inputs: Arc<Inputs>,
     },
     /// Stops the workers. Sent exactly once, last; never answered.
     Shutdown,

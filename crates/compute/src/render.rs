@@ -5,9 +5,13 @@
 //! any error fails with the least of them, so results never depend on which
 //! worker met which error first.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use differential_dataflow::{AsCollection, VecCollection};
 use freshet_expr::{EvalError, RelExpr, ScalarExpr};
-use freshet_repr::{Datum, Diff, Row, RowArena, Timestamp};
+use freshet_repr::{Datum, Diff, GlobalId, Row, RowArena, Timestamp};
+use freshet_storage::Store;
 use timely::dataflow::Scope;
 use timely::dataflow::operators::vec::ToStream;
 
@@ -18,39 +22,47 @@ pub(crate) type Rows<'scope> = VecCollection<'scope, Timestamp, Row, Diff>;
 /// A collection of evaluation errors.
 pub(crate) type Errors<'scope> = VecCollection<'scope, Timestamp, EvalError, Diff>;
 
-/// Checks that every collection `plan` reads can be rendered here.
-pub(crate) fn validate(plan: &RelExpr) -> Result<(), ComputeError> {
-    match plan.depends_on().first() {
-        Some(id) => Err(ComputeError::UnknownCollection(id.to_string())),
-        None => Ok(()),
-    }
+/// The contents of the collections a plan reads, at its `as_of`.
+pub(crate) type Inputs = BTreeMap<GlobalId, Arc<Vec<(Row, Diff)>>>;
+
+/// Reads the snapshot at `as_of` of every collection `plan` reads.
+pub(crate) fn read_inputs(store: &Store, plan: &RelExpr, as_of: Timestamp) -> Result<Inputs, ComputeError> {
+    plan.depends_on()
+        .into_iter()
+        .map(|id| Ok((id, Arc::new(store.snapshot(id, as_of)?))))
+        .collect()
 }
 
-/// Renders `plan` in `scope` on worker `index` of `peers`.
+/// Renders `plan` in `scope` on worker `index` of `peers`, reading
+/// collections from `inputs`.
 pub(crate) fn render<'scope>(
     scope: Scope<'scope, Timestamp>,
     plan: &RelExpr,
+    inputs: &Inputs,
     index: usize,
     peers: usize,
 ) -> (Rows<'scope>, Errors<'scope>) {
     match plan {
         RelExpr::Constant { rows, .. } => render_constant(scope, rows, index, peers),
-        // `validate` refuses plans that read collections before rendering.
-        RelExpr::Get { .. } => (empty(scope), empty(scope)),
+        RelExpr::Get { id, .. } => {
+            // `read_inputs` read every collection the plan names.
+            let rows = inputs.get(id).map_or(&[][..], |rows| rows.as_slice());
+            render_rows(scope, rows, index, peers)
+        }
         RelExpr::Map { input, scalars } => {
-            let (oks, errs) = render(scope, input, index, peers);
+            let (oks, errs) = render(scope, input, inputs, index, peers);
             let scalars = scalars.clone();
             let results = oks.map(move |row| map_row(&row, &scalars));
             split(results, errs)
         }
         RelExpr::Filter { input, predicates } => {
-            let (oks, errs) = render(scope, input, index, peers);
+            let (oks, errs) = render(scope, input, inputs, index, peers);
             let predicates = predicates.clone();
             let results = oks.flat_map(move |row| filter_row(row, &predicates));
             split(results, errs)
         }
         RelExpr::Project { input, outputs } => {
-            let (oks, errs) = render(scope, input, index, peers);
+            let (oks, errs) = render(scope, input, inputs, index, peers);
             let outputs = outputs.clone();
             let oks = oks.map(move |row| {
                 let datums = row.unpack();
@@ -67,6 +79,22 @@ fn empty<'scope, D: timely::ExchangeData + Ord + std::fmt::Debug>(
     Vec::<(D, Timestamp, Diff)>::new().to_stream(scope).as_collection()
 }
 
+/// Each worker introduces its share of the rows.
+fn render_rows<'scope>(
+    scope: Scope<'scope, Timestamp>,
+    rows: &[(Row, Diff)],
+    index: usize,
+    peers: usize,
+) -> (Rows<'scope>, Errors<'scope>) {
+    let mine: Vec<(Row, Timestamp, Diff)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % peers == index)
+        .map(|(_, (row, diff))| (row.clone(), 0, *diff))
+        .collect();
+    (mine.to_stream(scope).as_collection(), empty(scope))
+}
+
 /// Each worker introduces its share of the constant's rows; worker 0
 /// introduces its error.
 fn render_constant<'scope>(
@@ -76,15 +104,7 @@ fn render_constant<'scope>(
     peers: usize,
 ) -> (Rows<'scope>, Errors<'scope>) {
     match rows {
-        Ok(rows) => {
-            let mine: Vec<(Row, Timestamp, Diff)> = rows
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % peers == index)
-                .map(|(_, (row, diff))| (row.clone(), 0, *diff))
-                .collect();
-            (mine.to_stream(scope).as_collection(), empty(scope))
-        }
+        Ok(rows) => render_rows(scope, rows, index, peers),
         Err(e) => {
             let errs: Vec<(EvalError, Timestamp, Diff)> = if index == 0 { vec![(e.clone(), 0, 1)] } else { vec![] };
             (empty(scope), errs.to_stream(scope).as_collection())

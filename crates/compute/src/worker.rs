@@ -13,7 +13,7 @@ use timely::dataflow::ProbeHandle;
 use timely::worker::Worker;
 
 use crate::protocol::{ComputeCommand, ComputeResponse, PeekId};
-use crate::render;
+use crate::render::{self, Inputs};
 
 /// A peek whose dataflow is running on this worker.
 struct ActivePeek {
@@ -30,16 +30,7 @@ pub(crate) fn run(worker: &mut Worker, commands: &Receiver<ComputeCommand>, resp
     loop {
         loop {
             match commands.try_recv() {
-                Ok(ComputeCommand::Peek { id, plan }) => match render::validate(&plan) {
-                    Ok(()) => peeks.push(install_peek(worker, id, &plan)),
-                    Err(e) => {
-                        let _ = responses.send(ComputeResponse::PeekResponse {
-                            id,
-                            worker: worker.index(),
-                            result: Err(e),
-                        });
-                    }
-                },
+                Ok(ComputeCommand::Peek { id, plan, inputs }) => peeks.push(install_peek(worker, id, &plan, &inputs)),
                 Ok(ComputeCommand::Shutdown) | Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => break,
             }
@@ -72,14 +63,14 @@ pub(crate) fn run(worker: &mut Worker, commands: &Receiver<ComputeCommand>, resp
     }
 }
 
-fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr) -> ActivePeek {
+fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr, inputs: &Inputs) -> ActivePeek {
     let dataflow = worker.next_dataflow_index();
     let (index, peers) = (worker.index(), worker.peers());
     let rows = Rc::new(RefCell::new(Vec::new()));
     let errors = Rc::new(RefCell::new(Vec::new()));
     let (row_sink, error_sink) = (Rc::clone(&rows), Rc::clone(&errors));
     let probe = worker.dataflow_named::<Timestamp, _, _>(&format!("peek-{id}"), move |scope| {
-        let (oks, errs) = render::render(scope, plan, index, peers);
+        let (oks, errs) = render::render(scope, plan, inputs, index, peers);
         let probe = ProbeHandle::new();
         oks.inspect(move |(row, _time, diff)| row_sink.borrow_mut().push((row.clone(), *diff)))
             .probe_with(&probe);

@@ -15,9 +15,16 @@ fn int(i: i32) -> ScalarExpr {
     ScalarExpr::literal(Datum::Int32(i), ScalarType::Int32)
 }
 
+/// A controller over a fresh store, which the returned directory keeps.
+fn start(workers: usize) -> Result<(ComputeController, tempfile::TempDir), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = freshet_storage::Store::open(dir.path())?;
+    Ok((ComputeController::start(workers, store)?, dir))
+}
+
 #[tokio::test]
-async fn map_filter_project_over_several_workers() -> Result<(), ComputeError> {
-    let compute = ComputeController::start(3)?;
+async fn map_filter_project_over_several_workers() -> Result<(), Box<dyn std::error::Error>> {
+    let (compute, _dir) = start(3)?;
     // SELECT i * 2 FROM numbers(100) WHERE i % 10 = 0
     let plan = numbers(100)
         .filter(vec![
@@ -29,7 +36,7 @@ async fn map_filter_project_over_several_workers() -> Result<(), ComputeError> {
             ScalarExpr::Column(0).call_binary(int(2), BinaryFunc::Arith(ArithOp::Mul, ArithType::Int32)),
         ])
         .project(vec![1]);
-    let mut rows = compute.peek(plan).await?;
+    let mut rows = compute.peek(plan, 0).await?;
     rows.sort();
     let values: Vec<(i32, i64)> = rows
         .iter()
@@ -41,7 +48,7 @@ async fn map_filter_project_over_several_workers() -> Result<(), ComputeError> {
     assert_eq!(values, (0..10).map(|i| (i * 20, 1)).collect::<Vec<_>>());
 
     // Many peeks in flight at once each get their own answer.
-    let peeks: Vec<_> = (1..20).map(|n| compute.peek(numbers(n))).collect();
+    let peeks: Vec<_> = (1..20).map(|n| compute.peek(numbers(n), 0)).collect();
     for (n, peek) in (1..20).zip(peeks) {
         assert_eq!(peek.await?.len(), n as usize);
     }
@@ -50,15 +57,15 @@ async fn map_filter_project_over_several_workers() -> Result<(), ComputeError> {
 }
 
 #[tokio::test]
-async fn evaluation_errors_fail_the_peek() -> Result<(), ComputeError> {
-    let compute = ComputeController::start(2)?;
+async fn evaluation_errors_fail_the_peek() -> Result<(), Box<dyn std::error::Error>> {
+    let (compute, _dir) = start(2)?;
     // SELECT 100 / (i - 5) FROM numbers(10): row 5 divides by zero.
     let plan = numbers(10).map(vec![int(100).call_binary(
         ScalarExpr::Column(0).call_binary(int(5), BinaryFunc::Arith(ArithOp::Sub, ArithType::Int32)),
         BinaryFunc::Arith(ArithOp::Div, ArithType::Int32),
     )]);
     assert_eq!(
-        compute.peek(plan).await,
+        compute.peek(plan, 0).await,
         Err(ComputeError::Eval(EvalError::DivisionByZero))
     );
     let constant_error = RelExpr::Constant {
@@ -66,9 +73,41 @@ async fn evaluation_errors_fail_the_peek() -> Result<(), ComputeError> {
         typ: vec![],
     };
     assert_eq!(
-        compute.peek(constant_error).await,
+        compute.peek(constant_error, 0).await,
         Err(ComputeError::Eval(EvalError::DivisionByZero))
     );
+    compute.shutdown();
+    Ok(())
+}
+
+#[tokio::test]
+async fn peeks_read_collections_at_their_as_of() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = freshet_storage::Store::open(dir.path())?;
+    let id = freshet_repr::GlobalId::User(1);
+    store.create_collection(id, 10)?;
+    for (ts, values) in [(10, vec![1, 2, 3]), (11, vec![4])] {
+        let mut builder = store.batch_builder()?;
+        for v in values {
+            builder.push(&Row::pack([Datum::Int32(v)]), 1)?;
+        }
+        let batch = builder.finish()?;
+        store.publish(vec![freshet_storage::Publish {
+            collection: id,
+            batches: vec![(batch, ts)],
+            new_upper: ts + 1,
+        }])?;
+    }
+    let compute = ComputeController::start(2, store.clone())?;
+    let get = RelExpr::Get {
+        id,
+        typ: vec![ScalarType::Int32.nullable(false)],
+    };
+    // Every row of the collection at 10, none of 11's.
+    assert_eq!(compute.peek(get.clone(), 10).await?.len(), 3);
+    assert_eq!(compute.peek(get.clone(), 11).await?.len(), 4);
+    // A time the collection is not complete for is an error, not a guess.
+    assert!(matches!(compute.peek(get, 12).await, Err(ComputeError::Storage(_))));
     compute.shutdown();
     Ok(())
 }

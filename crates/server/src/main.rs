@@ -46,10 +46,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let store = freshet_storage::Store::open(&args.data_dir)
         .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
-    let catalog = freshet_catalog::Catalog::open(store).context("loading the catalog")?;
-    let compute = freshet_compute::ComputeController::start(args.workers).context("starting compute workers")?;
-    let client =
-        freshet_adapter::start(freshet_adapter::Config { catalog, compute }).context("starting the coordinator")?;
+    let catalog = freshet_catalog::Catalog::open(store.clone()).context("loading the catalog")?;
+    let compute =
+        freshet_compute::ComputeController::start(args.workers, store.clone()).context("starting compute workers")?;
+    let client = freshet_adapter::start(freshet_adapter::Config {
+        catalog,
+        store,
+        compute,
+        clock: freshet_storage::system_clock(),
+        tick_interval: std::time::Duration::from_secs(1),
+    })
+    .context("starting the coordinator")?;
     let listener = TcpListener::bind(args.listen_addr)
         .await
         .with_context(|| format!("listening on {}", args.listen_addr))?;

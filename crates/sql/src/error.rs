@@ -34,6 +34,9 @@ pub enum PlanError {
     /// A column that does not exist.
     #[error("column \"{0}\" does not exist")]
     UnknownColumn(String),
+    /// A column qualified by a table the query does not read.
+    #[error("missing FROM-clause entry for table \"{0}\"")]
+    MissingFromEntry(String),
     /// A column name that more than one input column answers to.
     #[error("column reference \"{0}\" is ambiguous")]
     AmbiguousColumn(String),
@@ -104,7 +107,9 @@ impl PlanError {
             PlanError::Unsupported(_) => SqlState::FeatureNotSupported,
             PlanError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
             PlanError::UnknownSchema(_) | PlanError::NoSchemaSelected => SqlState::InvalidSchemaName,
-            PlanError::UnknownRelation(_) | PlanError::UnknownTable(_) => SqlState::UndefinedTable,
+            PlanError::UnknownRelation(_) | PlanError::UnknownTable(_) | PlanError::MissingFromEntry(_) => {
+                SqlState::UndefinedTable
+            }
             PlanError::UnknownColumn(_) => SqlState::UndefinedColumn,
             PlanError::AmbiguousColumn(_) => SqlState::AmbiguousColumn,
             PlanError::UnknownType(_) => SqlState::UndefinedObject,

@@ -151,9 +151,9 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
 fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
     use ast::Statement as S;
     match stmt {
-        S::Query(query) => Ok(Plan::Select(query::plan_query(query)?)),
+        S::Query(query) => Ok(Plan::Select(query::plan_query(catalog, query)?)),
         S::Explain { statement, .. } => match &**statement {
-            S::Query(query) => Ok(Plan::Explain(query::plan_query(query)?)),
+            S::Query(query) => Ok(Plan::Explain(query::plan_query(catalog, query)?)),
             other => Err(PlanError::Unsupported(format!("EXPLAIN {}", statement_kind(other)))),
         },
         S::CreateDatabase { .. } => ddl::plan_create_database(stmt),

@@ -1,28 +1,36 @@
-//! Sequencing `CREATE` and `DROP`: one catalog transaction each.
+//! Sequencing `CREATE` and `DROP`: one catalog transaction each, then the
+//! storage collections of the tables created or dropped, via the committer.
 
-use freshet_catalog::{CatalogError, ItemKind, Op};
+use freshet_catalog::{CatalogError, ItemKind, Op, OpResult};
+use freshet_repr::GlobalId;
 use freshet_sql::Plan;
 
-use super::{Coordinator, ExecuteContext};
+use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
 
-fn command(tag: &str) -> Result<ExecuteResponse, AdapterError> {
-    Ok(ExecuteResponse::Command { tag: tag.to_owned() })
+fn command(tag: &str) -> ExecuteResponse {
+    ExecuteResponse::Command { tag: tag.to_owned() }
+}
+
+/// The items a catalog transaction dropped.
+fn dropped_items(results: &[OpResult]) -> Vec<GlobalId> {
+    results
+        .iter()
+        .flat_map(|r| match r {
+            OpResult::Dropped { items } => items.clone(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 impl Coordinator {
-    /// Applies a DDL plan to the catalog.
-    pub(crate) fn sequence_ddl(
-        &mut self,
-        ctx: &mut ExecuteContext,
-        plan: Plan,
-    ) -> Result<ExecuteResponse, AdapterError> {
-        match plan {
+    /// Applies a DDL plan to the catalog, then to storage.
+    pub(crate) fn sequence_ddl(&mut self, mut ctx: ExecuteContext, plan: Plan) -> Sequenced {
+        let result = match plan {
             Plan::CreateDatabase { name, if_not_exists } => {
                 let result = self.catalog.transact(vec![Op::CreateDatabase { name: name.clone() }]);
-                self.created(ctx, result, if_not_exists, "database", &name)?;
-                command("CREATE DATABASE")
+                created(&mut ctx, result, if_not_exists, "database", &name).map(|_| command("CREATE DATABASE"))
             }
             Plan::CreateSchema {
                 database,
@@ -33,8 +41,7 @@ impl Coordinator {
                     database,
                     name: name.clone(),
                 }]);
-                self.created(ctx, result, if_not_exists, "schema", &name)?;
-                command("CREATE SCHEMA")
+                created(&mut ctx, result, if_not_exists, "schema", &name).map(|_| command("CREATE SCHEMA"))
             }
             Plan::CreateTable {
                 schema,
@@ -50,27 +57,43 @@ impl Coordinator {
                     desc: table.desc,
                 };
                 let result = self.catalog.transact(vec![op]);
-                self.created(ctx, result, if_not_exists, "relation", &name.item)?;
-                command("CREATE TABLE")
-            }
-            Plan::DropDatabase { id, name, restrict } => {
-                match id {
-                    Some(id) => {
-                        self.catalog.transact(vec![Op::DropDatabase { id, restrict }])?;
+                match created(&mut ctx, result, if_not_exists, "relation", &name.item) {
+                    Ok(Some(results)) => {
+                        let ids: Vec<GlobalId> = results
+                            .iter()
+                            .filter_map(|r| match r {
+                                OpResult::CreatedItem(id) => Some(*id),
+                                _ => None,
+                            })
+                            .collect();
+                        let committer = self.committer.clone();
+                        // The statement completes once the table is readable.
+                        self.spawn_statement(ctx, async move {
+                            for id in ids {
+                                committer.create_collection(id).await?;
+                            }
+                            Ok(command("CREATE TABLE"))
+                        });
+                        return Sequenced::Pending;
                     }
-                    None => ctx.notice(format!("database \"{name}\" does not exist, skipping")),
+                    Ok(None) => Ok(command("CREATE TABLE")),
+                    Err(e) => Err(e),
                 }
-                command("DROP DATABASE")
             }
-            Plan::DropSchema { id, name, cascade } => {
-                match id {
-                    Some(id) => {
-                        self.catalog.transact(vec![Op::DropSchema { id, cascade }])?;
-                    }
-                    None => ctx.notice(format!("schema \"{name}\" does not exist, skipping")),
+            Plan::DropDatabase { id, name, restrict } => match id {
+                Some(id) => return self.drop(ctx, vec![Op::DropDatabase { id, restrict }], "DROP DATABASE"),
+                None => {
+                    ctx.notice(format!("database \"{name}\" does not exist, skipping"));
+                    Ok(command("DROP DATABASE"))
                 }
-                command("DROP SCHEMA")
-            }
+            },
+            Plan::DropSchema { id, name, cascade } => match id {
+                Some(id) => return self.drop(ctx, vec![Op::DropSchema { id, cascade }], "DROP SCHEMA"),
+                None => {
+                    ctx.notice(format!("schema \"{name}\" does not exist, skipping"));
+                    Ok(command("DROP SCHEMA"))
+                }
+            },
             Plan::DropItems {
                 kind,
                 ids,
@@ -80,31 +103,51 @@ impl Coordinator {
                 for name in missing {
                     ctx.notice(format!("{} \"{name}\" does not exist, skipping", kind.name()));
                 }
+                let tag = format!("DROP {}", kind.name().to_uppercase());
                 if !ids.is_empty() {
-                    self.catalog.transact(vec![Op::DropItems(ids)])?;
+                    return self.drop(ctx, vec![Op::DropItems(ids)], &tag);
                 }
-                command(&format!("DROP {}", kind.name().to_uppercase()))
+                Ok(command(&tag))
             }
             other => Err(AdapterError::Internal(format!("not a DDL plan: {other:?}"))),
-        }
+        };
+        Sequenced::Done(ctx, result)
     }
 
-    /// Turns "already exists" into a notice when `IF NOT EXISTS` was given.
-    fn created<T>(
-        &self,
-        ctx: &mut ExecuteContext,
-        result: Result<T, CatalogError>,
-        if_not_exists: bool,
-        kind: &str,
-        name: &str,
-    ) -> Result<(), AdapterError> {
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if if_not_exists && e.is_already_exists() => {
-                ctx.notice(format!("{kind} \"{name}\" already exists, skipping"));
-                Ok(())
+    /// Drops from the catalog, then the dropped items' collections.
+    fn drop(&mut self, ctx: ExecuteContext, ops: Vec<Op>, tag: &str) -> Sequenced {
+        let results = match self.catalog.transact(ops) {
+            Ok(results) => results,
+            Err(e) => return Sequenced::Done(ctx, Err(e.into())),
+        };
+        let items = dropped_items(&results);
+        let committer = self.committer.clone();
+        let tag = tag.to_owned();
+        self.spawn_statement(ctx, async move {
+            for id in items {
+                committer.drop_collection(id).await?;
             }
-            Err(e) => Err(e.into()),
+            Ok(command(&tag))
+        });
+        Sequenced::Pending
+    }
+}
+
+/// The results of a creation, or `None` (with a notice) when the object
+/// exists and `IF NOT EXISTS` was given.
+fn created(
+    ctx: &mut ExecuteContext,
+    result: Result<Vec<OpResult>, CatalogError>,
+    if_not_exists: bool,
+    kind: &str,
+    name: &str,
+) -> Result<Option<Vec<OpResult>>, AdapterError> {
+    match result {
+        Ok(results) => Ok(Some(results)),
+        Err(e) if if_not_exists && e.is_already_exists() => {
+            ctx.notice(format!("{kind} \"{name}\" already exists, skipping"));
+            Ok(None)
         }
+        Err(e) => Err(e.into()),
     }
 }

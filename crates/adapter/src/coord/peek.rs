@@ -14,10 +14,15 @@ impl Coordinator {
     pub(crate) fn sequence_peek(&mut self, ctx: ExecuteContext, select: SelectPlan) -> Sequenced {
         let SelectPlan { expr, finishing, desc } = select;
         let expr = optimize(expr);
+        let as_of = match self.choose_as_of(&expr.depends_on()) {
+            Ok(as_of) => as_of,
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
+        };
         let compute = self.compute.clone();
         self.spawn_statement(ctx, async move {
-            let rows = compute.peek(expr).await.map_err(|e| match e {
+            let rows = compute.peek(expr, as_of).await.map_err(|e| match e {
                 ComputeError::Eval(e) => AdapterError::Eval(e),
+                ComputeError::Storage(e) => AdapterError::Storage(e),
                 other => AdapterError::Internal(other.to_string()),
             })?;
             let rows = finishing
@@ -26,6 +31,23 @@ impl Coordinator {
             Ok(ExecuteResponse::Rows { desc, rows })
         });
         Sequenced::Pending
+    }
+}
+
+impl Coordinator {
+    /// The time a query reads at: the latest at which every input is
+    /// complete (the least upper, minus one). Uppers only advance, so a
+    /// later query never reads at an earlier time than an earlier one.
+    fn choose_as_of(&self, inputs: &[freshet_repr::GlobalId]) -> Result<freshet_repr::Timestamp, AdapterError> {
+        let mut as_of = freshet_repr::Timestamp::MAX;
+        for id in inputs {
+            as_of = as_of.min(self.store.upper(*id)?.saturating_sub(1));
+        }
+        Ok(if inputs.is_empty() {
+            self.committer.last()
+        } else {
+            as_of
+        })
     }
 }
 

@@ -6,10 +6,11 @@ use sqlparser::ast::{self, Expr, LimitClause, OrderByKind, SelectItem, SetExpr, 
 
 use super::SelectPlan;
 use super::expr::{ExprContext, Typed, coerce, plan_bool, plan_expr, plan_homogeneous};
-use super::scope::Scope;
+use super::scope::{Scope, ScopeItem};
 use super::typeconv::CastContext;
 use crate::PlanError;
-use crate::names::normalize_ident;
+use crate::catalog::{CatalogReader, ItemKind};
+use crate::names::{normalize_ident, resolve_item};
 
 /// A query body planned, before `ORDER BY` and limits.
 struct Body {
@@ -25,7 +26,7 @@ struct Body {
 }
 
 /// Plans a query.
-pub(crate) fn plan_query(query: &ast::Query) -> Result<SelectPlan, PlanError> {
+pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Result<SelectPlan, PlanError> {
     if query.with.is_some() {
         return Err(PlanError::Unsupported("WITH".into()));
     }
@@ -35,10 +36,10 @@ pub(crate) fn plan_query(query: &ast::Query) -> Result<SelectPlan, PlanError> {
         ));
     }
     let mut body = match &*query.body {
-        SetExpr::Select(select) => plan_select(select)?,
+        SetExpr::Select(select) => plan_select(catalog, select)?,
         SetExpr::Values(values) => plan_values(values)?,
         SetExpr::Query(inner) if query.order_by.is_none() && query.limit_clause.is_none() => {
-            return plan_query(inner);
+            return plan_query(catalog, inner);
         }
         SetExpr::SetOperation { op, .. } => return Err(PlanError::Unsupported(op.to_string())),
         other => return Err(PlanError::Unsupported(format!("query {other}"))),
@@ -181,12 +182,56 @@ fn constant_count(e: &Expr) -> Result<Option<i64>, PlanError> {
     }
 }
 
-fn plan_select(select: &ast::Select) -> Result<Body, PlanError> {
+/// The relation a `FROM` clause reads and the columns it brings into
+/// scope: nothing (one row of no columns), or one table.
+fn plan_from(catalog: &dyn CatalogReader, from: &[ast::TableWithJoins]) -> Result<(RelExpr, Scope), PlanError> {
+    let table = match from {
+        [] => return Ok((RelExpr::constant_unit(), Scope::empty())),
+        [table] if table.joins.is_empty() => table,
+        _ => return Err(PlanError::Unsupported("joins".into())),
+    };
+    let ast::TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        with_hints,
+        version: None,
+        partitions,
+        ..
+    } = &table.relation
+    else {
+        return Err(PlanError::Unsupported(format!("FROM {}", table.relation)));
+    };
+    if !with_hints.is_empty() || !partitions.is_empty() {
+        return Err(PlanError::Unsupported(format!("FROM {}", table.relation)));
+    }
+    let item = resolve_item(catalog, name)?;
+    match item.kind {
+        ItemKind::Table => {}
+    }
+    let table_name = match alias {
+        Some(alias) if !alias.columns.is_empty() => {
+            return Err(PlanError::Unsupported("column aliases in FROM".into()));
+        }
+        Some(alias) => normalize_ident(&alias.name),
+        None => item.name.item.clone(),
+    };
+    let items = item
+        .desc
+        .iter()
+        .map(|(name, typ)| ScopeItem {
+            table: Some(table_name.clone()),
+            column: name.0.clone(),
+            typ: *typ,
+        })
+        .collect();
+    let typ = item.desc.types().copied().collect();
+    Ok((RelExpr::Get { id: item.id, typ }, Scope { items }))
+}
+
+fn plan_select(catalog: &dyn CatalogReader, select: &ast::Select) -> Result<Body, PlanError> {
     if select.distinct.is_some() {
         return Err(PlanError::Unsupported("SELECT DISTINCT".into()));
-    }
-    if !select.from.is_empty() {
-        return Err(PlanError::Unsupported("SELECT ... FROM".into()));
     }
     if select.having.is_some()
         || !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
@@ -196,9 +241,8 @@ fn plan_select(select: &ast::Select) -> Result<Body, PlanError> {
     if select.into.is_some() || select.qualify.is_some() || !select.named_window.is_empty() {
         return Err(PlanError::Unsupported("SELECT INTO, QUALIFY or WINDOW".into()));
     }
-    let scope = Scope::empty();
+    let (mut expr, scope) = plan_from(catalog, &select.from)?;
     let ecx = ExprContext { scope: &scope };
-    let mut expr = RelExpr::constant_unit();
     if let Some(selection) = &select.selection {
         expr = expr.filter(vec![plan_bool(&ecx, selection, "WHERE")?]);
     }
@@ -210,18 +254,56 @@ fn plan_select(select: &ast::Select) -> Result<Body, PlanError> {
         let (e, name) = match item {
             SelectItem::UnnamedExpr(e) => (e, column_name(e)),
             SelectItem::ExprWithAlias { expr, alias } => (expr, normalize_ident(alias)),
+            SelectItem::Wildcard(options) | SelectItem::QualifiedWildcard(_, options)
+                if options.opt_exclude.is_some()
+                    || options.opt_except.is_some()
+                    || options.opt_replace.is_some()
+                    || options.opt_rename.is_some()
+                    || options.opt_ilike.is_some() =>
+            {
+                return Err(PlanError::Unsupported(format!("select item {item}")));
+            }
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                return Err(PlanError::Parse {
-                    message: "SELECT * with no tables specified is not valid".into(),
-                    detail: None,
-                    position: None,
-                });
+                let qualifier = match item {
+                    SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                        Some(crate::names::name_parts(name)?.join("."))
+                    }
+                    SelectItem::QualifiedWildcard(..) => {
+                        return Err(PlanError::Unsupported(format!("select item {item}")));
+                    }
+                    _ => None,
+                };
+                if scope.items.is_empty() {
+                    return Err(PlanError::Parse {
+                        message: "SELECT * with no tables specified is not valid".into(),
+                        detail: None,
+                        position: None,
+                    });
+                }
+                let mut matched = false;
+                for (i, column) in scope.items.iter().enumerate() {
+                    if qualifier.is_some() && column.table != qualifier {
+                        continue;
+                    }
+                    matched = true;
+                    outputs.push((i, column.column.clone(), column.typ));
+                    output_exprs.push(None);
+                }
+                if !matched {
+                    return Err(PlanError::UnknownRelation(qualifier.unwrap_or_default()));
+                }
+                continue;
             }
             other => return Err(PlanError::Unsupported(format!("select item {other}"))),
         };
         let (scalar, typ) = plan_expr(&ecx, e)?.into_default();
-        outputs.push((base + scalars.len(), name, typ));
         output_exprs.push(Some(e.clone()));
+        // A plain column needs no computed copy.
+        if let ScalarExpr::Column(column) = scalar {
+            outputs.push((column, name, typ));
+            continue;
+        }
+        outputs.push((base + scalars.len(), name, typ));
         scalars.push(scalar);
     }
     Ok(Body {

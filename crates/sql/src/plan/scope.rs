@@ -38,6 +38,11 @@ impl Scope {
             Some(t) => format!("{t}.{column}"),
             None => column.to_owned(),
         };
+        if let Some(t) = table
+            && !self.items.iter().any(|item| item.table.as_deref() == Some(t))
+        {
+            return Err(PlanError::MissingFromEntry(t.to_owned()));
+        }
         match (matches.next(), matches.next()) {
             (Some((i, item)), None) => Ok((i, item.typ)),
             (Some(_), Some(_)) => Err(PlanError::AmbiguousColumn(display)),
