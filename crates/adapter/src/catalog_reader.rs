@@ -29,6 +29,7 @@ impl SessionCatalog<'_> {
                 freshet_catalog::ItemKind::Table => ItemKind::Table,
             },
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
+            create_sql: item.create_sql.clone(),
         })
     }
 }

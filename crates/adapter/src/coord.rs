@@ -6,6 +6,7 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod ddl;
+mod insert;
 mod peek;
 mod session_vars;
 mod transaction;
@@ -89,6 +90,8 @@ pub(crate) struct Coordinator {
     pub(crate) committer: Committer,
     pub(crate) compute: ComputeController,
     pub(crate) sessions: HashMap<ConnectionId, Session>,
+    /// Held by statements that read and then write, for their duration.
+    pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     internal_tx: mpsc::UnboundedSender<Internal>,
 }
 
@@ -165,6 +168,7 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         committer,
         compute,
         sessions: HashMap::new(),
+        write_lock: std::sync::Arc::default(),
         internal_tx,
     };
     tokio::spawn(coord.run(cmd_rx, internal_rx));
@@ -310,6 +314,7 @@ impl Coordinator {
             | Plan::DropSchema { .. }
             | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),
             Plan::Select(select) => return self.sequence_peek(ctx, select),
+            Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Explain(select) => Ok(peek::explain(select)),
             Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {
                 self.sequence_session_vars(ctx.conn_id, plan)

@@ -21,6 +21,17 @@ pub enum AdapterError {
     /// Evaluating the query failed.
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// A `NULL` for a column declared `NOT NULL`.
+    #[error("null value in column \"{column}\" of relation \"{table}\" violates not-null constraint")]
+    NotNullViolation {
+        /// The column.
+        column: String,
+        /// The table.
+        table: String,
+    },
+    /// A feature Freshet does not offer yet.
+    #[error("feature not supported: {0}")]
+    Unsupported(&'static str),
     /// A session variable that does not exist.
     #[error("unrecognized configuration parameter \"{0}\"")]
     UnknownParameter(String),
@@ -65,6 +76,8 @@ impl AdapterError {
             AdapterError::Catalog(e) => e.code(),
             AdapterError::Eval(e) => e.code(),
             AdapterError::Storage(e) => e.code(),
+            AdapterError::NotNullViolation { .. } => SqlState::NotNullViolation,
+            AdapterError::Unsupported(_) => SqlState::FeatureNotSupported,
             AdapterError::UnknownParameter(_) => SqlState::UndefinedObject,
             AdapterError::InvalidParameterValue { .. } => SqlState::InvalidParameterValue,
             AdapterError::ReadOnlyParameter(_) => SqlState::InvalidParameterValue,

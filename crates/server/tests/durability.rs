@@ -69,3 +69,77 @@ async fn a_second_server_cannot_open_the_same_data_directory() -> anyhow::Result
     assert!(TestServer::start(dir.path()).is_err());
     Ok(())
 }
+
+/// Clients insert rows as fast as they can; the server is killed with
+/// SIGKILL mid-stream. Afterwards every acknowledged row is there exactly
+/// once, and at most the inserts in flight at the kill are there besides.
+#[tokio::test]
+async fn acknowledged_inserts_survive_kill_9_exactly_once() -> anyhow::Result<()> {
+    const CLIENTS: i64 = 4;
+    const ACKS_BEFORE_KILL: usize = 200;
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    server
+        .connect()
+        .await?
+        .batch_execute("CREATE TABLE t (client int8 NOT NULL, seq int8 NOT NULL)")
+        .await?;
+
+    let (acks_tx, mut acks_rx) = tokio::sync::mpsc::unbounded_channel::<(i64, i64)>();
+    let mut writers = Vec::new();
+    for client_id in 0..CLIENTS {
+        let client = server.connect().await?;
+        let acks = acks_tx.clone();
+        writers.push(tokio::spawn(async move {
+            for seq in 0.. {
+                let sql = format!("INSERT INTO t VALUES ({client_id}, {seq})");
+                if client.batch_execute(&sql).await.is_err() {
+                    break; // The server is gone.
+                }
+                if acks.send((client_id, seq)).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(acks_tx);
+    let mut acked = Vec::new();
+    while acked.len() < ACKS_BEFORE_KILL {
+        let ack = tokio::time::timeout(std::time::Duration::from_secs(60), acks_rx.recv())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("writers stopped early"))?;
+        acked.push(ack);
+    }
+    server.kill()?;
+    for writer in writers {
+        writer.await?;
+    }
+    // Acknowledgements that raced with the kill still count.
+    while let Ok(ack) = acks_rx.try_recv() {
+        acked.push(ack);
+    }
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    let mut stored = std::collections::BTreeMap::<(i64, i64), usize>::new();
+    for message in client.simple_query("SELECT client, seq FROM t").await? {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            let key = (row.get(0).unwrap_or("").parse()?, row.get(1).unwrap_or("").parse()?);
+            *stored.entry(key).or_default() += 1;
+        }
+    }
+    for ack in &acked {
+        assert_eq!(
+            stored.get(ack),
+            Some(&1),
+            "acknowledged row {ack:?} is not there exactly once"
+        );
+    }
+    assert!(stored.values().all(|n| *n == 1), "a row is doubled");
+    let unacknowledged = stored.len() - acked.len();
+    assert!(
+        unacknowledged <= usize::try_from(CLIENTS)?,
+        "{unacknowledged} rows beyond the acknowledged ones, but only {CLIENTS} inserts were in flight"
+    );
+    Ok(())
+}

@@ -66,6 +66,9 @@ pub struct CatalogItem {
     pub kind: ItemKind,
     /// Its columns.
     pub desc: RelationDesc,
+    /// The statement that defines it (for what `desc` does not carry, such
+    /// as column defaults).
+    pub create_sql: String,
 }
 
 /// A schema as the planner sees it.

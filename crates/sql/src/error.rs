@@ -85,6 +85,9 @@ pub enum PlanError {
         /// The kind the statement needs.
         expected: &'static str,
     },
+    /// An `INSERT` whose values do not line up with its columns.
+    #[error("INSERT has {0}")]
+    InsertArity(&'static str),
     /// A `LIMIT` that is not a non-negative integer.
     #[error("LIMIT must not be negative")]
     NegativeLimit,
@@ -103,7 +106,7 @@ impl PlanError {
     /// The SQLSTATE sent to clients for this error.
     pub fn code(&self) -> SqlState {
         match self {
-            PlanError::Parse { .. } => SqlState::SyntaxError,
+            PlanError::Parse { .. } | PlanError::InsertArity(_) => SqlState::SyntaxError,
             PlanError::Unsupported(_) => SqlState::FeatureNotSupported,
             PlanError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
             PlanError::UnknownSchema(_) | PlanError::NoSchemaSelected => SqlState::InvalidSchemaName,

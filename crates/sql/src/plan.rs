@@ -3,6 +3,7 @@
 
 mod ddl;
 mod expr;
+mod insert;
 mod query;
 mod scope;
 mod session;
@@ -81,6 +82,8 @@ pub enum Plan {
     },
     /// A query.
     Select(SelectPlan),
+    /// `INSERT`.
+    Insert(InsertPlan),
     /// `EXPLAIN` of a query: prints its optimized plan.
     Explain(SelectPlan),
     /// `SET name = value`.
@@ -128,6 +131,23 @@ pub struct TablePlan {
     pub create_sql: String,
 }
 
+/// Rows to insert into a table: the rows of `source`, each turned into a
+/// table row by `row`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertPlan {
+    /// The table.
+    pub id: GlobalId,
+    /// Its name, for messages.
+    pub table: String,
+    /// The rows to insert, before conversion.
+    pub source: SelectPlan,
+    /// One expression per table column over a source row: the value
+    /// converted to the column's type, or the column's default.
+    pub row: Vec<ScalarExpr>,
+    /// The table's columns, whose nullability is checked.
+    pub desc: RelationDesc,
+}
+
 /// A one-off query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelectPlan {
@@ -156,6 +176,7 @@ fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, 
             S::Query(query) => Ok(Plan::Explain(query::plan_query(catalog, query)?)),
             other => Err(PlanError::Unsupported(format!("EXPLAIN {}", statement_kind(other)))),
         },
+        S::Insert(insert) => insert::plan_insert(catalog, insert),
         S::CreateDatabase { .. } => ddl::plan_create_database(stmt),
         S::CreateSchema { .. } => ddl::plan_create_schema(catalog, stmt),
         S::CreateTable(create) => ddl::plan_create_table(catalog, create),

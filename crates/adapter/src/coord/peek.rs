@@ -38,7 +38,10 @@ impl Coordinator {
     /// The time a query reads at: the latest at which every input is
     /// complete (the least upper, minus one). Uppers only advance, so a
     /// later query never reads at an earlier time than an earlier one.
-    fn choose_as_of(&self, inputs: &[freshet_repr::GlobalId]) -> Result<freshet_repr::Timestamp, AdapterError> {
+    pub(crate) fn choose_as_of(
+        &self,
+        inputs: &[freshet_repr::GlobalId],
+    ) -> Result<freshet_repr::Timestamp, AdapterError> {
         let mut as_of = freshet_repr::Timestamp::MAX;
         for id in inputs {
             as_of = as_of.min(self.store.upper(*id)?.saturating_sub(1));

@@ -24,6 +24,7 @@ impl Coordinator {
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),
+                Plan::Insert(_) => Err(AdapterError::Unsupported("INSERT inside a transaction block")),
                 _ => Ok(()),
             },
             (TransactionStatus::Idle, _) => Ok(()),

@@ -1,0 +1,182 @@
+//! Planning `INSERT INTO t [(columns)] { VALUES … | query }`.
+
+use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
+use freshet_repr::{ColumnType, RelationDesc, Row, RowArena};
+use sqlparser::ast::{self, SetExpr, TableObject};
+
+use super::expr::{ExprContext, coerce, plan_expr};
+use super::query::plan_query;
+use super::scope::Scope;
+use super::typeconv::{CastContext, plan_cast};
+use super::{InsertPlan, Plan, SelectPlan};
+use crate::PlanError;
+use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
+use crate::names::{name_parts, resolve_item};
+use crate::parse::{Statement, parse};
+
+/// The defaults of a table's columns, from its stored definition.
+fn column_defaults(catalog: &dyn CatalogReader, item: &CatalogItem) -> Result<Vec<ScalarExpr>, PlanError> {
+    let statements = parse(&item.create_sql)?;
+    match statements.as_slice() {
+        [statement @ Statement::Sql(_)] => match super::plan(catalog, statement)? {
+            Plan::CreateTable { table, .. } => Ok(table.defaults),
+            _ => Err(PlanError::Unsupported(format!("inserting into {}", item.name))),
+        },
+        _ => Err(PlanError::Unsupported(format!("inserting into {}", item.name))),
+    }
+}
+
+/// Plans an `INSERT`.
+pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> Result<Plan, PlanError> {
+    if insert.or.is_some()
+        || insert.ignore
+        || insert.on.is_some()
+        || insert.returning.is_some()
+        || insert.partitioned.is_some()
+        || !insert.assignments.is_empty()
+        || insert.overwrite
+    {
+        return Err(PlanError::Unsupported(
+            "INSERT with OR, IGNORE, ON CONFLICT, RETURNING or SET".into(),
+        ));
+    }
+    let TableObject::TableName(name) = &insert.table else {
+        return Err(PlanError::Unsupported("INSERT INTO a table function".into()));
+    };
+    let item = resolve_item(catalog, name)?;
+    match item.kind {
+        ItemKind::Table => {}
+    }
+    if item.name.database.is_none() {
+        return Err(PlanError::SystemSchema(item.name.schema));
+    }
+    let desc = &item.desc;
+    let source = insert
+        .source
+        .as_deref()
+        .ok_or_else(|| PlanError::Unsupported("INSERT DEFAULT VALUES".into()))?;
+    // The table column each source column goes to: the named ones, or the
+    // first ones, as many as the source has.
+    let targets: Vec<usize> = if insert.columns.is_empty() {
+        let width = match &*source.body {
+            SetExpr::Values(values) => values.rows.first().map_or(0, |r| r.content.len()),
+            _ => desc.arity(),
+        };
+        if width > desc.arity() {
+            return Err(PlanError::InsertArity("more expressions than target columns"));
+        }
+        (0..width).collect()
+    } else {
+        let mut targets = Vec::with_capacity(insert.columns.len());
+        for column in &insert.columns {
+            let column = name_parts(column)?.join(".");
+            let position = desc
+                .names()
+                .position(|n| n.as_str() == column)
+                .ok_or_else(|| PlanError::UnknownColumn(format!("{column}\" of relation \"{}", item.name.item)))?;
+            if targets.contains(&position) {
+                return Err(PlanError::DuplicateColumn(column));
+            }
+            targets.push(position);
+        }
+        targets
+    };
+    let defaults = column_defaults(catalog, &item)?;
+
+    // VALUES lists are coerced straight to the columns' types, so a quoted
+    // literal becomes a value of its column (as in PostgreSQL).
+    if let (SetExpr::Values(values), None, None) = (&*source.body, &source.order_by, &source.limit_clause) {
+        let rows = plan_values(desc, &targets, &defaults, values)?;
+        let typ: Vec<ColumnType> = desc.types().copied().collect();
+        let source = SelectPlan {
+            expr: RelExpr::Constant { rows: Ok(rows), typ },
+            finishing: RowSetFinishing::project_only((0..desc.arity()).collect()),
+            desc: desc.clone(),
+        };
+        let row = (0..desc.arity()).map(ScalarExpr::Column).collect();
+        return Ok(Plan::Insert(InsertPlan {
+            id: item.id,
+            table: item.name.item.clone(),
+            source,
+            row,
+            desc: desc.clone(),
+        }));
+    }
+
+    let source = plan_query(catalog, source)?;
+    let targets = if insert.columns.is_empty() {
+        (0..source.desc.arity()).collect()
+    } else {
+        targets
+    };
+    if source.desc.arity() > targets.len() {
+        return Err(PlanError::InsertArity("more expressions than target columns"));
+    }
+    if source.desc.arity() < targets.len() {
+        return Err(PlanError::InsertArity("more target columns than expressions"));
+    }
+    let mut row = defaults;
+    for (i, target) in targets.iter().enumerate() {
+        let from = source.desc.column_type(i).scalar_type;
+        let to = desc.column_type(*target).scalar_type;
+        row[*target] = plan_cast(ScalarExpr::Column(i), &from, &to, CastContext::Assignment).map_err(|_| {
+            PlanError::DatatypeMismatch(format!(
+                "column \"{}\" is of type {} but expression is of type {}",
+                desc.column_name(*target),
+                to.name(),
+                from.name()
+            ))
+        })?;
+    }
+    Ok(Plan::Insert(InsertPlan {
+        id: item.id,
+        table: item.name.item.clone(),
+        source,
+        row,
+        desc: desc.clone(),
+    }))
+}
+
+/// Evaluates the rows of `VALUES`, each value coerced to its column.
+fn plan_values(
+    desc: &RelationDesc,
+    targets: &[usize],
+    defaults: &[ScalarExpr],
+    values: &ast::Values,
+) -> Result<Vec<(Row, i64)>, PlanError> {
+    let scope = Scope::empty();
+    let ecx = ExprContext { scope: &scope };
+    let arena = RowArena::new();
+    let mut rows = Vec::with_capacity(values.rows.len());
+    for row in &values.rows {
+        if row.content.len() != targets.len() {
+            return Err(PlanError::InsertArity(if row.content.len() > targets.len() {
+                "more expressions than target columns"
+            } else {
+                "more target columns than expressions"
+            }));
+        }
+        let mut exprs: Vec<ScalarExpr> = defaults.to_vec();
+        for (e, target) in row.content.iter().zip(targets) {
+            if matches!(e, ast::Expr::Identifier(ident) if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"))
+            {
+                continue;
+            }
+            let typ = desc.column_type(*target).scalar_type;
+            exprs[*target] = coerce(plan_expr(&ecx, e)?, &typ, CastContext::Assignment).map_err(|err| match err {
+                PlanError::InvalidCast { from, .. } => PlanError::DatatypeMismatch(format!(
+                    "column \"{}\" is of type {} but expression is of type {from}",
+                    desc.column_name(*target),
+                    typ.name()
+                )),
+                other => other,
+            })?;
+        }
+        let mut datums = Vec::with_capacity(exprs.len());
+        for e in &exprs {
+            datums.push(e.eval(&[], &arena)?);
+        }
+        rows.push((Row::pack_slice(&datums), 1));
+    }
+    Ok(rows)
+}
