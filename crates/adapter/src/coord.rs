@@ -6,10 +6,10 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod ddl;
-mod insert;
 mod peek;
 mod session_vars;
 mod transaction;
+mod write;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -315,6 +315,8 @@ impl Coordinator {
             | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
+            Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
+            Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(peek::explain(select)),
             Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {
                 self.sequence_session_vars(ctx.conn_id, plan)

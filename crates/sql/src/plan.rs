@@ -4,6 +4,7 @@
 mod ddl;
 mod expr;
 mod insert;
+mod mutate;
 mod query;
 mod scope;
 mod session;
@@ -84,6 +85,10 @@ pub enum Plan {
     Select(SelectPlan),
     /// `INSERT`.
     Insert(InsertPlan),
+    /// `UPDATE`.
+    Update(MutationPlan),
+    /// `DELETE`.
+    Delete(MutationPlan),
     /// `EXPLAIN` of a query: prints its optimized plan.
     Explain(SelectPlan),
     /// `SET name = value`.
@@ -148,6 +153,23 @@ pub struct InsertPlan {
     pub desc: RelationDesc,
 }
 
+/// The rows an `UPDATE` or `DELETE` changes, and (for `UPDATE`) their new
+/// values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutationPlan {
+    /// The table.
+    pub id: GlobalId,
+    /// Its name, for messages.
+    pub table: String,
+    /// The table's rows to change (full rows).
+    pub selection: RelExpr,
+    /// One expression per column over an old row: its new value (the
+    /// column itself where not assigned). Unused by `DELETE`.
+    pub row: Vec<ScalarExpr>,
+    /// The table's columns, whose nullability is checked.
+    pub desc: RelationDesc,
+}
+
 /// A one-off query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelectPlan {
@@ -177,6 +199,8 @@ fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, 
             other => Err(PlanError::Unsupported(format!("EXPLAIN {}", statement_kind(other)))),
         },
         S::Insert(insert) => insert::plan_insert(catalog, insert),
+        S::Update(update) => mutate::plan_update(catalog, update),
+        S::Delete(delete) => mutate::plan_delete(catalog, delete),
         S::CreateDatabase { .. } => ddl::plan_create_database(stmt),
         S::CreateSchema { .. } => ddl::plan_create_schema(catalog, stmt),
         S::CreateTable(create) => ddl::plan_create_table(catalog, create),

@@ -1,6 +1,5 @@
 //! Sequencing queries: optimize, compute once, finish.
 
-use freshet_compute::ComputeError;
 use freshet_expr::optimize;
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
 use freshet_sql::SelectPlan;
@@ -20,11 +19,7 @@ impl Coordinator {
         };
         let compute = self.compute.clone();
         self.spawn_statement(ctx, async move {
-            let rows = compute.peek(expr, as_of).await.map_err(|e| match e {
-                ComputeError::Eval(e) => AdapterError::Eval(e),
-                ComputeError::Storage(e) => AdapterError::Storage(e),
-                other => AdapterError::Internal(other.to_string()),
-            })?;
+            let rows = compute.peek(expr, as_of).await.map_err(super::write::compute_error)?;
             let rows = finishing
                 .finish(rows)
                 .map_err(|negative| AdapterError::NegativeMultiplicity { diff: negative.diff })?;

@@ -25,6 +25,8 @@ impl Coordinator {
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),
                 Plan::Insert(_) => Err(AdapterError::Unsupported("INSERT inside a transaction block")),
+                Plan::Update(_) => Err(AdapterError::Unsupported("UPDATE inside a transaction block")),
+                Plan::Delete(_) => Err(AdapterError::Unsupported("DELETE inside a transaction block")),
                 _ => Ok(()),
             },
             (TransactionStatus::Idle, _) => Ok(()),

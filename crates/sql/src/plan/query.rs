@@ -184,7 +184,10 @@ fn constant_count(e: &Expr) -> Result<Option<i64>, PlanError> {
 
 /// The relation a `FROM` clause reads and the columns it brings into
 /// scope: nothing (one row of no columns), or one table.
-fn plan_from(catalog: &dyn CatalogReader, from: &[ast::TableWithJoins]) -> Result<(RelExpr, Scope), PlanError> {
+pub(crate) fn plan_from(
+    catalog: &dyn CatalogReader,
+    from: &[ast::TableWithJoins],
+) -> Result<(RelExpr, Scope), PlanError> {
     let table = match from {
         [] => return Ok((RelExpr::constant_unit(), Scope::empty())),
         [table] if table.joins.is_empty() => table,

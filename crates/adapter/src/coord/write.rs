@@ -1,0 +1,162 @@
+//! Writing to tables: `INSERT`, `UPDATE` and `DELETE` share how a row is
+//! converted and checked and how updates become a committed batch.
+//!
+//! Every write holds the coordinator's write lock from its read (if any)
+//! through its commit, so a statement that reads and then writes never
+//! writes on the basis of a read another write has made stale.
+
+use freshet_compute::ComputeError;
+use freshet_expr::{ScalarExpr, optimize};
+use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
+use freshet_sql::{InsertPlan, MutationPlan};
+use freshet_storage::{Committer, Store};
+
+use super::{Coordinator, ExecuteContext, Sequenced};
+use crate::AdapterError;
+use crate::client::ExecuteResponse;
+
+/// The adapter's error for a compute failure.
+pub(crate) fn compute_error(e: ComputeError) -> AdapterError {
+    match e {
+        ComputeError::Eval(e) => AdapterError::Eval(e),
+        ComputeError::Storage(e) => AdapterError::Storage(e),
+        ComputeError::WorkersStopped => AdapterError::Internal(e.to_string()),
+    }
+}
+
+/// Computes a table row from `source` with one expression per column, and
+/// checks `NOT NULL`.
+fn convert(row: &[ScalarExpr], desc: &RelationDesc, table: &str, source: &Row) -> Result<Row, AdapterError> {
+    let arena = RowArena::new();
+    let datums = source.unpack();
+    let mut out = Vec::with_capacity(row.len());
+    for (i, expr) in row.iter().enumerate() {
+        let datum = expr.eval(&datums, &arena)?;
+        if datum == Datum::Null && !desc.column_type(i).nullable {
+            return Err(AdapterError::NotNullViolation {
+                column: desc.column_name(i).to_string(),
+                table: table.to_owned(),
+            });
+        }
+        out.push(datum);
+    }
+    Ok(Row::pack_slice(&out))
+}
+
+/// Writes `updates` as one batch and commits it; returns once durable.
+async fn commit(
+    store: Store,
+    committer: Committer,
+    id: GlobalId,
+    updates: Vec<(Row, Diff)>,
+) -> Result<(), AdapterError> {
+    let batch = tokio::task::spawn_blocking(move || {
+        let mut builder = store.batch_builder()?;
+        for (row, diff) in &updates {
+            builder.push(row, *diff)?;
+        }
+        builder.finish()
+    })
+    .await
+    .map_err(|e| AdapterError::Internal(e.to_string()))??;
+    committer.commit(vec![(id, batch)]).await?;
+    Ok(())
+}
+
+impl Coordinator {
+    /// `INSERT`: compute the source rows, convert them, commit them.
+    pub(crate) fn sequence_insert(&mut self, ctx: ExecuteContext, plan: InsertPlan) -> Sequenced {
+        let InsertPlan {
+            id,
+            table,
+            source,
+            row,
+            desc,
+        } = plan;
+        let expr = optimize(source.expr);
+        let (compute, committer, store, lock) = (
+            self.compute.clone(),
+            self.committer.clone(),
+            self.store.clone(),
+            self.write_lock.clone(),
+        );
+        let coord_store = self.store.clone();
+        self.spawn_statement(ctx, async move {
+            let _write = lock.lock().await;
+            let as_of = read_time(&coord_store, &expr.depends_on(), &committer)?;
+            let rows = compute.peek(expr, as_of).await.map_err(compute_error)?;
+            let rows = source
+                .finishing
+                .finish(rows)
+                .map_err(|negative| AdapterError::NegativeMultiplicity { diff: negative.diff })?;
+            let updates = rows
+                .iter()
+                .map(|source| convert(&row, &desc, &table, source).map(|r| (r, 1)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let count = updates.len();
+            commit(store, committer, id, updates).await?;
+            Ok(ExecuteResponse::Command {
+                tag: format!("INSERT 0 {count}"),
+            })
+        });
+        Sequenced::Pending
+    }
+
+    /// `UPDATE` (`update` true) or `DELETE`: read the rows to change at the
+    /// latest time, then retract them (and insert their new values).
+    pub(crate) fn sequence_mutation(&mut self, ctx: ExecuteContext, plan: MutationPlan, update: bool) -> Sequenced {
+        let MutationPlan {
+            id,
+            table,
+            selection,
+            row,
+            desc,
+        } = plan;
+        let expr = optimize(selection);
+        let (compute, committer, store, lock) = (
+            self.compute.clone(),
+            self.committer.clone(),
+            self.store.clone(),
+            self.write_lock.clone(),
+        );
+        self.spawn_statement(ctx, async move {
+            let _write = lock.lock().await;
+            let as_of = read_time(&store, &[id], &committer)?;
+            let old = compute.peek(expr, as_of).await.map_err(compute_error)?;
+            let mut updates = Vec::with_capacity(old.len() * 2);
+            let mut count: i64 = 0;
+            for (old_row, multiplicity) in old {
+                if multiplicity < 0 {
+                    return Err(AdapterError::NegativeMultiplicity { diff: multiplicity });
+                }
+                count += multiplicity;
+                if update {
+                    let new_row = convert(&row, &desc, &table, &old_row)?;
+                    updates.push((new_row, multiplicity));
+                }
+                updates.push((old_row, -multiplicity));
+            }
+            commit(store, committer, id, updates).await?;
+            let verb = if update { "UPDATE" } else { "DELETE" };
+            Ok(ExecuteResponse::Command {
+                tag: format!("{verb} {count}"),
+            })
+        });
+        Sequenced::Pending
+    }
+}
+
+/// The time a write reads at, taken under the write lock: every input's
+/// latest complete time, so it sees every write acknowledged before it.
+fn read_time(
+    store: &Store,
+    inputs: &[GlobalId],
+    committer: &Committer,
+) -> Result<freshet_repr::Timestamp, AdapterError> {
+    let mut as_of = committer.last();
+    for (i, id) in inputs.iter().enumerate() {
+        let complete = store.upper(*id)?.saturating_sub(1);
+        as_of = if i == 0 { complete } else { as_of.min(complete) };
+    }
+    Ok(as_of)
+}
