@@ -289,7 +289,7 @@ impl Coordinator {
     }
 
     /// Plans and executes one statement.
-    fn sequence(&mut self, mut ctx: ExecuteContext, statement: &Statement) -> Sequenced {
+    fn sequence(&mut self, ctx: ExecuteContext, statement: &Statement) -> Sequenced {
         let Some(session) = self.sessions.get(&ctx.conn_id) else {
             return Sequenced::Done(ctx, Err(AdapterError::Internal("session not found".into())));
         };
@@ -321,7 +321,7 @@ impl Coordinator {
             Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {
                 self.sequence_session_vars(ctx.conn_id, plan)
             }
-            Plan::StartTransaction | Plan::Commit | Plan::Rollback => self.sequence_transaction(&mut ctx, plan),
+            Plan::StartTransaction | Plan::Commit | Plan::Rollback => return self.sequence_transaction(ctx, plan),
         };
         Sequenced::Done(ctx, result)
     }

@@ -29,6 +29,10 @@ pub enum AdapterError {
         /// The table.
         table: String,
     },
+    /// A statement the transaction's mode does not allow: a transaction
+    /// either reads or writes.
+    #[error("{0}")]
+    TransactionMode(&'static str),
     /// A feature Freshet does not offer yet.
     #[error("feature not supported: {0}")]
     Unsupported(&'static str),
@@ -78,6 +82,7 @@ impl AdapterError {
             AdapterError::Storage(e) => e.code(),
             AdapterError::NotNullViolation { .. } => SqlState::NotNullViolation,
             AdapterError::Unsupported(_) => SqlState::FeatureNotSupported,
+            AdapterError::TransactionMode(_) => SqlState::InvalidTransactionState,
             AdapterError::UnknownParameter(_) => SqlState::UndefinedObject,
             AdapterError::InvalidParameterValue { .. } => SqlState::InvalidParameterValue,
             AdapterError::ReadOnlyParameter(_) => SqlState::InvalidParameterValue,
@@ -106,6 +111,9 @@ impl AdapterError {
             AdapterError::Catalog(e) => e.hint(),
             AdapterError::Storage(e) => e.hint(),
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
+            AdapterError::TransactionMode(_) => {
+                Some("A transaction either reads or writes; run reads and writes in separate transactions.".into())
+            }
             _ => None,
         }
     }

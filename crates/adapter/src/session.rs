@@ -4,7 +4,22 @@ mod vars;
 
 pub(crate) use vars::SessionVars;
 
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
+
 use crate::client::{StartupParams, TransactionStatus};
+
+/// What an explicit transaction has done so far: it either reads (all at
+/// one timestamp) or writes (all committed together at `COMMIT`), never both.
+#[derive(Debug, Default)]
+pub(crate) enum TransactionOps {
+    /// Nothing yet.
+    #[default]
+    None,
+    /// Reads, all at this timestamp.
+    Reads(Timestamp),
+    /// Writes, buffered until `COMMIT`.
+    Writes(Vec<(GlobalId, Vec<(Row, Diff)>)>),
+}
 
 /// One connection's state, owned by the coordinator.
 #[derive(Debug)]
@@ -13,6 +28,8 @@ pub(crate) struct Session {
     pub(crate) vars: SessionVars,
     /// Its explicit transaction, if any.
     pub(crate) transaction: TransactionStatus,
+    /// What the explicit transaction has done.
+    pub(crate) ops: TransactionOps,
 }
 
 impl Session {
@@ -23,6 +40,7 @@ impl Session {
         Session {
             vars,
             transaction: TransactionStatus::Idle,
+            ops: TransactionOps::None,
         }
     }
 }

@@ -9,11 +9,37 @@ use crate::AdapterError;
 use crate::client::ExecuteResponse;
 
 impl Coordinator {
+    /// The time a query reads at: inside an explicit transaction, the time
+    /// of its first read (a transaction that wrote cannot read).
+    fn transaction_read_time(
+        &mut self,
+        ctx: &ExecuteContext,
+        inputs: &[freshet_repr::GlobalId],
+    ) -> Result<freshet_repr::Timestamp, AdapterError> {
+        let fresh = self.choose_as_of(inputs)?;
+        let Some(session) = self.sessions.get_mut(&ctx.conn_id) else {
+            return Ok(fresh);
+        };
+        if session.transaction != crate::client::TransactionStatus::InTransaction || inputs.is_empty() {
+            return Ok(fresh);
+        }
+        match session.ops {
+            crate::session::TransactionOps::Writes(_) => {
+                Err(AdapterError::TransactionMode("transaction in write-only mode"))
+            }
+            crate::session::TransactionOps::Reads(ts) => Ok(ts),
+            crate::session::TransactionOps::None => {
+                session.ops = crate::session::TransactionOps::Reads(fresh);
+                Ok(fresh)
+            }
+        }
+    }
+
     /// Runs a query on compute in a spawned task.
     pub(crate) fn sequence_peek(&mut self, ctx: ExecuteContext, select: SelectPlan) -> Sequenced {
         let SelectPlan { expr, finishing, desc } = select;
         let expr = optimize(expr);
-        let as_of = match self.choose_as_of(&expr.depends_on()) {
+        let as_of = match self.transaction_read_time(&ctx, &expr.depends_on()) {
             Ok(as_of) => as_of,
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };

@@ -2,9 +2,11 @@
 
 use freshet_sql::Plan;
 
-use super::{Coordinator, ExecuteContext};
+use super::write::commit_unit;
+use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ConnectionId, ExecuteResponse, TransactionStatus};
+use crate::session::TransactionOps;
 
 impl Coordinator {
     /// Refuses what the session's transaction does not allow: anything but
@@ -24,25 +26,21 @@ impl Coordinator {
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),
-                Plan::Insert(_) => Err(AdapterError::Unsupported("INSERT inside a transaction block")),
-                Plan::Update(_) => Err(AdapterError::Unsupported("UPDATE inside a transaction block")),
-                Plan::Delete(_) => Err(AdapterError::Unsupported("DELETE inside a transaction block")),
+                Plan::Update(_) | Plan::Delete(_) => Err(AdapterError::TransactionMode(
+                    "UPDATE and DELETE read before they write, and cannot run inside a transaction block",
+                )),
                 _ => Ok(()),
             },
             (TransactionStatus::Idle, _) => Ok(()),
         }
     }
 
-    /// Starts or ends the session's explicit transaction.
-    pub(crate) fn sequence_transaction(
-        &mut self,
-        ctx: &mut ExecuteContext,
-        plan: Plan,
-    ) -> Result<ExecuteResponse, AdapterError> {
-        let session = self
-            .sessions
-            .get_mut(&ctx.conn_id)
-            .ok_or_else(|| AdapterError::Internal("session not found".into()))?;
+    /// Starts or ends the session's explicit transaction; `COMMIT` of a
+    /// transaction that wrote commits all its writes as one unit.
+    pub(crate) fn sequence_transaction(&mut self, mut ctx: ExecuteContext, plan: Plan) -> Sequenced {
+        let Some(session) = self.sessions.get_mut(&ctx.conn_id) else {
+            return Sequenced::Done(ctx, Err(AdapterError::Internal("session not found".into())));
+        };
         let status = session.transaction;
         match plan {
             Plan::StartTransaction => {
@@ -50,21 +48,32 @@ impl Coordinator {
                     ctx.notice("there is already a transaction in progress");
                 }
                 session.transaction = TransactionStatus::InTransaction;
-                Ok(ExecuteResponse::TransactionStarted)
+                Sequenced::Done(ctx, Ok(ExecuteResponse::TransactionStarted))
             }
             Plan::Commit | Plan::Rollback => {
                 if status == TransactionStatus::Idle {
                     ctx.notice("there is no transaction in progress");
                 }
                 session.transaction = TransactionStatus::Idle;
-                let tag = if matches!(plan, Plan::Commit) && status != TransactionStatus::Failed {
-                    "COMMIT"
-                } else {
-                    "ROLLBACK"
+                let ops = std::mem::take(&mut session.ops);
+                let committing = matches!(plan, Plan::Commit) && status == TransactionStatus::InTransaction;
+                let tag = if committing { "COMMIT" } else { "ROLLBACK" };
+                let writes = match ops {
+                    TransactionOps::Writes(writes) if committing => writes,
+                    _ => return Sequenced::Done(ctx, Ok(ExecuteResponse::TransactionEnded { tag: tag.into() })),
                 };
-                Ok(ExecuteResponse::TransactionEnded { tag: tag.into() })
+                let (store, committer, lock) = (self.store.clone(), self.committer.clone(), self.write_lock.clone());
+                self.spawn_statement(ctx, async move {
+                    let _write = lock.lock().await;
+                    commit_unit(store, committer, writes).await?;
+                    Ok(ExecuteResponse::TransactionEnded { tag: "COMMIT".into() })
+                });
+                Sequenced::Pending
             }
-            other => Err(AdapterError::Internal(format!("not a transaction plan: {other:?}"))),
+            other => Sequenced::Done(
+                ctx,
+                Err(AdapterError::Internal(format!("not a transaction plan: {other:?}"))),
+            ),
         }
     }
 }

@@ -13,7 +13,8 @@ use freshet_storage::{Committer, Store};
 
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
-use crate::client::ExecuteResponse;
+use crate::client::{ExecuteResponse, TransactionStatus};
+use crate::session::TransactionOps;
 
 /// The adapter's error for a compute failure.
 pub(crate) fn compute_error(e: ComputeError) -> AdapterError {
@@ -50,21 +51,38 @@ async fn commit(
     id: GlobalId,
     updates: Vec<(Row, Diff)>,
 ) -> Result<(), AdapterError> {
-    let batch = tokio::task::spawn_blocking(move || {
-        let mut builder = store.batch_builder()?;
-        for (row, diff) in &updates {
-            builder.push(row, *diff)?;
-        }
-        builder.finish()
+    commit_unit(store, committer, vec![(id, updates)]).await
+}
+
+/// Writes each table's updates as a batch and commits them all as one unit
+/// at one timestamp; returns once durable.
+pub(crate) async fn commit_unit(
+    store: Store,
+    committer: Committer,
+    writes: Vec<(GlobalId, Vec<(Row, Diff)>)>,
+) -> Result<(), AdapterError> {
+    let batches = tokio::task::spawn_blocking(move || {
+        writes
+            .into_iter()
+            .map(|(id, updates)| {
+                let mut builder = store.batch_builder()?;
+                for (row, diff) in &updates {
+                    builder.push(row, *diff)?;
+                }
+                Ok((id, builder.finish()?))
+            })
+            .collect::<Result<Vec<_>, freshet_storage::StorageError>>()
     })
     .await
     .map_err(|e| AdapterError::Internal(e.to_string()))??;
-    committer.commit(vec![(id, batch)]).await?;
+    committer.commit(batches).await?;
     Ok(())
 }
 
 impl Coordinator {
-    /// `INSERT`: compute the source rows, convert them, commit them.
+    /// `INSERT`: compute the source rows, convert them, commit them. Inside
+    /// an explicit transaction, the rows (which may not read any table) are
+    /// buffered until `COMMIT`.
     pub(crate) fn sequence_insert(&mut self, ctx: ExecuteContext, plan: InsertPlan) -> Sequenced {
         let InsertPlan {
             id,
@@ -74,6 +92,12 @@ impl Coordinator {
             desc,
         } = plan;
         let expr = optimize(source.expr);
+        if let Some(session) = self.sessions.get_mut(&ctx.conn_id)
+            && session.transaction == TransactionStatus::InTransaction
+        {
+            let result = buffer_insert(&mut session.ops, id, &table, expr, &source.finishing, &row, &desc);
+            return Sequenced::Done(ctx, result);
+        }
         let (compute, committer, store, lock) = (
             self.compute.clone(),
             self.committer.clone(),
@@ -144,6 +168,46 @@ impl Coordinator {
         });
         Sequenced::Pending
     }
+}
+
+/// Buffers an `INSERT` of constant rows in a write-only transaction.
+fn buffer_insert(
+    ops: &mut TransactionOps,
+    id: GlobalId,
+    table: &str,
+    expr: freshet_expr::RelExpr,
+    finishing: &freshet_expr::RowSetFinishing,
+    row: &[ScalarExpr],
+    desc: &RelationDesc,
+) -> Result<ExecuteResponse, AdapterError> {
+    if matches!(ops, TransactionOps::Reads(_)) {
+        return Err(AdapterError::TransactionMode("transaction in read-only mode"));
+    }
+    let freshet_expr::RelExpr::Constant { rows, .. } = expr else {
+        return Err(AdapterError::TransactionMode(
+            "INSERT ... SELECT reads before it writes, and cannot run inside a transaction block",
+        ));
+    };
+    let rows = finishing
+        .finish(rows?)
+        .map_err(|negative| AdapterError::NegativeMultiplicity { diff: negative.diff })?;
+    let updates = rows
+        .iter()
+        .map(|source| convert(row, desc, table, source).map(|r| (r, 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let count = updates.len();
+    if let TransactionOps::None = ops {
+        *ops = TransactionOps::Writes(Vec::new());
+    }
+    if let TransactionOps::Writes(writes) = ops {
+        match writes.iter_mut().find(|(t, _)| *t == id) {
+            Some((_, existing)) => existing.extend(updates),
+            None => writes.push((id, updates)),
+        }
+    }
+    Ok(ExecuteResponse::Command {
+        tag: format!("INSERT 0 {count}"),
+    })
 }
 
 /// The time a write reads at, taken under the write lock: every input's
