@@ -5,6 +5,7 @@ mod vars;
 pub(crate) use vars::SessionVars;
 
 use freshet_repr::{Diff, GlobalId, Row, Timestamp};
+use freshet_storage::ReadHold;
 
 use crate::client::{StartupParams, TransactionStatus};
 
@@ -15,8 +16,8 @@ pub(crate) enum TransactionOps {
     /// Nothing yet.
     #[default]
     None,
-    /// Reads, all at this timestamp.
-    Reads(Timestamp),
+    /// Reads, all at one timestamp, held readable until the transaction ends.
+    Reads(Timestamp, Vec<ReadHold>),
     /// Writes, buffered until `COMMIT`.
     Writes(Vec<(GlobalId, Vec<(Row, Diff)>)>),
 }

@@ -23,6 +23,12 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{Batch, Publish, StorageError, Store};
 
+/// A collection is compacted once it has this many batches.
+const COMPACT_AT_BATCHES: usize = 16;
+
+/// How much history compaction keeps behind the latest tick.
+const RETAIN_MS: Timestamp = 1_000;
+
 /// How far ahead of the timestamps handed out the durable bound is kept.
 const BOUND_AHEAD_MS: Timestamp = 1_000;
 
@@ -277,6 +283,21 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
     });
     if let Err(e) = publishes.and_then(|publishes| store.publish(publishes)) {
         outcome.written = Err(e);
+        return outcome;
     }
+    compact(store, ts);
     outcome
+}
+
+/// Compacts collections with many batches to `RETAIN_MS` behind `ts` (or
+/// their earliest read hold). A failure leaves the collection as it was.
+fn compact(store: &Store, ts: Timestamp) {
+    let Ok(ids) = store.collections() else { return };
+    for id in ids {
+        if store.batch_count(id).is_ok_and(|n| n >= COMPACT_AT_BATCHES)
+            && let Err(e) = store.compact(id, ts.saturating_sub(RETAIN_MS))
+        {
+            tracing::warn!(%id, error = %e, "compaction failed");
+        }
+    }
 }

@@ -20,5 +20,5 @@ mod store;
 
 pub use committer::{Clock, Committer, system_clock};
 pub use error::StorageError;
-pub use persist::{Batch, BatchBuilder, BatchId, Publish};
+pub use persist::{Batch, BatchBuilder, BatchId, FOLD_EVERY, Publish, ReadHold};
 pub use store::{KeyValue, KvOp, Store};

@@ -50,6 +50,8 @@ struct Collection {
 #[derive(Debug)]
 pub(crate) struct PersistState {
     collections: BTreeMap<GlobalId, Collection>,
+    /// Read holds: per collection, how many readers hold each time.
+    holds: BTreeMap<GlobalId, BTreeMap<Timestamp, usize>>,
     next_batch: BatchId,
     /// No timestamp at or above this has been handed out (see [`crate::Committer`]).
     timestamp_bound: Option<Timestamp>,
@@ -106,6 +108,7 @@ impl PersistState {
         }
         Ok(PersistState {
             collections,
+            holds: BTreeMap::new(),
             next_batch,
             timestamp_bound,
         })
@@ -133,6 +136,7 @@ impl Store {
             since: upper,
             base: None,
             batches: Vec::new(),
+            merges: 0,
         };
         self.db
             .put_cf_opt(self.cf(META_CF)?, meta_key(id), meta.encode(), &synced())?;
@@ -350,12 +354,46 @@ impl Store {
         Ok(out)
     }
 
-    /// Folds every batch at or below `since` into the base, so history
-    /// before `since` can no longer be read.
+    /// Keeps `ids` readable at `ts` while the returned hold lives:
+    /// compaction does not move their since past `ts`.
+    pub fn hold(&self, ids: &[GlobalId], ts: Timestamp) -> Result<ReadHold, StorageError> {
+        let mut state = self.state()?;
+        for id in ids {
+            let since = state.get(*id)?.meta.since;
+            if ts < since {
+                return Err(StorageError::SinceViolation {
+                    collection: *id,
+                    as_of: ts,
+                    since,
+                });
+            }
+        }
+        for id in ids {
+            *state.holds.entry(*id).or_default().entry(ts).or_default() += 1;
+        }
+        Ok(ReadHold {
+            store: self.clone(),
+            ids: ids.to_vec(),
+            ts,
+        })
+    }
+
+    /// The number of published batches of a collection: how much a
+    /// compaction would merge.
+    pub fn batch_count(&self, id: GlobalId) -> Result<usize, StorageError> {
+        Ok(self.state()?.get(id)?.meta.batches.len())
+    }
+
+    /// Moves the collection's since to `since` (or the earliest read hold,
+    /// if lower), merging the batches at or below it: usually into one
+    /// batch at `since`, and every [`FOLD_EVERY`]th time into the base.
+    /// History before the new since can no longer be read.
     pub fn compact(&self, id: GlobalId, since: Timestamp) -> Result<(), StorageError> {
-        let (old, folded) = {
+        let old = {
             let state = self.state()?;
-            let meta = &state.get(id)?.meta;
+            let meta = state.get(id)?.meta.clone();
+            let held = state.holds.get(&id).and_then(|h| h.keys().next().copied());
+            let since = held.map_or(since, |h| since.min(h));
             if since <= meta.since {
                 return Ok(());
             }
@@ -365,40 +403,64 @@ impl Store {
                     message: format!("cannot compact to {since}, at or above the upper {}", meta.upper),
                 });
             }
-            (meta.clone(), meta.batches.iter().filter(|(_, ts)| *ts <= since).count())
+            (meta, since)
         };
-        if folded == 0 {
-            let mut state = self.state()?;
-            let collection = state
-                .collections
-                .get_mut(&id)
-                .ok_or(StorageError::UnknownCollection(id))?;
-            let mut meta = collection.meta.clone();
-            meta.since = since;
-            self.db
-                .put_cf_opt(self.cf(META_CF)?, meta_key(id), meta.encode(), &synced())?;
-            collection.meta = meta;
-            return Ok(());
-        }
-        let rows = self.snapshot(id, since)?;
-        let mut builder = self.batch_builder()?;
-        for (row, diff) in &rows {
-            builder.push(row, *diff)?;
-        }
-        let base = builder.finish()?;
+        let (old, since) = old;
+        let merged: Vec<BatchId> = old
+            .batches
+            .iter()
+            .filter(|(_, ts)| *ts <= since)
+            .map(|(b, _)| *b)
+            .collect();
+        let fold = old.merges + 1 >= FOLD_EVERY;
+        // The new contents: the whole collection at `since` (a fold), or just
+        // the merged batches' updates (a merge).
+        let (new_batch, removed) = if merged.is_empty() {
+            (None, Vec::new())
+        } else {
+            let updates = if fold {
+                self.snapshot(id, since)?
+            } else {
+                let snapshot = self.db.snapshot();
+                let data_cf = self.cf(DATA_CF)?;
+                let mut updates = Vec::new();
+                for batch in &merged {
+                    read_batch(&snapshot, data_cf, *batch, &mut updates)?;
+                }
+                consolidate(&mut updates);
+                updates
+            };
+            let mut builder = self.batch_builder()?;
+            for (row, diff) in &updates {
+                builder.push(row, *diff)?;
+            }
+            let removed: Vec<BatchId> = if fold {
+                old.base.into_iter().chain(merged).collect()
+            } else {
+                merged
+            };
+            (Some(builder.finish()?), removed)
+        };
         let mut state = self.state()?;
         let collection = state
             .collections
             .get_mut(&id)
             .ok_or(StorageError::UnknownCollection(id))?;
         let mut meta = collection.meta.clone();
-        let removed: Vec<BatchId> = old
-            .base
-            .into_iter()
-            .chain(meta.batches.iter().filter(|(_, ts)| *ts <= since).map(|(b, _)| *b))
-            .collect();
-        meta.batches.retain(|(_, ts)| *ts > since);
-        meta.base = (base.updates > 0).then_some(base.id);
+        meta.batches.retain(|(b, _)| !removed.contains(b));
+        match new_batch {
+            Some(batch) if fold => {
+                meta.base = (!batch.is_empty()).then_some(batch.id);
+                meta.merges = 0;
+            }
+            Some(batch) => {
+                if !batch.is_empty() {
+                    meta.batches.push((batch.id, since));
+                }
+                meta.merges += 1;
+            }
+            None => {}
+        }
         meta.since = since;
         let data_cf = self.cf(DATA_CF)?;
         let mut write = WriteBatch::default();
@@ -409,6 +471,45 @@ impl Store {
         self.db.write_opt(write, &synced())?;
         collection.meta = meta;
         Ok(())
+    }
+}
+
+/// How many merging compactions happen between two folds into the base:
+/// folding rewrites the whole collection, merging only recent batches.
+pub const FOLD_EVERY: u32 = 16;
+
+/// Keeps some collections readable at a time; released when dropped.
+#[derive(Debug)]
+pub struct ReadHold {
+    store: Store,
+    ids: Vec<GlobalId>,
+    ts: Timestamp,
+}
+
+impl ReadHold {
+    /// The time held.
+    pub fn time(&self) -> Timestamp {
+        self.ts
+    }
+}
+
+impl Drop for ReadHold {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.store.state() {
+            for id in &self.ids {
+                if let Some(holds) = state.holds.get_mut(id) {
+                    if let Some(count) = holds.get_mut(&self.ts) {
+                        *count -= 1;
+                        if *count == 0 {
+                            holds.remove(&self.ts);
+                        }
+                    }
+                    if holds.is_empty() {
+                        state.holds.remove(id);
+                    }
+                }
+            }
+        }
     }
 }
 

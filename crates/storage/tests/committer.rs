@@ -107,3 +107,27 @@ async fn timestamps_never_repeat_across_a_restart_with_the_clock_stepped_back() 
     assert_eq!(store.snapshot(id, third)?.len(), 3);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_committer_compacts_collections_with_many_batches() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let (clock, now) = manual_clock(10_000);
+    let committer = Committer::start(store.clone(), clock, INTERVAL)?;
+    let id = GlobalId::User(1);
+    committer.create_collection(id).await?;
+    let mut last = 0;
+    for i in 0..100 {
+        // Two seconds pass between writes, so history a second old is compacted.
+        now.fetch_add(2_000, Ordering::SeqCst);
+        last = committer.commit(vec![(id, batch(&store, &[i])?)]).await?;
+    }
+    assert!(
+        store.batch_count(id)? < 20,
+        "{} batches after 100 writes",
+        store.batch_count(id)?
+    );
+    assert!(store.since(id)? > 10_000);
+    assert_eq!(store.snapshot(id, last)?.len(), 100);
+    Ok(())
+}

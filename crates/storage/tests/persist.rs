@@ -235,3 +235,45 @@ async fn snapshot_then_listen_misses_and_doubles_nothing_under_a_concurrent_writ
     assert!(state.values().all(|d| *d == 1));
     Ok(())
 }
+
+#[test]
+fn merges_and_folds_change_no_answer_and_holds_stop_compaction() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let id = GlobalId::User(4);
+    store.create_collection(id, 0)?;
+    let mut expected = BTreeMap::new();
+    // Enough compactions to merge many times and fold into the base twice.
+    for t in 0..(3 * u64::from(freshet_storage::FOLD_EVERY) + 5) {
+        let i = i64::try_from(t)?;
+        let mut updates = vec![(i, 1)];
+        if i >= 3 {
+            updates.push((i - 3, -1));
+        }
+        write(&store, id, t, &updates)?;
+        for (v, d) in updates {
+            *expected.entry(row(v)).or_insert(0) += d;
+        }
+        expected.retain(|_, d| *d != 0);
+        store.compact(id, t)?;
+        assert_eq!(as_map(store.snapshot(id, t)?), expected, "at {t}");
+        assert!(
+            store.batch_count(id)? <= 2,
+            "compaction left {} batches",
+            store.batch_count(id)?
+        );
+    }
+    // A read hold keeps its time readable; released, compaction moves on.
+    let upper = store.upper(id)?;
+    let before = as_map(store.snapshot(id, upper - 1)?);
+    let hold = store.hold(&[id], upper - 1)?;
+    write(&store, id, upper, &[(1_000, 1)])?;
+    store.compact(id, upper)?;
+    assert_eq!(store.since(id)?, upper - 1);
+    assert_eq!(as_map(store.snapshot(id, upper - 1)?), before);
+    drop(hold);
+    store.compact(id, upper)?;
+    assert_eq!(store.since(id)?, upper);
+    assert!(store.hold(&[id], upper - 1).is_err());
+    Ok(())
+}

@@ -4,33 +4,40 @@ use freshet_expr::optimize;
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
 use freshet_sql::SelectPlan;
 
+use freshet_storage::ReadHold;
+
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
+use crate::session::TransactionOps;
 
 impl Coordinator {
-    /// The time a query reads at: inside an explicit transaction, the time
-    /// of its first read (a transaction that wrote cannot read).
+    /// The time a query reads at, held readable until the read is done:
+    /// inside an explicit transaction, the time of its first read, held
+    /// until the transaction ends (a transaction that wrote cannot read).
     fn transaction_read_time(
         &mut self,
         ctx: &ExecuteContext,
         inputs: &[freshet_repr::GlobalId],
-    ) -> Result<freshet_repr::Timestamp, AdapterError> {
+    ) -> Result<(freshet_repr::Timestamp, Option<ReadHold>), AdapterError> {
         let fresh = self.choose_as_of(inputs)?;
+        let store = self.store.clone();
         let Some(session) = self.sessions.get_mut(&ctx.conn_id) else {
-            return Ok(fresh);
+            return Ok((fresh, Some(store.hold(inputs, fresh)?)));
         };
         if session.transaction != crate::client::TransactionStatus::InTransaction || inputs.is_empty() {
-            return Ok(fresh);
+            return Ok((fresh, Some(store.hold(inputs, fresh)?)));
         }
-        match session.ops {
-            crate::session::TransactionOps::Writes(_) => {
-                Err(AdapterError::TransactionMode("transaction in write-only mode"))
+        match &mut session.ops {
+            TransactionOps::Writes(_) => Err(AdapterError::TransactionMode("transaction in write-only mode")),
+            TransactionOps::Reads(ts, holds) => {
+                let ts = *ts;
+                holds.push(store.hold(inputs, ts)?);
+                Ok((ts, None))
             }
-            crate::session::TransactionOps::Reads(ts) => Ok(ts),
-            crate::session::TransactionOps::None => {
-                session.ops = crate::session::TransactionOps::Reads(fresh);
-                Ok(fresh)
+            TransactionOps::None => {
+                session.ops = TransactionOps::Reads(fresh, vec![store.hold(inputs, fresh)?]);
+                Ok((fresh, None))
             }
         }
     }
@@ -39,13 +46,14 @@ impl Coordinator {
     pub(crate) fn sequence_peek(&mut self, ctx: ExecuteContext, select: SelectPlan) -> Sequenced {
         let SelectPlan { expr, finishing, desc } = select;
         let expr = optimize(expr);
-        let as_of = match self.transaction_read_time(&ctx, &expr.depends_on()) {
-            Ok(as_of) => as_of,
+        let (as_of, hold) = match self.transaction_read_time(&ctx, &expr.depends_on()) {
+            Ok(read) => read,
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
         let compute = self.compute.clone();
         self.spawn_statement(ctx, async move {
             let rows = compute.peek(expr, as_of).await.map_err(super::write::compute_error)?;
+            drop(hold);
             let rows = finishing
                 .finish(rows)
                 .map_err(|negative| AdapterError::NegativeMultiplicity { diff: negative.diff })?;

@@ -107,7 +107,9 @@ impl Coordinator {
         let coord_store = self.store.clone();
         self.spawn_statement(ctx, async move {
             let _write = lock.lock().await;
-            let as_of = read_time(&coord_store, &expr.depends_on(), &committer)?;
+            let inputs = expr.depends_on();
+            let as_of = read_time(&coord_store, &inputs, &committer)?;
+            let _hold = coord_store.hold(&inputs, as_of)?;
             let rows = compute.peek(expr, as_of).await.map_err(compute_error)?;
             let rows = source
                 .finishing
@@ -146,6 +148,7 @@ impl Coordinator {
         self.spawn_statement(ctx, async move {
             let _write = lock.lock().await;
             let as_of = read_time(&store, &[id], &committer)?;
+            let _hold = store.hold(&[id], as_of)?;
             let old = compute.peek(expr, as_of).await.map_err(compute_error)?;
             let mut updates = Vec::with_capacity(old.len() * 2);
             let mut count: i64 = 0;
@@ -180,7 +183,7 @@ fn buffer_insert(
     row: &[ScalarExpr],
     desc: &RelationDesc,
 ) -> Result<ExecuteResponse, AdapterError> {
-    if matches!(ops, TransactionOps::Reads(_)) {
+    if matches!(ops, TransactionOps::Reads(..)) {
         return Err(AdapterError::TransactionMode("transaction in read-only mode"));
     }
     let freshet_expr::RelExpr::Constant { rows, .. } = expr else {

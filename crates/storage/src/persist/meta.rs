@@ -16,8 +16,11 @@ pub(crate) struct CollectionMeta {
     pub(crate) since: Timestamp,
     /// The consolidated contents at `since`, if not empty.
     pub(crate) base: Option<BatchId>,
-    /// Published batches after `since`, each with its timestamp.
+    /// Published batches, each with its timestamp (at least `since`).
     pub(crate) batches: Vec<(BatchId, Timestamp)>,
+    /// Compactions that merged batches without folding them into the base.
+    #[serde(default)]
+    pub(crate) merges: u32,
 }
 
 /// The key of a collection's metadata.
