@@ -18,4 +18,6 @@ mod plan;
 pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::PlanError;
 pub use parse::{ShowObjects, Statement, parse};
-pub use plan::{InsertPlan, MutationPlan, Plan, SelectPlan, SetValue, TablePlan, plan, scalar_type_from_sql};
+pub use plan::{
+    InsertPlan, MutationPlan, Plan, QueryAsOf, SelectPlan, SetValue, TablePlan, plan, scalar_type_from_sql,
+};

@@ -24,6 +24,15 @@ pub enum Statement {
     Sql(Box<ast::Statement>),
     /// `SHOW DATABASES`, `SHOW SCHEMAS [FROM db]`, `SHOW TABLES [FROM schema]`.
     Show(ShowObjects),
+    /// A query read at a chosen time: `SELECT … AS OF [AT LEAST] ts`.
+    AsOf {
+        /// The query.
+        query: Box<ast::Query>,
+        /// The time expression.
+        as_of: Box<ast::Expr>,
+        /// `AT LEAST`: the time is a lower bound, not exact.
+        at_least: bool,
+    },
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
@@ -61,6 +70,9 @@ impl fmt::Display for Statement {
             Statement::Show(ShowObjects::Tables { from }) => {
                 f.write_str("SHOW TABLES")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
+            Statement::AsOf { query, as_of, at_least } => {
+                write!(f, "{query} AS OF {}{as_of}", if *at_least { "AT LEAST " } else { "" })
             }
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }

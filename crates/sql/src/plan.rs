@@ -170,6 +170,15 @@ pub struct MutationPlan {
     pub desc: RelationDesc,
 }
 
+/// The time a query asked to read at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryAsOf {
+    /// The time, in milliseconds since the epoch.
+    pub time: freshet_repr::Timestamp,
+    /// `AT LEAST`: any later time will do.
+    pub at_least: bool,
+}
+
 /// A one-off query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelectPlan {
@@ -179,6 +188,8 @@ pub struct SelectPlan {
     pub finishing: RowSetFinishing,
     /// The names and types of the returned columns.
     pub desc: RelationDesc,
+    /// `AS OF`: the time to read at, if the query chose one.
+    pub as_of: Option<QueryAsOf>,
 }
 
 /// Plans one statement.
@@ -187,6 +198,14 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
         Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
         Statement::Show(show) => show::plan_show_objects(catalog, show),
         Statement::Sql(stmt) => plan_sql(catalog, stmt),
+        Statement::AsOf { query, as_of, at_least } => {
+            let mut select = query::plan_query(catalog, query)?;
+            select.as_of = Some(QueryAsOf {
+                time: query::constant_time(as_of)?,
+                at_least: *at_least,
+            });
+            Ok(Plan::Select(select))
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use freshet_expr::optimize;
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
-use freshet_sql::SelectPlan;
+use freshet_sql::{QueryAsOf, SelectPlan};
 
 use freshet_storage::ReadHold;
 
@@ -44,14 +44,31 @@ impl Coordinator {
 
     /// Runs a query on compute in a spawned task.
     pub(crate) fn sequence_peek(&mut self, ctx: ExecuteContext, select: SelectPlan) -> Sequenced {
-        let SelectPlan { expr, finishing, desc } = select;
+        let SelectPlan {
+            expr,
+            finishing,
+            desc,
+            as_of: requested,
+        } = select;
         let expr = optimize(expr);
-        let (as_of, hold) = match self.transaction_read_time(&ctx, &expr.depends_on()) {
+        let inputs = expr.depends_on();
+        let read = match requested {
+            Some(requested) => self.requested_read_time(&inputs, requested),
+            None => self.transaction_read_time(&ctx, &inputs),
+        };
+        let (as_of, hold) = match read {
             Ok(read) => read,
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
-        let compute = self.compute.clone();
+        let (compute, store) = (self.compute.clone(), self.store.clone());
         self.spawn_statement(ctx, async move {
+            // A time chosen with AS OF may be ahead of the inputs: wait for them.
+            for id in &inputs {
+                let mut upper = store.watch_upper(*id)?;
+                while *upper.borrow_and_update() <= as_of {
+                    upper.changed().await.map_err(|_| AdapterError::Shutdown)?;
+                }
+            }
             let rows = compute.peek(expr, as_of).await.map_err(super::write::compute_error)?;
             drop(hold);
             let rows = finishing
@@ -60,6 +77,21 @@ impl Coordinator {
             Ok(ExecuteResponse::Rows { desc, rows })
         });
         Sequenced::Pending
+    }
+
+    /// The time of `AS OF`: exactly it, or with `AT LEAST` the later of it
+    /// and the latest complete time; held readable until the read is done.
+    fn requested_read_time(
+        &self,
+        inputs: &[freshet_repr::GlobalId],
+        requested: QueryAsOf,
+    ) -> Result<(freshet_repr::Timestamp, Option<ReadHold>), AdapterError> {
+        let time = if requested.at_least {
+            requested.time.max(self.choose_as_of(inputs)?)
+        } else {
+            requested.time
+        };
+        Ok((time, Some(self.store.hold(inputs, time)?)))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Freshet's own statements, parsed on sqlparser's token stream.
 
+use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
@@ -81,6 +82,11 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             return Ok(Some(Statement::NotYetSupported { feature }));
         }
     }
+    if matches!(words[0].as_str(), "SELECT" | "VALUES" | "WITH" | "(")
+        && let Some(statement) = parse_as_of(parser)?
+    {
+        return Ok(Some(statement));
+    }
     if words[0] == "SHOW" {
         let show = match words[1].as_str() {
             "DATABASES" => Some(ShowObjects::Databases),
@@ -119,4 +125,63 @@ fn skip_statement(parser: &mut Parser<'_>) {
         }
         parser.next_token();
     }
+}
+
+/// `query AS OF [AT LEAST] expr`: finds a top-level `AS OF` in the
+/// statement and parses what comes before it as a query and what follows as
+/// the time. Consumes nothing when the statement has no `AS OF`.
+fn parse_as_of(parser: &mut Parser<'_>) -> Result<Option<Statement>, ParserError> {
+    let mut tokens = Vec::new();
+    let mut depth = 0usize;
+    let mut as_of = None;
+    for i in 0.. {
+        let token = parser.peek_nth_token(i).token;
+        match &token {
+            Token::EOF => break,
+            Token::SemiColon if depth == 0 => break,
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Word(w) if depth == 0 && w.quote_style.is_none() && w.value.eq_ignore_ascii_case("as") => {
+                if let Token::Word(next) = parser.peek_nth_token(i + 1).token
+                    && next.quote_style.is_none()
+                    && next.value.eq_ignore_ascii_case("of")
+                {
+                    as_of = Some(tokens.len());
+                }
+            }
+            _ => {}
+        }
+        tokens.push(token);
+    }
+    let Some(split) = as_of else { return Ok(None) };
+    let text = |tokens: &[Token]| tokens.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+    let dialect = PostgreSqlDialect {};
+    let mut rest = &tokens[split + 2..];
+    let at_least = matches!(rest, [Token::Word(a), Token::Word(l), ..]
+        if a.value.eq_ignore_ascii_case("at") && l.value.eq_ignore_ascii_case("least"));
+    if at_least {
+        rest = &rest[2..];
+    }
+    // `SELECT x AS of FROM t` names a column `of`: only a time expression
+    // that runs to the statement's end makes this an `AS OF`.
+    let Ok(mut expr_parser) = Parser::new(&dialect).try_with_sql(&text(rest)) else {
+        return Ok(None);
+    };
+    let Ok(as_of) = expr_parser.parse_expr() else {
+        return Ok(None);
+    };
+    if expr_parser.peek_token().token != Token::EOF {
+        return Ok(None);
+    }
+    let query = Parser::new(&dialect)
+        .try_with_sql(&text(&tokens[..split]))?
+        .parse_query()?;
+    for _ in 0..tokens.len() {
+        parser.next_token();
+    }
+    Ok(Some(Statement::AsOf {
+        query,
+        as_of: Box::new(as_of),
+        at_least,
+    }))
 }

@@ -92,6 +92,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
             expr: RelExpr::Constant { rows: Ok(rows), typ },
             finishing: RowSetFinishing::project_only((0..desc.arity()).collect()),
             desc: desc.clone(),
+            as_of: None,
         };
         let row = (0..desc.arity()).map(ScalarExpr::Column).collect();
         return Ok(Plan::Insert(InsertPlan {

@@ -95,6 +95,7 @@ pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Res
         expr: body.expr.project(keep),
         finishing,
         desc,
+        as_of: None,
     })
 }
 
@@ -164,6 +165,15 @@ fn plan_limit(clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanEr
         Some(e) => constant_count(e)?.map_or(Ok(0), |n| u64::try_from(n).map_err(|_| PlanError::NegativeOffset))?,
     };
     Ok((limit, offset))
+}
+
+/// Evaluates the constant time of `AS OF`: a non-negative integer.
+pub(crate) fn constant_time(e: &Expr) -> Result<freshet_repr::Timestamp, PlanError> {
+    match constant_count(e)? {
+        Some(t) => freshet_repr::Timestamp::try_from(t)
+            .map_err(|_| PlanError::InvalidParameter(format!("AS OF time {t} is negative"))),
+        None => Err(PlanError::InvalidParameter("AS OF needs a time, not NULL".into())),
+    }
 }
 
 /// Evaluates a constant `LIMIT`/`OFFSET` expression; `NULL` means none.

@@ -69,5 +69,6 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
             ..RowSetFinishing::project_only(vec![0, 1])
         },
         desc,
+        as_of: None,
     }))
 }
