@@ -107,33 +107,28 @@ impl Committer {
         Ok(Committer { tx, last: last_rx })
     }
 
+    /// Sends a request built around its reply channel and awaits the reply.
+    async fn request(&self, request: impl FnOnce(Reply) -> Request) -> Result<Timestamp, StorageError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(request(tx)).map_err(|_| StorageError::CommitterStopped)?;
+        rx.await.map_err(|_| StorageError::CommitterStopped)?
+    }
+
     /// Commits `writes` atomically at one timestamp and returns it once the
     /// writes are durable and visible.
     pub async fn commit(&self, writes: Vec<(GlobalId, Batch)>) -> Result<Timestamp, StorageError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Request::Commit { writes, tx })
-            .map_err(|_| StorageError::CommitterStopped)?;
-        rx.await.map_err(|_| StorageError::CommitterStopped)?
+        self.request(|tx| Request::Commit { writes, tx }).await
     }
 
     /// Creates an empty collection and returns the first time it can be
     /// read at, once it can.
     pub async fn create_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Request::Create { id, tx })
-            .map_err(|_| StorageError::CommitterStopped)?;
-        rx.await.map_err(|_| StorageError::CommitterStopped)?
+        self.request(|tx| Request::Create { id, tx }).await
     }
 
     /// Drops a collection and all its data.
     pub async fn drop_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Request::Drop { id, tx })
-            .map_err(|_| StorageError::CommitterStopped)?;
-        rx.await.map_err(|_| StorageError::CommitterStopped)?
+        self.request(|tx| Request::Drop { id, tx }).await
     }
 
     /// The latest timestamp committed.
