@@ -1,10 +1,10 @@
 //! Sequencing queries: optimize, compute once, finish.
 
 use freshet_expr::optimize;
-use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
+use freshet_repr::{ColumnName, Datum, GlobalId, RelationDesc, Row, ScalarType, Timestamp};
 use freshet_sql::{QueryAsOf, SelectPlan};
 
-use freshet_storage::ReadHold;
+use freshet_storage::{Committer, ReadHold, Store};
 
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
@@ -18,8 +18,8 @@ impl Coordinator {
     fn transaction_read_time(
         &mut self,
         ctx: &ExecuteContext,
-        inputs: &[freshet_repr::GlobalId],
-    ) -> Result<(freshet_repr::Timestamp, Option<ReadHold>), AdapterError> {
+        inputs: &[GlobalId],
+    ) -> Result<(Timestamp, Option<ReadHold>), AdapterError> {
         let fresh = self.choose_as_of(inputs)?;
         let store = self.store.clone();
         let Some(session) = self.sessions.get_mut(&ctx.conn_id) else {
@@ -83,9 +83,9 @@ impl Coordinator {
     /// and the latest complete time; held readable until the read is done.
     fn requested_read_time(
         &self,
-        inputs: &[freshet_repr::GlobalId],
+        inputs: &[GlobalId],
         requested: QueryAsOf,
-    ) -> Result<(freshet_repr::Timestamp, Option<ReadHold>), AdapterError> {
+    ) -> Result<(Timestamp, Option<ReadHold>), AdapterError> {
         let time = if requested.at_least {
             requested.time.max(self.choose_as_of(inputs)?)
         } else {
@@ -93,26 +93,29 @@ impl Coordinator {
         };
         Ok((time, Some(self.store.hold(inputs, time)?)))
     }
+
+    /// The latest time at which every input is complete.
+    pub(crate) fn choose_as_of(&self, inputs: &[GlobalId]) -> Result<Timestamp, AdapterError> {
+        latest_complete_time(&self.store, &self.committer, inputs)
+    }
 }
 
-impl Coordinator {
-    /// The time a query reads at: the latest at which every input is
-    /// complete (the least upper, minus one). Uppers only advance, so a
-    /// later query never reads at an earlier time than an earlier one.
-    pub(crate) fn choose_as_of(
-        &self,
-        inputs: &[freshet_repr::GlobalId],
-    ) -> Result<freshet_repr::Timestamp, AdapterError> {
-        let mut as_of = freshet_repr::Timestamp::MAX;
-        for id in inputs {
-            as_of = as_of.min(self.store.upper(*id)?.saturating_sub(1));
-        }
-        Ok(if inputs.is_empty() {
-            self.committer.last()
-        } else {
-            as_of
-        })
-    }
+/// The time a query reads at: the latest at which every input is complete
+/// (the least upper, minus one), or the latest tick for a query that reads
+/// no collection. Uppers only advance, so a later query never reads at an
+/// earlier time than an earlier one.
+pub(crate) fn latest_complete_time(
+    store: &Store,
+    committer: &Committer,
+    inputs: &[GlobalId],
+) -> Result<Timestamp, AdapterError> {
+    let mut uppers = inputs.iter().map(|id| store.upper(*id));
+    let Some(first) = uppers.next() else {
+        return Ok(committer.last());
+    };
+    uppers.try_fold(first?.saturating_sub(1), |least, upper| {
+        Ok(least.min(upper?.saturating_sub(1)))
+    })
 }
 
 /// `EXPLAIN`: the optimized plan's text form, as one row.

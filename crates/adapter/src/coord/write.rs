@@ -11,6 +11,7 @@ use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
 use freshet_sql::{InsertPlan, MutationPlan};
 use freshet_storage::{Committer, Store};
 
+use super::peek::latest_complete_time;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ExecuteResponse, TransactionStatus};
@@ -104,12 +105,12 @@ impl Coordinator {
             self.store.clone(),
             self.write_lock.clone(),
         );
-        let coord_store = self.store.clone();
         self.spawn_statement(ctx, async move {
             let _write = lock.lock().await;
             let inputs = expr.depends_on();
-            let as_of = read_time(&coord_store, &inputs, &committer)?;
-            let _hold = coord_store.hold(&inputs, as_of)?;
+            // Taken under the write lock, so it sees every write acknowledged before.
+            let as_of = latest_complete_time(&store, &committer, &inputs)?;
+            let _hold = store.hold(&inputs, as_of)?;
             let rows = compute.peek(expr, as_of).await.map_err(compute_error)?;
             let rows = source
                 .finishing
@@ -147,7 +148,7 @@ impl Coordinator {
         );
         self.spawn_statement(ctx, async move {
             let _write = lock.lock().await;
-            let as_of = read_time(&store, &[id], &committer)?;
+            let as_of = latest_complete_time(&store, &committer, &[id])?;
             let _hold = store.hold(&[id], as_of)?;
             let old = compute.peek(expr, as_of).await.map_err(compute_error)?;
             let mut updates = Vec::with_capacity(old.len() * 2);
@@ -211,19 +212,4 @@ fn buffer_insert(
     Ok(ExecuteResponse::Command {
         tag: format!("INSERT 0 {count}"),
     })
-}
-
-/// The time a write reads at, taken under the write lock: every input's
-/// latest complete time, so it sees every write acknowledged before it.
-fn read_time(
-    store: &Store,
-    inputs: &[GlobalId],
-    committer: &Committer,
-) -> Result<freshet_repr::Timestamp, AdapterError> {
-    let mut as_of = committer.last();
-    for (i, id) in inputs.iter().enumerate() {
-        let complete = store.upper(*id)?.saturating_sub(1);
-        as_of = if i == 0 { complete } else { as_of.min(complete) };
-    }
-    Ok(as_of)
 }

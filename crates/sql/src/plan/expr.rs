@@ -39,7 +39,8 @@ impl Typed {
         }
     }
 
-    fn type_name(&self) -> String {
+    /// The type's name in messages (`unknown` for an untyped literal).
+    pub(crate) fn type_name(&self) -> String {
         match self {
             Typed::Expr(_, t) => t.scalar_type.name().to_owned(),
             Typed::Unknown(_) => "unknown".to_owned(),

@@ -4,10 +4,10 @@ use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
 use freshet_repr::{ColumnType, RelationDesc, Row, RowArena};
 use sqlparser::ast::{self, SetExpr, TableObject};
 
-use super::expr::{ExprContext, coerce, plan_expr};
+use super::expr::{ExprContext, Typed, coerce, plan_expr};
 use super::query::plan_query;
 use super::scope::Scope;
-use super::typeconv::{CastContext, plan_cast};
+use super::typeconv::CastContext;
 use super::{InsertPlan, Plan, SelectPlan};
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
@@ -24,6 +24,32 @@ fn column_defaults(catalog: &dyn CatalogReader, item: &CatalogItem) -> Result<Ve
         },
         _ => Err(PlanError::Unsupported(format!("inserting into {}", item.name))),
     }
+}
+
+/// The position of the column `column` of `item`, and its name.
+pub(crate) fn column_position(item: &CatalogItem, column: &ast::ObjectName) -> Result<(usize, String), PlanError> {
+    let column = name_parts(column)?.join(".");
+    let position = item
+        .desc
+        .names()
+        .position(|n| n.as_str() == column)
+        .ok_or_else(|| PlanError::UnknownColumn(format!("{column}\" of relation \"{}", item.name.item)))?;
+    Ok((position, column))
+}
+
+/// Converts `value` to the type of column `position`, as a stored value is
+/// converted (an assignment cast).
+pub(crate) fn coerce_to_column(value: Typed, desc: &RelationDesc, position: usize) -> Result<ScalarExpr, PlanError> {
+    let typ = desc.column_type(position).scalar_type;
+    let from = value.type_name();
+    coerce(value, &typ, CastContext::Assignment).map_err(|e| match e {
+        PlanError::InvalidCast { .. } => PlanError::DatatypeMismatch(format!(
+            "column \"{}\" is of type {} but expression is of type {from}",
+            desc.column_name(position),
+            typ.name()
+        )),
+        other => other,
+    })
 }
 
 /// Plans an `INSERT`.
@@ -69,11 +95,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     } else {
         let mut targets = Vec::with_capacity(insert.columns.len());
         for column in &insert.columns {
-            let column = name_parts(column)?.join(".");
-            let position = desc
-                .names()
-                .position(|n| n.as_str() == column)
-                .ok_or_else(|| PlanError::UnknownColumn(format!("{column}\" of relation \"{}", item.name.item)))?;
+            let (position, column) = column_position(&item, column)?;
             if targets.contains(&position) {
                 return Err(PlanError::DuplicateColumn(column));
             }
@@ -118,16 +140,8 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     }
     let mut row = defaults;
     for (i, target) in targets.iter().enumerate() {
-        let from = source.desc.column_type(i).scalar_type;
-        let to = desc.column_type(*target).scalar_type;
-        row[*target] = plan_cast(ScalarExpr::Column(i), &from, &to, CastContext::Assignment).map_err(|_| {
-            PlanError::DatatypeMismatch(format!(
-                "column \"{}\" is of type {} but expression is of type {}",
-                desc.column_name(*target),
-                to.name(),
-                from.name()
-            ))
-        })?;
+        let value = Typed::Expr(ScalarExpr::Column(i), *source.desc.column_type(i));
+        row[*target] = coerce_to_column(value, desc, *target)?;
     }
     Ok(Plan::Insert(InsertPlan {
         id: item.id,
@@ -163,15 +177,7 @@ fn plan_values(
             {
                 continue;
             }
-            let typ = desc.column_type(*target).scalar_type;
-            exprs[*target] = coerce(plan_expr(&ecx, e)?, &typ, CastContext::Assignment).map_err(|err| match err {
-                PlanError::InvalidCast { from, .. } => PlanError::DatatypeMismatch(format!(
-                    "column \"{}\" is of type {} but expression is of type {from}",
-                    desc.column_name(*target),
-                    typ.name()
-                )),
-                other => other,
-            })?;
+            exprs[*target] = coerce_to_column(plan_expr(&ecx, e)?, desc, *target)?;
         }
         let mut datums = Vec::with_capacity(exprs.len());
         for e in &exprs {

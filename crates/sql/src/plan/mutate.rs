@@ -3,13 +3,12 @@
 use freshet_expr::ScalarExpr;
 use sqlparser::ast::{self, AssignmentTarget, FromTable};
 
-use super::expr::{ExprContext, coerce, plan_bool, plan_expr};
-use super::query::plan_from;
-use super::typeconv::CastContext;
+use super::expr::{ExprContext, plan_bool, plan_expr};
+use super::insert::{coerce_to_column, column_position};
+use super::query::plan_table;
 use super::{MutationPlan, Plan};
 use crate::PlanError;
 use crate::catalog::CatalogReader;
-use crate::names::name_parts;
 
 /// Plans the table and `WHERE` clause shared by `UPDATE` and `DELETE`.
 fn plan_target(
@@ -18,15 +17,7 @@ fn plan_target(
     selection: Option<&ast::Expr>,
     assignments: &[ast::Assignment],
 ) -> Result<MutationPlan, PlanError> {
-    let (get, scope) = plan_from(catalog, std::slice::from_ref(table))?;
-    let freshet_expr::RelExpr::Get { id, .. } = &get else {
-        return Err(PlanError::Unsupported("changing something other than a table".into()));
-    };
-    let id = *id;
-    let ast::TableFactor::Table { name, .. } = &table.relation else {
-        return Err(PlanError::Unsupported("changing something other than a table".into()));
-    };
-    let item = crate::names::resolve_item(catalog, name)?;
+    let (item, get, scope) = plan_table(catalog, table)?;
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));
     }
@@ -43,12 +34,7 @@ fn plan_target(
         let AssignmentTarget::ColumnName(column) = &assignment.target else {
             return Err(PlanError::Unsupported("assigning to a tuple of columns".into()));
         };
-        let column = name_parts(column)?.join(".");
-        let position = item
-            .desc
-            .names()
-            .position(|n| n.as_str() == column)
-            .ok_or_else(|| PlanError::UnknownColumn(format!("{column}\" of relation \"{}", item.name.item)))?;
+        let (position, column) = column_position(&item, column)?;
         if std::mem::replace(&mut assigned[position], true) {
             return Err(PlanError::Parse {
                 message: format!("multiple assignments to same column \"{column}\""),
@@ -56,18 +42,10 @@ fn plan_target(
                 position: None,
             });
         }
-        let typ = item.desc.column_type(position).scalar_type;
-        row[position] =
-            coerce(plan_expr(&ecx, &assignment.value)?, &typ, CastContext::Assignment).map_err(|e| match e {
-                PlanError::InvalidCast { from, .. } => PlanError::DatatypeMismatch(format!(
-                    "column \"{column}\" is of type {} but expression is of type {from}",
-                    typ.name()
-                )),
-                other => other,
-            })?;
+        row[position] = coerce_to_column(plan_expr(&ecx, &assignment.value)?, &item.desc, position)?;
     }
     Ok(MutationPlan {
-        id,
+        id: item.id,
         table: item.name.item,
         selection,
         row,

@@ -9,7 +9,7 @@ use super::expr::{ExprContext, Typed, coerce, plan_bool, plan_expr, plan_homogen
 use super::scope::{Scope, ScopeItem};
 use super::typeconv::CastContext;
 use crate::PlanError;
-use crate::catalog::{CatalogReader, ItemKind};
+use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
 use crate::names::{normalize_ident, resolve_item};
 
 /// A query body planned, before `ORDER BY` and limits.
@@ -198,11 +198,22 @@ pub(crate) fn plan_from(
     catalog: &dyn CatalogReader,
     from: &[ast::TableWithJoins],
 ) -> Result<(RelExpr, Scope), PlanError> {
-    let table = match from {
-        [] => return Ok((RelExpr::constant_unit(), Scope::empty())),
-        [table] if table.joins.is_empty() => table,
-        _ => return Err(PlanError::Unsupported("joins".into())),
-    };
+    match from {
+        [] => Ok((RelExpr::constant_unit(), Scope::empty())),
+        [table] if table.joins.is_empty() => plan_table(catalog, table).map(|(_, get, scope)| (get, scope)),
+        _ => Err(PlanError::Unsupported("joins".into())),
+    }
+}
+
+/// One table of a `FROM` (or of `UPDATE`/`DELETE`): the item, the relation
+/// that reads it, and its columns in scope under its name or alias.
+pub(crate) fn plan_table(
+    catalog: &dyn CatalogReader,
+    table: &ast::TableWithJoins,
+) -> Result<(CatalogItem, RelExpr, Scope), PlanError> {
+    if !table.joins.is_empty() {
+        return Err(PlanError::Unsupported("joins".into()));
+    }
     let ast::TableFactor::Table {
         name,
         alias,
@@ -238,8 +249,11 @@ pub(crate) fn plan_from(
             typ: *typ,
         })
         .collect();
-    let typ = item.desc.types().copied().collect();
-    Ok((RelExpr::Get { id: item.id, typ }, Scope { items }))
+    let get = RelExpr::Get {
+        id: item.id,
+        typ: item.desc.types().copied().collect(),
+    };
+    Ok((item, get, Scope { items }))
 }
 
 fn plan_select(catalog: &dyn CatalogReader, select: &ast::Select) -> Result<Body, PlanError> {
