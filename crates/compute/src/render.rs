@@ -17,6 +17,11 @@ use timely::dataflow::operators::vec::ToStream;
 
 use crate::ComputeError;
 
+mod join;
+mod key;
+mod reduce;
+mod top_k;
+
 /// A collection of rows.
 pub(crate) type Rows<'scope> = VecCollection<'scope, Timestamp, Row, Diff>;
 /// A collection of evaluation errors.
@@ -70,7 +75,63 @@ pub(crate) fn render<'scope>(
             });
             (oks, errs)
         }
+        RelExpr::Join { left, right, keys } => join::render(
+            render(scope, left, inputs, index, peers),
+            render(scope, right, inputs, index, peers),
+            keys,
+            &scalar_types(left),
+            &scalar_types(right),
+        ),
+        RelExpr::Reduce {
+            input,
+            group_key,
+            aggregates,
+        } => reduce::render(
+            render(scope, input, inputs, index, peers),
+            &scalar_types(input),
+            group_key,
+            aggregates,
+        ),
+        RelExpr::TopK {
+            input,
+            group_key,
+            order_by,
+            limit,
+            offset,
+        } => top_k::render(
+            render(scope, input, inputs, index, peers),
+            &scalar_types(input),
+            group_key,
+            order_by,
+            *limit,
+            *offset,
+        ),
+        RelExpr::Union { inputs: branches } => {
+            let (mut oks, mut errs) = (empty(scope), empty(scope));
+            for branch in branches {
+                let (o, e) = render(scope, branch, inputs, index, peers);
+                oks = oks.concat(o);
+                errs = errs.concat(e);
+            }
+            (oks, errs)
+        }
+        // Errors stay positive: a negated error must still fail the query.
+        RelExpr::Negate { input } => {
+            let (oks, errs) = render(scope, input, inputs, index, peers);
+            (oks.negate(), errs)
+        }
+        RelExpr::Threshold { input } => {
+            let (oks, errs) = render(scope, input, inputs, index, peers);
+            (
+                oks.threshold(|_row, diff: &Diff| if *diff > 0 { *diff } else { 0 }),
+                errs,
+            )
+        }
     }
+}
+
+fn scalar_types(plan: &RelExpr) -> Vec<freshet_repr::ScalarType> {
+    plan.typ().into_iter().map(|t| t.scalar_type).collect()
 }
 
 fn empty<'scope, D: timely::ExchangeData + Ord + std::fmt::Debug>(

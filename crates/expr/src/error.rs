@@ -43,6 +43,70 @@ pub enum EvalError {
         /// What went wrong, PostgreSQL style.
         message: String,
     },
+    /// A scalar subquery returned more than one row.
+    #[error("more than one row returned by a subquery used as an expression")]
+    MultipleRowsFromSubquery,
+    /// A collection held a row a negative number of times where an
+    /// operator needs whole rows (an aggregate, `DISTINCT`): the input is
+    /// corrupt and the query must fail rather than guess.
+    #[error("invalid input: a row occurs a negative number of times")]
+    NegativeMultiplicity,
+    /// `substr` with a negative length.
+    #[error("negative substring length not allowed")]
+    NegativeSubstringLength,
+    /// A `LIKE` pattern that ends with its escape character where the
+    /// match needs the escaped character.
+    #[error("LIKE pattern must not end with escape character")]
+    LikePatternEndsWithEscape,
+    /// A `LIKE ... ESCAPE` string of more than one character.
+    #[error("invalid escape string")]
+    InvalidEscapeString,
+    /// A string function asked to build a result beyond the size limit.
+    #[error("requested length too large")]
+    LengthTooLarge,
+    /// `chr` of a negative number.
+    #[error("character number must be positive")]
+    NegativeCharacterNumber,
+    /// `chr` of a number that is no character (`null character not permitted`).
+    #[error("{0}")]
+    InvalidCharacterNumber(String),
+    /// `split_part` with field position zero.
+    #[error("field position must not be zero")]
+    ZeroFieldPosition,
+    /// The square root of a negative number.
+    #[error("cannot take square root of a negative number")]
+    SqrtOfNegative,
+    /// The logarithm of zero.
+    #[error("cannot take logarithm of zero")]
+    LogOfZero,
+    /// The logarithm of a negative number.
+    #[error("cannot take logarithm of a negative number")]
+    LogOfNegative,
+    /// Zero raised to a negative power.
+    #[error("zero raised to a negative power is undefined")]
+    ZeroToNegativePower,
+    /// A negative number raised to a non-integer power.
+    #[error("a negative number raised to a non-integer power yields a complex result")]
+    ComplexPower,
+    /// A date/time result outside its type's range (`timestamp out of range`).
+    #[error("{0} out of range")]
+    DatetimeOutOfRange(String),
+    /// A unit `extract`, `date_part` or `date_trunc` does not know.
+    #[error("unit \"{unit}\" not recognized for type {type_name}")]
+    UnitNotRecognized {
+        /// The unit as given, lowercased.
+        unit: String,
+        /// The type's name (`timestamp without time zone`).
+        type_name: String,
+    },
+    /// A known unit that does not apply to the type (`hour` of a `date`).
+    #[error("unit \"{unit}\" not supported for type {type_name}")]
+    UnitNotSupported {
+        /// The unit as given, lowercased.
+        unit: String,
+        /// The type's name (`timestamp without time zone`).
+        type_name: String,
+    },
     /// Text that does not parse as the target type.
     #[error("{message}")]
     Parse {
@@ -64,6 +128,20 @@ impl EvalError {
             | EvalError::NumericFieldOverflow { .. } => SqlState::NumericValueOutOfRange,
             EvalError::StringTooLong { .. } => SqlState::StringDataRightTruncation,
             EvalError::InvalidCast { .. } => SqlState::InvalidParameterValue,
+            EvalError::MultipleRowsFromSubquery => SqlState::CardinalityViolation,
+            EvalError::NegativeMultiplicity => SqlState::InternalError,
+            EvalError::NegativeSubstringLength => SqlState::SubstringError,
+            EvalError::LikePatternEndsWithEscape | EvalError::InvalidEscapeString => SqlState::InvalidEscapeSequence,
+            EvalError::LengthTooLarge | EvalError::InvalidCharacterNumber(_) => SqlState::ProgramLimitExceeded,
+            EvalError::ZeroFieldPosition | EvalError::UnitNotRecognized { .. } | EvalError::NegativeCharacterNumber => {
+                SqlState::InvalidParameterValue
+            }
+            EvalError::SqrtOfNegative | EvalError::ZeroToNegativePower | EvalError::ComplexPower => {
+                SqlState::InvalidArgumentForPowerFunction
+            }
+            EvalError::LogOfZero | EvalError::LogOfNegative => SqlState::InvalidArgumentForLogarithm,
+            EvalError::DatetimeOutOfRange(_) => SqlState::DatetimeFieldOverflow,
+            EvalError::UnitNotSupported { .. } => SqlState::FeatureNotSupported,
             EvalError::Parse { code, .. } => *code,
         }
     }
@@ -83,6 +161,14 @@ impl EvalError {
                     )
                 })
             }
+            _ => None,
+        }
+    }
+
+    /// A sentence suggesting a fix, where PostgreSQL gives one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            EvalError::InvalidEscapeString => Some("Escape string must be empty or one character.".into()),
             _ => None,
         }
     }

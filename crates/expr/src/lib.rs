@@ -15,6 +15,8 @@ mod scalar;
 mod transform;
 
 pub use error::EvalError;
-pub use relation::{ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing};
-pub use scalar::{ArithOp, ArithType, BinaryFunc, CastFunc, ScalarExpr, UnaryFunc, VariadicFunc};
+pub use relation::{
+    AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, compare_rows,
+};
+pub use scalar::{ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc};
 pub use transform::{fold_relation, fold_scalar, optimize};

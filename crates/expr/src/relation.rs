@@ -1,5 +1,6 @@
 //! Relational expressions: the plans that compute collections.
 
+mod aggregate;
 mod finishing;
 
 use std::fmt;
@@ -7,7 +8,8 @@ use std::fmt;
 use freshet_repr::{ColumnType, Datum, Diff, GlobalId, Row};
 use serde::{Deserialize, Serialize};
 
-pub use finishing::{ColumnOrder, NegativeMultiplicity, RowSetFinishing};
+pub use aggregate::{AggregateExpr, AggregateFunc};
+pub use finishing::{ColumnOrder, NegativeMultiplicity, RowSetFinishing, compare_rows};
 
 use crate::{EvalError, ScalarExpr};
 
@@ -51,6 +53,59 @@ pub enum RelExpr {
         input: Box<RelExpr>,
         /// The input columns that form each output row.
         outputs: Vec<usize>,
+    },
+    /// Pairs every row of `left` with every row of `right` whose key
+    /// columns hold identical values; the output is the left columns, then
+    /// the right ones. `NULL` keys match each other: SQL's `=` is planned
+    /// with explicit non-null filters. No keys is a cross join.
+    Join {
+        /// The left input.
+        left: Box<RelExpr>,
+        /// The right input.
+        right: Box<RelExpr>,
+        /// Pairs of (left column, right column) that must be equal.
+        keys: Vec<(usize, usize)>,
+    },
+    /// Groups rows by key columns and aggregates each group: one output row
+    /// per group with input rows, holding the key columns and then one
+    /// column per aggregate. With no aggregates this is `DISTINCT`.
+    Reduce {
+        /// The input.
+        input: Box<RelExpr>,
+        /// The columns grouped by.
+        group_key: Vec<usize>,
+        /// The aggregates computed per group.
+        aggregates: Vec<AggregateExpr>,
+    },
+    /// Keeps, per group, the rows ranked `offset..offset + limit` by
+    /// `order_by` (ties broken by the rows' other columns).
+    TopK {
+        /// The input.
+        input: Box<RelExpr>,
+        /// The columns grouped by; none is one group.
+        group_key: Vec<usize>,
+        /// The ranking.
+        order_by: Vec<ColumnOrder>,
+        /// At most this many rows per group.
+        limit: Option<u64>,
+        /// Skip this many rows per group first.
+        offset: u64,
+    },
+    /// All rows of all inputs; multiplicities add up. Every input has the
+    /// same column types.
+    Union {
+        /// The inputs.
+        inputs: Vec<RelExpr>,
+    },
+    /// The input with every multiplicity negated.
+    Negate {
+        /// The input.
+        input: Box<RelExpr>,
+    },
+    /// The input's rows with a positive multiplicity.
+    Threshold {
+        /// The input.
+        input: Box<RelExpr>,
     },
 }
 
@@ -96,6 +151,70 @@ impl RelExpr {
         }
     }
 
+    /// Joins with `right` on pairs of equal columns.
+    pub fn join(self, right: RelExpr, keys: Vec<(usize, usize)>) -> RelExpr {
+        RelExpr::Join {
+            left: Box::new(self),
+            right: Box::new(right),
+            keys,
+        }
+    }
+
+    /// The cross product with `right`; a product with the relation of one
+    /// empty row is the other side itself.
+    pub fn product(self, right: RelExpr) -> RelExpr {
+        if self.is_constant_unit() {
+            return right;
+        }
+        if right.is_constant_unit() {
+            return self;
+        }
+        self.join(right, vec![])
+    }
+
+    /// Whether this is the relation of one row of no columns.
+    pub fn is_constant_unit(&self) -> bool {
+        matches!(self, RelExpr::Constant { rows: Ok(rows), typ } if typ.is_empty() && rows.len() == 1 && rows[0].1 == 1)
+    }
+
+    /// Groups by `group_key`, computing `aggregates`.
+    pub fn reduce(self, group_key: Vec<usize>, aggregates: Vec<AggregateExpr>) -> RelExpr {
+        RelExpr::Reduce {
+            input: Box::new(self),
+            group_key,
+            aggregates,
+        }
+    }
+
+    /// The distinct rows.
+    pub fn distinct(self) -> RelExpr {
+        let arity = self.arity();
+        self.reduce((0..arity).collect(), vec![])
+    }
+
+    /// The rows of both relations.
+    pub fn union(self, other: RelExpr) -> RelExpr {
+        let mut inputs = match self {
+            RelExpr::Union { inputs } => inputs,
+            other => vec![other],
+        };
+        match other {
+            RelExpr::Union { inputs: more } => inputs.extend(more),
+            other => inputs.push(other),
+        }
+        RelExpr::Union { inputs }
+    }
+
+    /// Negated multiplicities.
+    pub fn negate(self) -> RelExpr {
+        RelExpr::Negate { input: Box::new(self) }
+    }
+
+    /// Only rows with a positive multiplicity.
+    pub fn threshold(self) -> RelExpr {
+        RelExpr::Threshold { input: Box::new(self) }
+    }
+
     /// The types of the output columns.
     pub fn typ(&self) -> Vec<ColumnType> {
         match self {
@@ -113,6 +232,31 @@ impl RelExpr {
                 let typ = input.typ();
                 outputs.iter().map(|c| typ[*c]).collect()
             }
+            RelExpr::Join { left, right, .. } => {
+                let mut typ = left.typ();
+                typ.extend(right.typ());
+                typ
+            }
+            RelExpr::Reduce {
+                input,
+                group_key,
+                aggregates,
+            } => {
+                let typ = input.typ();
+                let mut out: Vec<ColumnType> = group_key.iter().map(|c| typ[*c]).collect();
+                out.extend(aggregates.iter().map(|a| a.func.output_type(a.expr.typ(&typ))));
+                out
+            }
+            RelExpr::TopK { input, .. } | RelExpr::Negate { input } | RelExpr::Threshold { input } => input.typ(),
+            RelExpr::Union { inputs } => {
+                let mut typ = inputs.first().map(RelExpr::typ).unwrap_or_default();
+                for input in inputs.iter().skip(1) {
+                    for (t, other) in typ.iter_mut().zip(input.typ()) {
+                        t.nullable |= other.nullable;
+                    }
+                }
+                typ
+            }
         }
     }
 
@@ -123,6 +267,12 @@ impl RelExpr {
             RelExpr::Map { input, scalars } => input.arity() + scalars.len(),
             RelExpr::Filter { input, .. } => input.arity(),
             RelExpr::Project { outputs, .. } => outputs.len(),
+            RelExpr::Join { left, right, .. } => left.arity() + right.arity(),
+            RelExpr::Reduce {
+                group_key, aggregates, ..
+            } => group_key.len() + aggregates.len(),
+            RelExpr::TopK { input, .. } | RelExpr::Negate { input } | RelExpr::Threshold { input } => input.arity(),
+            RelExpr::Union { inputs } => inputs.first().map_or(0, RelExpr::arity),
         }
     }
 
@@ -130,9 +280,15 @@ impl RelExpr {
     pub fn children_mut(&mut self) -> Vec<&mut RelExpr> {
         match self {
             RelExpr::Constant { .. } | RelExpr::Get { .. } => vec![],
-            RelExpr::Map { input, .. } | RelExpr::Filter { input, .. } | RelExpr::Project { input, .. } => {
-                vec![input]
-            }
+            RelExpr::Map { input, .. }
+            | RelExpr::Filter { input, .. }
+            | RelExpr::Project { input, .. }
+            | RelExpr::Reduce { input, .. }
+            | RelExpr::TopK { input, .. }
+            | RelExpr::Negate { input }
+            | RelExpr::Threshold { input } => vec![input],
+            RelExpr::Join { left, right, .. } => vec![left, right],
+            RelExpr::Union { inputs } => inputs.iter_mut().collect(),
         }
     }
 
@@ -141,7 +297,15 @@ impl RelExpr {
         match self {
             RelExpr::Map { scalars, .. } => scalars.iter_mut().collect(),
             RelExpr::Filter { predicates, .. } => predicates.iter_mut().collect(),
-            RelExpr::Constant { .. } | RelExpr::Get { .. } | RelExpr::Project { .. } => vec![],
+            RelExpr::Reduce { aggregates, .. } => aggregates.iter_mut().map(|a| &mut a.expr).collect(),
+            RelExpr::Constant { .. }
+            | RelExpr::Get { .. }
+            | RelExpr::Project { .. }
+            | RelExpr::Join { .. }
+            | RelExpr::TopK { .. }
+            | RelExpr::Union { .. }
+            | RelExpr::Negate { .. }
+            | RelExpr::Threshold { .. } => vec![],
         }
     }
 
@@ -203,12 +367,92 @@ impl RelExpr {
                 input.fmt_indented(f, depth + 1)
             }
             RelExpr::Project { input, outputs } => {
-                let cols: Vec<String> = outputs.iter().map(|c| format!("#{c}")).collect();
-                writeln!(f, "{pad}Project ({})", cols.join(", "))?;
+                writeln!(f, "{pad}Project ({})", columns(outputs))?;
+                input.fmt_indented(f, depth + 1)
+            }
+            RelExpr::Join { left, right, keys } => {
+                if keys.is_empty() {
+                    writeln!(f, "{pad}CrossJoin")?;
+                } else {
+                    let left_arity = left.arity();
+                    let on: Vec<String> = keys
+                        .iter()
+                        .map(|(l, r)| format!("#{l} = #{}", left_arity + r))
+                        .collect();
+                    writeln!(f, "{pad}Join on=({})", on.join(" AND "))?;
+                }
+                left.fmt_indented(f, depth + 1)?;
+                right.fmt_indented(f, depth + 1)
+            }
+            RelExpr::Reduce {
+                input,
+                group_key,
+                aggregates,
+            } => {
+                if aggregates.is_empty()
+                    && group_key.iter().enumerate().all(|(i, c)| i == *c)
+                    && group_key.len() == input.arity()
+                {
+                    writeln!(f, "{pad}Distinct")?;
+                } else {
+                    let aggs: Vec<String> = aggregates.iter().map(ToString::to_string).collect();
+                    write!(f, "{pad}Reduce")?;
+                    if !group_key.is_empty() {
+                        write!(f, " group_by=({})", columns(group_key))?;
+                    }
+                    if !aggs.is_empty() {
+                        write!(f, " aggregates=({})", aggs.join(", "))?;
+                    }
+                    writeln!(f)?;
+                }
+                input.fmt_indented(f, depth + 1)
+            }
+            RelExpr::TopK {
+                input,
+                group_key,
+                order_by,
+                limit,
+                offset,
+            } => {
+                write!(f, "{pad}TopK")?;
+                if !group_key.is_empty() {
+                    write!(f, " group_by=({})", columns(group_key))?;
+                }
+                if !order_by.is_empty() {
+                    let keys: Vec<String> = order_by.iter().map(ToString::to_string).collect();
+                    write!(f, " order_by=({})", keys.join(", "))?;
+                }
+                if let Some(limit) = limit {
+                    write!(f, " limit={limit}")?;
+                }
+                if *offset > 0 {
+                    write!(f, " offset={offset}")?;
+                }
+                writeln!(f)?;
+                input.fmt_indented(f, depth + 1)
+            }
+            RelExpr::Union { inputs } => {
+                writeln!(f, "{pad}Union")?;
+                for input in inputs {
+                    input.fmt_indented(f, depth + 1)?;
+                }
+                Ok(())
+            }
+            RelExpr::Negate { input } => {
+                writeln!(f, "{pad}Negate")?;
+                input.fmt_indented(f, depth + 1)
+            }
+            RelExpr::Threshold { input } => {
+                writeln!(f, "{pad}Threshold")?;
                 input.fmt_indented(f, depth + 1)
             }
         }
     }
+}
+
+/// `#0, #2`: a list of columns in the text form.
+fn columns(cols: &[usize]) -> String {
+    cols.iter().map(|c| format!("#{c}")).collect::<Vec<_>>().join(", ")
 }
 
 impl fmt::Display for RelExpr {

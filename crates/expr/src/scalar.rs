@@ -2,8 +2,12 @@
 
 mod arith;
 mod cast;
+mod datetime;
 mod func;
+mod like;
+mod math;
 mod numeric;
+mod string;
 
 use std::fmt;
 
@@ -12,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 pub use arith::{ArithOp, ArithType};
 pub use cast::CastFunc;
+pub use datetime::DateTimeOp;
 pub use func::{BinaryFunc, UnaryFunc, VariadicFunc};
+pub use string::TrimSide;
 
 use crate::EvalError;
 
@@ -133,13 +139,7 @@ impl ScalarExpr {
             ScalarExpr::CallBinary { func, expr1, expr2 } => func.output_type(expr1.typ(input), expr2.typ(input)),
             ScalarExpr::CallVariadic { func, exprs } => {
                 let types: Vec<ColumnType> = exprs.iter().map(|e| e.typ(input)).collect();
-                match func {
-                    VariadicFunc::And | VariadicFunc::Or => ScalarType::Bool.nullable(types.iter().any(|t| t.nullable)),
-                    VariadicFunc::Coalesce => {
-                        let scalar = types.first().map_or(ScalarType::Text, |t| t.scalar_type);
-                        scalar.nullable(types.iter().all(|t| t.nullable))
-                    }
-                }
+                func.output_type(&types)
             }
             ScalarExpr::If { then, els, .. } => {
                 let (t, e) = (then.typ(input), els.typ(input));
@@ -181,7 +181,8 @@ impl ScalarExpr {
 }
 
 /// `AND`/`OR` give their dominant value (false/true) even if another
-/// argument is NULL or fails; `COALESCE` stops at the first non-null.
+/// argument is NULL or fails; `COALESCE` stops at the first non-null; the
+/// other functions see all their arguments.
 fn eval_variadic<'a>(
     func: VariadicFunc,
     exprs: &'a [ScalarExpr],
@@ -218,6 +219,13 @@ fn eval_variadic<'a>(
             }
             Ok(Datum::Null)
         }
+        func => {
+            let args = exprs
+                .iter()
+                .map(|e| e.eval(datums, arena))
+                .collect::<Result<Vec<_>, _>>()?;
+            func.eval(&args, arena)
+        }
     }
 }
 
@@ -232,7 +240,7 @@ impl fmt::Display for ScalarExpr {
                 UnaryFunc::IsNull => write!(f, "({expr}) IS NULL"),
                 UnaryFunc::IsTrue => write!(f, "({expr}) IS TRUE"),
                 UnaryFunc::IsFalse => write!(f, "({expr}) IS FALSE"),
-                UnaryFunc::Neg(_) => write!(f, "-({expr})"),
+                UnaryFunc::Neg(_) | UnaryFunc::NegInterval => write!(f, "-({expr})"),
                 UnaryFunc::Cast(cast) => {
                     if matches!(**expr, ScalarExpr::Column(_) | ScalarExpr::Literal(..)) {
                         write!(f, "{expr}::{}", cast.to)
@@ -240,15 +248,22 @@ impl fmt::Display for ScalarExpr {
                         write!(f, "({expr})::{}", cast.to)
                     }
                 }
+                func => write!(f, "{}({expr})", func.name().unwrap_or("?")),
             },
-            ScalarExpr::CallBinary { func, expr1, expr2 } => write!(f, "({expr1} {} {expr2})", func.symbol()),
+            ScalarExpr::CallBinary { func, expr1, expr2 } => {
+                if func.is_infix() {
+                    write!(f, "({expr1} {} {expr2})", func.symbol())
+                } else {
+                    write!(f, "{}({expr1}, {expr2})", func.symbol())
+                }
+            }
             ScalarExpr::CallVariadic { func, exprs } => match func {
                 VariadicFunc::And | VariadicFunc::Or => {
                     let sep = format!(" {} ", func.to_string().to_uppercase());
                     let parts: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                     write!(f, "({})", parts.join(&sep))
                 }
-                VariadicFunc::Coalesce => {
+                func => {
                     let parts: Vec<String> = exprs.iter().map(ToString::to_string).collect();
                     write!(f, "{func}({})", parts.join(", "))
                 }

@@ -1,13 +1,22 @@
 //! Optimizer passes over [`RelExpr`], one per file.
 
 mod fold_constants;
+mod predicate_pushdown;
+mod projection_pushdown;
 
 use crate::RelExpr;
 
 pub use fold_constants::{fold_relation, fold_scalar};
+pub(crate) use predicate_pushdown::pushdown_predicates;
+pub(crate) use projection_pushdown::pushdown_projections;
 
-/// Runs every pass, in order, and returns the optimized expression.
+/// Runs every pass, in order, and returns the optimized expression:
+/// constant folding, predicate pushdown (which turns equalities across
+/// joins into join keys), projection pushdown, and folding again for what
+/// the moves made constant.
 pub fn optimize(mut expr: RelExpr) -> RelExpr {
+    fold_constants::fold_relation(&mut expr);
+    let mut expr = pushdown_projections(pushdown_predicates(expr));
     fold_constants::fold_relation(&mut expr);
     expr
 }

@@ -32,6 +32,8 @@ pub enum SqlState {
     DatetimeFieldOverflow,
     /// `22009`
     InvalidTimeZoneDisplacementValue,
+    /// `22011`
+    SubstringError,
     /// `22012`
     DivisionByZero,
     /// `22015`
@@ -42,6 +44,12 @@ pub enum SqlState {
     CharacterNotInRepertoire,
     /// `22023`
     InvalidParameterValue,
+    /// `22025`
+    InvalidEscapeSequence,
+    /// `2201E`
+    InvalidArgumentForLogarithm,
+    /// `2201F`
+    InvalidArgumentForPowerFunction,
     /// `2201W`
     InvalidRowCountInLimitClause,
     /// `2201X`
@@ -141,11 +149,15 @@ impl SqlState {
             SqlState::InvalidDatetimeFormat => "22007",
             SqlState::DatetimeFieldOverflow => "22008",
             SqlState::InvalidTimeZoneDisplacementValue => "22009",
+            SqlState::SubstringError => "22011",
             SqlState::DivisionByZero => "22012",
             SqlState::IntervalFieldOverflow => "22015",
             SqlState::InvalidCharacterValueForCast => "22018",
             SqlState::CharacterNotInRepertoire => "22021",
             SqlState::InvalidParameterValue => "22023",
+            SqlState::InvalidEscapeSequence => "22025",
+            SqlState::InvalidArgumentForLogarithm => "2201E",
+            SqlState::InvalidArgumentForPowerFunction => "2201F",
             SqlState::InvalidRowCountInLimitClause => "2201W",
             SqlState::InvalidRowCountInResultOffsetClause => "2201X",
             SqlState::InvalidTextRepresentation => "22P02",

@@ -54,6 +54,17 @@ pub enum PlanError {
     /// An operator that does not exist for the given operand types.
     #[error("operator does not exist: {0}")]
     UnknownOperator(String),
+    /// A function call that several overloads fit equally well.
+    #[error("function {name}({args}) is not unique")]
+    AmbiguousFunction {
+        /// The function's name.
+        name: String,
+        /// The argument types, comma-separated.
+        args: String,
+    },
+    /// An operator that several overloads fit equally well.
+    #[error("operator is not unique: {0}")]
+    AmbiguousOperator(String),
     /// An object created without a schema, and no schema of the search path exists.
     #[error("no schema has been selected to create in")]
     NoSchemaSelected,
@@ -97,6 +108,17 @@ pub enum PlanError {
     /// An `ORDER BY` position beyond the select list.
     #[error("ORDER BY position {0} is not in select list")]
     OrderByPosition(i64),
+    /// A misuse of grouping or aggregates (a column neither grouped nor
+    /// aggregated, an aggregate in `WHERE`).
+    #[error("{0}")]
+    Grouping(String),
+    /// Set operation or `ORDER BY` references that do not fit the query
+    /// (`ORDER BY` of a column not in a `DISTINCT` select list).
+    #[error("{0}")]
+    InvalidColumnReference(String),
+    /// A subquery returning the wrong number of columns.
+    #[error("{0}")]
+    SubqueryColumns(String),
     /// An error evaluating a constant while planning (`'abc'::int`).
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -117,6 +139,7 @@ impl PlanError {
             PlanError::AmbiguousColumn(_) => SqlState::AmbiguousColumn,
             PlanError::UnknownType(_) => SqlState::UndefinedObject,
             PlanError::UnknownFunction { .. } | PlanError::UnknownOperator(_) => SqlState::UndefinedFunction,
+            PlanError::AmbiguousFunction { .. } | PlanError::AmbiguousOperator(_) => SqlState::AmbiguousFunction,
             PlanError::SystemSchema(_) => SqlState::InsufficientPrivilege,
             PlanError::DuplicateColumn(_) => SqlState::DuplicateColumn,
             PlanError::InvalidCast { .. } => SqlState::CannotCoerce,
@@ -125,7 +148,9 @@ impl PlanError {
             PlanError::WrongObjectType { .. } => SqlState::WrongObjectType,
             PlanError::NegativeLimit => SqlState::InvalidRowCountInLimitClause,
             PlanError::NegativeOffset => SqlState::InvalidRowCountInResultOffsetClause,
-            PlanError::OrderByPosition(_) => SqlState::InvalidColumnReference,
+            PlanError::OrderByPosition(_) | PlanError::InvalidColumnReference(_) => SqlState::InvalidColumnReference,
+            PlanError::Grouping(_) => SqlState::GroupingError,
+            PlanError::SubqueryColumns(_) => SqlState::SyntaxError,
             PlanError::Eval(e) => e.code(),
         }
     }
@@ -150,7 +175,14 @@ impl PlanError {
                 "No operator matches the given name and argument types. You might need to add explicit type casts."
                     .into(),
             ),
+            PlanError::AmbiguousFunction { .. } => {
+                Some("Could not choose a best candidate function. You might need to add explicit type casts.".into())
+            }
+            PlanError::AmbiguousOperator(_) => {
+                Some("Could not choose a best candidate operator. You might need to add explicit type casts.".into())
+            }
             PlanError::NoSchemaSelected => Some("Create a schema, or set search_path to an existing one.".into()),
+            PlanError::Eval(e) => e.hint(),
             _ => None,
         }
     }

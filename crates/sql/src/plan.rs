@@ -3,12 +3,19 @@
 
 mod ddl;
 mod expr;
+mod from;
+mod func;
+mod grouping;
+mod hir;
 mod insert;
+mod lowering;
 mod mutate;
 mod query;
 mod scope;
+mod select;
 mod session;
 mod show;
+mod subquery;
 mod typeconv;
 mod types;
 
@@ -201,7 +208,7 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
         Statement::AsOf { query, as_of, at_least } => {
             let mut select = query::plan_query(catalog, query)?;
             select.as_of = Some(QueryAsOf {
-                time: query::constant_time(as_of)?,
+                time: query::constant_time(catalog, as_of)?,
                 at_least: *at_least,
             });
             Ok(Plan::Select(select))

@@ -1,45 +1,54 @@
 //! `freshet-sqllogictest`: Freshet's regression runner for `.slt` (sqllogictest) files.
 //!
-//! **Owns**: finding the `.slt` files to run; starting a throwaway Freshet server per
+//! **Owns**: finding the test files to run; starting a throwaway Freshet server per
 //! file (a child process on a fresh data directory, killed when the file is done);
 //! running each file's records over pgwire with the `sqllogictest` crate; rewriting
-//! files with the actual results (`--complete`); and the PASS/FAIL report and exit code.
+//! files with the actual results (`--complete`); conformance mode
+//! (`--conformance-format`: running an outside corpus such as SQLite's, with values
+//! converted to each query's declared column types, every record run, and failures
+//! checked against a known-failures list); and the report and exit code.
 //!
-//! **Boundary types**: the inputs are `.slt` files and the `freshet` binary's command
-//! line contract (`--listen-addr`, `--data-dir`, one `listening on ADDR` line on stdout,
-//! logs on stderr). The database seen by the `sqllogictest` crate is
-//! [`session::Session`] (its `AsyncDB`), whose errors ([`session::SessionError`])
-//! display as the server's message and expose its SQLSTATE. The outputs are one line
-//! per file, a closing `sqllogictest: N passed, N failed` line (files), and exit code 0 (all
-//! passed), 1 (a file failed) or 2 (bad invocation).
+//! **Boundary types**: the inputs are `.slt` files (`.test` files of a corpus) and the
+//! `freshet` binary's command line contract (`--listen-addr`, `--data-dir`, one
+//! `listening on ADDR` line on stdout, logs on stderr). The database seen by the
+//! `sqllogictest` crate is [`session::Session`] (its `AsyncDB`), whose errors
+//! ([`session::SessionError`]) display as the server's message and expose its SQLSTATE.
+//! The outputs are one line per file, a closing `sqllogictest: N passed, N failed` line
+//! (files; in conformance mode preceded by a `conformance:` line with the summed
+//! counts), and exit code 0 (all passed), 1 (a file failed; in conformance mode, a
+//! failure not on the known-failures list or a listed one that passes) or 2 (bad
+//! invocation).
 //!
 //! **Must not depend on** any `freshet-*` crate: it talks to the server only over
 //! pgwire (tokio-postgres), so it tests what a client sees and builds without the
 //! server's dependencies.
 
+mod conformance;
 mod files;
 mod run;
 mod server;
 mod session;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use tokio::task::JoinSet;
 
-use crate::run::{FileReport, Outcome, RunContext, ServerSource};
+use crate::conformance::{KnownFailures, RecordFailure, Totals};
+use crate::run::{ConformanceSettings, FileReport, Outcome, RunContext, ServerSource};
 use crate::session::postgres::PgTarget;
+use crate::session::value_format::ValueFormat;
 
 /// Runs sqllogictest (.slt) files against Freshet over pgwire.
 #[derive(Debug, Parser)]
 #[command(name = "freshet-sqllogictest", version)]
 struct Args {
-    /// .slt files, or directories to search recursively for *.slt files.
+    /// Test files, or directories to search recursively for *.slt and *.test files.
     #[arg(required = true, value_name = "PATHS")]
     paths: Vec<PathBuf>,
 
@@ -54,8 +63,27 @@ struct Args {
     connect: Option<String>,
 
     /// Rewrite the files in place with the actual results instead of checking them.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "conformance_format")]
     complete: bool,
+
+    /// Conformance mode, for an outside corpus: render values the way the corpus
+    /// expects (`sqlite`: each value converted to the column type its query declares,
+    /// I/R/T), run every record of each file instead of stopping at a failure, and
+    /// report the pass counts per file.
+    #[arg(long, value_name = "FORMAT")]
+    conformance_format: Option<ConformanceFormat>,
+
+    /// With --conformance-format: the known-failures list (`<file>:<line> <reason>`
+    /// lines). Listed failures do not fail the run; unlisted ones do, and so do listed
+    /// records that pass.
+    #[arg(long, value_name = "PATH", requires = "conformance_format")]
+    known_failures: Option<PathBuf>,
+
+    /// With --conformance-format: (re)write this known-failures list with the current
+    /// failures (keeping the listed reasons of those that were listed, and the entries
+    /// of files not run). New failures and fixed entries then do not fail the run.
+    #[arg(long, value_name = "PATH", requires = "conformance_format")]
+    write_known_failures: Option<PathBuf>,
 
     /// How many files to run at once (each against its own server).
     #[arg(long, value_name = "N", default_value_t = 2,
@@ -70,6 +98,22 @@ struct Args {
     /// Stop after the first failing file.
     #[arg(long)]
     fail_fast: bool,
+}
+
+/// The value formats of `--conformance-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ConformanceFormat {
+    /// SQLite's sqllogictest corpus: I (integer), R (float, 3 decimals), T (text).
+    Sqlite,
+}
+
+impl ConformanceFormat {
+    /// How sessions render values for this corpus.
+    fn value_format(self) -> ValueFormat {
+        match self {
+            ConformanceFormat::Sqlite => ValueFormat::Sqlite,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -131,7 +175,17 @@ fn default_freshet_bin() -> anyhow::Result<PathBuf> {
 
 /// Runs every file and prints the report. Returns whether all files passed.
 async fn run_all(args: Args) -> anyhow::Result<bool> {
-    let files = files::collect_slt_files(&args.paths)?;
+    let files = files::collect_test_files(&args.paths)?;
+    let conformance = match args.conformance_format {
+        None => None,
+        Some(format) => Some(ConformanceSettings {
+            format: format.value_format(),
+            known: match &args.known_failures {
+                Some(path) => KnownFailures::load(path)?,
+                None => KnownFailures::default(),
+            },
+        }),
+    };
     let (server, jobs) = match &args.connect {
         Some(addr) => (ServerSource::Connect(parse_connect(addr)?), 1),
         None => {
@@ -153,6 +207,7 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
         labels: args.labels.clone(),
         complete: args.complete,
         colorize: std::io::stdout().is_terminal(),
+        conformance,
     });
 
     let total = files.len();
@@ -165,8 +220,9 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
     let mut stopped_early = false;
     loop {
         while !stopped_early && tasks.len() < jobs {
-            let Some(path) = queue.next() else { break };
-            let handle = tasks.spawn(run::run_file(path.clone(), Arc::clone(&ctx)));
+            let Some(file) = queue.next() else { break };
+            let path = file.path.clone();
+            let handle = tasks.spawn(run::run_file(file, Arc::clone(&ctx)));
             task_paths.insert(handle.id(), path);
         }
         let Some(joined) = tasks.join_next_with_id().await else {
@@ -181,12 +237,13 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
             Err(error) => FileReport {
                 path: task_paths.remove(&error.id()).unwrap_or_default(),
                 outcome: Outcome::Failed(format!("the runner panicked: {error}")),
+                conformance: None,
                 records: 0,
                 elapsed: std::time::Duration::ZERO,
             },
         };
-        summary.record(&report);
-        if args.fail_fast && matches!(report.outcome, Outcome::Failed(_)) && !stopped_early {
+        let failed = summary.record(report);
+        if args.fail_fast && failed && !stopped_early {
             stopped_early = true;
             tasks.abort_all();
         }
@@ -203,12 +260,33 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
             writeln!(out, "  {}", path.display())?;
         }
     }
+    if ctx.conformance.is_some() {
+        writeln!(out, "{}", summary.totals.render())?;
+    }
     writeln!(
         out,
         "sqllogictest: {} passed, {} failed",
         summary.passed, summary.failed
     )?;
+    if let (Some(path), Some(conformance)) = (&args.write_known_failures, &ctx.conformance) {
+        let list = conformance.known.regenerate(&summary.ran, &summary.failures);
+        write_known_failures(path, &list)?;
+        writeln!(
+            out,
+            "wrote {} known failures to {} ({} files ran; the list now matches this run)",
+            list.len(),
+            path.display(),
+            summary.ran.len()
+        )?;
+        // The list now matches this run: only files that could not run fail it.
+        return Ok(summary.aborted == 0);
+    }
     Ok(summary.failed == 0)
+}
+
+/// Writes `list` to `path`.
+fn write_known_failures(path: &Path, list: &KnownFailures) -> anyhow::Result<()> {
+    std::fs::write(path, list.render()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Tallies of the files run so far.
@@ -220,37 +298,71 @@ struct Summary {
     failed: usize,
     /// Files `--complete` rewrote.
     rewritten: Vec<PathBuf>,
+    /// Conformance mode: the summed counts of the files that ran to their end.
+    totals: Totals,
+    /// Conformance mode: the names of the files that ran to their end.
+    ran: BTreeSet<String>,
+    /// Conformance mode: the failures of those files.
+    failures: Vec<RecordFailure>,
+    /// Files that could not run (to their end): the server did not start, the file
+    /// did not parse, a record timed out, the runner panicked.
+    aborted: usize,
 }
 
 impl Summary {
-    /// Prints the line for `report` and counts it.
-    fn record(&mut self, report: &FileReport) {
+    /// Prints the report of `report` and counts it. Returns whether the file failed.
+    fn record(&mut self, report: FileReport) -> bool {
+        let failed = self.record_inner(report);
+        if failed {
+            self.failed += 1;
+        } else {
+            self.passed += 1;
+        }
+        failed
+    }
+
+    /// Prints `report` and keeps its conformance results. Returns whether the file
+    /// failed.
+    fn record_inner(&mut self, report: FileReport) -> bool {
+        if let (Outcome::Passed, Some(conformance)) = (&report.outcome, report.conformance) {
+            print_line(&conformance.render(report.elapsed.as_millis()));
+            self.totals.add(&conformance);
+            self.ran.insert(conformance.name.clone());
+            let clean = conformance.is_clean();
+            let classified = conformance.classified;
+            self.failures.extend(classified.known);
+            self.failures.extend(classified.new);
+            return !clean;
+        }
         let path = report.path.display();
         let stats = format!("({} records, {} ms)", report.records, report.elapsed.as_millis());
-        let line = match &report.outcome {
-            Outcome::Passed => {
-                self.passed += 1;
-                format!("PASS {path} {stats}")
-            }
+        let (line, failed) = match &report.outcome {
+            Outcome::Passed => (format!("PASS {path} {stats}"), false),
             Outcome::Rewritten(paths) => {
-                self.passed += 1;
                 self.rewritten.extend(paths.iter().cloned());
-                if paths.as_slice() == [report.path.clone()] {
+                let line = if paths.as_slice() == [report.path.clone()] {
                     format!("REWROTE {path} {stats}")
                 } else {
                     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                     format!("REWROTE {path} {stats}: {}", names.join(", "))
-                }
+                };
+                (line, false)
             }
             Outcome::Failed(message) => {
-                self.failed += 1;
-                format!("FAIL {path}: {}", message.trim_end())
+                self.aborted += 1;
+                (format!("FAIL {path}: {}", message.trim_end()), true)
             }
         };
-        let mut out = std::io::stdout().lock();
-        // A closed stdout leaves nothing useful to do with the error.
-        let _ = writeln!(out, "{line}");
+        print_line(&line);
+        failed
     }
+}
+
+/// Prints `line` to stdout.
+fn print_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout leaves nothing useful to do with the error.
+    let _ = writeln!(out, "{line}");
 }
 
 #[cfg(test)]

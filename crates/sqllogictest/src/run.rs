@@ -1,7 +1,9 @@
 //! Running one test file: get a server (start a fresh one or use `--connect`), run or
-//! complete the file's records on it, and report the outcome.
+//! complete the file's records on it (or, in conformance mode, run all of them and
+//! count), and report the outcome.
 
 mod complete;
+mod corpus;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,8 +11,11 @@ use std::time::{Duration, Instant};
 
 use sqllogictest::{DefaultColumnType, Record, RecordOutput, Runner};
 
+use crate::conformance::{ConformanceReport, KnownFailures, classify};
+use crate::files::TestFile;
 use crate::server::{STDERR_TAIL_LINES, Server, format_stderr_tail};
 use crate::session::postgres::PgTarget;
+use crate::session::value_format::ValueFormat;
 use crate::session::{ConnectionSelector, Session, SessionFactory, Targets};
 
 /// The longest one record may run (retries included) before the file fails,
@@ -43,6 +48,19 @@ pub(crate) struct RunContext {
     pub(crate) complete: bool,
     /// Colour diffs in failure messages.
     pub(crate) colorize: bool,
+    /// Conformance mode's settings (`--conformance-format`); `None` for this project's
+    /// own files.
+    pub(crate) conformance: Option<ConformanceSettings>,
+}
+
+/// The settings of conformance mode: every record of a file runs, values are rendered
+/// in a corpus' format, and failures are checked against a known-failures list.
+#[derive(Debug)]
+pub(crate) struct ConformanceSettings {
+    /// How values are rendered for the corpus.
+    pub(crate) format: ValueFormat,
+    /// The failures expected (empty without `--known-failures`).
+    pub(crate) known: KnownFailures,
 }
 
 /// How one file went.
@@ -61,8 +79,12 @@ pub(crate) enum Outcome {
 pub(crate) struct FileReport {
     /// The file, as collected from the command line.
     pub(crate) path: PathBuf,
-    /// How it went.
+    /// How it went. In conformance mode `Passed` means the file ran to its end; how
+    /// its records went is in `conformance`.
     pub(crate) outcome: Outcome,
+    /// In conformance mode, when the file ran to its end: the counts and the failures
+    /// against the known-failures list.
+    pub(crate) conformance: Option<ConformanceReport>,
     /// Records that ran (skipped ones and comments not counted).
     pub(crate) records: usize,
     /// Wall-clock time, server startup included.
@@ -75,26 +97,39 @@ struct Finished {
     records: usize,
     /// Files rewritten by `--complete`.
     rewritten: Vec<PathBuf>,
+    /// The conformance report (conformance mode only).
+    conformance: Option<ConformanceReport>,
 }
 
-/// Runs (or, with `--complete`, completes) the file at `path`.
-pub(crate) async fn run_file(path: PathBuf, ctx: Arc<RunContext>) -> FileReport {
+/// Runs (or, with `--complete`, completes; or, in conformance mode, runs every record
+/// of) `file`.
+pub(crate) async fn run_file(file: TestFile, ctx: Arc<RunContext>) -> FileReport {
     let started = Instant::now();
-    let (outcome, records) = match run_file_inner(&path, &ctx).await {
-        Ok(Finished { records, rewritten }) if rewritten.is_empty() => (Outcome::Passed, records),
-        Ok(Finished { records, rewritten }) => (Outcome::Rewritten(rewritten), records),
-        Err(message) => (Outcome::Failed(message), 0),
+    let (outcome, records, conformance) = match run_file_inner(&file, &ctx).await {
+        Ok(Finished {
+            records,
+            rewritten,
+            conformance,
+        }) if rewritten.is_empty() => (Outcome::Passed, records, conformance),
+        Ok(Finished {
+            records,
+            rewritten,
+            conformance,
+        }) => (Outcome::Rewritten(rewritten), records, conformance),
+        Err(message) => (Outcome::Failed(message), 0, None),
     };
     FileReport {
-        path,
+        path: file.path,
         outcome,
+        conformance,
         records,
         elapsed: started.elapsed(),
     }
 }
 
 /// Gets the server, runs the file, and on failure appends the server's stderr tail.
-async fn run_file_inner(path: &Path, ctx: &RunContext) -> Result<Finished, String> {
+async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, String> {
+    let path = file.path.as_path();
     let mut server = None;
     let target = match &ctx.server {
         ServerSource::Connect(target) => target.clone(),
@@ -106,25 +141,43 @@ async fn run_file_inner(path: &Path, ctx: &RunContext) -> Result<Finished, Strin
         }
     };
 
-    let (factory, selector) = SessionFactory::new(Targets { postgres: target });
+    let format = ctx
+        .conformance
+        .as_ref()
+        .map_or(ValueFormat::Postgres, |conformance| conformance.format);
+    let (factory, selector) = SessionFactory::new(Targets { postgres: target }, format);
     let mut runner = SltRunner::new(factory);
-    for label in ALWAYS_ON_LABELS
+    let labels: Vec<&str> = ALWAYS_ON_LABELS
         .iter()
         .copied()
         .chain(ctx.labels.iter().map(String::as_str))
-    {
+        .collect();
+    for label in &labels {
         runner.add_label(label);
     }
     // Column type letters in the files are not checked: the simple query protocol does
     // not report column types.
     runner.with_column_validator(sqllogictest::default_column_validator);
 
-    let result = if ctx.complete {
+    let result = if let Some(conformance) = &ctx.conformance {
+        corpus::run_corpus_file(&mut runner, &selector, path, &file.name, &labels, ctx.colorize)
+            .await
+            .map(|run| Finished {
+                records: run.tally.queries.ran() + run.tally.statements.ran(),
+                rewritten: Vec::new(),
+                conformance: Some(ConformanceReport {
+                    name: file.name.clone(),
+                    tally: run.tally,
+                    classified: classify(&file.name, run.failures, &run.passed, &conformance.known),
+                }),
+            })
+    } else if ctx.complete {
         complete::complete_file(&mut runner, &selector, path)
             .await
             .map(|completion| Finished {
                 records: completion.records,
                 rewritten: completion.rewritten,
+                conformance: None,
             })
             .map_err(|error| format!("{error:#}"))
     } else {
@@ -133,9 +186,21 @@ async fn run_file_inner(path: &Path, ctx: &RunContext) -> Result<Finished, Strin
             .map(|records| Finished {
                 records,
                 rewritten: Vec::new(),
+                conformance: None,
             })
     };
     runner.shutdown_async().await;
+    // In conformance mode failures do not stop the file, so a server that died shows
+    // up only as a run of connection errors: say what happened instead.
+    let result = match (result, server.as_mut().and_then(Server::exit_status)) {
+        (
+            Ok(Finished {
+                conformance: Some(_), ..
+            }),
+            Some(status),
+        ) => Err(format!("the freshet server exited while the file ran ({status})")),
+        (result, _) => result,
+    };
 
     match (result, server) {
         (Err(message), Some(mut server)) => {

@@ -106,6 +106,12 @@ impl Server {
         }
     }
 
+    /// The child's exit status if it has exited on its own (`None` while it runs, and
+    /// after [`Server::stop`]).
+    pub(crate) fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
     /// Kills the child (if still running) and reaps it.
     pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

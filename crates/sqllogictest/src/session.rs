@@ -3,9 +3,12 @@
 //!
 //! The `sqllogictest` crate keys its connections by name but calls its connection
 //! factory without telling it the name. [`SessionFactory`] closes that gap: before each
-//! record runs, the caller announces the record's connection through
+//! record runs, the caller announces the record through
 //! [`ConnectionSelector::select_for`], and when the crate then asks for a new
 //! connection, the factory builds the kind that name is routed to.
+//!
+//! The same announcement carries the column types a `query` record declares, which
+//! sessions in [`ValueFormat::Sqlite`] convert their values to (see [`value_format`]).
 //!
 //! Adding a connection kind (a MySQL client, say) means: a module next to
 //! [`postgres`] with a session type implementing `sqllogictest::AsyncDB` and an error
@@ -13,6 +16,7 @@
 //! an arm in [`SessionFactory::make`] routing its connection name there.
 
 pub(crate) mod postgres;
+pub(crate) mod value_format;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,9 +24,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqllogictest::{AsyncDB, Connection, DBOutput, DefaultColumnType, MakeConnection, Record};
+use sqllogictest::{AsyncDB, Connection, DBOutput, DefaultColumnType, MakeConnection, QueryExpect, Record};
 
 use self::postgres::{PgError, PgSession, PgTarget};
+use self::value_format::{ExpectedTypes, Rendering, ValueFormat};
 
 /// The servers a test file's connections go to.
 #[derive(Debug, Clone)]
@@ -93,14 +98,18 @@ impl AsyncDB for Session {
 /// [`ConnectionSelector`] and its [`SessionFactory`].
 type NextConnection = Arc<Mutex<Connection>>;
 
-/// Tells a [`SessionFactory`] which connection the next record uses.
+/// Tells a [`SessionFactory`] which connection the next record uses, and its sessions
+/// which column types the next record declares.
 pub(crate) struct ConnectionSelector {
     /// Shared with the factory.
     next: NextConnection,
+    /// Shared with the sessions the factory opens.
+    expected_types: ExpectedTypes,
 }
 
 impl ConnectionSelector {
-    /// Announces the connection `record` runs on. Call it before handing the record to
+    /// Announces the connection `record` runs on and the column types it declares (none
+    /// unless it is a `query` expecting results). Call it before handing the record to
     /// the runner.
     pub(crate) fn select_for(&self, record: &Record<DefaultColumnType>) {
         let connection = match record {
@@ -109,7 +118,15 @@ impl ConnectionSelector {
             | Record::Let { connection, .. } => connection.clone(),
             _ => Connection::Default,
         };
+        let types = match record {
+            Record::Query {
+                expected: QueryExpect::Results { types, .. },
+                ..
+            } => types.clone(),
+            _ => Vec::new(),
+        };
         *self.next.lock().unwrap_or_else(PoisonError::into_inner) = connection;
+        *self.expected_types.lock().unwrap_or_else(PoisonError::into_inner) = types;
     }
 }
 
@@ -120,14 +137,33 @@ pub(crate) struct SessionFactory {
     targets: Targets,
     /// Shared with the [`ConnectionSelector`].
     next: NextConnection,
+    /// How the sessions render values (in [`ValueFormat::Sqlite`], reading the types
+    /// the [`ConnectionSelector`] announces).
+    rendering: Rendering,
 }
 
 impl SessionFactory {
-    /// A factory for `targets` and the selector that steers it.
-    pub(crate) fn new(targets: Targets) -> (SessionFactory, ConnectionSelector) {
+    /// A factory for `targets` whose sessions render values in `format`, and the
+    /// selector that steers it.
+    pub(crate) fn new(targets: Targets, format: ValueFormat) -> (SessionFactory, ConnectionSelector) {
         let next = NextConnection::default();
-        let selector = ConnectionSelector { next: next.clone() };
-        (SessionFactory { targets, next }, selector)
+        let expected_types = ExpectedTypes::default();
+        let rendering = match format {
+            ValueFormat::Postgres => Rendering::Postgres,
+            ValueFormat::Sqlite => Rendering::Sqlite(expected_types.clone()),
+        };
+        let selector = ConnectionSelector {
+            next: next.clone(),
+            expected_types,
+        };
+        (
+            SessionFactory {
+                targets,
+                next,
+                rendering,
+            },
+            selector,
+        )
     }
 }
 
@@ -140,7 +176,8 @@ impl MakeConnection for SessionFactory {
         match connection {
             Connection::Default => {
                 let target = self.targets.postgres.clone();
-                Box::pin(async move { Ok(Session::Postgres(PgSession::connect(&target).await?)) })
+                let rendering = self.rendering.clone();
+                Box::pin(async move { Ok(Session::Postgres(PgSession::connect(&target, rendering).await?)) })
             }
             Connection::Named(name) => Box::pin(async move { Err(SessionError::NotConfigured(name)) }),
         }

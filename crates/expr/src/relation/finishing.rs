@@ -40,6 +40,22 @@ pub struct NegativeMultiplicity {
     pub diff: Diff,
 }
 
+impl std::fmt::Display for ColumnOrder {
+    /// `#1 desc nulls_first`; the defaults (ascending, and NULLs last when
+    /// ascending, first when descending) are not printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.column)?;
+        if self.desc {
+            f.write_str(" desc")?;
+        }
+        match (self.desc, self.nulls_last) {
+            (false, false) => f.write_str(" nulls_first"),
+            (true, true) => f.write_str(" nulls_last"),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl RowSetFinishing {
     /// A finishing that only projects.
     pub fn project_only(project: Vec<usize>) -> RowSetFinishing {
@@ -51,34 +67,7 @@ impl RowSetFinishing {
 
     /// Compares two rows by the sort keys.
     pub fn compare(&self, a: &[Datum<'_>], b: &[Datum<'_>]) -> Ordering {
-        for key in &self.order_by {
-            let (x, y) = (a[key.column], b[key.column]);
-            let ord = match (x.is_null(), y.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => {
-                    if key.nulls_last {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                (false, true) => {
-                    if key.nulls_last {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (false, false) => {
-                    let o = x.cmp(&y);
-                    if key.desc { o.reverse() } else { o }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        Ordering::Equal
+        compare_rows(&self.order_by, a, b)
     }
 
     /// Expands consolidated `(row, count)` pairs into the final rows.
@@ -124,6 +113,38 @@ impl RowSetFinishing {
             })
             .collect())
     }
+}
+
+/// Compares two rows by sort keys, PostgreSQL's way (NULLs as the keys say).
+pub fn compare_rows(order_by: &[ColumnOrder], a: &[Datum<'_>], b: &[Datum<'_>]) -> Ordering {
+    for key in order_by {
+        let (x, y) = (a[key.column], b[key.column]);
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if key.nulls_last {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, true) => {
+                if key.nulls_last {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, false) => {
+                let o = x.cmp(&y);
+                if key.desc { o.reverse() } else { o }
+            }
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
 }
 
 #[cfg(test)]

@@ -34,12 +34,58 @@ pub fn fold_relation(expr: &mut RelExpr) {
                 }
             }
             RelExpr::Map { .. } | RelExpr::Project { .. } => fold_over_constant(e),
-            RelExpr::Constant { .. } | RelExpr::Get { .. } => None,
+            RelExpr::Union { .. } | RelExpr::Negate { .. } => fold_union(e),
+            RelExpr::Join { left, right, .. } => {
+                // A join with no rows on either side has none.
+                let empty = |r: &RelExpr| matches!(r, RelExpr::Constant { rows: Ok(rows), .. } if rows.is_empty());
+                (empty(left) || empty(right)).then(|| RelExpr::Constant {
+                    rows: Ok(vec![]),
+                    typ: e.typ(),
+                })
+            }
+            RelExpr::Constant { .. }
+            | RelExpr::Get { .. }
+            | RelExpr::Reduce { .. }
+            | RelExpr::TopK { .. }
+            | RelExpr::Threshold { .. } => None,
         };
         if let Some(folded) = folded {
             *e = folded;
         }
     });
+}
+
+/// Evaluates a `Union` of constants (or `Negate` of one) into one
+/// constant; drops empty constants from a `Union`.
+fn fold_union(e: &mut RelExpr) -> Option<RelExpr> {
+    let typ = e.typ();
+    match e {
+        RelExpr::Negate { input } => match &**input {
+            RelExpr::Constant { rows: Ok(rows), .. } => Some(RelExpr::Constant {
+                rows: Ok(rows.iter().map(|(r, d)| (r.clone(), -d)).collect()),
+                typ,
+            }),
+            _ => None,
+        },
+        RelExpr::Union { inputs } => {
+            inputs.retain(|i| !matches!(i, RelExpr::Constant { rows: Ok(rows), .. } if rows.is_empty()));
+            if inputs.is_empty() {
+                return Some(RelExpr::Constant { rows: Ok(vec![]), typ });
+            }
+            if inputs.len() == 1 {
+                return inputs.pop();
+            }
+            let mut all = Vec::new();
+            for input in inputs.iter() {
+                match input {
+                    RelExpr::Constant { rows: Ok(rows), .. } => all.extend(rows.iter().cloned()),
+                    _ => return None,
+                }
+            }
+            Some(RelExpr::Constant { rows: Ok(all), typ })
+        }
+        _ => None,
+    }
 }
 
 /// Evaluates a `Map`, `Filter` or `Project` whose input is a constant.
@@ -50,7 +96,7 @@ fn fold_over_constant(e: &RelExpr) -> Option<RelExpr> {
             RelExpr::Constant { rows, .. } => rows,
             _ => return None,
         },
-        RelExpr::Constant { .. } | RelExpr::Get { .. } => return None,
+        _ => return None,
     };
     let rows = match rows {
         Err(err) => Err(err.clone()),
@@ -83,6 +129,6 @@ fn apply(e: &RelExpr, row: &Row, diff: Diff) -> Result<Option<(Row, Diff)>, Eval
             Ok(Some((row.clone(), diff)))
         }
         RelExpr::Project { outputs, .. } => Ok(Some((Row::pack(outputs.iter().map(|c| datums[*c])), diff))),
-        RelExpr::Constant { .. } | RelExpr::Get { .. } => Ok(Some((row.clone(), diff))),
+        _ => Ok(Some((row.clone(), diff))),
     }
 }

@@ -6,7 +6,8 @@ use freshet_expr::ScalarExpr;
 use freshet_repr::{ColumnName, RelationDesc};
 use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectNamePart, ObjectType, SchemaName};
 
-use super::expr::{ExprContext, coerce, plan_expr};
+use super::expr::{ExprContext, coerce, plan_expr, scalar_only};
+use super::query::QueryContext;
 use super::scope::Scope;
 use super::typeconv::CastContext;
 use super::types::scalar_type_from_sql;
@@ -121,7 +122,8 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
     let mut columns = Vec::with_capacity(create.columns.len());
     let mut defaults = Vec::with_capacity(create.columns.len());
     let empty = Scope::empty();
-    let ecx = ExprContext { scope: &empty };
+    let qcx = QueryContext::new(catalog);
+    let ecx = ExprContext::new(&qcx, &empty, "DEFAULT expressions");
     for column in &create.columns {
         let column_name = normalize_ident(&column.name);
         if !seen.insert(column_name.clone()) {
@@ -135,7 +137,8 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
                 ColumnOption::Null => nullable = true,
                 ColumnOption::NotNull => nullable = false,
                 ColumnOption::Default(e) => {
-                    default = coerce(plan_expr(&ecx, e)?, &typ, CastContext::Assignment)?;
+                    let value = coerce(plan_expr(&ecx, e)?, &typ, CastContext::Assignment)?;
+                    default = scalar_only(value, "DEFAULT")?;
                 }
                 other => return Err(PlanError::Unsupported(format!("column option {other}"))),
             }

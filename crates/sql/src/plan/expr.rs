@@ -4,16 +4,47 @@ use freshet_expr::{ArithOp, ArithType, BinaryFunc, ScalarExpr, UnaryFunc, Variad
 use freshet_repr::{ColumnType, Datum, RowArena, ScalarType, parse_datum};
 use sqlparser::ast::{self, BinaryOperator, CastKind, Expr, UnaryOperator, Value};
 
+use super::grouping::Grouping;
+use super::hir::{ColumnRef, HirScalar};
+use super::query::QueryContext;
 use super::scope::Scope;
+use super::subquery;
 use super::typeconv::{CastContext, plan_cast, unify};
 use super::types::scalar_type_from_sql;
 use crate::PlanError;
 use crate::names::normalize_ident;
 
 /// What an expression is planned against.
+#[derive(Clone, Copy)]
 pub(crate) struct ExprContext<'a> {
+    /// The query it belongs to: the catalog, enclosing queries' scopes.
+    pub(crate) qcx: &'a QueryContext<'a>,
     /// The columns in scope.
     pub(crate) scope: &'a Scope,
+    /// Where aggregates are computed, the groups' keys and aggregates;
+    /// `None` where aggregates are not allowed.
+    pub(crate) grouping: Option<&'a Grouping>,
+    /// The clause being planned, for messages (`WHERE`, `DEFAULT`).
+    pub(crate) clause: &'static str,
+}
+
+impl<'a> ExprContext<'a> {
+    /// A context over `scope` without aggregates.
+    pub(crate) fn new(qcx: &'a QueryContext<'a>, scope: &'a Scope, clause: &'static str) -> ExprContext<'a> {
+        ExprContext {
+            qcx,
+            scope,
+            grouping: None,
+            clause,
+        }
+    }
+}
+
+/// The expression as a [`ScalarExpr`]; `what` names the clause in the error
+/// when it has a subquery or reads an enclosing query.
+pub(crate) fn scalar_only(expr: HirScalar, what: &str) -> Result<ScalarExpr, PlanError> {
+    expr.to_expr()
+        .ok_or_else(|| PlanError::Unsupported(format!("subqueries in {what}")))
 }
 
 /// A planned expression: typed, or a literal whose type the context decides
@@ -21,21 +52,29 @@ pub(crate) struct ExprContext<'a> {
 #[derive(Debug, Clone)]
 pub(crate) enum Typed {
     /// An expression of a known type.
-    Expr(ScalarExpr, ColumnType),
+    Expr(HirScalar, ColumnType),
     /// A string literal (`Some`) or `NULL` (`None`) not yet given a type.
     Unknown(Option<String>),
 }
 
 impl Typed {
     /// The expression, with an unknown literal taken as `text`.
-    pub(crate) fn into_default(self) -> (ScalarExpr, ColumnType) {
+    pub(crate) fn into_default(self) -> (HirScalar, ColumnType) {
         match self {
             Typed::Expr(e, t) => (e, t),
             Typed::Unknown(value) => {
                 let typ = ScalarType::Text.nullable(value.is_none());
                 let datum = value.as_deref().map_or(Datum::Null, Datum::String);
-                (ScalarExpr::literal(datum, ScalarType::Text), typ)
+                (HirScalar::literal(datum, ScalarType::Text), typ)
             }
+        }
+    }
+
+    /// The type, `None` for an untyped literal.
+    pub(crate) fn scalar_type(&self) -> Option<ScalarType> {
+        match self {
+            Typed::Expr(_, t) => Some(t.scalar_type),
+            Typed::Unknown(_) => None,
         }
     }
 
@@ -50,27 +89,28 @@ impl Typed {
 
 /// Converts `typed` to `target` as `context` allows; an unknown literal is
 /// parsed as `target` now.
-pub(crate) fn coerce(typed: Typed, target: &ScalarType, context: CastContext) -> Result<ScalarExpr, PlanError> {
+pub(crate) fn coerce(typed: Typed, target: &ScalarType, context: CastContext) -> Result<HirScalar, PlanError> {
     match typed {
         Typed::Expr(e, t) => plan_cast(e, &t.scalar_type, target, context),
-        Typed::Unknown(None) => Ok(ScalarExpr::null(*target)),
+        Typed::Unknown(None) => Ok(HirScalar::null(*target)),
         Typed::Unknown(Some(text)) => {
             let arena = RowArena::new();
             let parsed =
                 parse_datum(&target.without_modifiers(), &text, &arena).map_err(freshet_expr::EvalError::from)?;
-            let literal = ScalarExpr::literal(parsed, target.without_modifiers());
-            let mut expr = plan_cast(literal, &target.without_modifiers(), target, context)?;
+            let literal = HirScalar::literal(parsed, target.without_modifiers());
+            let cast = plan_cast(literal, &target.without_modifiers(), target, context)?;
+            let mut expr = scalar_only(cast, "a literal")?;
             fold_scalar(&mut expr);
             if let ScalarExpr::Literal(Err(e), _) = expr {
                 return Err(PlanError::Eval(e));
             }
-            Ok(expr)
+            Ok(HirScalar::from_expr(expr))
         }
     }
 }
 
 /// Plans an expression that must be boolean (`WHERE`, `CASE WHEN`, `AND`).
-pub(crate) fn plan_bool(ecx: &ExprContext<'_>, e: &Expr, clause: &str) -> Result<ScalarExpr, PlanError> {
+pub(crate) fn plan_bool(ecx: &ExprContext<'_>, e: &Expr, clause: &str) -> Result<HirScalar, PlanError> {
     match plan_expr(ecx, e)? {
         Typed::Expr(e, t) if t.scalar_type == ScalarType::Bool => Ok(e),
         Typed::Unknown(value) => coerce(Typed::Unknown(value), &ScalarType::Bool, CastContext::Implicit),
@@ -83,7 +123,7 @@ pub(crate) fn plan_bool(ecx: &ExprContext<'_>, e: &Expr, clause: &str) -> Result
 
 /// Brings several expressions to their common type (operands of `=`,
 /// branches of `CASE`, arguments of `COALESCE`).
-pub(crate) fn plan_homogeneous(items: Vec<Typed>, what: &str) -> Result<(Vec<ScalarExpr>, ScalarType), PlanError> {
+pub(crate) fn plan_homogeneous(items: Vec<Typed>, what: &str) -> Result<(Vec<HirScalar>, ScalarType), PlanError> {
     let mut common: Option<ScalarType> = None;
     for item in &items {
         if let Typed::Expr(_, t) = item {
@@ -109,6 +149,11 @@ pub(crate) fn plan_homogeneous(items: Vec<Typed>, what: &str) -> Result<(Vec<Sca
 
 /// Plans one expression.
 pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanError> {
+    if let Some(grouping) = ecx.grouping
+        && let Some(found) = grouping.lookup(e)
+    {
+        return Ok(found);
+    }
     match e {
         Expr::Value(v) => plan_value(&v.value, false),
         Expr::Identifier(ident) => plan_column(ecx, None, &normalize_ident(ident)),
@@ -180,10 +225,10 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
             let items = vec![plan_expr(ecx, a)?, plan_expr(ecx, b)?];
             let (exprs, _) = plan_homogeneous(items, "IS DISTINCT FROM")?;
-            let [a, b]: [ScalarExpr; 2] = exprs
+            let [a, b]: [HirScalar; 2] = exprs
                 .try_into()
                 .map_err(|_| PlanError::Unsupported("IS DISTINCT FROM".into()))?;
-            let both_null = ScalarExpr::CallVariadic {
+            let both_null = HirScalar::CallVariadic {
                 func: VariadicFunc::And,
                 exprs: vec![
                     a.clone().call_unary(UnaryFunc::IsNull),
@@ -191,7 +236,7 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
                 ],
             };
             let equal = a.call_binary(b, BinaryFunc::Eq).call_unary(UnaryFunc::IsTrue);
-            let not_distinct = ScalarExpr::CallVariadic {
+            let not_distinct = HirScalar::CallVariadic {
                 func: VariadicFunc::Or,
                 exprs: vec![both_null, equal],
             };
@@ -211,7 +256,7 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             let lower = plan_comparison(ecx, expr, &BinaryOperator::GtEq, low)?;
             let upper = plan_comparison(ecx, expr, &BinaryOperator::LtEq, high)?;
             let nullable = lower.1 || upper.1;
-            let mut out = ScalarExpr::CallVariadic {
+            let mut out = HirScalar::CallVariadic {
                 func: VariadicFunc::And,
                 exprs: vec![lower.0, upper.0],
             };
@@ -232,7 +277,7 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
                 .into_iter()
                 .map(|e| needle.clone().call_binary(e, BinaryFunc::Eq))
                 .collect();
-            let mut out = ScalarExpr::CallVariadic {
+            let mut out = HirScalar::CallVariadic {
                 func: VariadicFunc::Or,
                 exprs: equalities,
             };
@@ -247,13 +292,168 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             else_result,
             ..
         } => plan_case(ecx, operand.as_deref(), conditions, else_result.as_deref()),
-        Expr::Function(func) => plan_function(ecx, func),
-        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
-            Err(PlanError::Unsupported("subqueries".into()))
+        Expr::Function(func) => {
+            let name = func.name.to_string().to_lowercase();
+            if super::grouping::is_aggregate(&name) {
+                return Err(PlanError::Grouping(format!(
+                    "aggregate functions are not allowed in {}",
+                    ecx.clause
+                )));
+            }
+            plan_function(ecx, func)
         }
-        Expr::Like { .. } | Expr::ILike { .. } => Err(PlanError::Unsupported("LIKE".into())),
+        Expr::Subquery(query) => subquery::plan_scalar_subquery(ecx, query),
+        Expr::Exists { subquery, negated } => subquery::plan_exists(ecx, subquery, *negated),
+        Expr::InSubquery {
+            expr,
+            subquery,
+            negated,
+        } => subquery::plan_in_subquery(ecx, expr, subquery, *negated),
+        Expr::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
+        } => subquery::plan_quantified(ecx, left, compare_op, right, false),
+        Expr::AllOp {
+            left,
+            compare_op,
+            right,
+        } => subquery::plan_quantified(ecx, left, compare_op, right, true),
+        Expr::Like {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char,
+        }
+        | Expr::ILike {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char,
+        } => {
+            let name = if matches!(e, Expr::Like { .. }) {
+                "like"
+            } else {
+                "ilike"
+            };
+            let mut args = vec![&**expr, &**pattern];
+            args.extend(escape_char.as_deref());
+            let matched = plan_call(ecx, name, &args)?;
+            Ok(if *negated { negate(matched) } else { matched })
+        }
+        Expr::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            shorthand,
+            ..
+        } => {
+            // `substr(…)` and `substring(…)` resolve separately: only the
+            // latter has the regular-expression overload.
+            let name = if *shorthand { "substr" } else { "substring" };
+            let mut args = vec![plan_expr(ecx, expr)?];
+            match (substring_from.as_deref(), substring_for.as_deref()) {
+                (Some(from), count) => {
+                    args.push(plan_expr(ecx, from)?);
+                    if let Some(count) = count {
+                        args.push(plan_expr(ecx, count)?);
+                    }
+                }
+                (None, Some(count)) => {
+                    args.push(plan_value(&Value::Number("1".into(), false), false)?);
+                    args.push(plan_expr(ecx, count)?);
+                }
+                (None, None) => {}
+            }
+            plan_call_typed(ecx, name, args)
+        }
+        Expr::Trim {
+            trim_where,
+            trim_what,
+            expr,
+            trim_characters: None,
+        } => {
+            let name = match trim_where {
+                Some(ast::TrimWhereField::Leading) => "ltrim",
+                Some(ast::TrimWhereField::Trailing) => "rtrim",
+                Some(ast::TrimWhereField::Both) | None => "btrim",
+            };
+            let mut args = vec![&**expr];
+            args.extend(trim_what.as_deref());
+            plan_call(ecx, name, &args)
+        }
+        Expr::Interval(ast::Interval {
+            value,
+            leading_field: None,
+            leading_precision: None,
+            last_field: None,
+            fractional_seconds_precision: None,
+        }) => match &**value {
+            Expr::Value(v) if string_value(&v.value).is_some() => {
+                let text = string_value(&v.value);
+                let expr = coerce(Typed::Unknown(text), &ScalarType::Interval, CastContext::Explicit)?;
+                Ok(Typed::Expr(expr, ScalarType::Interval.nullable(false)))
+            }
+            _ => Err(PlanError::Unsupported(format!("expression {e}"))),
+        },
+        Expr::Ceil {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+        } => plan_call(ecx, "ceil", &[&**expr]),
+        Expr::Floor {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+        } => plan_call(ecx, "floor", &[&**expr]),
+        Expr::Position { expr, r#in } => plan_call(ecx, "position", &[&**expr, &**r#in]),
+        Expr::Extract { field, expr, .. } => {
+            let field = Typed::Unknown(Some(field.to_string().to_lowercase()));
+            plan_call_typed(ecx, "extract", vec![field, plan_expr(ecx, expr)?])
+        }
         other => Err(PlanError::Unsupported(format!("expression {other}"))),
     }
+}
+
+/// `NOT` of a boolean expression.
+fn negate(t: Typed) -> Typed {
+    match t {
+        Typed::Expr(e, typ) => Typed::Expr(e.call_unary(UnaryFunc::Not), typ),
+        unknown => unknown,
+    }
+}
+
+/// Plans a call of the function `name` on expressions.
+fn plan_call(ecx: &ExprContext<'_>, name: &str, args: &[&Expr]) -> Result<Typed, PlanError> {
+    let planned = args.iter().map(|a| plan_expr(ecx, a)).collect::<Result<Vec<_>, _>>()?;
+    plan_call_typed(ecx, name, planned)
+}
+
+/// Plans a call of the function `name` on planned arguments: resolves the
+/// overload and converts the arguments to its parameter types.
+pub(crate) fn plan_call_typed(_ecx: &ExprContext<'_>, name: &str, args: Vec<Typed>) -> Result<Typed, PlanError> {
+    let types: Vec<Option<ScalarType>> = args.iter().map(Typed::scalar_type).collect();
+    let resolved = super::func::resolve_function(name, &types)?;
+    apply_resolved(resolved, args)
+}
+
+/// Applies a resolved function or operator to its arguments.
+pub(crate) fn apply_resolved(resolved: super::func::Resolved, args: Vec<Typed>) -> Result<Typed, PlanError> {
+    use super::func::FuncImpl;
+    let any_nullable = args.iter().any(nullable);
+    let mut exprs = Vec::with_capacity(args.len());
+    for (arg, param) in args.into_iter().zip(&resolved.params) {
+        exprs.push(coerce(arg, param, CastContext::Implicit)?);
+    }
+    let expr = match (resolved.func, exprs.as_slice()) {
+        (FuncImpl::Unary(func), [a]) => a.clone().call_unary(func),
+        (FuncImpl::Binary(func), [a, b]) => a.clone().call_binary(b.clone(), func),
+        (FuncImpl::Variadic(func), _) => HirScalar::call_variadic(func, exprs),
+        _ => return Err(PlanError::Unsupported("a function with this many arguments".into())),
+    };
+    let nullable = !resolved.strict || any_nullable;
+    Ok(Typed::Expr(expr, resolved.ret.nullable(nullable)))
 }
 
 fn string_value(v: &Value) -> Option<String> {
@@ -283,10 +483,10 @@ fn plan_value(v: &Value, negate: bool) -> Result<Typed, PlanError> {
                 let d = parse_datum(&typ, &text, &arena).map_err(freshet_expr::EvalError::from)?;
                 (d, typ)
             };
-            Ok(Typed::Expr(ScalarExpr::literal(datum, typ), typ.nullable(false)))
+            Ok(Typed::Expr(HirScalar::literal(datum, typ), typ.nullable(false)))
         }
         Value::Boolean(b) => Ok(Typed::Expr(
-            ScalarExpr::literal_bool(*b),
+            HirScalar::literal_bool(*b),
             ScalarType::Bool.nullable(false),
         )),
         Value::Null => Ok(Typed::Unknown(None)),
@@ -298,9 +498,35 @@ fn plan_value(v: &Value, negate: bool) -> Result<Typed, PlanError> {
     }
 }
 
+/// Resolves a column in the innermost scope that has it: the current
+/// query's, then the enclosing queries' outward.
 fn plan_column(ecx: &ExprContext<'_>, table: Option<&str>, column: &str) -> Result<Typed, PlanError> {
-    let (index, typ) = ecx.scope.resolve(table, column)?;
-    Ok(Typed::Expr(ScalarExpr::Column(index), typ))
+    let first = match ecx.scope.resolve(table, column) {
+        Ok((index, typ)) => {
+            if let Some(grouping) = ecx.grouping {
+                return grouping.column(index, table, column);
+            }
+            return Ok(Typed::Expr(HirScalar::column(index), typ));
+        }
+        Err(e @ (PlanError::UnknownColumn(_) | PlanError::MissingFromEntry(_))) => e,
+        Err(e) => return Err(e),
+    };
+    for (level, scope) in ecx.qcx.outer.iter().rev().enumerate() {
+        match scope.resolve(table, column) {
+            Ok((index, typ)) => {
+                return Ok(Typed::Expr(
+                    HirScalar::Column(ColumnRef {
+                        level: level + 1,
+                        column: index,
+                    }),
+                    typ,
+                ));
+            }
+            Err(PlanError::UnknownColumn(_) | PlanError::MissingFromEntry(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(first)
 }
 
 fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<Typed, PlanError> {
@@ -321,6 +547,15 @@ fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<T
             }
             let symbol = if op == UnaryOperator::Minus { "-" } else { "+" };
             match plan_expr(ecx, expr)? {
+                Typed::Expr(e, t)
+                    if op == UnaryOperator::Minus
+                        && super::func::resolve_datetime_negation(&t.scalar_type).is_some() =>
+                {
+                    match super::func::resolve_datetime_negation(&t.scalar_type) {
+                        Some(resolved) => apply_resolved(resolved, vec![Typed::Expr(e, t)]),
+                        None => Err(PlanError::UnknownOperator(format!("{symbol} {}", t.scalar_type.name()))),
+                    }
+                }
                 Typed::Expr(e, t) => {
                     let arith = ArithType::of(&t.scalar_type)
                         .filter(|a| {
@@ -342,7 +577,7 @@ fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<T
     }
 }
 
-fn comparison_func(op: &BinaryOperator) -> Option<BinaryFunc> {
+pub(crate) fn comparison_func(op: &BinaryOperator) -> Option<BinaryFunc> {
     Some(match op {
         BinaryOperator::Eq => BinaryFunc::Eq,
         BinaryOperator::NotEq => BinaryFunc::NotEq,
@@ -372,7 +607,7 @@ fn plan_comparison(
     left: &Expr,
     op: &BinaryOperator,
     right: &Expr,
-) -> Result<(ScalarExpr, bool), PlanError> {
+) -> Result<(HirScalar, bool), PlanError> {
     let func = comparison_func(op).ok_or_else(|| PlanError::Unsupported(format!("operator {op}")))?;
     let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
     let nullable = nullable(&l) || nullable(&r);
@@ -385,7 +620,7 @@ fn plan_comparison(
     }
 }
 
-fn nullable(t: &Typed) -> bool {
+pub(crate) fn nullable(t: &Typed) -> bool {
     match t {
         Typed::Expr(_, t) => t.nullable,
         Typed::Unknown(v) => v.is_none(),
@@ -393,7 +628,7 @@ fn nullable(t: &Typed) -> bool {
 }
 
 /// The two operands of a binary operator at their common type.
-fn operands(l: Typed, r: Typed, symbol: &str) -> Result<(Vec<ScalarExpr>, ScalarType), PlanError> {
+pub(crate) fn operands(l: Typed, r: Typed, symbol: &str) -> Result<(Vec<HirScalar>, ScalarType), PlanError> {
     let names = format!("{} {symbol} {}", l.type_name(), r.type_name());
     plan_homogeneous(vec![l, r], symbol).map_err(|e| match e {
         PlanError::DatatypeMismatch(_) | PlanError::InvalidCast { .. } => PlanError::UnknownOperator(names),
@@ -413,7 +648,7 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
             let mut exprs = Vec::new();
             for side in [left, right] {
                 match plan_bool(ecx, side, clause)? {
-                    ScalarExpr::CallVariadic {
+                    HirScalar::CallVariadic {
                         func: inner,
                         exprs: nested,
                     } if inner == func => exprs.extend(nested),
@@ -421,7 +656,7 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
                 }
             }
             Ok(Typed::Expr(
-                ScalarExpr::CallVariadic { func, exprs },
+                HirScalar::CallVariadic { func, exprs },
                 ScalarType::Bool.nullable(true),
             ))
         }
@@ -439,7 +674,7 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
                     r.type_name()
                 )));
             }
-            let to_text = |t: Typed| -> Result<ScalarExpr, PlanError> {
+            let to_text = |t: Typed| -> Result<HirScalar, PlanError> {
                 match t {
                     Typed::Expr(e, typ) => plan_cast(e, &typ.scalar_type, &ScalarType::Text, CastContext::Explicit),
                     unknown => coerce(unknown, &ScalarType::Text, CastContext::Implicit),
@@ -455,6 +690,11 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
         op => {
             let arith = arith_op(op).ok_or_else(|| PlanError::Unsupported(format!("operator {op}")))?;
             let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
+            if let Some(resolved) =
+                super::func::resolve_datetime_operator(&op.to_string(), l.scalar_type(), r.scalar_type())?
+            {
+                return apply_resolved(resolved, vec![l, r]);
+            }
             let nullable = nullable(&l) || nullable(&r);
             let names = format!("{} {op} {}", l.type_name(), r.type_name());
             if matches!((&l, &r), (Typed::Unknown(_), Typed::Unknown(_))) {
@@ -497,9 +737,9 @@ fn plan_case(
     });
     let nullable = results.iter().any(nullable);
     let (mut results, typ) = plan_homogeneous(results, "CASE")?;
-    let mut expr = results.pop().unwrap_or_else(|| ScalarExpr::null(typ));
+    let mut expr = results.pop().unwrap_or_else(|| HirScalar::null(typ));
     for (cond, then) in conds.into_iter().zip(results).rev() {
-        expr = ScalarExpr::If {
+        expr = HirScalar::If {
             cond: Box::new(cond),
             then: Box::new(then),
             els: Box::new(expr),
@@ -542,7 +782,7 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
             let nullable = planned.iter().all(nullable);
             let (exprs, typ) = plan_homogeneous(planned, "COALESCE")?;
             Ok(Typed::Expr(
-                ScalarExpr::CallVariadic {
+                HirScalar::CallVariadic {
                     func: VariadicFunc::Coalesce,
                     exprs,
                 },
@@ -554,9 +794,9 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
             let (b, a) = (exprs.pop(), exprs.pop());
             match (a, b) {
                 (Some(a), Some(b)) => Ok(Typed::Expr(
-                    ScalarExpr::If {
+                    HirScalar::If {
                         cond: Box::new(a.clone().call_binary(b, BinaryFunc::Eq)),
-                        then: Box::new(ScalarExpr::null(typ)),
+                        then: Box::new(HirScalar::null(typ)),
                         els: Box::new(a),
                     },
                     typ.nullable(true),
@@ -570,13 +810,13 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
                 Typed::Unknown(_) => "unknown",
             };
             Ok(Typed::Expr(
-                ScalarExpr::literal(Datum::String(name), ScalarType::Text),
+                HirScalar::literal(Datum::String(name), ScalarType::Text),
                 ScalarType::Text.nullable(false),
             ))
         }
-        _ => Err(PlanError::UnknownFunction {
-            name,
-            args: planned.iter().map(Typed::type_name).collect::<Vec<_>>().join(", "),
-        }),
+        // `position(string, substring)` as a plain call is `strpos`; the
+        // resolver's "position" is the `POSITION(substring IN string)` syntax.
+        ("position", _) => plan_call_typed(ecx, "strpos", planned),
+        _ => plan_call_typed(ecx, &name, planned),
     }
 }

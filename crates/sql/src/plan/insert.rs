@@ -4,7 +4,9 @@ use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
 use freshet_repr::{ColumnType, RelationDesc, Row, RowArena};
 use sqlparser::ast::{self, SetExpr, TableObject};
 
-use super::expr::{ExprContext, Typed, coerce, plan_expr};
+use super::expr::{ExprContext, Typed, coerce, plan_expr, scalar_only};
+use super::hir::HirScalar;
+use super::query::QueryContext;
 use super::query::plan_query;
 use super::scope::Scope;
 use super::typeconv::CastContext;
@@ -39,7 +41,7 @@ pub(crate) fn column_position(item: &CatalogItem, column: &ast::ObjectName) -> R
 
 /// Converts `value` to the type of column `position`, as a stored value is
 /// converted (an assignment cast).
-pub(crate) fn coerce_to_column(value: Typed, desc: &RelationDesc, position: usize) -> Result<ScalarExpr, PlanError> {
+pub(crate) fn coerce_to_column(value: Typed, desc: &RelationDesc, position: usize) -> Result<HirScalar, PlanError> {
     let typ = desc.column_type(position).scalar_type;
     let from = value.type_name();
     coerce(value, &typ, CastContext::Assignment).map_err(|e| match e {
@@ -108,7 +110,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     // VALUES lists are coerced straight to the columns' types, so a quoted
     // literal becomes a value of its column (as in PostgreSQL).
     if let (SetExpr::Values(values), None, None) = (&*source.body, &source.order_by, &source.limit_clause) {
-        let rows = plan_values(desc, &targets, &defaults, values)?;
+        let rows = plan_values(catalog, desc, &targets, &defaults, values)?;
         let typ: Vec<ColumnType> = desc.types().copied().collect();
         let source = SelectPlan {
             expr: RelExpr::Constant { rows: Ok(rows), typ },
@@ -140,8 +142,8 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     }
     let mut row = defaults;
     for (i, target) in targets.iter().enumerate() {
-        let value = Typed::Expr(ScalarExpr::Column(i), *source.desc.column_type(i));
-        row[*target] = coerce_to_column(value, desc, *target)?;
+        let value = Typed::Expr(HirScalar::column(i), *source.desc.column_type(i));
+        row[*target] = scalar_only(coerce_to_column(value, desc, *target)?, "INSERT")?;
     }
     Ok(Plan::Insert(InsertPlan {
         id: item.id,
@@ -154,13 +156,15 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
 
 /// Evaluates the rows of `VALUES`, each value coerced to its column.
 fn plan_values(
+    catalog: &dyn CatalogReader,
     desc: &RelationDesc,
     targets: &[usize],
     defaults: &[ScalarExpr],
     values: &ast::Values,
 ) -> Result<Vec<(Row, i64)>, PlanError> {
     let scope = Scope::empty();
-    let ecx = ExprContext { scope: &scope };
+    let qcx = QueryContext::new(catalog);
+    let ecx = ExprContext::new(&qcx, &scope, "VALUES");
     let arena = RowArena::new();
     let mut rows = Vec::with_capacity(values.rows.len());
     for row in &values.rows {
@@ -177,7 +181,8 @@ fn plan_values(
             {
                 continue;
             }
-            exprs[*target] = coerce_to_column(plan_expr(&ecx, e)?, desc, *target)?;
+            let value = coerce_to_column(plan_expr(&ecx, e)?, desc, *target)?;
+            exprs[*target] = scalar_only(value, "VALUES")?;
         }
         let mut datums = Vec::with_capacity(exprs.len());
         for e in &exprs {

@@ -3,9 +3,11 @@
 use freshet_expr::ScalarExpr;
 use sqlparser::ast::{self, AssignmentTarget, FromTable};
 
-use super::expr::{ExprContext, plan_bool, plan_expr};
+use super::expr::{ExprContext, plan_bool, plan_expr, scalar_only};
+use super::from::plan_table;
 use super::insert::{coerce_to_column, column_position};
-use super::query::plan_table;
+use super::lowering::lower;
+use super::query::QueryContext;
 use super::{MutationPlan, Plan};
 use crate::PlanError;
 use crate::catalog::CatalogReader;
@@ -21,13 +23,15 @@ fn plan_target(
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));
     }
-    let ecx = ExprContext { scope: &scope };
+    let qcx = QueryContext::new(catalog);
+    let ecx = ExprContext::new(&qcx, &scope, "WHERE");
     let predicates = selection
         .map(|s| plan_bool(&ecx, s, "WHERE"))
         .transpose()?
         .into_iter()
         .collect();
-    let selection = get.filter(predicates);
+    let selection = lower(&get.filter(predicates));
+    let ecx = ExprContext::new(&qcx, &scope, "UPDATE");
     let mut row: Vec<ScalarExpr> = (0..item.desc.arity()).map(ScalarExpr::Column).collect();
     let mut assigned = vec![false; row.len()];
     for assignment in assignments {
@@ -42,7 +46,8 @@ fn plan_target(
                 position: None,
             });
         }
-        row[position] = coerce_to_column(plan_expr(&ecx, &assignment.value)?, &item.desc, position)?;
+        let value = coerce_to_column(plan_expr(&ecx, &assignment.value)?, &item.desc, position)?;
+        row[position] = scalar_only(value, "UPDATE … SET")?;
     }
     Ok(MutationPlan {
         id: item.id,

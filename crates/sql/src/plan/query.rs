@@ -1,107 +1,255 @@
-//! Planning queries: `SELECT` and `VALUES`, with `ORDER BY`, `LIMIT`, `OFFSET`.
+//! Planning queries: `WITH`, `SELECT`, `VALUES`, set operations, `ORDER BY`,
+//! `LIMIT` and `OFFSET`.
 
-use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing, ScalarExpr, fold_scalar};
-use freshet_repr::{ColumnType, Datum, RelationDesc, Row, RowArena, ScalarType};
-use sqlparser::ast::{self, Expr, LimitClause, OrderByKind, SelectItem, SetExpr, Value};
+use freshet_expr::{ColumnOrder, RowSetFinishing, fold_scalar};
+use freshet_repr::{ColumnType, Datum, RelationDesc, ScalarType};
+use sqlparser::ast::{self, Expr, LimitClause, OrderByKind, SetExpr, SetOperator, SetQuantifier, Value};
 
 use super::SelectPlan;
-use super::expr::{ExprContext, Typed, coerce, plan_bool, plan_expr, plan_homogeneous};
-use super::scope::{Scope, ScopeItem};
-use super::typeconv::CastContext;
+use super::expr::{ExprContext, Typed, coerce, plan_expr, plan_homogeneous, scalar_only};
+use super::hir::{HirRel, HirScalar};
+use super::lowering::lower;
+use super::scope::Scope;
+use super::select::plan_select;
+use super::typeconv::{CastContext, plan_cast, unify};
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
-use crate::names::{normalize_ident, resolve_item};
+use crate::catalog::CatalogReader;
+use crate::names::normalize_ident;
 
-/// A query body planned, before `ORDER BY` and limits.
-struct Body {
-    /// Computes the body's columns, then any columns only `ORDER BY` needs.
-    expr: RelExpr,
-    /// The scope `ORDER BY` expressions are planned in (the body's input).
-    scope: Scope,
-    /// The output columns: positions in `expr`, names, types.
-    outputs: Vec<(usize, String, ColumnType)>,
-    /// Scalar expressions over `scope` for the output columns, so that
-    /// `ORDER BY` can recognize them; `None` where not applicable.
-    output_exprs: Vec<Option<Expr>>,
+/// A query named by `WITH`.
+#[derive(Debug, Clone)]
+pub(crate) struct Cte {
+    /// Its name.
+    pub(crate) name: String,
+    /// Its rows, as planned where it was defined.
+    pub(crate) rel: HirRel,
+    /// Its column names.
+    pub(crate) names: Vec<String>,
+    /// Its column types.
+    pub(crate) types: Vec<ColumnType>,
+    /// How many queries enclosed its definition.
+    pub(crate) depth: usize,
 }
 
-/// Plans a query.
+/// What a query is planned in.
+pub(crate) struct QueryContext<'a> {
+    /// Names resolve here.
+    pub(crate) catalog: &'a dyn CatalogReader,
+    /// The scopes of the enclosing queries, innermost last.
+    pub(crate) outer: Vec<Scope>,
+    /// The queries of `WITH` clauses in scope, innermost last.
+    pub(crate) ctes: Vec<Cte>,
+}
+
+impl<'a> QueryContext<'a> {
+    /// The context of an outermost query.
+    pub(crate) fn new(catalog: &'a dyn CatalogReader) -> QueryContext<'a> {
+        QueryContext {
+            catalog,
+            outer: vec![],
+            ctes: vec![],
+        }
+    }
+
+    /// The context of a subquery of a query whose columns are `scope`.
+    pub(crate) fn nested(&self, scope: Scope) -> QueryContext<'a> {
+        let mut outer = self.outer.clone();
+        outer.push(scope);
+        QueryContext {
+            catalog: self.catalog,
+            outer,
+            ctes: self.ctes.clone(),
+        }
+    }
+
+    /// The `WITH` query `name`, its outer references adjusted to be read
+    /// from this query.
+    pub(crate) fn cte(&self, name: &str) -> Option<Cte> {
+        let cte = self.ctes.iter().rev().find(|c| c.name == name)?;
+        let mut cte = cte.clone();
+        let by = self.outer.len() - cte.depth;
+        if by > 0 {
+            cte.rel.shift_outer(1, by);
+        }
+        Some(cte)
+    }
+}
+
+/// A planned query, before its rows are sorted and limited.
+pub(crate) struct PlannedQuery {
+    /// The output columns, then columns only `ORDER BY` reads.
+    pub(crate) rel: HirRel,
+    /// The output columns' names.
+    pub(crate) names: Vec<String>,
+    /// The output columns' types.
+    pub(crate) types: Vec<ColumnType>,
+    /// The sort order, over `rel`'s columns.
+    pub(crate) order_by: Vec<ColumnOrder>,
+    /// `LIMIT`.
+    pub(crate) limit: Option<u64>,
+    /// `OFFSET`.
+    pub(crate) offset: u64,
+}
+
+/// A query nested in another (a subquery, a derived table, a `WITH` query):
+/// its rows, limits applied.
+pub(crate) struct NestedQuery {
+    /// The rows.
+    pub(crate) rel: HirRel,
+    /// The column names.
+    pub(crate) names: Vec<String>,
+    /// The column types.
+    pub(crate) types: Vec<ColumnType>,
+}
+
+/// Plans an outermost query.
 pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Result<SelectPlan, PlanError> {
-    if query.with.is_some() {
-        return Err(PlanError::Unsupported("WITH".into()));
-    }
-    if query.fetch.is_some() || !query.locks.is_empty() || query.for_clause.is_some() {
-        return Err(PlanError::Unsupported(
-            "FETCH, FOR UPDATE or FOR clauses in queries".into(),
-        ));
-    }
-    let mut body = match &*query.body {
-        SetExpr::Select(select) => plan_select(catalog, select)?,
-        SetExpr::Values(values) => plan_values(values)?,
-        SetExpr::Query(inner) if query.order_by.is_none() && query.limit_clause.is_none() => {
-            return plan_query(catalog, inner);
-        }
-        SetExpr::SetOperation { op, .. } => return Err(PlanError::Unsupported(op.to_string())),
-        other => return Err(PlanError::Unsupported(format!("query {other}"))),
-    };
-    let mut order_by = Vec::new();
-    if let Some(ob) = &query.order_by {
-        let exprs = match &ob.kind {
-            OrderByKind::Expressions(exprs) => exprs,
-            OrderByKind::All(_) => return Err(PlanError::Unsupported("ORDER BY ALL".into())),
-        };
-        for item in exprs {
-            let column = order_column(&mut body, &item.expr)?;
-            let desc = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
-            if matches!(item.options.sort, Some(ast::OrderBySort::Using(_))) {
-                return Err(PlanError::Unsupported("ORDER BY USING".into()));
-            }
-            // PostgreSQL: NULLs sort as if larger than every value.
-            let nulls_last = item.options.nulls_first.map_or(!desc, |first| !first);
-            order_by.push(ColumnOrder {
-                column,
-                desc,
-                nulls_last,
-            });
-        }
-    }
-    let (limit, offset) = plan_limit(query.limit_clause.as_ref())?;
-    // Ship only the columns the finishing needs.
-    let mut keep: Vec<usize> = body.outputs.iter().map(|(c, _, _)| *c).collect();
-    for o in &order_by {
-        if !keep.contains(&o.column) {
-            keep.push(o.column);
-        }
-    }
-    let position = |c: usize| keep.iter().position(|k| *k == c).unwrap_or(0);
-    let finishing = RowSetFinishing {
-        order_by: order_by
-            .iter()
-            .map(|o| ColumnOrder {
-                column: position(o.column),
-                ..*o
-            })
-            .collect(),
-        limit,
-        offset,
-        project: body.outputs.iter().map(|(c, _, _)| position(*c)).collect(),
-    };
+    let qcx = QueryContext::new(catalog);
+    let planned = plan_query_inner(&qcx, query)?;
+    let arity = planned.names.len();
     let desc = RelationDesc::new(
-        body.outputs
+        planned
+            .names
             .iter()
-            .map(|(_, name, typ)| (freshet_repr::ColumnName(name.clone()), *typ)),
+            .zip(&planned.types)
+            .map(|(name, typ)| (freshet_repr::ColumnName(name.clone()), *typ)),
     );
     Ok(SelectPlan {
-        expr: body.expr.project(keep),
-        finishing,
+        expr: lower(&planned.rel),
+        finishing: RowSetFinishing {
+            order_by: planned.order_by,
+            limit: planned.limit,
+            offset: planned.offset,
+            project: (0..arity).collect(),
+        },
         desc,
         as_of: None,
     })
 }
 
-/// The column of `body.expr` an `ORDER BY` item sorts on: an output
-/// position, an output name, or a new expression over the input.
-fn order_column(body: &mut Body, expr: &Expr) -> Result<usize, PlanError> {
+/// Plans a query nested in another.
+pub(crate) fn plan_nested_query(qcx: &QueryContext<'_>, query: &ast::Query) -> Result<NestedQuery, PlanError> {
+    let planned = plan_query_inner(qcx, query)?;
+    let arity = planned.names.len();
+    let rel = if planned.limit.is_some() || planned.offset > 0 {
+        HirRel::TopK {
+            input: Box::new(planned.rel),
+            group_key: vec![],
+            order_by: planned.order_by,
+            limit: planned.limit,
+            offset: planned.offset,
+        }
+    } else {
+        planned.rel
+    };
+    Ok(NestedQuery {
+        rel: rel.project((0..arity).collect()),
+        names: planned.names,
+        types: planned.types,
+    })
+}
+
+fn plan_query_inner(qcx: &QueryContext<'_>, query: &ast::Query) -> Result<PlannedQuery, PlanError> {
+    if query.fetch.is_some() || !query.locks.is_empty() || query.for_clause.is_some() {
+        return Err(PlanError::Unsupported(
+            "FETCH, FOR UPDATE or FOR clauses in queries".into(),
+        ));
+    }
+    let mut with_ctes;
+    let qcx = match &query.with {
+        None => qcx,
+        Some(with) => {
+            if with.recursive {
+                return Err(PlanError::Unsupported("WITH RECURSIVE".into()));
+            }
+            with_ctes = QueryContext {
+                catalog: qcx.catalog,
+                outer: qcx.outer.clone(),
+                ctes: qcx.ctes.clone(),
+            };
+            for cte in &with.cte_tables {
+                if cte.materialized.is_some() || cte.from.is_some() {
+                    return Err(PlanError::Unsupported("WITH … MATERIALIZED".into()));
+                }
+                let name = normalize_ident(&cte.alias.name);
+                let planned = plan_nested_query(&with_ctes, &cte.query)?;
+                let mut names = planned.names;
+                for (i, column) in cte.alias.columns.iter().enumerate() {
+                    if let Some(n) = names.get_mut(i) {
+                        *n = normalize_ident(&column.name);
+                    }
+                }
+                with_ctes.ctes.push(Cte {
+                    name,
+                    rel: planned.rel,
+                    names,
+                    types: planned.types,
+                    depth: with_ctes.outer.len(),
+                });
+            }
+            &with_ctes
+        }
+    };
+    let order_by: &[ast::OrderByExpr] = match &query.order_by {
+        None => &[],
+        Some(ob) => match &ob.kind {
+            OrderByKind::Expressions(exprs) => exprs,
+            OrderByKind::All(_) => return Err(PlanError::Unsupported("ORDER BY ALL".into())),
+        },
+    };
+    for item in order_by {
+        if matches!(item.options.sort, Some(ast::OrderBySort::Using(_))) {
+            return Err(PlanError::Unsupported("ORDER BY USING".into()));
+        }
+    }
+    let (limit, offset) = plan_limit(qcx.catalog, query.limit_clause.as_ref())?;
+    let (rel, names, types, order) = match &*query.body {
+        SetExpr::Select(select) => {
+            let body = plan_select(qcx, select, order_by)?;
+            (body.rel, body.names, body.types, body.order_by)
+        }
+        SetExpr::Query(inner) if order_by.is_empty() && limit.is_none() && offset == 0 => {
+            return plan_query_inner(qcx, inner);
+        }
+        body => {
+            let (rel, names, types) = plan_set_expr(qcx, body)?;
+            let order = order_by
+                .iter()
+                .map(|item| {
+                    let column = output_column(&names, &item.expr)?.ok_or_else(|| {
+                        PlanError::Unsupported("ORDER BY of an expression over a set operation or VALUES".into())
+                    })?;
+                    Ok(column_order(column, item))
+                })
+                .collect::<Result<_, PlanError>>()?;
+            (rel, names, types, order)
+        }
+    };
+    Ok(PlannedQuery {
+        rel,
+        names,
+        types,
+        order_by: order,
+        limit,
+        offset,
+    })
+}
+
+/// The sort order of `ORDER BY item` on `column`. PostgreSQL sorts `NULL`s
+/// as larger than every value.
+pub(crate) fn column_order(column: usize, item: &ast::OrderByExpr) -> ColumnOrder {
+    let desc = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
+    let nulls_last = item.options.nulls_first.map_or(!desc, |first| !first);
+    ColumnOrder {
+        column,
+        desc,
+        nulls_last,
+    }
+}
+
+/// The output column an `ORDER BY` item names: by position or by name.
+/// `None` if it is some other expression.
+pub(crate) fn output_column(names: &[String], expr: &Expr) -> Result<Option<usize>, PlanError> {
     if let Expr::Value(v) = expr
         && let Value::Number(n, _) = &v.value
     {
@@ -109,37 +257,169 @@ fn order_column(body: &mut Body, expr: &Expr) -> Result<usize, PlanError> {
         return usize::try_from(position)
             .ok()
             .and_then(|p| p.checked_sub(1))
-            .and_then(|p| body.outputs.get(p))
-            .map(|(c, _, _)| *c)
+            .filter(|p| *p < names.len())
+            .map(Some)
             .ok_or(PlanError::OrderByPosition(position));
     }
     if let Expr::Identifier(ident) = expr {
         let name = normalize_ident(ident);
-        let matching: Vec<usize> = body
-            .outputs
+        let matching: Vec<usize> = names
             .iter()
-            .filter(|(_, n, _)| *n == name)
-            .map(|(c, _, _)| *c)
+            .enumerate()
+            .filter(|(_, n)| **n == name)
+            .map(|(i, _)| i)
             .collect();
-        match matching.as_slice() {
-            [c] => return Ok(*c),
-            [first, rest @ ..] if rest.iter().all(|c| c == first) => return Ok(*first),
-            [_, _, ..] => return Err(PlanError::AmbiguousColumn(name)),
-            [] => {}
-        }
+        return match matching.as_slice() {
+            [c] => Ok(Some(*c)),
+            [] => Ok(None),
+            _ => Err(PlanError::AmbiguousColumn(name)),
+        };
     }
-    if let Some(i) = body.output_exprs.iter().position(|e| e.as_ref() == Some(expr)) {
-        return Ok(body.outputs[i].0);
-    }
-    let ecx = ExprContext { scope: &body.scope };
-    let (scalar, _) = plan_expr(&ecx, expr)?.into_default();
-    let expr = std::mem::replace(&mut body.expr, RelExpr::constant_unit());
-    let column = expr.arity();
-    body.expr = expr.map(vec![scalar]);
-    Ok(column)
+    Ok(None)
 }
 
-fn plan_limit(clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanError> {
+/// Plans a query body that is not a `SELECT` with its own `ORDER BY`:
+/// `VALUES`, a set operation, a parenthesized query.
+fn plan_set_expr(qcx: &QueryContext<'_>, body: &SetExpr) -> Result<(HirRel, Vec<String>, Vec<ColumnType>), PlanError> {
+    match body {
+        SetExpr::Select(select) => {
+            let body = plan_select(qcx, select, &[])?;
+            Ok((body.rel, body.names, body.types))
+        }
+        SetExpr::Values(values) => plan_values(qcx, values),
+        SetExpr::Query(query) => {
+            let nested = plan_nested_query(qcx, query)?;
+            Ok((nested.rel, nested.names, nested.types))
+        }
+        SetExpr::SetOperation {
+            op,
+            set_quantifier,
+            left,
+            right,
+        } => {
+            let (l, names, ltypes) = plan_set_expr(qcx, left)?;
+            let (r, _, rtypes) = plan_set_expr(qcx, right)?;
+            let all = match set_quantifier {
+                SetQuantifier::All => true,
+                SetQuantifier::Distinct | SetQuantifier::None => false,
+                other => return Err(PlanError::Unsupported(format!("{op} {other}"))),
+            };
+            let what = op.to_string().to_uppercase();
+            if ltypes.len() != rtypes.len() {
+                return Err(PlanError::Parse {
+                    message: format!("each {what} query must have the same number of columns"),
+                    detail: None,
+                    position: None,
+                });
+            }
+            let mut types = Vec::with_capacity(ltypes.len());
+            for (a, b) in ltypes.iter().zip(&rtypes) {
+                let common = unify(&a.scalar_type, &b.scalar_type).ok_or_else(|| {
+                    PlanError::DatatypeMismatch(format!(
+                        "{what} types {} and {} cannot be matched",
+                        a.scalar_type.name(),
+                        b.scalar_type.name()
+                    ))
+                })?;
+                types.push(common.nullable(a.nullable || b.nullable));
+            }
+            let l = convert_columns(l, &ltypes, &types)?;
+            let r = convert_columns(r, &rtypes, &types)?;
+            let rel = match (op, all) {
+                (SetOperator::Union, true) => HirRel::Union { inputs: vec![l, r] },
+                (SetOperator::Union, false) => HirRel::Union { inputs: vec![l, r] }.distinct(),
+                (SetOperator::Except | SetOperator::Minus, all) => {
+                    let (l, r) = if all { (l, r) } else { (l.distinct(), r.distinct()) };
+                    difference(l, r)
+                }
+                (SetOperator::Intersect, all) => {
+                    let (l, r) = if all { (l, r) } else { (l.distinct(), r.distinct()) };
+                    // l minus (l minus r): each row min(count in l, count in r) times.
+                    let only_left = difference(l.clone(), r);
+                    HirRel::Union {
+                        inputs: vec![
+                            l,
+                            HirRel::Negate {
+                                input: Box::new(only_left),
+                            },
+                        ],
+                    }
+                }
+            };
+            Ok((rel, names, types))
+        }
+        other => Err(PlanError::Unsupported(format!("query {other}"))),
+    }
+}
+
+/// The rows of `l` not cancelled by rows of `r` (`EXCEPT ALL`).
+fn difference(l: HirRel, r: HirRel) -> HirRel {
+    HirRel::Threshold {
+        input: Box::new(HirRel::Union {
+            inputs: vec![l, HirRel::Negate { input: Box::new(r) }],
+        }),
+    }
+}
+
+/// `rel` with each column converted from `from` to `to`.
+fn convert_columns(rel: HirRel, from: &[ColumnType], to: &[ColumnType]) -> Result<HirRel, PlanError> {
+    if from.iter().zip(to).all(|(a, b)| a.scalar_type == b.scalar_type) {
+        return Ok(rel);
+    }
+    let arity = from.len();
+    let scalars = from
+        .iter()
+        .zip(to)
+        .enumerate()
+        .map(|(i, (a, b))| {
+            plan_cast(
+                HirScalar::column(i),
+                &a.scalar_type,
+                &b.scalar_type,
+                CastContext::Implicit,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rel.map(scalars).project((arity..2 * arity).collect()))
+}
+
+/// `VALUES (…), (…)`: the rows, each column at the type common to all rows.
+fn plan_values(
+    qcx: &QueryContext<'_>,
+    values: &ast::Values,
+) -> Result<(HirRel, Vec<String>, Vec<ColumnType>), PlanError> {
+    let scope = Scope::empty();
+    let ecx = ExprContext::new(qcx, &scope, "VALUES");
+    let arity = values.rows.first().map_or(0, |r| r.content.len());
+    let mut columns: Vec<Vec<Typed>> = (0..arity).map(|_| Vec::new()).collect();
+    for row in &values.rows {
+        if row.content.len() != arity {
+            return Err(PlanError::Parse {
+                message: "VALUES lists must all be the same length".into(),
+                detail: None,
+                position: None,
+            });
+        }
+        for (i, e) in row.content.iter().enumerate() {
+            columns[i].push(plan_expr(&ecx, e)?);
+        }
+    }
+    let mut planned: Vec<Vec<HirScalar>> = Vec::with_capacity(arity);
+    let mut types = Vec::with_capacity(arity);
+    for column in columns {
+        let nullable = column.iter().any(super::expr::nullable);
+        let (exprs, typ) = plan_homogeneous(column, "VALUES")?;
+        planned.push(exprs);
+        types.push(typ.nullable(nullable));
+    }
+    let rows = (0..values.rows.len())
+        .map(|r| HirRel::unit().map(planned.iter().map(|column| column[r].clone()).collect()))
+        .collect();
+    let names = (0..arity).map(|i| format!("column{}", i + 1)).collect();
+    Ok((HirRel::Union { inputs: rows }, names, types))
+}
+
+fn plan_limit(catalog: &dyn CatalogReader, clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanError> {
     let (limit, offset) = match clause {
         None => return Ok((None, 0)),
         Some(LimitClause::LimitOffset {
@@ -156,20 +436,22 @@ fn plan_limit(clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanEr
     };
     let limit = match limit {
         None => None,
-        Some(e) => constant_count(e)?
+        Some(e) => constant_count(catalog, e)?
             .map(|n| u64::try_from(n).map_err(|_| PlanError::NegativeLimit))
             .transpose()?,
     };
     let offset = match offset {
         None => 0,
-        Some(e) => constant_count(e)?.map_or(Ok(0), |n| u64::try_from(n).map_err(|_| PlanError::NegativeOffset))?,
+        Some(e) => {
+            constant_count(catalog, e)?.map_or(Ok(0), |n| u64::try_from(n).map_err(|_| PlanError::NegativeOffset))?
+        }
     };
     Ok((limit, offset))
 }
 
 /// Evaluates the constant time of `AS OF`: a non-negative integer.
-pub(crate) fn constant_time(e: &Expr) -> Result<freshet_repr::Timestamp, PlanError> {
-    match constant_count(e)? {
+pub(crate) fn constant_time(catalog: &dyn CatalogReader, e: &Expr) -> Result<freshet_repr::Timestamp, PlanError> {
+    match constant_count(catalog, e)? {
         Some(t) => freshet_repr::Timestamp::try_from(t)
             .map_err(|_| PlanError::InvalidParameter(format!("AS OF time {t} is negative"))),
         None => Err(PlanError::InvalidParameter("AS OF needs a time, not NULL".into())),
@@ -177,228 +459,25 @@ pub(crate) fn constant_time(e: &Expr) -> Result<freshet_repr::Timestamp, PlanErr
 }
 
 /// Evaluates a constant `LIMIT`/`OFFSET` expression; `NULL` means none.
-fn constant_count(e: &Expr) -> Result<Option<i64>, PlanError> {
+fn constant_count(catalog: &dyn CatalogReader, e: &Expr) -> Result<Option<i64>, PlanError> {
     let scope = Scope::empty();
-    let ecx = ExprContext { scope: &scope };
-    let mut expr = coerce(plan_expr(&ecx, e)?, &ScalarType::Int64, CastContext::Assignment)?;
+    let qcx = QueryContext::new(catalog);
+    let ecx = ExprContext::new(&qcx, &scope, "LIMIT");
+    let expr = coerce(plan_expr(&ecx, e)?, &ScalarType::Int64, CastContext::Assignment)?;
+    let mut expr = scalar_only(expr, "LIMIT")?;
     fold_scalar(&mut expr);
     match expr {
-        ScalarExpr::Literal(Ok(row), _) => match row.unpack_first() {
+        freshet_expr::ScalarExpr::Literal(Ok(row), _) => match row.unpack_first() {
             Datum::Int64(n) => Ok(Some(n)),
             _ => Ok(None),
         },
-        ScalarExpr::Literal(Err(e), _) => Err(PlanError::Eval(e)),
+        freshet_expr::ScalarExpr::Literal(Err(e), _) => Err(PlanError::Eval(e)),
         _ => Err(PlanError::Unsupported("LIMIT or OFFSET that is not a constant".into())),
     }
 }
 
-/// The relation a `FROM` clause reads and the columns it brings into
-/// scope: nothing (one row of no columns), or one table.
-pub(crate) fn plan_from(
-    catalog: &dyn CatalogReader,
-    from: &[ast::TableWithJoins],
-) -> Result<(RelExpr, Scope), PlanError> {
-    match from {
-        [] => Ok((RelExpr::constant_unit(), Scope::empty())),
-        [table] if table.joins.is_empty() => plan_table(catalog, table).map(|(_, get, scope)| (get, scope)),
-        _ => Err(PlanError::Unsupported("joins".into())),
-    }
-}
-
-/// One table of a `FROM` (or of `UPDATE`/`DELETE`): the item, the relation
-/// that reads it, and its columns in scope under its name or alias.
-pub(crate) fn plan_table(
-    catalog: &dyn CatalogReader,
-    table: &ast::TableWithJoins,
-) -> Result<(CatalogItem, RelExpr, Scope), PlanError> {
-    if !table.joins.is_empty() {
-        return Err(PlanError::Unsupported("joins".into()));
-    }
-    let ast::TableFactor::Table {
-        name,
-        alias,
-        args: None,
-        with_hints,
-        version: None,
-        partitions,
-        ..
-    } = &table.relation
-    else {
-        return Err(PlanError::Unsupported(format!("FROM {}", table.relation)));
-    };
-    if !with_hints.is_empty() || !partitions.is_empty() {
-        return Err(PlanError::Unsupported(format!("FROM {}", table.relation)));
-    }
-    let item = resolve_item(catalog, name)?;
-    match item.kind {
-        ItemKind::Table => {}
-    }
-    let table_name = match alias {
-        Some(alias) if !alias.columns.is_empty() => {
-            return Err(PlanError::Unsupported("column aliases in FROM".into()));
-        }
-        Some(alias) => normalize_ident(&alias.name),
-        None => item.name.item.clone(),
-    };
-    let items = item
-        .desc
-        .iter()
-        .map(|(name, typ)| ScopeItem {
-            table: Some(table_name.clone()),
-            column: name.0.clone(),
-            typ: *typ,
-        })
-        .collect();
-    let get = RelExpr::Get {
-        id: item.id,
-        typ: item.desc.types().copied().collect(),
-    };
-    Ok((item, get, Scope { items }))
-}
-
-fn plan_select(catalog: &dyn CatalogReader, select: &ast::Select) -> Result<Body, PlanError> {
-    if select.distinct.is_some() {
-        return Err(PlanError::Unsupported("SELECT DISTINCT".into()));
-    }
-    if select.having.is_some()
-        || !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
-    {
-        return Err(PlanError::Unsupported("GROUP BY and HAVING".into()));
-    }
-    if select.into.is_some() || select.qualify.is_some() || !select.named_window.is_empty() {
-        return Err(PlanError::Unsupported("SELECT INTO, QUALIFY or WINDOW".into()));
-    }
-    let (mut expr, scope) = plan_from(catalog, &select.from)?;
-    let ecx = ExprContext { scope: &scope };
-    if let Some(selection) = &select.selection {
-        expr = expr.filter(vec![plan_bool(&ecx, selection, "WHERE")?]);
-    }
-    let base = expr.arity();
-    let mut scalars = Vec::new();
-    let mut outputs = Vec::new();
-    let mut output_exprs = Vec::new();
-    for item in &select.projection {
-        let (e, name) = match item {
-            SelectItem::UnnamedExpr(e) => (e, column_name(e)),
-            SelectItem::ExprWithAlias { expr, alias } => (expr, normalize_ident(alias)),
-            SelectItem::Wildcard(options) | SelectItem::QualifiedWildcard(_, options)
-                if options.opt_exclude.is_some()
-                    || options.opt_except.is_some()
-                    || options.opt_replace.is_some()
-                    || options.opt_rename.is_some()
-                    || options.opt_ilike.is_some() =>
-            {
-                return Err(PlanError::Unsupported(format!("select item {item}")));
-            }
-            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                let qualifier = match item {
-                    SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-                        Some(crate::names::name_parts(name)?.join("."))
-                    }
-                    SelectItem::QualifiedWildcard(..) => {
-                        return Err(PlanError::Unsupported(format!("select item {item}")));
-                    }
-                    _ => None,
-                };
-                if scope.items.is_empty() {
-                    return Err(PlanError::Parse {
-                        message: "SELECT * with no tables specified is not valid".into(),
-                        detail: None,
-                        position: None,
-                    });
-                }
-                let mut matched = false;
-                for (i, column) in scope.items.iter().enumerate() {
-                    if qualifier.is_some() && column.table != qualifier {
-                        continue;
-                    }
-                    matched = true;
-                    outputs.push((i, column.column.clone(), column.typ));
-                    output_exprs.push(None);
-                }
-                if !matched {
-                    return Err(PlanError::UnknownRelation(qualifier.unwrap_or_default()));
-                }
-                continue;
-            }
-            other => return Err(PlanError::Unsupported(format!("select item {other}"))),
-        };
-        let (scalar, typ) = plan_expr(&ecx, e)?.into_default();
-        output_exprs.push(Some(e.clone()));
-        // A plain column needs no computed copy.
-        if let ScalarExpr::Column(column) = scalar {
-            outputs.push((column, name, typ));
-            continue;
-        }
-        outputs.push((base + scalars.len(), name, typ));
-        scalars.push(scalar);
-    }
-    Ok(Body {
-        expr: expr.map(scalars),
-        scope,
-        outputs,
-        output_exprs,
-    })
-}
-
-/// `VALUES (…), (…)`: every row's expressions are constants, evaluated now.
-fn plan_values(values: &ast::Values) -> Result<Body, PlanError> {
-    let scope = Scope::empty();
-    let ecx = ExprContext { scope: &scope };
-    let arity = values.rows.first().map_or(0, |r| r.content.len());
-    let mut columns: Vec<Vec<Typed>> = (0..arity).map(|_| Vec::new()).collect();
-    for row in &values.rows {
-        if row.content.len() != arity {
-            return Err(PlanError::Parse {
-                message: "VALUES lists must all be the same length".into(),
-                detail: None,
-                position: None,
-            });
-        }
-        for (i, e) in row.content.iter().enumerate() {
-            columns[i].push(plan_expr(&ecx, e)?);
-        }
-    }
-    let mut planned: Vec<(Vec<ScalarExpr>, ColumnType)> = Vec::with_capacity(arity);
-    for column in columns {
-        let nullable = column.iter().any(|t| match t {
-            Typed::Expr(_, t) => t.nullable,
-            Typed::Unknown(v) => v.is_none(),
-        });
-        let (exprs, typ) = plan_homogeneous(column, "VALUES")?;
-        planned.push((exprs, typ.nullable(nullable)));
-    }
-    let typ: Vec<ColumnType> = planned.iter().map(|(_, t)| *t).collect();
-    let arena = RowArena::new();
-    let mut rows = Ok(Vec::with_capacity(values.rows.len()));
-    for r in 0..values.rows.len() {
-        let mut datums = Vec::with_capacity(arity);
-        for (exprs, _) in &planned {
-            match exprs[r].eval(&[], &arena) {
-                Ok(d) => datums.push(d),
-                Err(e) => {
-                    rows = Err(e);
-                    break;
-                }
-            }
-        }
-        if let Ok(rows) = &mut rows {
-            rows.push((Row::pack_slice(&datums), 1));
-        } else {
-            break;
-        }
-    }
-    let outputs = (0..arity).map(|i| (i, format!("column{}", i + 1), typ[i])).collect();
-    Ok(Body {
-        expr: RelExpr::Constant { rows, typ },
-        scope,
-        outputs,
-        output_exprs: vec![None; arity],
-    })
-}
-
 /// The name PostgreSQL gives an unnamed output column.
-fn column_name(e: &Expr) -> String {
+pub(crate) fn column_name(e: &Expr) -> String {
     match e {
         Expr::Identifier(ident) => normalize_ident(ident),
         Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), normalize_ident),

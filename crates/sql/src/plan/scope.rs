@@ -13,6 +13,23 @@ pub(crate) struct ScopeItem {
     pub(crate) column: String,
     /// Its type.
     pub(crate) typ: ColumnType,
+    /// Reachable only as `table.column` (a column merged by `USING`).
+    pub(crate) qualified_only: bool,
+    /// Part of `SELECT *`.
+    pub(crate) in_wildcard: bool,
+}
+
+impl ScopeItem {
+    /// A column of `table` reachable by its name, qualified or not.
+    pub(crate) fn new(table: Option<String>, column: String, typ: ColumnType) -> ScopeItem {
+        ScopeItem {
+            table,
+            column,
+            typ,
+            qualified_only: false,
+            in_wildcard: true,
+        }
+    }
 }
 
 /// The columns of the input relation, in order.
@@ -27,13 +44,21 @@ impl Scope {
         Scope::default()
     }
 
+    /// The columns of both scopes, `self`'s first.
+    pub(crate) fn concat(mut self, other: Scope) -> Scope {
+        self.items.extend(other.items);
+        self
+    }
+
     /// The position and type of the column `[table.]column`.
     pub(crate) fn resolve(&self, table: Option<&str>, column: &str) -> Result<(usize, ColumnType), PlanError> {
-        let mut matches = self
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| item.column == column && table.is_none_or(|t| item.table.as_deref() == Some(t)));
+        let mut matches = self.items.iter().enumerate().filter(|(_, item)| {
+            item.column == column
+                && match table {
+                    Some(t) => item.table.as_deref() == Some(t),
+                    None => !item.qualified_only,
+                }
+        });
         let display = match table {
             Some(t) => format!("{t}.{column}"),
             None => column.to_owned(),

@@ -1,7 +1,9 @@
 //! Type conversion rules: which casts apply where, and the common type of
 //! operands (PostgreSQL's rules, with Materialize's unsigned types).
 
-use freshet_expr::{CastFunc, ScalarExpr, UnaryFunc};
+use freshet_expr::{CastFunc, UnaryFunc};
+
+use super::hir::HirScalar;
 use freshet_repr::ScalarType;
 
 use crate::PlanError;
@@ -84,11 +86,11 @@ fn is_unsigned(t: &ScalarType) -> bool {
 
 /// Converts `expr` of type `from` to `to`, as `context` allows.
 pub(crate) fn plan_cast(
-    expr: ScalarExpr,
+    expr: HirScalar,
     from: &ScalarType,
     to: &ScalarType,
     context: CastContext,
-) -> Result<ScalarExpr, PlanError> {
+) -> Result<HirScalar, PlanError> {
     if from == to {
         return Ok(expr);
     }

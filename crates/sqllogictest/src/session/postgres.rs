@@ -9,6 +9,8 @@ use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
+use super::value_format::{Rendering, render_postgres, render_sqlite};
+
 /// How long establishing a pgwire connection may take before it fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -114,11 +116,13 @@ pub(crate) struct PgSession {
     client: Option<Client>,
     /// The task driving the connection's socket; ends when `client` is dropped.
     connection_task: Option<JoinHandle<()>>,
+    /// How result values are rendered.
+    rendering: Rendering,
 }
 
 impl PgSession {
-    /// Opens a connection to `target` (no TLS).
-    pub(crate) async fn connect(target: &PgTarget) -> Result<Self, PgError> {
+    /// Opens a connection to `target` (no TLS) whose results are rendered by `rendering`.
+    pub(crate) async fn connect(target: &PgTarget, rendering: Rendering) -> Result<Self, PgError> {
         let mut config = tokio_postgres::Config::new();
         config
             .host(target.host.as_str())
@@ -135,29 +139,28 @@ impl PgSession {
         Ok(PgSession {
             client: Some(client),
             connection_task: Some(connection_task),
+            rendering,
         })
-    }
-}
-
-/// Renders one text-format value the way .slt files spell it.
-fn render_value(value: Option<&str>) -> String {
-    match value {
-        None => "NULL".to_owned(),
-        Some("") => "(empty)".to_owned(),
-        Some(text) => text.to_owned(),
     }
 }
 
 /// Turns the messages of one simple-query exchange into the runner's output.
 ///
-/// A row whose only value spans several lines becomes one result line per
-/// line of text, so `EXPLAIN` plans are written naturally in `.slt` files.
+/// With `expected_types` `None`, values are PostgreSQL's text
+/// ([`ValueFormat::Postgres`](super::value_format::ValueFormat::Postgres)), and a row
+/// whose only value spans several lines becomes one result line per line of text, so
+/// `EXPLAIN` plans are written naturally in `.slt` files. With `Some(types)`, each value
+/// is converted to the type declared for its column (`Any` past the declared ones;
+/// [`ValueFormat::Sqlite`](super::value_format::ValueFormat::Sqlite)).
 ///
 /// If any statement in the SQL text returned a row description, the output is the
 /// rows of the last such result set (a query that returns no rows still yields
 /// `Rows` with zero rows). Otherwise it is `StatementComplete` with the row count
 /// of the last command tag (0 when the tag carries no count, e.g. `CREATE TABLE`).
-fn to_output(messages: Vec<SimpleQueryMessage>) -> DBOutput<DefaultColumnType> {
+fn to_output(
+    messages: Vec<SimpleQueryMessage>,
+    expected_types: Option<&[DefaultColumnType]>,
+) -> DBOutput<DefaultColumnType> {
     let mut result_set: Option<(usize, Vec<Vec<String>>)> = None;
     let mut affected = 0;
     for message in messages {
@@ -166,12 +169,21 @@ fn to_output(messages: Vec<SimpleQueryMessage>) -> DBOutput<DefaultColumnType> {
                 result_set = Some((columns.len(), Vec::new()));
             }
             SimpleQueryMessage::Row(row) => {
-                let values: Vec<String> = (0..row.len()).map(|i| render_value(row.get(i))).collect();
-                // A single multi-line value (an EXPLAIN plan) reads best one
-                // line per result line.
-                let lines: Vec<Vec<String>> = match values.as_slice() {
-                    [text] if text.contains('\n') => text.lines().map(|line| vec![line.to_owned()]).collect(),
-                    _ => vec![values],
+                let lines: Vec<Vec<String>> = match expected_types {
+                    None => {
+                        let values: Vec<String> = (0..row.len()).map(|i| render_postgres(row.get(i))).collect();
+                        // A single multi-line value (an EXPLAIN plan) reads best one
+                        // line per result line.
+                        match values.as_slice() {
+                            [text] if text.contains('\n') => text.lines().map(|line| vec![line.to_owned()]).collect(),
+                            _ => vec![values],
+                        }
+                    }
+                    Some(types) => vec![
+                        (0..row.len())
+                            .map(|i| render_sqlite(row.get(i), types.get(i).unwrap_or(&DefaultColumnType::Any)))
+                            .collect(),
+                    ],
                 };
                 let (_, rows) = result_set.get_or_insert_with(|| (lines[0].len(), Vec::new()));
                 rows.extend(lines);
@@ -197,7 +209,7 @@ impl AsyncDB for PgSession {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, PgError> {
         let client = self.client.as_ref().ok_or(PgError::Closed)?;
         let messages = client.simple_query(sql).await?;
-        Ok(to_output(messages))
+        Ok(to_output(messages, self.rendering.expected_types().as_deref()))
     }
 
     async fn shutdown(&mut self) {
@@ -231,15 +243,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_null_and_empty() {
-        assert_eq!(render_value(None), "NULL");
-        assert_eq!(render_value(Some("")), "(empty)");
-        assert_eq!(render_value(Some("a b")), "a b");
-    }
-
-    #[test]
     fn no_messages_is_statement_complete() {
-        assert!(matches!(to_output(Vec::new()), DBOutput::StatementComplete(0)));
+        assert!(matches!(to_output(Vec::new(), None), DBOutput::StatementComplete(0)));
+        assert!(matches!(
+            to_output(Vec::new(), Some(&[DefaultColumnType::Integer])),
+            DBOutput::StatementComplete(0)
+        ));
     }
 
     #[test]

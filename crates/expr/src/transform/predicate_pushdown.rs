@@ -1,0 +1,194 @@
+//! Predicate pushdown: filters move as close to the inputs as they can,
+//! and equalities between the two sides of a join become its keys.
+
+use std::collections::BTreeSet;
+
+use crate::{BinaryFunc, RelExpr, ScalarExpr, UnaryFunc};
+
+/// Moves every filter as far down as it can go.
+pub(crate) fn pushdown_predicates(expr: RelExpr) -> RelExpr {
+    match expr {
+        RelExpr::Filter { input, predicates } => sink(*input, predicates),
+        mut other => {
+            for child in other.children_mut() {
+                let taken = std::mem::replace(child, RelExpr::constant_unit());
+                *child = pushdown_predicates(taken);
+            }
+            other
+        }
+    }
+}
+
+/// The columns an expression reads.
+fn columns(expr: &ScalarExpr) -> BTreeSet<usize> {
+    let mut cols = BTreeSet::new();
+    let mut expr = expr.clone();
+    expr.visit_mut_post(&mut |e| {
+        if let ScalarExpr::Column(c) = e {
+            cols.insert(*c);
+        }
+    });
+    cols
+}
+
+/// `expr` with every column `c` replaced by `f(c)`.
+fn remap(expr: &ScalarExpr, f: impl Fn(usize) -> usize) -> ScalarExpr {
+    let mut expr = expr.clone();
+    expr.visit_mut_post(&mut |e| {
+        if let ScalarExpr::Column(c) = e {
+            *c = f(*c);
+        }
+    });
+    expr
+}
+
+/// Splits predicates into those whose columns all satisfy `below` and the rest.
+fn split(predicates: Vec<ScalarExpr>, below: impl Fn(usize) -> bool) -> (Vec<ScalarExpr>, Vec<ScalarExpr>) {
+    predicates
+        .into_iter()
+        .partition(|p| columns(p).iter().all(|c| below(*c)))
+}
+
+/// `input` filtered by `predicates`, each applied as low as it can be.
+fn sink(input: RelExpr, mut predicates: Vec<ScalarExpr>) -> RelExpr {
+    predicates.dedup();
+    if predicates.is_empty() {
+        return pushdown_predicates(input);
+    }
+    match input {
+        RelExpr::Filter {
+            input,
+            predicates: more,
+        } => {
+            predicates.extend(more);
+            sink(*input, predicates)
+        }
+        RelExpr::Project { input, outputs } => {
+            let remapped = predicates.iter().map(|p| remap(p, |c| outputs[c])).collect();
+            sink(*input, remapped).project(outputs)
+        }
+        RelExpr::Map { input, scalars } => {
+            let arity = input.arity();
+            let (below, above) = split(predicates, |c| c < arity);
+            sink(*input, below).map(scalars).filter(above)
+        }
+        RelExpr::Reduce {
+            input,
+            group_key,
+            aggregates,
+        } => {
+            let keys = group_key.len();
+            let (below, above) = split(predicates, |c| c < keys);
+            let below = below.iter().map(|p| remap(p, |c| group_key[c])).collect();
+            sink(*input, below).reduce(group_key, aggregates).filter(above)
+        }
+        RelExpr::Join { left, right, keys } => sink_join(*left, *right, keys, predicates),
+        RelExpr::Union { inputs } => RelExpr::Union {
+            inputs: inputs.into_iter().map(|i| sink(i, predicates.clone())).collect(),
+        },
+        RelExpr::Negate { input } => sink(*input, predicates).negate(),
+        RelExpr::Threshold { input } => sink(*input, predicates).threshold(),
+        other @ (RelExpr::Constant { .. } | RelExpr::Get { .. } | RelExpr::TopK { .. }) => {
+            pushdown_predicates(other).filter(predicates)
+        }
+    }
+}
+
+/// Filters over a join: one side's predicates go to that side; `l = r`
+/// between a column of each side becomes a key (with `NULL`s filtered out,
+/// since SQL's `=` never matches them); the rest stay above.
+fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predicates: Vec<ScalarExpr>) -> RelExpr {
+    let nl = left.arity();
+    let (left_types, right_types) = (left.typ(), right.typ());
+    let mut left_preds = Vec::new();
+    let mut right_preds = Vec::new();
+    let mut above = Vec::new();
+    for p in predicates {
+        let cols = columns(&p);
+        if cols.iter().all(|c| *c < nl) {
+            left_preds.push(p);
+        } else if cols.iter().all(|c| *c >= nl) {
+            right_preds.push(remap(&p, |c| c - nl));
+        } else if let Some((l, r)) = column_equality(&p, nl) {
+            if !keys.contains(&(l, r - nl)) {
+                keys.push((l, r - nl));
+            }
+            if left_types[l].nullable {
+                left_preds.push(not_null(l));
+            }
+            if right_types[r - nl].nullable {
+                right_preds.push(not_null(r - nl));
+            }
+        } else {
+            above.push(p);
+        }
+    }
+    sink(left, left_preds)
+        .join(sink(right, right_preds), keys)
+        .filter(above)
+}
+
+/// `(l, r)` if `p` is `#l = #r` with `l` on the left side and `r` on the right.
+fn column_equality(p: &ScalarExpr, nl: usize) -> Option<(usize, usize)> {
+    match p {
+        ScalarExpr::CallBinary {
+            func: BinaryFunc::Eq,
+            expr1,
+            expr2,
+        } => match (&**expr1, &**expr2) {
+            (ScalarExpr::Column(a), ScalarExpr::Column(b)) if *a < nl && *b >= nl => Some((*a, *b)),
+            (ScalarExpr::Column(a), ScalarExpr::Column(b)) if *b < nl && *a >= nl => Some((*b, *a)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `NOT (#c IS NULL)`.
+fn not_null(c: usize) -> ScalarExpr {
+    ScalarExpr::Column(c)
+        .call_unary(UnaryFunc::IsNull)
+        .call_unary(UnaryFunc::Not)
+}
+
+#[cfg(test)]
+mod tests {
+    use freshet_repr::{GlobalId, ScalarType};
+
+    use super::*;
+
+    fn get(id: u64, arity: usize, nullable: bool) -> RelExpr {
+        RelExpr::Get {
+            id: GlobalId::User(id),
+            typ: vec![ScalarType::Int32.nullable(nullable); arity],
+        }
+    }
+
+    fn eq(a: usize, b: usize) -> ScalarExpr {
+        ScalarExpr::Column(a).call_binary(ScalarExpr::Column(b), BinaryFunc::Eq)
+    }
+
+    #[test]
+    fn equalities_across_a_cross_join_become_keys() {
+        let plan = get(1, 2, false).join(get(2, 2, true), vec![]).filter(vec![eq(0, 3)]);
+        let pushed = pushdown_predicates(plan);
+        assert_eq!(
+            pushed.to_string(),
+            "Join on=(#0 = #3)\n  Get u1\n  Filter NOT((#1) IS NULL)\n    Get u2\n"
+        );
+    }
+
+    #[test]
+    fn one_sided_predicates_move_below_the_join_and_projections() {
+        let gt = ScalarExpr::Column(1).call_binary(ScalarExpr::Column(0), BinaryFunc::Gt);
+        let plan = get(1, 2, false)
+            .join(get(2, 2, false), vec![])
+            .project(vec![3, 2])
+            .filter(vec![gt]);
+        let pushed = pushdown_predicates(plan);
+        assert_eq!(
+            pushed.to_string(),
+            "Project (#3, #2)\n  CrossJoin\n    Get u1\n    Filter (#0 > #1)\n      Get u2\n"
+        );
+    }
+}

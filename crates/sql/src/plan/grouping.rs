@@ -1,0 +1,277 @@
+//! What a grouped query's select list, `HAVING` and `ORDER BY` may read:
+//! the `GROUP BY` keys and the aggregates, computed by a `Reduce` below.
+
+use std::ops::ControlFlow;
+
+use freshet_expr::{AggregateFunc, ArithOp, ArithType, BinaryFunc};
+use freshet_repr::{ColumnType, ScalarType};
+use sqlparser::ast::{self, Expr, Query, Visit, Visitor};
+
+use super::expr::{ExprContext, Typed, plan_expr};
+use super::hir::HirScalar;
+use super::scope::Scope;
+use super::typeconv::{CastContext, plan_cast};
+use crate::PlanError;
+
+/// The columns of a grouped query: keys first, then aggregates.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grouping {
+    /// Each `GROUP BY` expression, as written, and its type; key `i` is
+    /// column `i` of the grouped relation.
+    pub(crate) keys: Vec<(Expr, ColumnType)>,
+    /// For keys that are plain columns of the `FROM` clause: (column in
+    /// `FROM`'s scope, key position).
+    pub(crate) key_columns: Vec<(usize, usize)>,
+    /// Each aggregate call, as written, with the expression over the
+    /// grouped relation computing it and its type.
+    pub(crate) aggregates: Vec<(Expr, HirScalar, ColumnType)>,
+    /// The grouped relation's columns as subqueries see them: the keys
+    /// that are plain columns keep their names.
+    pub(crate) scope: Scope,
+}
+
+impl Grouping {
+    /// What a grouped query reads for the `FROM` column at `index`: its key,
+    /// or an error if it is not grouped.
+    pub(crate) fn column(&self, index: usize, table: Option<&str>, column: &str) -> Result<Typed, PlanError> {
+        match self.key_columns.iter().find(|(c, _)| *c == index) {
+            Some((_, key)) => Ok(Typed::Expr(HirScalar::column(*key), self.keys[*key].1)),
+            None => {
+                let name = match table {
+                    Some(t) => format!("{t}.{column}"),
+                    None => column.to_owned(),
+                };
+                Err(PlanError::Grouping(format!(
+                    "column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                )))
+            }
+        }
+    }
+
+    /// A key or aggregate written exactly as `e`, if any.
+    pub(crate) fn lookup(&self, e: &Expr) -> Option<Typed> {
+        if let Some(i) = self.keys.iter().position(|(k, _)| k == e) {
+            return Some(Typed::Expr(HirScalar::column(i), self.keys[i].1));
+        }
+        self.aggregates
+            .iter()
+            .find(|(a, _, _)| a == e)
+            .map(|(_, expr, typ)| Typed::Expr(expr.clone(), *typ))
+    }
+}
+
+/// Whether `name` is an aggregate function.
+pub(crate) fn is_aggregate(name: &str) -> bool {
+    matches!(
+        name,
+        "count" | "sum" | "min" | "max" | "avg" | "bool_and" | "bool_or" | "every"
+    )
+}
+
+/// The aggregate calls in `exprs`, outside subqueries and other
+/// aggregates' arguments, each once, in order of appearance.
+pub(crate) fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<Expr> {
+    struct Collector {
+        queries: usize,
+        inside: usize,
+        found: Vec<Expr>,
+    }
+    fn aggregate_call(e: &Expr) -> bool {
+        matches!(e, Expr::Function(f) if is_aggregate(&f.name.to_string().to_lowercase()))
+    }
+    impl Visitor for Collector {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.queries += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.queries -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.queries == 0 && aggregate_call(e) {
+                if self.inside == 0 && !self.found.contains(e) {
+                    self.found.push(e.clone());
+                }
+                self.inside += 1;
+            }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.queries == 0 && aggregate_call(e) {
+                self.inside -= 1;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut collector = Collector {
+        queries: 0,
+        inside: 0,
+        found: vec![],
+    };
+    for e in exprs {
+        let _ = e.visit(&mut collector);
+    }
+    collector.found
+}
+
+/// An aggregate call planned over the `FROM` clause's rows: the value each
+/// row contributes, and how the result is computed from the `Reduce`'s
+/// aggregates.
+pub(crate) struct PlannedAggregate {
+    /// The argument, over the `FROM` scope.
+    pub(crate) arg: HirScalar,
+    /// The aggregates the `Reduce` computes over `arg` (two for `avg`).
+    pub(crate) funcs: Vec<(AggregateFunc, bool)>,
+    /// The result's type.
+    pub(crate) typ: ColumnType,
+    /// For `avg`: the sum's type, divided by the count.
+    pub(crate) avg_of: Option<ScalarType>,
+}
+
+/// Plans one aggregate call in `ecx` (the `FROM` scope, no grouping).
+pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedAggregate, PlanError> {
+    let Expr::Function(func) = e else {
+        return Err(PlanError::Unsupported(format!("aggregate {e}")));
+    };
+    let name = func.name.to_string().to_lowercase();
+    if func.filter.is_some() || func.over.is_some() || !func.within_group.is_empty() {
+        return Err(PlanError::Unsupported(format!(
+            "{name} with FILTER, OVER or WITHIN GROUP"
+        )));
+    }
+    let (args, distinct) = match &func.args {
+        ast::FunctionArguments::List(list) => {
+            if !list.clauses.is_empty() {
+                return Err(PlanError::Unsupported(format!("{name} with ORDER BY")));
+            }
+            let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+            (list.args.as_slice(), distinct)
+        }
+        ast::FunctionArguments::None => (&[][..], false),
+        ast::FunctionArguments::Subquery(_) => return Err(PlanError::Unsupported("subqueries as arguments".into())),
+    };
+    let inner = ExprContext {
+        clause: "aggregate function calls",
+        ..*ecx
+    };
+    let arg = match args {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" && !distinct => {
+            return Ok(PlannedAggregate {
+                arg: HirScalar::literal_bool(true),
+                funcs: vec![(AggregateFunc::CountAll, false)],
+                typ: ScalarType::Int64.nullable(false),
+                avg_of: None,
+            });
+        }
+        [] if name == "count" => {
+            return Ok(PlannedAggregate {
+                arg: HirScalar::literal_bool(true),
+                funcs: vec![(AggregateFunc::CountAll, false)],
+                typ: ScalarType::Int64.nullable(false),
+                avg_of: None,
+            });
+        }
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] => plan_expr(&inner, arg)?,
+        _ => {
+            return Err(PlanError::UnknownFunction {
+                name,
+                args: format!("{} arguments", args.len()),
+            });
+        }
+    };
+    let arg_type = arg.scalar_type();
+    let unknown = || PlanError::UnknownFunction {
+        name: name.clone(),
+        args: arg_type.map_or("unknown".to_owned(), |t| t.name().to_owned()),
+    };
+    let (arg, typ) = match arg {
+        Typed::Unknown(_) if name == "count" => arg.into_default(),
+        Typed::Unknown(_) => return Err(unknown()),
+        Typed::Expr(e, t) => (e, t),
+    };
+    let t = typ.scalar_type;
+    let (funcs, out, avg_of, arg) = match name.as_str() {
+        "count" => (vec![AggregateFunc::Count], ScalarType::Int64, None, arg),
+        "sum" | "avg" => {
+            let (sum, sum_type) = match t {
+                ScalarType::Int16 | ScalarType::Int32 => (AggregateFunc::SumInt, ScalarType::Int64),
+                ScalarType::Int64 | ScalarType::UInt16 | ScalarType::UInt32 | ScalarType::UInt64 => {
+                    (AggregateFunc::SumNumeric, ScalarType::numeric())
+                }
+                ScalarType::Numeric { .. } => (AggregateFunc::SumNumeric, ScalarType::numeric()),
+                ScalarType::Float32 if name == "sum" => (AggregateFunc::SumFloat32, ScalarType::Float32),
+                ScalarType::Float32 => (AggregateFunc::SumFloat64, ScalarType::Float64),
+                ScalarType::Float64 => (AggregateFunc::SumFloat64, ScalarType::Float64),
+                _ => return Err(unknown()),
+            };
+            // avg of a real is computed in double precision.
+            let arg = if name == "avg" && t == ScalarType::Float32 {
+                plan_cast(arg, &t, &ScalarType::Float64, CastContext::Implicit)?
+            } else {
+                arg
+            };
+            if name == "sum" {
+                (vec![sum], sum_type, None, arg)
+            } else {
+                let out = if sum_type == ScalarType::Float64 {
+                    ScalarType::Float64
+                } else {
+                    ScalarType::numeric()
+                };
+                (vec![sum, AggregateFunc::Count], out, Some(sum_type), arg)
+            }
+        }
+        "min" | "max" => {
+            if matches!(t, ScalarType::Jsonb) {
+                return Err(unknown());
+            }
+            let f = if name == "min" {
+                AggregateFunc::Min
+            } else {
+                AggregateFunc::Max
+            };
+            (vec![f], t, None, arg)
+        }
+        "bool_and" | "every" | "bool_or" => {
+            if t != ScalarType::Bool {
+                return Err(unknown());
+            }
+            let f = if name == "bool_or" {
+                AggregateFunc::Any
+            } else {
+                AggregateFunc::All
+            };
+            (vec![f], ScalarType::Bool, None, arg)
+        }
+        _ => return Err(unknown()),
+    };
+    let nullable = !matches!(funcs.first(), Some(AggregateFunc::Count | AggregateFunc::CountAll));
+    Ok(PlannedAggregate {
+        arg,
+        funcs: funcs.into_iter().map(|f| (f, distinct)).collect(),
+        typ: out.nullable(nullable),
+        avg_of,
+    })
+}
+
+/// The expression computing an aggregate's result from the `Reduce`'s
+/// columns `first..` (one, or the sum and the count for `avg`).
+pub(crate) fn aggregate_result(planned: &PlannedAggregate, first: usize) -> Result<HirScalar, PlanError> {
+    match planned.avg_of {
+        None => Ok(HirScalar::column(first)),
+        Some(sum_type) => {
+            let out = planned.typ.scalar_type;
+            let sum = plan_cast(HirScalar::column(first), &sum_type, &out, CastContext::Implicit)?;
+            let count = plan_cast(
+                HirScalar::column(first + 1),
+                &ScalarType::Int64,
+                &out,
+                CastContext::Implicit,
+            )?;
+            let arith = ArithType::of(&out).ok_or_else(|| PlanError::Unsupported("avg".into()))?;
+            Ok(sum.call_binary(count, BinaryFunc::Arith(ArithOp::Div, arith)))
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Lowering [`HirRel`] to [`RelExpr`]: every subquery becomes joins.
+//!
+//! A relation is lowered against an *outer* relation: the distinct values
+//! of the enclosing queries' columns it reads. The lowered relation has the
+//! outer columns first, then its own, one group of rows per outer binding.
+//! An uncorrelated relation is lowered once and paired with every binding.
+//!
+//! A subquery inside an expression is lowered against the distinct values
+//! of the columns it reads, then joined back to the rows of the relation
+//! the expression is evaluated over; bindings without a row get the
+//! subquery's default (`NULL`, or false for `EXISTS`).
+
+use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, ColumnOrder, EvalError, RelExpr, ScalarExpr};
+use freshet_repr::ScalarType;
+
+use super::hir::{ColumnRef, HirRel, HirScalar, JoinKind};
+
+/// Lowers a relation of the outermost query.
+pub(crate) fn lower(rel: &HirRel) -> RelExpr {
+    lower_rel(rel, &RelExpr::constant_unit(), &[])
+}
+
+/// Lowers `rel` against `outer`, whose columns are the enclosing queries'
+/// columns `cols` (references relative to `rel`'s query).
+fn lower_rel(rel: &HirRel, outer: &RelExpr, cols: &[ColumnRef]) -> RelExpr {
+    if !cols.is_empty() && rel.is_uncorrelated() {
+        return outer.clone().product(lower_rel(rel, &RelExpr::constant_unit(), &[]));
+    }
+    let k = cols.len();
+    match rel {
+        HirRel::Constant { rows, typ } => outer.clone().product(RelExpr::Constant {
+            rows: Ok(rows.iter().map(|r| (r.clone(), 1)).collect()),
+            typ: typ.clone(),
+        }),
+        HirRel::Get { id, typ } => outer.clone().product(RelExpr::Get {
+            id: *id,
+            typ: typ.clone(),
+        }),
+        HirRel::Project { input, outputs } => {
+            let input = lower_rel(input, outer, cols);
+            input.project((0..k).chain(outputs.iter().map(|c| k + c)).collect())
+        }
+        HirRel::Map { input, scalars } => {
+            let mut r = lower_rel(input, outer, cols);
+            for scalar in scalars {
+                let width = r.arity();
+                let (applied, expr) = apply_scalar(r, scalar, k, cols);
+                let with = applied.arity();
+                r = applied.map(vec![expr]);
+                if with > width {
+                    r = r.project((0..width).chain([with]).collect());
+                }
+            }
+            r
+        }
+        HirRel::Filter { input, predicates } => {
+            let mut r = lower_rel(input, outer, cols);
+            for predicate in predicates {
+                let width = r.arity();
+                let (applied, expr) = apply_scalar(r, predicate, k, cols);
+                r = applied.filter(vec![expr]).project((0..width).collect());
+            }
+            r
+        }
+        HirRel::Join { left, right, on, kind } => lower_join(left, right, on, *kind, outer, cols),
+        HirRel::Reduce {
+            input,
+            group_key,
+            aggregates,
+        } => {
+            let input = lower_rel(input, outer, cols);
+            let input_types = input.typ();
+            let key = (0..k).chain(group_key.iter().map(|c| k + c)).collect();
+            let aggs: Vec<AggregateExpr> = aggregates
+                .iter()
+                .map(|a| AggregateExpr {
+                    expr: shift_columns(&a.expr, k),
+                    ..a.clone()
+                })
+                .collect();
+            let reduced = input.reduce(key, aggs.clone());
+            if !group_key.is_empty() {
+                return reduced;
+            }
+            // An aggregate without GROUP BY has a row even over no input.
+            let defaults = aggs
+                .iter()
+                .map(|a| {
+                    let typ = a.func.output_type(a.expr.typ(&input_types));
+                    ScalarExpr::literal(a.func.default_value(), typ.scalar_type)
+                })
+                .collect();
+            let missing = outer.clone().union(reduced.clone().project((0..k).collect()).negate());
+            reduced.union(missing.map(defaults))
+        }
+        HirRel::Distinct { input } => lower_rel(input, outer, cols).distinct(),
+        HirRel::TopK {
+            input,
+            group_key,
+            order_by,
+            limit,
+            offset,
+        } => RelExpr::TopK {
+            input: Box::new(lower_rel(input, outer, cols)),
+            group_key: (0..k).chain(group_key.iter().map(|c| k + c)).collect(),
+            order_by: order_by
+                .iter()
+                .map(|o| ColumnOrder {
+                    column: o.column + k,
+                    ..*o
+                })
+                .collect(),
+            limit: *limit,
+            offset: *offset,
+        },
+        HirRel::Union { inputs } => {
+            let mut lowered = inputs.iter().map(|i| lower_rel(i, outer, cols));
+            let first = lowered.next().unwrap_or_else(|| RelExpr::Constant {
+                rows: Ok(vec![]),
+                typ: vec![],
+            });
+            lowered.fold(first, RelExpr::union)
+        }
+        HirRel::Negate { input } => lower_rel(input, outer, cols).negate(),
+        HirRel::Threshold { input } => lower_rel(input, outer, cols).threshold(),
+    }
+}
+
+/// Lowers a join: both sides against the same outer bindings, paired on
+/// them, filtered by the condition; outer joins add the unmatched rows.
+fn lower_join(
+    left: &HirRel,
+    right: &HirRel,
+    on: &HirScalar,
+    kind: JoinKind,
+    outer: &RelExpr,
+    cols: &[ColumnRef],
+) -> RelExpr {
+    let k = cols.len();
+    let l = lower_rel(left, outer, cols);
+    let r = lower_rel(right, outer, cols);
+    let (nl, nr) = (l.arity() - k, r.arity() - k);
+    let joined = l
+        .clone()
+        .join(r.clone(), (0..k).map(|i| (i, i)).collect())
+        .project((0..k + nl).chain(k + nl + k..k + nl + k + nr).collect());
+    let width = joined.arity();
+    let (applied, condition) = apply_scalar(joined, on, k, cols);
+    let inner = applied.filter(vec![condition]).project((0..width).collect());
+    let mut result = inner.clone();
+    if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter) {
+        let unmatched = unmatched(&l, inner.clone().project((0..k + nl).collect()));
+        let nulls = null_columns(&r.typ()[k..]);
+        result = result.union(unmatched.map(nulls));
+    }
+    if matches!(kind, JoinKind::RightOuter | JoinKind::FullOuter) {
+        let matched = inner.project((0..k).chain(k + nl..k + nl + nr).collect());
+        let unmatched = unmatched(&r, matched);
+        let nulls = null_columns(&l.typ()[k..]);
+        let padded = unmatched
+            .map(nulls)
+            .project((0..k).chain(k + nr..k + nr + nl).chain(k..k + nr).collect());
+        result = result.union(padded);
+    }
+    result
+}
+
+/// The rows of `all` that do not occur in `matched` (a subset of its rows,
+/// possibly repeated), with their multiplicities.
+fn unmatched(all: &RelExpr, matched: RelExpr) -> RelExpr {
+    let n = all.arity();
+    let semijoin = all
+        .clone()
+        .join(matched.distinct(), (0..n).map(|i| (i, i)).collect())
+        .project((0..n).collect());
+    all.clone().union(semijoin.negate())
+}
+
+/// `NULL` literals of the given types.
+fn null_columns(types: &[freshet_repr::ColumnType]) -> Vec<ScalarExpr> {
+    types.iter().map(|t| ScalarExpr::null(t.scalar_type)).collect()
+}
+
+/// `expr` with every column reference moved `by` to the right.
+fn shift_columns(expr: &ScalarExpr, by: usize) -> ScalarExpr {
+    let mut expr = expr.clone();
+    expr.visit_mut_post(&mut |e| {
+        if let ScalarExpr::Column(c) = e {
+            *c += by;
+        }
+    });
+    expr
+}
+
+/// Makes `scalar` evaluable over `r` (outer columns, then the current
+/// query's): joins in the value of each subquery it contains, and returns
+/// the widened relation and the expression over it.
+fn apply_scalar(mut r: RelExpr, scalar: &HirScalar, k: usize, cols: &[ColumnRef]) -> (RelExpr, ScalarExpr) {
+    let mut subqueries = Vec::new();
+    collect_subqueries(scalar, &mut subqueries);
+    let mut positions = Vec::with_capacity(subqueries.len());
+    for sub in subqueries {
+        r = apply_subquery(r, sub, k, cols);
+        positions.push(r.arity() - 1);
+    }
+    let mut positions = positions.into_iter();
+    let expr = to_scalar_expr(scalar, k, cols, &mut positions);
+    (r, expr)
+}
+
+/// The subqueries of an expression (not those nested in them), in order.
+fn collect_subqueries<'a>(scalar: &'a HirScalar, out: &mut Vec<&'a HirScalar>) {
+    match scalar {
+        HirScalar::Exists(_) | HirScalar::Select(_) => out.push(scalar),
+        other => other.children().into_iter().for_each(|c| collect_subqueries(c, out)),
+    }
+}
+
+/// Converts a scalar whose subqueries were joined in at `positions`.
+fn to_scalar_expr(
+    scalar: &HirScalar,
+    k: usize,
+    cols: &[ColumnRef],
+    positions: &mut std::vec::IntoIter<usize>,
+) -> ScalarExpr {
+    let mut convert = |e: &HirScalar| to_scalar_expr(e, k, cols, positions);
+    match scalar {
+        HirScalar::Column(ColumnRef { level: 0, column }) => ScalarExpr::Column(k + column),
+        HirScalar::Column(r) => ScalarExpr::Column(outer_position(cols, *r)),
+        HirScalar::Literal(value, typ) => ScalarExpr::Literal(value.clone(), *typ),
+        HirScalar::CallUnary { func, expr } => convert(expr).call_unary(*func),
+        HirScalar::CallBinary { func, expr1, expr2 } => {
+            let a = convert(expr1);
+            a.call_binary(convert(expr2), *func)
+        }
+        HirScalar::CallVariadic { func, exprs } => ScalarExpr::CallVariadic {
+            func: *func,
+            exprs: exprs.iter().map(convert).collect(),
+        },
+        HirScalar::If { cond, then, els } => ScalarExpr::If {
+            cond: Box::new(convert(cond)),
+            then: Box::new(convert(then)),
+            els: Box::new(convert(els)),
+        },
+        HirScalar::Exists(_) | HirScalar::Select(_) => {
+            // `apply_scalar` joined in one column per subquery, in this order.
+            ScalarExpr::Column(positions.next().unwrap_or(usize::MAX))
+        }
+    }
+}
+
+/// The outer relation's column holding an enclosing query's column. The
+/// planner resolved the reference, and lowering passes every reference a
+/// relation makes in `cols`.
+fn outer_position(cols: &[ColumnRef], r: ColumnRef) -> usize {
+    cols.iter().position(|c| *c == r).unwrap_or(usize::MAX)
+}
+
+/// Joins the value of subquery `sub` (an `Exists` or `Select`) to every row
+/// of `r`, as a new last column.
+fn apply_subquery(r: RelExpr, sub: &HirScalar, k: usize, cols: &[ColumnRef]) -> RelExpr {
+    let (rel, exists) = match sub {
+        HirScalar::Exists(rel) => (rel, true),
+        HirScalar::Select(rel) => (rel, false),
+        _ => return r,
+    };
+    let width = r.arity();
+    let refs = rel.outer_refs();
+    // Where each column the subquery reads sits in `r`.
+    let positions: Vec<usize> = refs
+        .iter()
+        .map(|c| match c.level {
+            1 => k + c.column,
+            level => outer_position(
+                cols,
+                ColumnRef {
+                    level: level - 1,
+                    column: c.column,
+                },
+            ),
+        })
+        .collect();
+    let m = positions.len();
+    let bindings = if m == 0 {
+        RelExpr::constant_unit()
+    } else {
+        r.clone().project(positions.clone()).distinct()
+    };
+    let lowered = lower_rel(rel, &bindings, &refs);
+    let (values, default) = if exists {
+        let values = lowered
+            .project((0..m).collect())
+            .distinct()
+            .map(vec![ScalarExpr::literal_bool(true)]);
+        (values, ScalarExpr::literal_bool(false))
+    } else {
+        let typ = lowered.typ().get(m).map_or(ScalarType::Text, |t| t.scalar_type);
+        let values = if at_most_one_row(rel) {
+            lowered
+        } else {
+            let too_many = lowered
+                .clone()
+                .reduce(
+                    (0..m).collect(),
+                    vec![AggregateExpr {
+                        func: AggregateFunc::CountAll,
+                        expr: ScalarExpr::literal_bool(true),
+                        distinct: false,
+                    }],
+                )
+                .filter(vec![ScalarExpr::If {
+                    cond: Box::new(ScalarExpr::Column(m).call_binary(
+                        ScalarExpr::literal(freshet_repr::Datum::Int64(1), ScalarType::Int64),
+                        BinaryFunc::Gt,
+                    )),
+                    then: Box::new(ScalarExpr::Literal(
+                        Err(EvalError::MultipleRowsFromSubquery),
+                        ScalarType::Bool.nullable(false),
+                    )),
+                    els: Box::new(ScalarExpr::literal_bool(false)),
+                }]);
+            lowered.union(too_many)
+        };
+        (values, ScalarExpr::null(typ))
+    };
+    let missing = bindings.union(values.clone().project((0..m).collect()).negate());
+    let complete = values.union(missing.map(vec![default]));
+    r.join(complete, positions.iter().enumerate().map(|(i, p)| (*p, i)).collect())
+        .project((0..width).chain([width + m]).collect())
+}
+
+/// Whether a relation has at most one row per outer binding.
+fn at_most_one_row(rel: &HirRel) -> bool {
+    match rel {
+        HirRel::Reduce { group_key, .. } => group_key.is_empty(),
+        HirRel::Map { input, .. } | HirRel::Project { input, .. } | HirRel::Filter { input, .. } => {
+            at_most_one_row(input)
+        }
+        HirRel::TopK { group_key, limit, .. } => group_key.is_empty() && limit.is_some_and(|l| l <= 1),
+        HirRel::Constant { rows, .. } => rows.len() <= 1,
+        _ => false,
+    }
+}
