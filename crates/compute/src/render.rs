@@ -174,10 +174,10 @@ fn render_constant<'scope>(
 }
 
 /// Splits results into rows and errors, adding the errors to `errs`.
-fn split<'scope>(
-    results: VecCollection<'scope, Timestamp, Result<Row, EvalError>, Diff>,
+fn split<'scope, D: Clone + 'static>(
+    results: VecCollection<'scope, Timestamp, Result<D, EvalError>, Diff>,
     errs: Errors<'scope>,
-) -> (Rows<'scope>, Errors<'scope>) {
+) -> (VecCollection<'scope, Timestamp, D, Diff>, Errors<'scope>) {
     let oks = results.clone().flat_map(Result::ok);
     let new_errs = results.flat_map(Result::err);
     (oks, errs.concat(new_errs))

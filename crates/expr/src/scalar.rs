@@ -167,6 +167,43 @@ impl ScalarExpr {
         f(self);
     }
 
+    /// The input columns the expression reads.
+    pub fn columns(&self) -> std::collections::BTreeSet<usize> {
+        let mut columns = std::collections::BTreeSet::new();
+        self.visit_columns(&mut |c| {
+            columns.insert(c);
+        });
+        columns
+    }
+
+    fn visit_columns(&self, f: &mut impl FnMut(usize)) {
+        match self {
+            ScalarExpr::Column(c) => f(*c),
+            ScalarExpr::Literal(..) => {}
+            ScalarExpr::CallUnary { expr, .. } => expr.visit_columns(f),
+            ScalarExpr::CallBinary { expr1, expr2, .. } => {
+                expr1.visit_columns(f);
+                expr2.visit_columns(f);
+            }
+            ScalarExpr::CallVariadic { exprs, .. } => exprs.iter().for_each(|e| e.visit_columns(f)),
+            ScalarExpr::If { cond, then, els } => {
+                cond.visit_columns(f);
+                then.visit_columns(f);
+                els.visit_columns(f);
+            }
+        }
+    }
+
+    /// The expression with every column `c` read as column `f(c)`.
+    pub fn remap_columns(mut self, f: impl Fn(usize) -> usize) -> ScalarExpr {
+        self.visit_mut_post(&mut |e| {
+            if let ScalarExpr::Column(c) = e {
+                *c = f(*c);
+            }
+        });
+        self
+    }
+
     /// Whether the expression reads no input column.
     pub fn is_constant(&self) -> bool {
         match self {

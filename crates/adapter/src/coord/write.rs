@@ -5,7 +5,7 @@
 //! through its commit, so a statement that reads and then writes never
 //! writes on the basis of a read another write has made stale.
 
-use freshet_compute::ComputeError;
+use freshet_compute::{ComputeController, ComputeError};
 use freshet_expr::{ScalarExpr, optimize};
 use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
 use freshet_sql::{InsertPlan, MutationPlan};
@@ -107,11 +107,7 @@ impl Coordinator {
         );
         self.spawn_statement(ctx, async move {
             let _write = lock.lock().await;
-            let inputs = expr.depends_on();
-            // Taken under the write lock, so it sees every write acknowledged before.
-            let as_of = latest_complete_time(&store, &committer, &inputs)?;
-            let _hold = store.hold(&inputs, as_of)?;
-            let rows = compute.peek(expr, as_of).await.map_err(compute_error)?;
+            let rows = read_latest(&store, &committer, &compute, expr).await?;
             let rows = source
                 .finishing
                 .finish(rows)
@@ -148,9 +144,7 @@ impl Coordinator {
         );
         self.spawn_statement(ctx, async move {
             let _write = lock.lock().await;
-            let as_of = latest_complete_time(&store, &committer, &[id])?;
-            let _hold = store.hold(&[id], as_of)?;
-            let old = compute.peek(expr, as_of).await.map_err(compute_error)?;
+            let old = read_latest(&store, &committer, &compute, expr).await?;
             let mut updates = Vec::with_capacity(old.len() * 2);
             let mut count: i64 = 0;
             for (old_row, multiplicity) in old {
@@ -172,6 +166,21 @@ impl Coordinator {
         });
         Sequenced::Pending
     }
+}
+
+/// Computes `expr` over its inputs at the latest time they are all
+/// complete. Called under the write lock, so it sees every write
+/// acknowledged before; the inputs are held at that time while it runs.
+async fn read_latest(
+    store: &Store,
+    committer: &Committer,
+    compute: &ComputeController,
+    expr: freshet_expr::RelExpr,
+) -> Result<Vec<(Row, Diff)>, AdapterError> {
+    let inputs = expr.depends_on();
+    let as_of = latest_complete_time(store, committer, &inputs)?;
+    let _hold = store.hold(&inputs, as_of)?;
+    compute.peek(expr, as_of).await.map_err(compute_error)
 }
 
 /// Buffers an `INSERT` of constant rows in a write-only transaction.

@@ -31,7 +31,7 @@ pub(crate) fn render<'scope>(
         }
         Ok((key.key(&datums), Row::pack_slice(&value)))
     });
-    let (keyed, errs) = split_pairs(keyed, errs);
+    let (keyed, errs) = split(keyed, errs);
     let aggregates = aggregates.to_vec();
     let results = keyed
         .reduce(
@@ -41,19 +41,6 @@ pub(crate) fn render<'scope>(
         )
         .map(|(_key, result)| result);
     split(results, errs)
-}
-
-/// Splits `Result<(key, value)>` into pairs and errors.
-fn split_pairs<'scope>(
-    results: differential_dataflow::VecCollection<'scope, freshet_repr::Timestamp, Result<(Row, Row), EvalError>, Diff>,
-    errs: Errors<'scope>,
-) -> (
-    differential_dataflow::VecCollection<'scope, freshet_repr::Timestamp, (Row, Row), Diff>,
-    Errors<'scope>,
-) {
-    let oks = results.clone().flat_map(Result::ok);
-    let new_errs = results.flat_map(Result::err);
-    (oks, errs.concat(new_errs))
 }
 
 /// One group's output row.

@@ -1,8 +1,6 @@
 //! Predicate pushdown: filters move as close to the inputs as they can,
 //! and equalities between the two sides of a join become its keys.
 
-use std::collections::BTreeSet;
-
 use crate::{BinaryFunc, RelExpr, ScalarExpr, UnaryFunc};
 
 /// Moves every filter as far down as it can go.
@@ -19,34 +17,11 @@ pub(crate) fn pushdown_predicates(expr: RelExpr) -> RelExpr {
     }
 }
 
-/// The columns an expression reads.
-fn columns(expr: &ScalarExpr) -> BTreeSet<usize> {
-    let mut cols = BTreeSet::new();
-    let mut expr = expr.clone();
-    expr.visit_mut_post(&mut |e| {
-        if let ScalarExpr::Column(c) = e {
-            cols.insert(*c);
-        }
-    });
-    cols
-}
-
-/// `expr` with every column `c` replaced by `f(c)`.
-fn remap(expr: &ScalarExpr, f: impl Fn(usize) -> usize) -> ScalarExpr {
-    let mut expr = expr.clone();
-    expr.visit_mut_post(&mut |e| {
-        if let ScalarExpr::Column(c) = e {
-            *c = f(*c);
-        }
-    });
-    expr
-}
-
 /// Splits predicates into those whose columns all satisfy `below` and the rest.
 fn split(predicates: Vec<ScalarExpr>, below: impl Fn(usize) -> bool) -> (Vec<ScalarExpr>, Vec<ScalarExpr>) {
     predicates
         .into_iter()
-        .partition(|p| columns(p).iter().all(|c| below(*c)))
+        .partition(|p| p.columns().iter().all(|c| below(*c)))
 }
 
 /// `input` filtered by `predicates`, each applied as low as it can be.
@@ -64,7 +39,10 @@ fn sink(input: RelExpr, mut predicates: Vec<ScalarExpr>) -> RelExpr {
             sink(*input, predicates)
         }
         RelExpr::Project { input, outputs } => {
-            let remapped = predicates.iter().map(|p| remap(p, |c| outputs[c])).collect();
+            let remapped = predicates
+                .into_iter()
+                .map(|p| p.remap_columns(|c| outputs[c]))
+                .collect();
             sink(*input, remapped).project(outputs)
         }
         RelExpr::Map { input, scalars } => {
@@ -79,7 +57,7 @@ fn sink(input: RelExpr, mut predicates: Vec<ScalarExpr>) -> RelExpr {
         } => {
             let keys = group_key.len();
             let (below, above) = split(predicates, |c| c < keys);
-            let below = below.iter().map(|p| remap(p, |c| group_key[c])).collect();
+            let below = below.into_iter().map(|p| p.remap_columns(|c| group_key[c])).collect();
             sink(*input, below).reduce(group_key, aggregates).filter(above)
         }
         RelExpr::Join { left, right, keys } => sink_join(*left, *right, keys, predicates),
@@ -104,11 +82,11 @@ fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predi
     let mut right_preds = Vec::new();
     let mut above = Vec::new();
     for p in predicates {
-        let cols = columns(&p);
+        let cols = p.columns();
         if cols.iter().all(|c| *c < nl) {
             left_preds.push(p);
         } else if cols.iter().all(|c| *c >= nl) {
-            right_preds.push(remap(&p, |c| c - nl));
+            right_preds.push(p.remap_columns(|c| c - nl));
         } else if let Some((l, r)) = column_equality(&p, nl) {
             if !keys.contains(&(l, r - nl)) {
                 keys.push((l, r - nl));

@@ -1,9 +1,7 @@
 //! Projection pushdown: stacked projections collapse into one, and columns
 //! a projection drops are not computed below it.
 
-use std::collections::BTreeSet;
-
-use crate::{RelExpr, ScalarExpr};
+use crate::RelExpr;
 
 /// Fuses stacked projections and drops computed columns no one reads.
 pub(crate) fn pushdown_projections(mut expr: RelExpr) -> RelExpr {
@@ -31,7 +29,7 @@ fn project(input: RelExpr, outputs: Vec<usize>) -> RelExpr {
             let arity = input.arity();
             while let Some(last) = scalars.len().checked_sub(1) {
                 let column = arity + last;
-                let read = outputs.contains(&column) || scalars.iter().any(|s| columns(s).contains(&column));
+                let read = outputs.contains(&column) || scalars.iter().any(|s| s.columns().contains(&column));
                 if read {
                     break;
                 }
@@ -41,15 +39,4 @@ fn project(input: RelExpr, outputs: Vec<usize>) -> RelExpr {
         }
         other => other.project(outputs),
     }
-}
-
-fn columns(expr: &ScalarExpr) -> BTreeSet<usize> {
-    let mut cols = BTreeSet::new();
-    let mut expr = expr.clone();
-    expr.visit_mut_post(&mut |e| {
-        if let ScalarExpr::Column(c) = e {
-            cols.insert(*c);
-        }
-    });
-    cols
 }

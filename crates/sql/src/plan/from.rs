@@ -177,30 +177,18 @@ fn plan_using(
 }
 
 fn plan_table_factor(qcx: &QueryContext<'_>, factor: &TableFactor) -> Result<(HirRel, Scope), PlanError> {
-    match factor {
-        TableFactor::Table {
-            name,
-            alias,
-            args: None,
-            with_hints,
-            version: None,
-            partitions,
-            ..
-        } if with_hints.is_empty() && partitions.is_empty() => {
-            let parts = name_parts(name)?;
-            if let [single] = parts.as_slice()
-                && let Some(cte) = qcx.cte(single)
-            {
-                let scope = named_scope(alias.as_ref(), single, &cte.names, &cte.types)?;
-                return Ok((cte.rel, scope));
-            }
-            let item = resolve_item(qcx.catalog, name)?;
-            let (get, _) = get_item(&item);
-            let names: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
-            let types: Vec<_> = item.desc.types().copied().collect();
-            let scope = named_scope(alias.as_ref(), &item.name.item, &names, &types)?;
-            Ok((get, scope))
+    if let Some((name, alias)) = named_table(factor) {
+        let parts = name_parts(name)?;
+        if let [single] = parts.as_slice()
+            && let Some(cte) = qcx.cte(single)
+        {
+            let scope = named_scope(alias, single, &cte.names, &cte.types)?;
+            return Ok((cte.rel, scope));
         }
+        let (_, get, scope) = plan_item(qcx.catalog, name, alias)?;
+        return Ok((get, scope));
+    }
+    match factor {
         TableFactor::Derived {
             lateral: false,
             subquery,
@@ -268,19 +256,39 @@ fn named_scope(
     Ok(Scope { items })
 }
 
-/// The relation reading a catalog item, and its column types.
-fn get_item(item: &CatalogItem) -> (HirRel, Vec<freshet_repr::ColumnType>) {
+/// The name and alias of a `FROM` item that names a relation plainly
+/// (no table function arguments, hints, versions or partitions).
+fn named_table(factor: &TableFactor) -> Option<(&ast::ObjectName, Option<&ast::TableAlias>)> {
+    match factor {
+        TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            with_hints,
+            version: None,
+            partitions,
+            ..
+        } if with_hints.is_empty() && partitions.is_empty() => Some((name, alias.as_ref())),
+        _ => None,
+    }
+}
+
+/// The catalog item `name`, the relation reading it, and its columns in
+/// scope under its name or `alias`.
+fn plan_item(
+    catalog: &dyn CatalogReader,
+    name: &ast::ObjectName,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(CatalogItem, HirRel, Scope), PlanError> {
+    let item = resolve_item(catalog, name)?;
     match item.kind {
         ItemKind::Table => {}
     }
     let typ: Vec<_> = item.desc.types().copied().collect();
-    (
-        HirRel::Get {
-            id: item.id,
-            typ: typ.clone(),
-        },
-        typ,
-    )
+    let names: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
+    let scope = named_scope(alias, &item.name.item, &names, &typ)?;
+    let get = HirRel::Get { id: item.id, typ };
+    Ok((item, get, scope))
 }
 
 /// One table of `UPDATE`/`DELETE`: the item, the relation that reads it,
@@ -292,24 +300,7 @@ pub(crate) fn plan_table(
     if !table.joins.is_empty() {
         return Err(PlanError::Unsupported("joins in UPDATE or DELETE".into()));
     }
-    let TableFactor::Table {
-        name,
-        alias,
-        args: None,
-        with_hints,
-        version: None,
-        partitions,
-        ..
-    } = &table.relation
-    else {
-        return Err(PlanError::Unsupported(format!("FROM {}", table.relation)));
-    };
-    if !with_hints.is_empty() || !partitions.is_empty() {
-        return Err(PlanError::Unsupported(format!("FROM {}", table.relation)));
-    }
-    let item = resolve_item(catalog, name)?;
-    let (get, types) = get_item(&item);
-    let names: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
-    let scope = named_scope(alias.as_ref(), &item.name.item, &names, &types)?;
-    Ok((item, get, scope))
+    let (name, alias) =
+        named_table(&table.relation).ok_or_else(|| PlanError::Unsupported(format!("FROM {}", table.relation)))?;
+    plan_item(catalog, name, alias)
 }

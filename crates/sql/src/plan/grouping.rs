@@ -157,15 +157,9 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
         ..*ecx
     };
     let arg = match args {
-        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" && !distinct => {
-            return Ok(PlannedAggregate {
-                arg: HirScalar::literal_bool(true),
-                funcs: vec![(AggregateFunc::CountAll, false)],
-                typ: ScalarType::Int64.nullable(false),
-                avg_of: None,
-            });
-        }
-        [] if name == "count" => {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] | []
+            if name == "count" && (!distinct || args.is_empty()) =>
+        {
             return Ok(PlannedAggregate {
                 arg: HirScalar::literal_bool(true),
                 funcs: vec![(AggregateFunc::CountAll, false)],

@@ -74,7 +74,7 @@ fn lower_rel(rel: &HirRel, outer: &RelExpr, cols: &[ColumnRef]) -> RelExpr {
             let aggs: Vec<AggregateExpr> = aggregates
                 .iter()
                 .map(|a| AggregateExpr {
-                    expr: shift_columns(&a.expr, k),
+                    expr: a.expr.clone().remap_columns(|c| c + k),
                     ..a.clone()
                 })
                 .collect();
@@ -179,17 +179,6 @@ fn unmatched(all: &RelExpr, matched: RelExpr) -> RelExpr {
 /// `NULL` literals of the given types.
 fn null_columns(types: &[freshet_repr::ColumnType]) -> Vec<ScalarExpr> {
     types.iter().map(|t| ScalarExpr::null(t.scalar_type)).collect()
-}
-
-/// `expr` with every column reference moved `by` to the right.
-fn shift_columns(expr: &ScalarExpr, by: usize) -> ScalarExpr {
-    let mut expr = expr.clone();
-    expr.visit_mut_post(&mut |e| {
-        if let ScalarExpr::Column(c) = e {
-            *c += by;
-        }
-    });
-    expr
 }
 
 /// Makes `scalar` evaluable over `r` (outer columns, then the current
