@@ -11,6 +11,8 @@ mod session_vars;
 mod transaction;
 mod write;
 
+pub(crate) use write::TableWrite;
+
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use std::time::Duration;

@@ -29,6 +29,15 @@ pub enum AdapterError {
         /// The table.
         table: String,
     },
+    /// A write that would leave two rows with equal values in the columns
+    /// of a `PRIMARY KEY` or `UNIQUE` constraint.
+    #[error("duplicate key value violates unique constraint \"{constraint}\"")]
+    UniqueViolation {
+        /// The constraint's name.
+        constraint: String,
+        /// The conflicting key, as a sentence (`Key (a)=(1) already exists.`).
+        detail: String,
+    },
     /// A statement the transaction's mode does not allow: a transaction
     /// either reads or writes.
     #[error("{0}")]
@@ -81,6 +90,7 @@ impl AdapterError {
             AdapterError::Eval(e) => e.code(),
             AdapterError::Storage(e) => e.code(),
             AdapterError::NotNullViolation { .. } => SqlState::NotNullViolation,
+            AdapterError::UniqueViolation { .. } => SqlState::UniqueViolation,
             AdapterError::Unsupported(_) => SqlState::FeatureNotSupported,
             AdapterError::TransactionMode(_) => SqlState::InvalidTransactionState,
             AdapterError::UnknownParameter(_) => SqlState::UndefinedObject,
@@ -100,6 +110,7 @@ impl AdapterError {
             AdapterError::Plan(e) => e.detail(),
             AdapterError::Catalog(e) => e.detail(),
             AdapterError::Eval(e) => e.detail(),
+            AdapterError::UniqueViolation { detail, .. } => Some(detail.clone()),
             _ => None,
         }
     }

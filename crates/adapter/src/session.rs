@@ -4,10 +4,11 @@ mod vars;
 
 pub(crate) use vars::SessionVars;
 
-use freshet_repr::{Diff, GlobalId, Row, Timestamp};
+use freshet_repr::Timestamp;
 use freshet_storage::ReadHold;
 
 use crate::client::{StartupParams, TransactionStatus};
+use crate::coord::TableWrite;
 
 /// What an explicit transaction has done so far: it either reads (all at
 /// one timestamp) or writes (all committed together at `COMMIT`), never both.
@@ -18,8 +19,8 @@ pub(crate) enum TransactionOps {
     None,
     /// Reads, all at one timestamp, held readable until the transaction ends.
     Reads(Timestamp, Vec<ReadHold>),
-    /// Writes, buffered until `COMMIT`.
-    Writes(Vec<(GlobalId, Vec<(Row, Diff)>)>),
+    /// Writes, buffered until `COMMIT`: one entry per table written.
+    Writes(Vec<TableWrite>),
 }
 
 /// One connection's state, owned by the coordinator.

@@ -186,6 +186,13 @@ fn dispatch_responses(responses: &Receiver<ComputeResponse>, pending: &Mutex<Has
             let _ = peek.tx.send(result);
         }
     }
+    // Every worker is gone (a worker panic takes its peers down with it):
+    // the peeks waiting for them fail rather than wait forever, and later
+    // peeks fail when their command cannot be sent.
+    tracing::error!("compute workers stopped");
+    if let Ok(mut pending) = pending.lock() {
+        pending.clear();
+    }
 }
 
 /// Orders errors so that the least one is reported, whichever worker met it.

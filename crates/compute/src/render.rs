@@ -20,6 +20,7 @@ use crate::ComputeError;
 mod join;
 mod key;
 mod reduce;
+mod threshold;
 mod top_k;
 
 /// A collection of rows.
@@ -121,11 +122,7 @@ pub(crate) fn render<'scope>(
             (oks.negate(), errs)
         }
         RelExpr::Threshold { input } => {
-            let (oks, errs) = render(scope, input, inputs, index, peers);
-            (
-                oks.threshold(|_row, diff: &Diff| if *diff > 0 { *diff } else { 0 }),
-                errs,
-            )
+            threshold::render(render(scope, input, inputs, index, peers), &scalar_types(input))
         }
     }
 }

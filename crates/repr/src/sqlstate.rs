@@ -60,6 +60,8 @@ pub enum SqlState {
     UntranslatableCharacter,
     /// `23502`
     NotNullViolation,
+    /// `23505`
+    UniqueViolation,
     /// `25000`
     InvalidTransactionState,
     /// `25001`
@@ -116,6 +118,8 @@ pub enum SqlState {
     DuplicateTable,
     /// `42P10`
     InvalidColumnReference,
+    /// `42P16`
+    InvalidTableDefinition,
     /// `42P18`
     IndeterminateDatatype,
     /// `54000`
@@ -163,6 +167,7 @@ impl SqlState {
             SqlState::InvalidTextRepresentation => "22P02",
             SqlState::UntranslatableCharacter => "22P05",
             SqlState::NotNullViolation => "23502",
+            SqlState::UniqueViolation => "23505",
             SqlState::InvalidTransactionState => "25000",
             SqlState::ActiveSqlTransaction => "25001",
             SqlState::NoActiveSqlTransaction => "25P01",
@@ -191,6 +196,7 @@ impl SqlState {
             SqlState::DuplicateSchema => "42P06",
             SqlState::DuplicateTable => "42P07",
             SqlState::InvalidColumnReference => "42P10",
+            SqlState::InvalidTableDefinition => "42P16",
             SqlState::IndeterminateDatatype => "42P18",
             SqlState::ProgramLimitExceeded => "54000",
             SqlState::ObjectNotInPrerequisiteState => "55000",

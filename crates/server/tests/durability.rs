@@ -1,5 +1,6 @@
 //! The catalog survives a crash: objects created before a SIGKILL are all
-//! there after a restart, and nothing dropped comes back.
+//! there after a restart, with their constraints, and nothing dropped comes
+//! back.
 
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
@@ -59,6 +60,65 @@ async fn catalog_survives_kill_9() -> anyhow::Result<()> {
         column(&client, "SHOW TABLES FROM shop.sales").await?,
         Vec::<String>::new()
     );
+    Ok(())
+}
+
+/// The server's error for `sql`, as (SQLSTATE, message, detail).
+async fn db_error(client: &tokio_postgres::Client, sql: &str) -> anyhow::Result<(String, String, Option<String>)> {
+    let err = client
+        .batch_execute(sql)
+        .await
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("{sql} succeeded"))?;
+    let db = err
+        .as_db_error()
+        .ok_or_else(|| anyhow::anyhow!("not a server error: {err}"))?;
+    Ok((
+        db.code().code().to_owned(),
+        db.message().to_owned(),
+        db.detail().map(str::to_owned),
+    ))
+}
+
+/// Unique keys live in the table's stored definition: a restarted server
+/// enforces them, with PostgreSQL's error, detail included.
+#[tokio::test]
+async fn unique_keys_are_enforced_after_a_restart() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    server
+        .connect()
+        .await?
+        .batch_execute(
+            "CREATE TABLE t1 (a1 int PRIMARY KEY, b numeric, c text, UNIQUE (b, c));
+             INSERT INTO t1 VALUES (1, 1.0, 'x');",
+        )
+        .await?;
+    server.kill()?;
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    assert_eq!(
+        db_error(&client, "INSERT INTO t1 VALUES (1, 2, 'y')").await?,
+        (
+            "23505".to_owned(),
+            "duplicate key value violates unique constraint \"t1_pkey\"".to_owned(),
+            Some("Key (a1)=(1) already exists.".to_owned())
+        )
+    );
+    // The key written is the one reported, as PostgreSQL reports the row it
+    // failed to insert.
+    assert_eq!(
+        db_error(&client, "INSERT INTO t1 VALUES (2, 1.00, 'x')").await?,
+        (
+            "23505".to_owned(),
+            "duplicate key value violates unique constraint \"t1_b_c_key\"".to_owned(),
+            Some("Key (b, c)=(1.00, x) already exists.".to_owned())
+        )
+    );
+    let (code, ..) = db_error(&client, "INSERT INTO t1 VALUES (NULL, 3, 'z')").await?;
+    assert_eq!(code, "23502");
+    assert_eq!(column(&client, "SELECT a1 FROM t1").await?, ["1"]);
     Ok(())
 }
 

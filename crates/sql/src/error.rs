@@ -74,6 +74,26 @@ pub enum PlanError {
     /// A column named twice.
     #[error("column \"{0}\" specified more than once")]
     DuplicateColumn(String),
+    /// A second `PRIMARY KEY` in one `CREATE TABLE`.
+    #[error("multiple primary keys for table \"{0}\" are not allowed")]
+    MultiplePrimaryKeys(String),
+    /// A `PRIMARY KEY` or `UNIQUE` constraint naming a column the table
+    /// does not have.
+    #[error("column \"{0}\" named in key does not exist")]
+    UnknownKeyColumn(String),
+    /// A `PRIMARY KEY` or `UNIQUE` constraint naming a column twice.
+    #[error("column \"{column}\" appears twice in {constraint} constraint")]
+    DuplicateKeyColumn {
+        /// The column.
+        column: String,
+        /// The kind of constraint: `primary key` or `unique`.
+        constraint: &'static str,
+    },
+    /// A constraint name already taken by the table or another of its
+    /// constraints (PostgreSQL names each key's index after its constraint,
+    /// so the names share the namespace of relations).
+    #[error("relation \"{0}\" already exists")]
+    DuplicateConstraintName(String),
     /// A conversion that does not exist.
     #[error("cannot cast type {from} to {to}")]
     InvalidCast {
@@ -141,7 +161,10 @@ impl PlanError {
             PlanError::UnknownFunction { .. } | PlanError::UnknownOperator(_) => SqlState::UndefinedFunction,
             PlanError::AmbiguousFunction { .. } | PlanError::AmbiguousOperator(_) => SqlState::AmbiguousFunction,
             PlanError::SystemSchema(_) => SqlState::InsufficientPrivilege,
-            PlanError::DuplicateColumn(_) => SqlState::DuplicateColumn,
+            PlanError::DuplicateColumn(_) | PlanError::DuplicateKeyColumn { .. } => SqlState::DuplicateColumn,
+            PlanError::MultiplePrimaryKeys(_) => SqlState::InvalidTableDefinition,
+            PlanError::UnknownKeyColumn(_) => SqlState::UndefinedColumn,
+            PlanError::DuplicateConstraintName(_) => SqlState::DuplicateTable,
             PlanError::InvalidCast { .. } => SqlState::CannotCoerce,
             PlanError::DatatypeMismatch(_) => SqlState::DatatypeMismatch,
             PlanError::InvalidParameter(_) => SqlState::InvalidParameterValue,

@@ -139,8 +139,24 @@ pub struct TablePlan {
     pub desc: RelationDesc,
     /// Each column's default (a `NULL` literal where none was given).
     pub defaults: Vec<ScalarExpr>,
+    /// Its `PRIMARY KEY` (first, if any) and `UNIQUE` constraints.
+    pub unique_keys: Vec<UniqueKey>,
     /// The statement with its name fully qualified, as stored in the catalog.
     pub create_sql: String,
+}
+
+/// A `PRIMARY KEY` or `UNIQUE` constraint: no two rows of the table may
+/// hold equal values in all of its columns. A row with a `NULL` in any of
+/// them conflicts with no other row (as in PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The constraint's name: as given, or as PostgreSQL derives it
+    /// (`t_pkey`, `t_a_b_key`).
+    pub name: String,
+    /// The table columns it covers, in the constraint's order.
+    pub columns: Vec<usize>,
+    /// Whether it is the table's primary key (whose columns are `NOT NULL`).
+    pub primary: bool,
 }
 
 /// Rows to insert into a table: the rows of `source`, each turned into a
@@ -158,6 +174,8 @@ pub struct InsertPlan {
     pub row: Vec<ScalarExpr>,
     /// The table's columns, whose nullability is checked.
     pub desc: RelationDesc,
+    /// The table's unique keys, checked against its rows and the new ones.
+    pub unique_keys: Vec<UniqueKey>,
 }
 
 /// The rows an `UPDATE` or `DELETE` changes, and (for `UPDATE`) their new
@@ -175,6 +193,9 @@ pub struct MutationPlan {
     pub row: Vec<ScalarExpr>,
     /// The table's columns, whose nullability is checked.
     pub desc: RelationDesc,
+    /// The table's unique keys, checked against its rows once updated;
+    /// empty for `DELETE`, which cannot violate them.
+    pub unique_keys: Vec<UniqueKey>,
 }
 
 /// The time a query asked to read at.

@@ -2,7 +2,7 @@
 
 use freshet_sql::Plan;
 
-use super::write::commit_unit;
+use super::write::check_and_commit;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ConnectionId, ExecuteResponse, TransactionStatus};
@@ -36,7 +36,8 @@ impl Coordinator {
     }
 
     /// Starts or ends the session's explicit transaction; `COMMIT` of a
-    /// transaction that wrote commits all its writes as one unit.
+    /// transaction that wrote checks the unique keys of the tables it wrote
+    /// and commits all its writes as one unit (or, on a violation, none).
     pub(crate) fn sequence_transaction(&mut self, mut ctx: ExecuteContext, plan: Plan) -> Sequenced {
         let Some(session) = self.sessions.get_mut(&ctx.conn_id) else {
             return Sequenced::Done(ctx, Err(AdapterError::Internal("session not found".into())));
@@ -62,10 +63,15 @@ impl Coordinator {
                     TransactionOps::Writes(writes) if committing => writes,
                     _ => return Sequenced::Done(ctx, Ok(ExecuteResponse::TransactionEnded { tag: tag.into() })),
                 };
-                let (store, committer, lock) = (self.store.clone(), self.committer.clone(), self.write_lock.clone());
+                let (store, committer, compute, lock) = (
+                    self.store.clone(),
+                    self.committer.clone(),
+                    self.compute.clone(),
+                    self.write_lock.clone(),
+                );
                 self.spawn_statement(ctx, async move {
                     let _write = lock.lock().await;
-                    commit_unit(store, committer, writes).await?;
+                    check_and_commit(store, committer, &compute, writes).await?;
                     Ok(ExecuteResponse::TransactionEnded { tag: "COMMIT".into() })
                 });
                 Sequenced::Pending

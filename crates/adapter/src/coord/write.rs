@@ -3,12 +3,16 @@
 //!
 //! Every write holds the coordinator's write lock from its read (if any)
 //! through its commit, so a statement that reads and then writes never
-//! writes on the basis of a read another write has made stale.
+//! writes on the basis of a read another write has made stale; the same
+//! lock makes the unique key checks (`write/unique.rs`) see the table as
+//! the write will find it.
+
+mod unique;
 
 use freshet_compute::{ComputeController, ComputeError};
 use freshet_expr::{ScalarExpr, optimize};
 use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
-use freshet_sql::{InsertPlan, MutationPlan};
+use freshet_sql::{InsertPlan, MutationPlan, UniqueKey};
 use freshet_storage::{Committer, Store};
 
 use super::peek::latest_complete_time;
@@ -45,32 +49,41 @@ fn convert(row: &[ScalarExpr], desc: &RelationDesc, table: &str, source: &Row) -
     Ok(Row::pack_slice(&out))
 }
 
-/// Writes `updates` as one batch and commits it; returns once durable.
-async fn commit(
-    store: Store,
-    committer: Committer,
-    id: GlobalId,
-    updates: Vec<(Row, Diff)>,
-) -> Result<(), AdapterError> {
-    commit_unit(store, committer, vec![(id, updates)]).await
+/// Changes to one table, with what checking them needs.
+#[derive(Debug)]
+pub(crate) struct TableWrite {
+    /// The table.
+    pub(crate) id: GlobalId,
+    /// Its columns (names and types, for messages).
+    pub(crate) desc: RelationDesc,
+    /// The unique keys the changes must keep unique: the table's, less
+    /// any the changes cannot affect.
+    pub(crate) unique_keys: Vec<UniqueKey>,
+    /// The rows added (positive) and removed (negative), in statement order.
+    pub(crate) updates: Vec<(Row, Diff)>,
 }
 
-/// Writes each table's updates as a batch and commits them all as one unit
-/// at one timestamp; returns once durable.
-pub(crate) async fn commit_unit(
+/// Checks each table's changes against its unique keys, then writes them
+/// as a batch per table and commits them all as one unit at one timestamp;
+/// returns once durable. Must run under the write lock.
+pub(crate) async fn check_and_commit(
     store: Store,
     committer: Committer,
-    writes: Vec<(GlobalId, Vec<(Row, Diff)>)>,
+    compute: &ComputeController,
+    writes: Vec<TableWrite>,
 ) -> Result<(), AdapterError> {
+    for write in &writes {
+        unique::check_unique_keys(&store, &committer, compute, write).await?;
+    }
     let batches = tokio::task::spawn_blocking(move || {
         writes
             .into_iter()
-            .map(|(id, updates)| {
+            .map(|write| {
                 let mut builder = store.batch_builder()?;
-                for (row, diff) in &updates {
+                for (row, diff) in &write.updates {
                     builder.push(row, *diff)?;
                 }
-                Ok((id, builder.finish()?))
+                Ok((write.id, builder.finish()?))
             })
             .collect::<Result<Vec<_>, freshet_storage::StorageError>>()
     })
@@ -91,12 +104,25 @@ impl Coordinator {
             source,
             row,
             desc,
+            unique_keys,
         } = plan;
         let expr = optimize(source.expr);
         if let Some(session) = self.sessions.get_mut(&ctx.conn_id)
             && session.transaction == TransactionStatus::InTransaction
         {
-            let result = buffer_insert(&mut session.ops, id, &table, expr, &source.finishing, &row, &desc);
+            let result = buffer_insert(
+                &mut session.ops,
+                TableWrite {
+                    id,
+                    desc,
+                    unique_keys,
+                    updates: Vec::new(),
+                },
+                &table,
+                expr,
+                &source.finishing,
+                &row,
+            );
             return Sequenced::Done(ctx, result);
         }
         let (compute, committer, store, lock) = (
@@ -117,7 +143,13 @@ impl Coordinator {
                 .map(|source| convert(&row, &desc, &table, source).map(|r| (r, 1)))
                 .collect::<Result<Vec<_>, _>>()?;
             let count = updates.len();
-            commit(store, committer, id, updates).await?;
+            let write = TableWrite {
+                id,
+                desc,
+                unique_keys,
+                updates,
+            };
+            check_and_commit(store, committer, &compute, vec![write]).await?;
             Ok(ExecuteResponse::Command {
                 tag: format!("INSERT 0 {count}"),
             })
@@ -134,6 +166,7 @@ impl Coordinator {
             selection,
             row,
             desc,
+            unique_keys,
         } = plan;
         let expr = optimize(selection);
         let (compute, committer, store, lock) = (
@@ -147,6 +180,8 @@ impl Coordinator {
             let old = read_latest(&store, &committer, &compute, expr).await?;
             let mut updates = Vec::with_capacity(old.len() * 2);
             let mut count: i64 = 0;
+            // The keys some updated row changes; the others stay unique.
+            let mut changed_keys = vec![false; unique_keys.len()];
             for (old_row, multiplicity) in old {
                 if multiplicity < 0 {
                     return Err(AdapterError::NegativeMultiplicity { diff: multiplicity });
@@ -154,11 +189,26 @@ impl Coordinator {
                 count += multiplicity;
                 if update {
                     let new_row = convert(&row, &desc, &table, &old_row)?;
+                    let (new, old) = (new_row.unpack(), old_row.unpack());
+                    for (changed, key) in changed_keys.iter_mut().zip(&unique_keys) {
+                        *changed |= key.columns.iter().any(|c| new[*c] != old[*c]);
+                    }
                     updates.push((new_row, multiplicity));
                 }
                 updates.push((old_row, -multiplicity));
             }
-            commit(store, committer, id, updates).await?;
+            let unique_keys = unique_keys
+                .into_iter()
+                .zip(changed_keys)
+                .filter_map(|(key, changed)| changed.then_some(key))
+                .collect();
+            let write = TableWrite {
+                id,
+                desc,
+                unique_keys,
+                updates,
+            };
+            check_and_commit(store, committer, &compute, vec![write]).await?;
             let verb = if update { "UPDATE" } else { "DELETE" };
             Ok(ExecuteResponse::Command {
                 tag: format!("{verb} {count}"),
@@ -183,15 +233,16 @@ async fn read_latest(
     compute.peek(expr, as_of).await.map_err(compute_error)
 }
 
-/// Buffers an `INSERT` of constant rows in a write-only transaction.
+/// Buffers an `INSERT` of constant rows into `write`'s table in a
+/// write-only transaction. Its unique keys are checked at `COMMIT`, against
+/// the table and every row the transaction writes to it.
 fn buffer_insert(
     ops: &mut TransactionOps,
-    id: GlobalId,
+    mut write: TableWrite,
     table: &str,
     expr: freshet_expr::RelExpr,
     finishing: &freshet_expr::RowSetFinishing,
     row: &[ScalarExpr],
-    desc: &RelationDesc,
 ) -> Result<ExecuteResponse, AdapterError> {
     if matches!(ops, TransactionOps::Reads(..)) {
         return Err(AdapterError::TransactionMode("transaction in read-only mode"));
@@ -204,18 +255,18 @@ fn buffer_insert(
     let rows = finishing
         .finish(rows?)
         .map_err(|negative| AdapterError::NegativeMultiplicity { diff: negative.diff })?;
-    let updates = rows
+    write.updates = rows
         .iter()
-        .map(|source| convert(row, desc, table, source).map(|r| (r, 1)))
+        .map(|source| convert(row, &write.desc, table, source).map(|r| (r, 1)))
         .collect::<Result<Vec<_>, _>>()?;
-    let count = updates.len();
+    let count = write.updates.len();
     if let TransactionOps::None = ops {
         *ops = TransactionOps::Writes(Vec::new());
     }
     if let TransactionOps::Writes(writes) = ops {
-        match writes.iter_mut().find(|(t, _)| *t == id) {
-            Some((_, existing)) => existing.extend(updates),
-            None => writes.push((id, updates)),
+        match writes.iter_mut().find(|w| w.id == write.id) {
+            Some(existing) => existing.updates.extend(write.updates),
+            None => writes.push(write),
         }
     }
     Ok(ExecuteResponse::Command {

@@ -1,7 +1,7 @@
 //! Predicate pushdown: filters move as close to the inputs as they can,
 //! and equalities between the two sides of a join become its keys.
 
-use crate::{BinaryFunc, RelExpr, ScalarExpr, UnaryFunc};
+use crate::{BinaryFunc, RelExpr, ScalarExpr, UnaryFunc, VariadicFunc};
 
 /// Moves every filter as far down as it can go.
 pub(crate) fn pushdown_predicates(expr: RelExpr) -> RelExpr {
@@ -25,7 +25,8 @@ fn split(predicates: Vec<ScalarExpr>, below: impl Fn(usize) -> bool) -> (Vec<Sca
 }
 
 /// `input` filtered by `predicates`, each applied as low as it can be.
-fn sink(input: RelExpr, mut predicates: Vec<ScalarExpr>) -> RelExpr {
+fn sink(input: RelExpr, predicates: Vec<ScalarExpr>) -> RelExpr {
+    let mut predicates = conjuncts(predicates);
     predicates.dedup();
     if predicates.is_empty() {
         return pushdown_predicates(input);
@@ -104,6 +105,23 @@ fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predi
     sink(left, left_preds)
         .join(sink(right, right_preds), keys)
         .filter(above)
+}
+
+/// The predicates with every `a AND b` split into `a` and `b`, so that
+/// each part can move on its own.
+fn conjuncts(predicates: Vec<ScalarExpr>) -> Vec<ScalarExpr> {
+    fn split_into(p: ScalarExpr, out: &mut Vec<ScalarExpr>) {
+        match p {
+            ScalarExpr::CallVariadic {
+                func: VariadicFunc::And,
+                exprs,
+            } => exprs.into_iter().for_each(|e| split_into(e, out)),
+            other => out.push(other),
+        }
+    }
+    let mut out = Vec::with_capacity(predicates.len());
+    predicates.into_iter().for_each(|p| split_into(p, &mut out));
+    out
 }
 
 /// `(l, r)` if `p` is `#l = #r` with `l` on the left side and `r` on the right.

@@ -1,5 +1,7 @@
 //! Planning `CREATE` and `DROP` of databases, schemas and tables.
 
+mod keys;
+
 use std::collections::BTreeSet;
 
 use freshet_expr::ScalarExpr;
@@ -13,8 +15,10 @@ use super::typeconv::CastContext;
 use super::types::scalar_type_from_sql;
 use super::{Plan, TablePlan};
 use crate::PlanError;
-use crate::catalog::{CatalogReader, FullItemName, ItemKind};
+use crate::catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind};
 use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, resolve_schema_for_create};
+use crate::parse::{Statement, parse};
+use keys::{KeySpec, plan_keys};
 
 /// `CREATE DATABASE [IF NOT EXISTS] name`.
 pub(crate) fn plan_create_database(stmt: &ast::Statement) -> Result<Plan, PlanError> {
@@ -82,7 +86,23 @@ pub(crate) fn plan_create_schema(catalog: &dyn CatalogReader, stmt: &ast::Statem
     })
 }
 
-/// `CREATE TABLE [IF NOT EXISTS] name (column type [NOT NULL] [DEFAULT e], …)`.
+/// The definition of table `item`, planned again from its stored
+/// `CREATE TABLE` (for what its `desc` does not carry: column defaults and
+/// unique keys).
+pub(crate) fn table_definition(catalog: &dyn CatalogReader, item: &CatalogItem) -> Result<TablePlan, PlanError> {
+    let not_a_table = || PlanError::Unsupported(format!("writing to {}", item.name));
+    let statements = parse(&item.create_sql)?;
+    match statements.as_slice() {
+        [statement @ Statement::Sql(_)] => match super::plan(catalog, statement)? {
+            Plan::CreateTable { table, .. } => Ok(table),
+            _ => Err(not_a_table()),
+        },
+        _ => Err(not_a_table()),
+    }
+}
+
+/// `CREATE TABLE [IF NOT EXISTS] name (column type [NOT NULL] [DEFAULT e]
+/// [PRIMARY KEY | UNIQUE], …, [[CONSTRAINT name] PRIMARY KEY | UNIQUE (column, …)], …)`.
 pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::CreateTable) -> Result<Plan, PlanError> {
     if create.or_replace
         || create.temporary
@@ -96,9 +116,6 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
         return Err(PlanError::Unsupported(
             "CREATE TABLE with OR REPLACE, TEMPORARY, AS, LIKE, CLONE, INHERITS or PARTITION OF".into(),
         ));
-    }
-    if !create.constraints.is_empty() {
-        return Err(PlanError::Unsupported("table constraints".into()));
     }
     let parts = name_parts(&create.name)?;
     let (item, schema_parts) = parts
@@ -124,6 +141,7 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
     let empty = Scope::empty();
     let qcx = QueryContext::new(catalog);
     let ecx = ExprContext::new(&qcx, &empty, "DEFAULT expressions");
+    let mut key_specs = Vec::new();
     for column in &create.columns {
         let column_name = normalize_ident(&column.name);
         if !seen.insert(column_name.clone()) {
@@ -133,6 +151,10 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
         let mut nullable = true;
         let mut default = ScalarExpr::null(typ);
         for option in &column.options {
+            if let Some(key) = KeySpec::from_column_option(&column_name, option)? {
+                key_specs.push(key);
+                continue;
+            }
             match &option.option {
                 ColumnOption::Null => nullable = true,
                 ColumnOption::NotNull => nullable = false,
@@ -145,6 +167,18 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
         }
         columns.push((ColumnName(column_name), typ.nullable(nullable)));
         defaults.push(default);
+    }
+    for constraint in &create.constraints {
+        key_specs.push(KeySpec::from_table_constraint(constraint)?);
+    }
+    let column_names: Vec<String> = columns.iter().map(|(name, _)| name.0.clone()).collect();
+    let unique_keys = plan_keys(item, &column_names, key_specs)?;
+    // A primary key's columns are NOT NULL, whatever their declaration says
+    // (as in PostgreSQL 16).
+    for key in unique_keys.iter().filter(|k| k.primary) {
+        for c in &key.columns {
+            columns[*c].1.nullable = false;
+        }
     }
 
     // Store the statement with its name fully qualified, so re-planning it
@@ -164,6 +198,7 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
         table: TablePlan {
             desc: RelationDesc::new(columns),
             defaults,
+            unique_keys,
             create_sql: ast::Statement::CreateTable(stored).to_string(),
         },
         if_not_exists: create.if_not_exists,

@@ -4,6 +4,7 @@ use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
 use freshet_repr::{ColumnType, RelationDesc, Row, RowArena};
 use sqlparser::ast::{self, SetExpr, TableObject};
 
+use super::ddl::table_definition;
 use super::expr::{ExprContext, Typed, coerce, plan_expr, scalar_only};
 use super::hir::HirScalar;
 use super::query::QueryContext;
@@ -14,19 +15,6 @@ use super::{InsertPlan, Plan, SelectPlan};
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
 use crate::names::{name_parts, resolve_item};
-use crate::parse::{Statement, parse};
-
-/// The defaults of a table's columns, from its stored definition.
-fn column_defaults(catalog: &dyn CatalogReader, item: &CatalogItem) -> Result<Vec<ScalarExpr>, PlanError> {
-    let statements = parse(&item.create_sql)?;
-    match statements.as_slice() {
-        [statement @ Statement::Sql(_)] => match super::plan(catalog, statement)? {
-            Plan::CreateTable { table, .. } => Ok(table.defaults),
-            _ => Err(PlanError::Unsupported(format!("inserting into {}", item.name))),
-        },
-        _ => Err(PlanError::Unsupported(format!("inserting into {}", item.name))),
-    }
-}
 
 /// The position of the column `column` of `item`, and its name.
 pub(crate) fn column_position(item: &CatalogItem, column: &ast::ObjectName) -> Result<(usize, String), PlanError> {
@@ -105,7 +93,8 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
         }
         targets
     };
-    let defaults = column_defaults(catalog, &item)?;
+    let definition = table_definition(catalog, &item)?;
+    let (defaults, unique_keys) = (definition.defaults, definition.unique_keys);
 
     // VALUES lists are coerced straight to the columns' types, so a quoted
     // literal becomes a value of its column (as in PostgreSQL).
@@ -125,6 +114,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
             source,
             row,
             desc: desc.clone(),
+            unique_keys,
         }));
     }
 
@@ -151,6 +141,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
         source,
         row,
         desc: desc.clone(),
+        unique_keys,
     }))
 }
 

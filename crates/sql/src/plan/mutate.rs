@@ -3,6 +3,7 @@
 use freshet_expr::ScalarExpr;
 use sqlparser::ast::{self, AssignmentTarget, FromTable};
 
+use super::ddl::table_definition;
 use super::expr::{ExprContext, plan_bool, plan_expr, scalar_only};
 use super::from::plan_table;
 use super::insert::{coerce_to_column, column_position};
@@ -12,17 +13,25 @@ use super::{MutationPlan, Plan};
 use crate::PlanError;
 use crate::catalog::CatalogReader;
 
-/// Plans the table and `WHERE` clause shared by `UPDATE` and `DELETE`.
+/// Plans the table and `WHERE` clause shared by `UPDATE` and `DELETE`,
+/// and the assignments of `UPDATE` (`update`), which alone checks the
+/// table's unique keys.
 fn plan_target(
     catalog: &dyn CatalogReader,
     table: &ast::TableWithJoins,
     selection: Option<&ast::Expr>,
     assignments: &[ast::Assignment],
+    update: bool,
 ) -> Result<MutationPlan, PlanError> {
     let (item, get, scope) = plan_table(catalog, table)?;
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));
     }
+    let unique_keys = if update {
+        table_definition(catalog, &item)?.unique_keys
+    } else {
+        Vec::new()
+    };
     let qcx = QueryContext::new(catalog);
     let ecx = ExprContext::new(&qcx, &scope, "WHERE");
     let predicates = selection
@@ -55,6 +64,7 @@ fn plan_target(
         selection,
         row,
         desc: item.desc,
+        unique_keys,
     })
 }
 
@@ -70,7 +80,13 @@ pub(crate) fn plan_update(catalog: &dyn CatalogReader, update: &ast::Update) -> 
             "UPDATE with FROM, RETURNING, ORDER BY or LIMIT".into(),
         ));
     }
-    let plan = plan_target(catalog, &update.table, update.selection.as_ref(), &update.assignments)?;
+    let plan = plan_target(
+        catalog,
+        &update.table,
+        update.selection.as_ref(),
+        &update.assignments,
+        true,
+    )?;
     Ok(Plan::Update(plan))
 }
 
@@ -90,6 +106,6 @@ pub(crate) fn plan_delete(catalog: &dyn CatalogReader, delete: &ast::Delete) -> 
     let [table] = tables.as_slice() else {
         return Err(PlanError::Unsupported("deleting from several tables".into()));
     };
-    let plan = plan_target(catalog, table, delete.selection.as_ref(), &[])?;
+    let plan = plan_target(catalog, table, delete.selection.as_ref(), &[], false)?;
     Ok(Plan::Delete(plan))
 }
