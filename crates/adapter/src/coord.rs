@@ -118,6 +118,7 @@ fn rehydrate(catalog: &mut Catalog) -> Result<(), AdapterError> {
         };
         match plan {
             Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
+            Plan::CreateView { view, .. } => catalog.set_item_desc(id, view.desc),
             other => {
                 return Err(AdapterError::Internal(format!(
                     "stored definition of {id} plans to {other:?}"
@@ -312,6 +313,7 @@ impl Coordinator {
             Plan::CreateDatabase { .. }
             | Plan::CreateSchema { .. }
             | Plan::CreateTable { .. }
+            | Plan::CreateView { .. }
             | Plan::DropDatabase { .. }
             | Plan::DropSchema { .. }
             | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),

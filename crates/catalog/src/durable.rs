@@ -66,6 +66,9 @@ pub(crate) struct ItemRecord {
     pub(crate) kind: ItemKind,
     pub(crate) oid: u32,
     pub(crate) create_sql: String,
+    /// The items its definition names (a view's tables and views).
+    #[serde(default)]
+    pub(crate) uses: Vec<GlobalId>,
 }
 
 pub(crate) fn database_key(id: DatabaseId) -> Vec<u8> {

@@ -37,6 +37,16 @@ pub enum CatalogError {
         /// Its name.
         name: String,
     },
+    /// An item that other items use, dropped without `CASCADE`.
+    #[error("cannot drop {kind} {name} because other objects depend on it")]
+    DependentObjects {
+        /// The dropped item's kind (`table`, `view`).
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// One line per dependency (`view v depends on table t`).
+        detail: String,
+    },
     /// The data directory was written by a version of Freshet this one does
     /// not understand.
     #[error("catalog format version {found} is not supported (this version of Freshet reads version {supported})")]
@@ -69,7 +79,9 @@ impl CatalogError {
             CatalogError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
             CatalogError::UnknownSchema(_) => SqlState::InvalidSchemaName,
             CatalogError::UnknownItem(_) => SqlState::UndefinedObject,
-            CatalogError::NotEmpty { .. } => SqlState::DependentObjectsStillExist,
+            CatalogError::NotEmpty { .. } | CatalogError::DependentObjects { .. } => {
+                SqlState::DependentObjectsStillExist
+            }
             CatalogError::UnsupportedFormat { .. } | CatalogError::Corrupt { .. } => SqlState::DataCorrupted,
             CatalogError::Storage(e) => e.code(),
         }
@@ -77,7 +89,10 @@ impl CatalogError {
 
     /// A sentence of detail, where one helps.
     pub fn detail(&self) -> Option<String> {
-        None
+        match self {
+            CatalogError::DependentObjects { detail, .. } => Some(detail.clone()),
+            _ => None,
+        }
     }
 
     /// A sentence suggesting a fix, where one helps.
@@ -87,6 +102,9 @@ impl CatalogError {
                 "Use DROP {} ... CASCADE to drop the objects too.",
                 kind.to_uppercase()
             )),
+            CatalogError::DependentObjects { .. } => {
+                Some("Use DROP ... CASCADE to drop the dependent objects too.".into())
+            }
             CatalogError::UnsupportedFormat { .. } => {
                 Some("Run the version of Freshet that wrote this data directory.".into())
             }

@@ -42,6 +42,18 @@ pub struct Schema {
 pub enum ItemKind {
     /// A table.
     Table,
+    /// A view: a named query, planned anew wherever it is used.
+    View,
+}
+
+impl ItemKind {
+    /// The kind's name in messages (`table`, `view`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemKind::Table => "table",
+            ItemKind::View => "view",
+        }
+    }
 }
 
 /// A catalog item: a table, and later views, sources, indexes, …
@@ -61,6 +73,8 @@ pub struct Item {
     pub create_sql: String,
     /// Its columns, once the adapter has planned `create_sql`.
     pub desc: Option<RelationDesc>,
+    /// The items its definition names; it cannot outlive them.
+    pub uses: Vec<GlobalId>,
 }
 
 /// One change in a catalog transaction.
@@ -90,6 +104,8 @@ pub enum Op {
         create_sql: String,
         /// Its columns.
         desc: RelationDesc,
+        /// The items its definition names.
+        uses: Vec<GlobalId>,
     },
     /// Drops a database with everything in it (`restrict`: only if it has
     /// no schemas).
@@ -106,8 +122,14 @@ pub enum Op {
         /// Drop its items too.
         cascade: bool,
     },
-    /// Drops items.
-    DropItems(Vec<GlobalId>),
+    /// Drops items (`cascade`: with the items that use them, and the
+    /// items that use those; otherwise such items make it fail).
+    DropItems {
+        /// The items.
+        ids: Vec<GlobalId>,
+        /// Drop what uses them too.
+        cascade: bool,
+    },
 }
 
 /// What one [`Op`] did.
@@ -214,6 +236,7 @@ impl Catalog {
                             oid: r.oid,
                             create_sql: r.create_sql,
                             desc: None,
+                            uses: r.uses,
                         },
                     );
                 }
@@ -393,6 +416,7 @@ impl State {
                 kind,
                 create_sql,
                 desc,
+                uses,
             } => {
                 if !self.schemas.contains_key(&schema) {
                     return Err(CatalogError::UnknownSchema(schema.to_string()));
@@ -410,6 +434,7 @@ impl State {
                     kind,
                     oid,
                     create_sql: create_sql.clone(),
+                    uses: uses.clone(),
                 };
                 writes.push(put(item_key(id), &record));
                 self.items.insert(
@@ -422,6 +447,7 @@ impl State {
                         oid,
                         create_sql,
                         desc: Some(desc),
+                        uses,
                     },
                 );
                 Ok(OpResult::CreatedItem(id))
@@ -455,15 +481,62 @@ impl State {
             Op::DropSchema { id, cascade } => Ok(OpResult::Dropped {
                 items: self.drop_schema(id, cascade, writes)?,
             }),
-            Op::DropItems(ids) => {
+            Op::DropItems { ids, cascade } => {
                 for id in &ids {
-                    if self.items.remove(id).is_none() {
+                    if !self.items.contains_key(id) {
                         return Err(CatalogError::UnknownItem(id.to_string()));
                     }
-                    writes.push(KvOp::Delete(item_key(*id)));
                 }
-                Ok(OpResult::Dropped { items: ids })
+                let items = self.with_dependents(&ids, cascade)?;
+                self.remove_items(&items, writes);
+                Ok(OpResult::Dropped { items })
             }
+        }
+    }
+
+    /// `ids` and, transitively, every item that uses one of them. Without
+    /// `cascade`, such users make it fail, naming each dependency.
+    fn with_dependents(&self, ids: &[GlobalId], cascade: bool) -> Result<Vec<GlobalId>, CatalogError> {
+        let mut all: Vec<GlobalId> = ids.to_vec();
+        let mut edges = Vec::new();
+        let mut i = 0;
+        while i < all.len() {
+            let used = all[i];
+            for item in self.items.values().filter(|item| item.uses.contains(&used)) {
+                edges.push((item.id, used));
+                if !all.contains(&item.id) {
+                    all.push(item.id);
+                }
+            }
+            i += 1;
+        }
+        if !cascade && all.len() > ids.len() {
+            let describe = |id: &GlobalId| {
+                self.items
+                    .get(id)
+                    .map(|item| format!("{} {}", item.kind.name(), item.name))
+                    .unwrap_or_else(|| id.to_string())
+            };
+            let first = self.items.get(&ids[0]);
+            return Err(CatalogError::DependentObjects {
+                kind: first.map_or("item", |item| item.kind.name()),
+                name: first.map_or_else(|| ids[0].to_string(), |item| item.name.clone()),
+                detail: edges
+                    .iter()
+                    .filter(|(user, _)| !ids.contains(user))
+                    .map(|(user, used)| format!("{} depends on {}", describe(user), describe(used)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            });
+        }
+        Ok(all)
+    }
+
+    /// Removes items, and their durable records.
+    fn remove_items(&mut self, ids: &[GlobalId], writes: &mut Vec<KvOp>) {
+        for id in ids {
+            self.items.remove(id);
+            writes.push(KvOp::Delete(item_key(*id)));
         }
     }
 
@@ -485,10 +558,9 @@ impl State {
                 name: schema.name,
             });
         }
-        for item in &items {
-            self.items.remove(item);
-            writes.push(KvOp::Delete(item_key(*item)));
-        }
+        // Items elsewhere that use the schema's items go with them.
+        let items = self.with_dependents(&items, true)?;
+        self.remove_items(&items, writes);
         self.schemas.remove(&id);
         writes.push(KvOp::Delete(schema_key(id)));
         Ok(items)
@@ -508,6 +580,7 @@ mod tests {
             kind: ItemKind::Table,
             create_sql: format!("CREATE TABLE {name} (a int4)"),
             desc: RelationDesc::empty().with_column("a", ScalarType::Int32.nullable(true)),
+            uses: vec![],
         }
     }
 
@@ -528,7 +601,10 @@ mod tests {
             let [OpResult::CreatedItem(first)] = created.as_slice() else {
                 return Err("not created".into());
             };
-            catalog.transact(vec![Op::DropItems(vec![*first])])?;
+            catalog.transact(vec![Op::DropItems {
+                ids: vec![*first],
+                cascade: false,
+            }])?;
             (*first, public)
         };
         let mut catalog = Catalog::open(Store::open(dir.path())?)?;

@@ -203,3 +203,47 @@ async fn acknowledged_inserts_survive_kill_9_exactly_once() -> anyhow::Result<()
     );
     Ok(())
 }
+
+/// A view's stored definition names what it reads fully qualified: after a
+/// restart (which re-plans it with no search path) it reads the same
+/// tables, sees their current rows, and still protects them from DROP.
+#[tokio::test]
+async fn views_survive_a_restart_and_keep_their_dependencies() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    server
+        .connect()
+        .await?
+        .batch_execute(
+            "CREATE SCHEMA sales;
+             SET search_path = sales;
+             CREATE TABLE orders (id int, amount int);
+             CREATE VIEW big (order_id) AS SELECT id FROM orders WHERE amount > 10;
+             CREATE VIEW big_count AS SELECT count(*) AS n FROM big;
+             INSERT INTO orders VALUES (1, 5), (2, 50);",
+        )
+        .await?;
+    server.kill()?;
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    assert_eq!(column(&client, "SELECT order_id FROM sales.big").await?, ["2"]);
+    client.batch_execute("INSERT INTO sales.orders VALUES (3, 70)").await?;
+    assert_eq!(column(&client, "SELECT n FROM sales.big_count").await?, ["2"]);
+    assert_eq!(column(&client, "SHOW VIEWS FROM sales").await?, ["big", "big_count"]);
+    let (code, message, detail) = db_error(&client, "DROP TABLE sales.orders").await?;
+    assert_eq!(code, "2BP01");
+    assert_eq!(message, "cannot drop table orders because other objects depend on it");
+    assert_eq!(
+        detail.as_deref(),
+        Some("view big depends on table orders\nview big_count depends on view big")
+    );
+    client.batch_execute("DROP TABLE sales.orders CASCADE").await?;
+    server.kill()?;
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    assert_eq!(column(&client, "SHOW VIEWS FROM sales").await?, Vec::<String>::new());
+    assert_eq!(column(&client, "SHOW TABLES FROM sales").await?, Vec::<String>::new());
+    Ok(())
+}

@@ -10,6 +10,8 @@ use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
 pub enum ItemKind {
     /// A table written with `INSERT`, `UPDATE`, `DELETE`.
     Table,
+    /// A view: a named query.
+    View,
 }
 
 impl ItemKind {
@@ -17,6 +19,7 @@ impl ItemKind {
     pub fn name(self) -> &'static str {
         match self {
             ItemKind::Table => "table",
+            ItemKind::View => "view",
         }
     }
 }

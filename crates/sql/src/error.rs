@@ -28,9 +28,14 @@ pub enum PlanError {
     /// A table or other relation that does not exist.
     #[error("relation \"{0}\" does not exist")]
     UnknownRelation(String),
-    /// A table named by `DROP TABLE` that does not exist.
-    #[error("table \"{0}\" does not exist")]
-    UnknownTable(String),
+    /// An item named by `DROP TABLE` or `DROP VIEW` that does not exist.
+    #[error("{kind} \"{name}\" does not exist")]
+    UnknownItem {
+        /// `table` or `view`.
+        kind: &'static str,
+        /// The name as given.
+        name: String,
+    },
     /// A column that does not exist.
     #[error("column \"{0}\" does not exist")]
     UnknownColumn(String),
@@ -152,7 +157,7 @@ impl PlanError {
             PlanError::Unsupported(_) => SqlState::FeatureNotSupported,
             PlanError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
             PlanError::UnknownSchema(_) | PlanError::NoSchemaSelected => SqlState::InvalidSchemaName,
-            PlanError::UnknownRelation(_) | PlanError::UnknownTable(_) | PlanError::MissingFromEntry(_) => {
+            PlanError::UnknownRelation(_) | PlanError::UnknownItem { .. } | PlanError::MissingFromEntry(_) => {
                 SqlState::UndefinedTable
             }
             PlanError::UnknownColumn(_) => SqlState::UndefinedColumn,

@@ -19,5 +19,6 @@ pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo
 pub use error::PlanError;
 pub use parse::{ShowObjects, Statement, parse};
 pub use plan::{
-    InsertPlan, MutationPlan, Plan, QueryAsOf, SelectPlan, SetValue, TablePlan, UniqueKey, plan, scalar_type_from_sql,
+    InsertPlan, MutationPlan, Plan, QueryAsOf, SelectPlan, SetValue, TablePlan, UniqueKey, ViewPlan, plan,
+    scalar_type_from_sql,
 };

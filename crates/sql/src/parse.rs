@@ -56,6 +56,11 @@ pub enum ShowObjects {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
     },
+    /// `SHOW VIEWS [FROM schema]`
+    Views {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+    },
 }
 
 impl fmt::Display for Statement {
@@ -69,6 +74,10 @@ impl fmt::Display for Statement {
             }
             Statement::Show(ShowObjects::Tables { from }) => {
                 f.write_str("SHOW TABLES")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
+            Statement::Show(ShowObjects::Views { from }) => {
+                f.write_str("SHOW VIEWS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
             Statement::AsOf { query, as_of, at_least } => {

@@ -18,6 +18,7 @@ mod show;
 mod subquery;
 mod typeconv;
 mod types;
+mod view;
 
 use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
 use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
@@ -56,6 +57,17 @@ pub enum Plan {
         name: FullItemName,
         /// Its definition.
         table: TablePlan,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `CREATE VIEW`
+    CreateView {
+        /// The schema it goes in.
+        schema: SchemaId,
+        /// The new view's name, fully qualified.
+        name: FullItemName,
+        /// Its definition.
+        view: ViewPlan,
         /// Succeed with a notice if it exists.
         if_not_exists: bool,
     },
@@ -159,6 +171,17 @@ pub struct UniqueKey {
     pub primary: bool,
 }
 
+/// A view's definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewPlan {
+    /// The columns.
+    pub desc: RelationDesc,
+    /// The statement with every name fully qualified, as stored in the catalog.
+    pub create_sql: String,
+    /// The tables and views its query reads.
+    pub uses: Vec<GlobalId>,
+}
+
 /// Rows to insert into a table: the rows of `source`, each turned into a
 /// table row by `row`.
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +274,7 @@ fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, 
         S::CreateDatabase { .. } => ddl::plan_create_database(stmt),
         S::CreateSchema { .. } => ddl::plan_create_schema(catalog, stmt),
         S::CreateTable(create) => ddl::plan_create_table(catalog, create),
+        S::CreateView(create) => view::plan_create_view(catalog, create),
         S::Drop { .. } => ddl::plan_drop(catalog, stmt),
         S::Set(set) => session::plan_set(set),
         S::Reset(reset) => session::plan_reset(reset),

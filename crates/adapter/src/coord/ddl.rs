@@ -1,6 +1,8 @@
 //! Sequencing `CREATE` and `DROP`: one catalog transaction each, then the
 //! storage collections of the tables created or dropped, via the committer.
 
+use std::collections::BTreeSet;
+
 use freshet_catalog::{CatalogError, ItemKind, Op, OpResult};
 use freshet_repr::GlobalId;
 use freshet_sql::Plan;
@@ -55,6 +57,7 @@ impl Coordinator {
                     kind: ItemKind::Table,
                     create_sql: table.create_sql,
                     desc: table.desc,
+                    uses: vec![],
                 };
                 let result = self.catalog.transact(vec![op]);
                 match created(&mut ctx, result, if_not_exists, "relation", &name.item) {
@@ -80,6 +83,23 @@ impl Coordinator {
                     Err(e) => Err(e),
                 }
             }
+            Plan::CreateView {
+                schema,
+                name,
+                view,
+                if_not_exists,
+            } => {
+                let op = Op::CreateItem {
+                    schema,
+                    name: name.item.clone(),
+                    kind: ItemKind::View,
+                    create_sql: view.create_sql,
+                    desc: view.desc,
+                    uses: view.uses,
+                };
+                let result = self.catalog.transact(vec![op]);
+                created(&mut ctx, result, if_not_exists, "relation", &name.item).map(|_| command("CREATE VIEW"))
+            }
             Plan::DropDatabase { id, name, restrict } => match id {
                 Some(id) => return self.drop(ctx, vec![Op::DropDatabase { id, restrict }], "DROP DATABASE"),
                 None => {
@@ -98,14 +118,14 @@ impl Coordinator {
                 kind,
                 ids,
                 missing,
-                cascade: _,
+                cascade,
             } => {
                 for name in missing {
                     ctx.notice(format!("{} \"{name}\" does not exist, skipping", kind.name()));
                 }
                 let tag = format!("DROP {}", kind.name().to_uppercase());
                 if !ids.is_empty() {
-                    return self.drop(ctx, vec![Op::DropItems(ids)], &tag);
+                    return self.drop(ctx, vec![Op::DropItems { ids, cascade }], &tag);
                 }
                 Ok(command(&tag))
             }
@@ -114,13 +134,20 @@ impl Coordinator {
         Sequenced::Done(ctx, result)
     }
 
-    /// Drops from the catalog, then the dropped items' collections.
+    /// Drops from the catalog, then the dropped tables' collections.
     fn drop(&mut self, ctx: ExecuteContext, ops: Vec<Op>, tag: &str) -> Sequenced {
+        let tables: BTreeSet<GlobalId> = self
+            .catalog
+            .items()
+            .filter(|item| item.kind == ItemKind::Table)
+            .map(|item| item.id)
+            .collect();
         let results = match self.catalog.transact(ops) {
             Ok(results) => results,
             Err(e) => return Sequenced::Done(ctx, Err(e.into())),
         };
-        let items = dropped_items(&results);
+        let mut items = dropped_items(&results);
+        items.retain(|id| tables.contains(id));
         let committer = self.committer.clone();
         let tag = tag.to_owned();
         self.spawn_statement(ctx, async move {

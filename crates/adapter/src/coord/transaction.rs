@@ -23,6 +23,7 @@ impl Coordinator {
                 Plan::CreateDatabase { .. } => Err(AdapterError::InTransactionBlock("CREATE DATABASE")),
                 Plan::CreateSchema { .. } => Err(AdapterError::InTransactionBlock("CREATE SCHEMA")),
                 Plan::CreateTable { .. } => Err(AdapterError::InTransactionBlock("CREATE TABLE")),
+                Plan::CreateView { .. } => Err(AdapterError::InTransactionBlock("CREATE VIEW")),
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),

@@ -12,7 +12,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"],
     &["CREATE", "OR", "REPLACE", "VIEW"],
     &["CREATE", "MATERIALIZED", "VIEW"],
-    &["CREATE", "VIEW"],
     &["CREATE", "DEFAULT", "INDEX"],
     &["CREATE", "INDEX"],
     &["CREATE", "SECRET"],
@@ -31,7 +30,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
     &["DROP", "MATERIALIZED", "VIEW"],
-    &["DROP", "VIEW"],
     &["DROP", "INDEX"],
     &["DROP", "SECRET"],
     &["DROP", "CONNECTION"],
@@ -51,7 +49,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["SHOW", "CLUSTER", "REPLICAS"],
     &["SHOW", "CLUSTERS"],
     &["SHOW", "MATERIALIZED", "VIEWS"],
-    &["SHOW", "VIEWS"],
     &["SHOW", "INDEXES"],
     &["SHOW", "OBJECTS"],
 ];
@@ -92,6 +89,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "DATABASES" => Some(ShowObjects::Databases),
             "SCHEMAS" => Some(ShowObjects::Schemas { from: None }),
             "TABLES" => Some(ShowObjects::Tables { from: None }),
+            "VIEWS" => Some(ShowObjects::Views { from: None }),
             _ => None,
         };
         if let Some(mut show) = show {
@@ -101,7 +99,9 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                 parser.next_token();
                 let name = parser.parse_object_name(false)?;
                 match &mut show {
-                    ShowObjects::Schemas { from } | ShowObjects::Tables { from } => *from = Some(name),
+                    ShowObjects::Schemas { from } | ShowObjects::Tables { from } | ShowObjects::Views { from } => {
+                        *from = Some(name)
+                    }
                     ShowObjects::Databases => return parser.expected("end of statement", parser.peek_token()),
                 }
             }

@@ -266,12 +266,17 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                 Err(e) => Err(e),
             }
         }
-        ObjectType::Table => {
+        ObjectType::Table | ObjectType::View => {
+            let kind = if *object_type == ObjectType::Table {
+                ItemKind::Table
+            } else {
+                ItemKind::View
+            };
             let mut ids = Vec::new();
             let mut missing = Vec::new();
             for name in names {
                 match resolve_item(catalog, name) {
-                    Ok(item) if item.kind == ItemKind::Table => {
+                    Ok(item) if item.kind == kind => {
                         if item.name.database.is_none() {
                             return Err(PlanError::SystemSchema(item.name.schema));
                         }
@@ -280,7 +285,7 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                     Ok(item) => {
                         return Err(PlanError::WrongObjectType {
                             name: item.name.item,
-                            expected: "table",
+                            expected: kind.name(),
                         });
                     }
                     Err(
@@ -290,12 +295,17 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                     ) if *if_exists => {
                         missing.push(name);
                     }
-                    Err(PlanError::UnknownRelation(name)) => return Err(PlanError::UnknownTable(name)),
+                    Err(PlanError::UnknownRelation(name)) => {
+                        return Err(PlanError::UnknownItem {
+                            kind: kind.name(),
+                            name,
+                        });
+                    }
                     Err(e) => return Err(e),
                 }
             }
             Ok(Plan::DropItems {
-                kind: ItemKind::Table,
+                kind,
                 ids,
                 missing,
                 cascade: *cascade,

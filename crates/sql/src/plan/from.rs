@@ -7,6 +7,7 @@ use super::expr::{ExprContext, Typed, operands, plan_bool};
 use super::hir::{HirRel, HirScalar, JoinKind};
 use super::query::{QueryContext, plan_nested_query};
 use super::scope::{Scope, ScopeItem};
+use super::view::plan_view;
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
 use crate::names::{name_parts, normalize_ident, resolve_item};
@@ -185,8 +186,8 @@ fn plan_table_factor(qcx: &QueryContext<'_>, factor: &TableFactor) -> Result<(Hi
             let scope = named_scope(alias, single, &cte.names, &cte.types)?;
             return Ok((cte.rel, scope));
         }
-        let (_, get, scope) = plan_item(qcx.catalog, name, alias)?;
-        return Ok((get, scope));
+        let (_, rel, scope) = plan_item(qcx.catalog, name, alias)?;
+        return Ok((rel, scope));
     }
     match factor {
         TableFactor::Derived {
@@ -281,14 +282,14 @@ fn plan_item(
     alias: Option<&ast::TableAlias>,
 ) -> Result<(CatalogItem, HirRel, Scope), PlanError> {
     let item = resolve_item(catalog, name)?;
-    match item.kind {
-        ItemKind::Table => {}
-    }
     let typ: Vec<_> = item.desc.types().copied().collect();
     let names: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
     let scope = named_scope(alias, &item.name.item, &names, &typ)?;
-    let get = HirRel::Get { id: item.id, typ };
-    Ok((item, get, scope))
+    let rel = match item.kind {
+        ItemKind::Table => HirRel::Get { id: item.id, typ },
+        ItemKind::View => plan_view(catalog, &item)?,
+    };
+    Ok((item, rel, scope))
 }
 
 /// One table of `UPDATE`/`DELETE`: the item, the relation that reads it,
@@ -302,5 +303,12 @@ pub(crate) fn plan_table(
     }
     let (name, alias) =
         named_table(&table.relation).ok_or_else(|| PlanError::Unsupported(format!("FROM {}", table.relation)))?;
-    plan_item(catalog, name, alias)
+    let planned = plan_item(catalog, name, alias)?;
+    match planned.0.kind {
+        ItemKind::Table => Ok(planned),
+        ItemKind::View => Err(PlanError::WrongObjectType {
+            name: planned.0.name.item,
+            expected: "table",
+        }),
+    }
 }

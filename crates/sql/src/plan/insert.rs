@@ -62,6 +62,12 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     let item = resolve_item(catalog, name)?;
     match item.kind {
         ItemKind::Table => {}
+        ItemKind::View => {
+            return Err(PlanError::WrongObjectType {
+                name: item.name.item,
+                expected: "table",
+            });
+        }
     }
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));

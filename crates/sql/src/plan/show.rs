@@ -1,4 +1,4 @@
-//! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`: answered from the
+//! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`, `SHOW VIEWS`: answered from the
 //! catalog as constant relations.
 
 use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing};
@@ -6,7 +6,7 @@ use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
 
 use super::{Plan, SelectPlan};
 use crate::PlanError;
-use crate::catalog::CatalogReader;
+use crate::catalog::{CatalogReader, ItemKind};
 use crate::names::{name_parts, resolve_schema};
 use crate::parse::ShowObjects;
 
@@ -30,7 +30,11 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .map(|s| s.name)
                 .collect()
         }
-        ShowObjects::Tables { from } => {
+        ShowObjects::Tables { from } | ShowObjects::Views { from } => {
+            let kind = match show {
+                ShowObjects::Views { .. } => ItemKind::View,
+                _ => ItemKind::Table,
+            };
             let schema = match from {
                 Some(name) => resolve_schema(catalog, &name_parts(name)?)?,
                 None => catalog
@@ -42,6 +46,7 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
             catalog
                 .items(schema.id)
                 .into_iter()
+                .filter(|item| item.kind == kind)
                 .map(|item| item.name.item)
                 .collect()
         }

@@ -1,0 +1,254 @@
+//! Views: planning `CREATE VIEW`, and planning a view's query wherever a
+//! query names the view.
+//!
+//! A view stores its defining statement with every relation it reads
+//! fully qualified, so that the statement means the same thing whatever
+//! the search path of the session that uses it (or of the server, which
+//! re-plans it at boot with none). Its query is planned anew, as a derived
+//! table, in every query that reads it.
+
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
+use freshet_repr::{ColumnName, ColumnType, DatabaseId, GlobalId, RelationDesc, SchemaId};
+use sqlparser::ast::{self, ObjectName, ObjectNamePart, Visit, Visitor, visit_relations_mut};
+
+use super::hir::HirRel;
+use super::query::{QueryContext, plan_nested_query};
+use super::{Plan, ViewPlan};
+use crate::PlanError;
+use crate::catalog::{CatalogItem, CatalogReader, FullItemName, SchemaInfo};
+use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema_for_create};
+use crate::parse::{Statement, parse};
+
+/// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS query`.
+pub(crate) fn plan_create_view(catalog: &dyn CatalogReader, create: &ast::CreateView) -> Result<Plan, PlanError> {
+    if create.materialized {
+        return Err(PlanError::Unsupported("CREATE MATERIALIZED VIEW".into()));
+    }
+    if create.or_replace || create.or_alter {
+        return Err(PlanError::Unsupported("CREATE OR REPLACE VIEW".into()));
+    }
+    if create.temporary {
+        return Err(PlanError::Unsupported("CREATE TEMPORARY VIEW".into()));
+    }
+    if create.secure
+        || create.to.is_some()
+        || create.params.is_some()
+        || create.comment.is_some()
+        || !create.cluster_by.is_empty()
+        || create.with_no_schema_binding
+        || create.copy_grants
+        || !matches!(create.options, ast::CreateTableOptions::None)
+    {
+        return Err(PlanError::Unsupported("CREATE VIEW options".into()));
+    }
+    if create
+        .columns
+        .iter()
+        .any(|c| c.data_type.is_some() || c.options.is_some())
+    {
+        return Err(PlanError::Unsupported(
+            "types or options in a view's column list".into(),
+        ));
+    }
+    let parts = name_parts(&create.name)?;
+    let (item, schema_parts) = parts
+        .split_last()
+        .ok_or_else(|| PlanError::InvalidParameter("missing view name".into()))?;
+    if schema_parts.len() > 2 {
+        return Err(PlanError::InvalidParameter(format!(
+            "invalid view name: {}",
+            create.name
+        )));
+    }
+    let schema = resolve_schema_for_create(catalog, schema_parts)?;
+    let database = schema.database.and_then(|id| catalog.database_name(id));
+    let name = FullItemName {
+        database: database.clone(),
+        schema: schema.name.clone(),
+        item: item.clone(),
+    };
+    let columns: Vec<String> = create.columns.iter().map(|c| normalize_ident(&c.name)).collect();
+    let desc = view_desc(catalog, &create.query, &columns)?;
+
+    // Store the statement with the view's name and every relation its
+    // query reads fully qualified.
+    let mut query = (*create.query).clone();
+    let uses = qualify_relations(catalog, &mut query)?;
+    let mut stored = create.clone();
+    stored.if_not_exists = false;
+    stored.name = qualified(database.as_deref(), &schema.name, item);
+    stored.query = Box::new(query);
+    let create_sql = ast::Statement::CreateView(stored).to_string();
+    check_stands_alone(catalog, &create_sql, &desc)?;
+    Ok(Plan::CreateView {
+        schema: schema.id,
+        name,
+        view: ViewPlan { desc, create_sql, uses },
+        if_not_exists: create.if_not_exists,
+    })
+}
+
+/// The `CREATE VIEW` statement stored as `create_sql`.
+fn stored_view(create_sql: &str) -> Result<ast::CreateView, PlanError> {
+    let statements = parse(create_sql)?;
+    match statements.as_slice() {
+        [Statement::Sql(statement)] => match &**statement {
+            ast::Statement::CreateView(create) => Ok(create.clone()),
+            _ => Err(PlanError::Unsupported(format!("a view defined as {create_sql}"))),
+        },
+        _ => Err(PlanError::Unsupported(format!("a view defined as {create_sql}"))),
+    }
+}
+
+/// The rows of view `item`, planned from its stored definition, as a
+/// relation with the view's column types.
+pub(crate) fn plan_view(catalog: &dyn CatalogReader, item: &CatalogItem) -> Result<HirRel, PlanError> {
+    let create = stored_view(&item.create_sql)?;
+    let planned = plan_nested_query(&QueryContext::new(catalog), &create.query)?;
+    let expected: Vec<ColumnType> = item.desc.types().copied().collect();
+    if planned.types != expected {
+        return Err(PlanError::Unsupported(format!(
+            "view {} whose query no longer plans to its columns",
+            item.name
+        )));
+    }
+    Ok(planned.rel)
+}
+
+/// The view's columns: its query's, renamed by the column list.
+fn view_desc(catalog: &dyn CatalogReader, query: &ast::Query, columns: &[String]) -> Result<RelationDesc, PlanError> {
+    let planned = plan_nested_query(&QueryContext::new(catalog), query)?;
+    if columns.len() > planned.names.len() {
+        return Err(PlanError::Parse {
+            message: "CREATE VIEW specifies more column names than columns".into(),
+            detail: None,
+            position: None,
+        });
+    }
+    let names: Vec<String> = planned
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| columns.get(i).cloned().unwrap_or_else(|| name.clone()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for name in &names {
+        if !seen.insert(name) {
+            return Err(PlanError::DuplicateColumn(name.clone()));
+        }
+    }
+    Ok(RelationDesc::new(
+        names.into_iter().map(ColumnName).zip(planned.types.iter().copied()),
+    ))
+}
+
+/// Rewrites every relation `query` reads from the catalog to its fully
+/// qualified name, and returns the items it reads. Names of `WITH` queries
+/// stay as they are.
+fn qualify_relations(catalog: &dyn CatalogReader, query: &mut ast::Query) -> Result<Vec<GlobalId>, PlanError> {
+    let ctes = cte_names(query);
+    let mut uses = BTreeSet::new();
+    let mut failure = None;
+    let _ = visit_relations_mut(query, |name| {
+        let is_cte = matches!(name_parts(name).as_deref(), Ok([single]) if ctes.contains(single));
+        if is_cte {
+            return ControlFlow::<()>::Continue(());
+        }
+        match resolve_item(catalog, name) {
+            Ok(item) => {
+                uses.insert(item.id);
+                *name = qualified(item.name.database.as_deref(), &item.name.schema, &item.name.item);
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failure = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(uses.into_iter().collect()),
+    }
+}
+
+/// The names of every `WITH` query defined anywhere in `query`.
+fn cte_names(query: &ast::Query) -> BTreeSet<String> {
+    struct Ctes(BTreeSet<String>);
+    impl Visitor for Ctes {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
+            if let Some(with) = &query.with {
+                for cte in &with.cte_tables {
+                    self.0.insert(normalize_ident(&cte.alias.name));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut ctes = Ctes(BTreeSet::new());
+    let _ = query.visit(&mut ctes);
+    ctes.0
+}
+
+/// `"database"."schema"."item"`, or `"schema"."item"` outside any database.
+fn qualified(database: Option<&str>, schema: &str, item: &str) -> ObjectName {
+    ObjectName(
+        database
+            .into_iter()
+            .chain([schema, item])
+            .map(|part| ObjectNamePart::Identifier(ast::Ident::with_quote('"', part)))
+            .collect(),
+    )
+}
+
+/// Fails unless the stored definition plans, with no search path, to the
+/// same columns: a `WITH` query named like a table, read outside the
+/// `WITH`, would otherwise stay unqualified and mean something else later.
+fn check_stands_alone(catalog: &dyn CatalogReader, create_sql: &str, desc: &RelationDesc) -> Result<(), PlanError> {
+    let unrooted = WithoutSearchPath(catalog);
+    let create = stored_view(create_sql)?;
+    let columns: Vec<String> = create.columns.iter().map(|c| normalize_ident(&c.name)).collect();
+    match view_desc(&unrooted, &create.query, &columns) {
+        Ok(stored) if stored == *desc => Ok(()),
+        _ => Err(PlanError::Unsupported(
+            "a view that reads a WITH query's name outside the WITH clause that defines it".into(),
+        )),
+    }
+}
+
+/// A catalog seen with no active database and an empty search path, as
+/// the server sees it when it re-plans stored definitions.
+struct WithoutSearchPath<'a>(&'a dyn CatalogReader);
+
+impl CatalogReader for WithoutSearchPath<'_> {
+    fn active_database(&self) -> &str {
+        ""
+    }
+    fn search_path(&self) -> &[String] {
+        &[]
+    }
+    fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
+        self.0.resolve_database(name)
+    }
+    fn resolve_schema(&self, database: Option<DatabaseId>, name: &str) -> Option<SchemaInfo> {
+        self.0.resolve_schema(database, name)
+    }
+    fn database_name(&self, id: DatabaseId) -> Option<String> {
+        self.0.database_name(id)
+    }
+    fn resolve_item(&self, schema: SchemaId, name: &str) -> Option<CatalogItem> {
+        self.0.resolve_item(schema, name)
+    }
+    fn database_names(&self) -> Vec<String> {
+        self.0.database_names()
+    }
+    fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo> {
+        self.0.schemas(database)
+    }
+    fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
+        self.0.items(schema)
+    }
+}
