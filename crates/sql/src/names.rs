@@ -3,7 +3,7 @@
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, SchemaInfo};
+use crate::catalog::{CatalogItem, CatalogReader, FullItemName, SchemaInfo};
 
 /// Builtin schemas searched before the search path, as PostgreSQL searches
 /// `pg_catalog` implicitly.
@@ -67,6 +67,41 @@ pub(crate) fn resolve_schema_for_create(
         return Err(PlanError::SystemSchema(schema.name));
     }
     Ok(schema)
+}
+
+/// The schema and full name of the item `name` that a `CREATE` of a
+/// `kind` (`table`, `view`) makes.
+pub(crate) fn name_for_create(
+    catalog: &dyn CatalogReader,
+    name: &ObjectName,
+    kind: &str,
+) -> Result<(SchemaInfo, FullItemName), PlanError> {
+    let parts = name_parts(name)?;
+    let (item, schema_parts) = parts
+        .split_last()
+        .ok_or_else(|| PlanError::InvalidParameter(format!("missing {kind} name")))?;
+    if schema_parts.len() > 2 {
+        return Err(PlanError::InvalidParameter(format!("invalid {kind} name: {name}")));
+    }
+    let schema = resolve_schema_for_create(catalog, schema_parts)?;
+    let full = FullItemName {
+        database: schema.database.and_then(|id| catalog.database_name(id)),
+        schema: schema.name.clone(),
+        item: item.clone(),
+    };
+    Ok((schema, full))
+}
+
+/// `name` as a fully qualified, quoted object name, as stored definitions
+/// hold it.
+pub(crate) fn qualified_name(name: &FullItemName) -> ObjectName {
+    ObjectName(
+        name.database
+            .iter()
+            .chain([&name.schema, &name.item])
+            .map(|part| ObjectNamePart::Identifier(Ident::with_quote('"', part)))
+            .collect(),
+    )
 }
 
 /// The schemas an unqualified name is looked up in, in order.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use freshet_expr::ScalarExpr;
 use freshet_repr::{ColumnName, RelationDesc};
-use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectNamePart, ObjectType, SchemaName};
+use sqlparser::ast::{self, ColumnOption, ObjectType, SchemaName};
 
 use super::expr::{ExprContext, coerce, plan_expr, scalar_only};
 use super::query::QueryContext;
@@ -15,8 +15,8 @@ use super::typeconv::CastContext;
 use super::types::scalar_type_from_sql;
 use super::{Plan, TablePlan};
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind};
-use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, resolve_schema_for_create};
+use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
+use crate::names::{name_for_create, name_parts, normalize_ident, qualified_name, resolve_item, resolve_schema};
 use crate::parse::{Statement, parse};
 use keys::{KeySpec, plan_keys};
 
@@ -117,23 +117,7 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
             "CREATE TABLE with OR REPLACE, TEMPORARY, AS, LIKE, CLONE, INHERITS or PARTITION OF".into(),
         ));
     }
-    let parts = name_parts(&create.name)?;
-    let (item, schema_parts) = parts
-        .split_last()
-        .ok_or_else(|| PlanError::InvalidParameter("missing table name".into()))?;
-    if schema_parts.len() > 2 {
-        return Err(PlanError::InvalidParameter(format!(
-            "invalid table name: {}",
-            create.name
-        )));
-    }
-    let schema = resolve_schema_for_create(catalog, schema_parts)?;
-    let database = schema.database.and_then(|id| catalog.database_name(id));
-    let name = FullItemName {
-        database: database.clone(),
-        schema: schema.name.clone(),
-        item: item.clone(),
-    };
+    let (schema, name) = name_for_create(catalog, &create.name, "table")?;
 
     let mut seen = BTreeSet::new();
     let mut columns = Vec::with_capacity(create.columns.len());
@@ -172,7 +156,7 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
         key_specs.push(KeySpec::from_table_constraint(constraint)?);
     }
     let column_names: Vec<String> = columns.iter().map(|(name, _)| name.0.clone()).collect();
-    let unique_keys = plan_keys(item, &column_names, key_specs)?;
+    let unique_keys = plan_keys(&name.item, &column_names, key_specs)?;
     // A primary key's columns are NOT NULL, whatever their declaration says
     // (as in PostgreSQL 16).
     for key in unique_keys.iter().filter(|k| k.primary) {
@@ -185,13 +169,7 @@ pub(crate) fn plan_create_table(catalog: &dyn CatalogReader, create: &ast::Creat
     // at boot does not depend on any session's search path.
     let mut stored = create.clone();
     stored.if_not_exists = false;
-    stored.name = ObjectName(
-        database
-            .into_iter()
-            .chain([schema.name.clone(), item.clone()])
-            .map(|part| ObjectNamePart::Identifier(ast::Ident::with_quote('"', part)))
-            .collect(),
-    );
+    stored.name = qualified_name(&name);
     Ok(Plan::CreateTable {
         schema: schema.id,
         name,

@@ -11,14 +11,14 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use freshet_repr::{ColumnName, ColumnType, DatabaseId, GlobalId, RelationDesc, SchemaId};
-use sqlparser::ast::{self, ObjectName, ObjectNamePart, Visit, Visitor, visit_relations_mut};
+use sqlparser::ast::{self, Visit, Visitor, visit_relations_mut};
 
 use super::hir::HirRel;
 use super::query::{QueryContext, plan_nested_query};
 use super::{Plan, ViewPlan};
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, FullItemName, SchemaInfo};
-use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema_for_create};
+use crate::catalog::{CatalogItem, CatalogReader, SchemaInfo};
+use crate::names::{name_for_create, name_parts, normalize_ident, qualified_name, resolve_item};
 use crate::parse::{Statement, parse};
 
 /// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS query`.
@@ -52,23 +52,7 @@ pub(crate) fn plan_create_view(catalog: &dyn CatalogReader, create: &ast::Create
             "types or options in a view's column list".into(),
         ));
     }
-    let parts = name_parts(&create.name)?;
-    let (item, schema_parts) = parts
-        .split_last()
-        .ok_or_else(|| PlanError::InvalidParameter("missing view name".into()))?;
-    if schema_parts.len() > 2 {
-        return Err(PlanError::InvalidParameter(format!(
-            "invalid view name: {}",
-            create.name
-        )));
-    }
-    let schema = resolve_schema_for_create(catalog, schema_parts)?;
-    let database = schema.database.and_then(|id| catalog.database_name(id));
-    let name = FullItemName {
-        database: database.clone(),
-        schema: schema.name.clone(),
-        item: item.clone(),
-    };
+    let (schema, name) = name_for_create(catalog, &create.name, "view")?;
     let columns: Vec<String> = create.columns.iter().map(|c| normalize_ident(&c.name)).collect();
     let desc = view_desc(catalog, &create.query, &columns)?;
 
@@ -78,7 +62,7 @@ pub(crate) fn plan_create_view(catalog: &dyn CatalogReader, create: &ast::Create
     let uses = qualify_relations(catalog, &mut query)?;
     let mut stored = create.clone();
     stored.if_not_exists = false;
-    stored.name = qualified(database.as_deref(), &schema.name, item);
+    stored.name = qualified_name(&name);
     stored.query = Box::new(query);
     let create_sql = ast::Statement::CreateView(stored).to_string();
     check_stands_alone(catalog, &create_sql, &desc)?;
@@ -159,7 +143,7 @@ fn qualify_relations(catalog: &dyn CatalogReader, query: &mut ast::Query) -> Res
         match resolve_item(catalog, name) {
             Ok(item) => {
                 uses.insert(item.id);
-                *name = qualified(item.name.database.as_deref(), &item.name.schema, &item.name.item);
+                *name = qualified_name(&item.name);
                 ControlFlow::Continue(())
             }
             Err(e) => {
@@ -191,17 +175,6 @@ fn cte_names(query: &ast::Query) -> BTreeSet<String> {
     let mut ctes = Ctes(BTreeSet::new());
     let _ = query.visit(&mut ctes);
     ctes.0
-}
-
-/// `"database"."schema"."item"`, or `"schema"."item"` outside any database.
-fn qualified(database: Option<&str>, schema: &str, item: &str) -> ObjectName {
-    ObjectName(
-        database
-            .into_iter()
-            .chain([schema, item])
-            .map(|part| ObjectNamePart::Identifier(ast::Ident::with_quote('"', part)))
-            .collect(),
-    )
 }
 
 /// Fails unless the stored definition plans, with no search path, to the
