@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use freshet_repr::{ColumnName, ColumnType, DatabaseId, GlobalId, RelationDesc, SchemaId};
-use sqlparser::ast::{self, Visit, Visitor, visit_relations_mut};
+use sqlparser::ast::{self, Visit, VisitMut, Visitor, VisitorMut};
 
 use super::hir::HirRel;
 use super::query::{QueryContext, plan_nested_query};
@@ -130,31 +130,41 @@ fn view_desc(catalog: &dyn CatalogReader, query: &ast::Query, columns: &[String]
 
 /// Rewrites every relation `query` reads from the catalog to its fully
 /// qualified name, and returns the items it reads. Names of `WITH` queries
-/// stay as they are.
+/// stay as they are, and so do table functions (not catalog items).
 fn qualify_relations(catalog: &dyn CatalogReader, query: &mut ast::Query) -> Result<Vec<GlobalId>, PlanError> {
-    let ctes = cte_names(query);
-    let mut uses = BTreeSet::new();
-    let mut failure = None;
-    let _ = visit_relations_mut(query, |name| {
-        let is_cte = matches!(name_parts(name).as_deref(), Ok([single]) if ctes.contains(single));
-        if is_cte {
-            return ControlFlow::<()>::Continue(());
-        }
-        match resolve_item(catalog, name) {
-            Ok(item) => {
-                uses.insert(item.id);
-                *name = qualified_name(&item.name);
-                ControlFlow::Continue(())
+    struct Qualify<'a> {
+        catalog: &'a dyn CatalogReader,
+        ctes: BTreeSet<String>,
+        uses: BTreeSet<GlobalId>,
+    }
+    impl VisitorMut for Qualify<'_> {
+        type Break = PlanError;
+        fn pre_visit_table_factor(&mut self, factor: &mut ast::TableFactor) -> ControlFlow<PlanError> {
+            let ast::TableFactor::Table { name, args: None, .. } = factor else {
+                return ControlFlow::Continue(());
+            };
+            let is_cte = matches!(name_parts(name).as_deref(), Ok([single]) if self.ctes.contains(single));
+            if is_cte {
+                return ControlFlow::Continue(());
             }
-            Err(e) => {
-                failure = Some(e);
-                ControlFlow::Break(())
+            match resolve_item(self.catalog, name) {
+                Ok(item) => {
+                    self.uses.insert(item.id);
+                    *name = qualified_name(&item.name);
+                    ControlFlow::Continue(())
+                }
+                Err(e) => ControlFlow::Break(e),
             }
         }
-    });
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(uses.into_iter().collect()),
+    }
+    let mut qualify = Qualify {
+        catalog,
+        ctes: cte_names(query),
+        uses: BTreeSet::new(),
+    };
+    match query.visit(&mut qualify) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(qualify.uses.into_iter().collect()),
     }
 }
 
