@@ -204,6 +204,22 @@ impl ScalarExpr {
         self
     }
 
+    /// Whether an error literal is inside: the expression raises that error
+    /// for the rows that evaluate it (a scalar subquery's "more than one
+    /// row", a folded `1 / 0`).
+    pub fn has_error_literal(&self) -> bool {
+        match self {
+            ScalarExpr::Column(_) | ScalarExpr::Literal(Ok(_), _) => false,
+            ScalarExpr::Literal(Err(_), _) => true,
+            ScalarExpr::CallUnary { expr, .. } => expr.has_error_literal(),
+            ScalarExpr::CallBinary { expr1, expr2, .. } => expr1.has_error_literal() || expr2.has_error_literal(),
+            ScalarExpr::CallVariadic { exprs, .. } => exprs.iter().any(ScalarExpr::has_error_literal),
+            ScalarExpr::If { cond, then, els } => {
+                cond.has_error_literal() || then.has_error_literal() || els.has_error_literal()
+            }
+        }
+    }
+
     /// Whether the expression reads no input column.
     pub fn is_constant(&self) -> bool {
         match self {

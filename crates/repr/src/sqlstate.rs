@@ -96,6 +96,8 @@ pub enum SqlState {
     UndefinedObject,
     /// `42710`
     DuplicateObject,
+    /// `42712`
+    DuplicateAlias,
     /// `42725`
     AmbiguousFunction,
     /// `42803`
@@ -185,6 +187,7 @@ impl SqlState {
             SqlState::UndefinedColumn => "42703",
             SqlState::UndefinedObject => "42704",
             SqlState::DuplicateObject => "42710",
+            SqlState::DuplicateAlias => "42712",
             SqlState::AmbiguousFunction => "42725",
             SqlState::GroupingError => "42803",
             SqlState::DatatypeMismatch => "42804",

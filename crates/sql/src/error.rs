@@ -79,6 +79,48 @@ pub enum PlanError {
     /// A column named twice.
     #[error("column \"{0}\" specified more than once")]
     DuplicateColumn(String),
+    /// A column of `JOIN … USING` that one side does not have.
+    #[error("column \"{column}\" specified in USING clause does not exist in {side} table")]
+    UnknownUsingColumn {
+        /// The column.
+        column: String,
+        /// `left` or `right`.
+        side: &'static str,
+    },
+    /// A column of `JOIN … USING` that one side has several of.
+    #[error("common column name \"{column}\" appears more than once in {side} table")]
+    AmbiguousUsingColumn {
+        /// The column.
+        column: String,
+        /// `left` or `right`.
+        side: &'static str,
+    },
+    /// A column named twice in `JOIN … USING`.
+    #[error("column name \"{0}\" appears more than once in USING clause")]
+    DuplicateUsingColumn(String),
+    /// Two items of one `FROM` clause under the same name.
+    #[error("table name \"{0}\" specified more than once")]
+    DuplicateAlias(String),
+    /// Two queries of one `WITH` clause under the same name.
+    #[error("WITH query name \"{0}\" specified more than once")]
+    DuplicateCteName(String),
+    /// A qualified column whose table is in the `FROM` clause but cannot be
+    /// seen where the column is written (a sibling of a derived table, a
+    /// table outside the join whose `ON` names it).
+    #[error("invalid reference to FROM-clause entry for table \"{0}\"")]
+    InvisibleFromEntry(String),
+    /// An output name an `ORDER BY` item matches several output columns of.
+    #[error("{clause} \"{name}\" is ambiguous")]
+    AmbiguousOutputName {
+        /// The clause (`ORDER BY`).
+        clause: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// An `ORDER BY` over `UNION`, `INTERSECT` or `EXCEPT` that is neither an
+    /// output column's name nor its position.
+    #[error("invalid UNION/INTERSECT/EXCEPT ORDER BY clause")]
+    SetOperationOrderBy,
     /// A second `PRIMARY KEY` in one `CREATE TABLE`.
     #[error("multiple primary keys for table \"{0}\" are not allowed")]
     MultiplePrimaryKeys(String),
@@ -160,13 +202,19 @@ impl PlanError {
             PlanError::UnknownRelation(_) | PlanError::UnknownItem { .. } | PlanError::MissingFromEntry(_) => {
                 SqlState::UndefinedTable
             }
-            PlanError::UnknownColumn(_) => SqlState::UndefinedColumn,
-            PlanError::AmbiguousColumn(_) => SqlState::AmbiguousColumn,
+            PlanError::UnknownColumn(_) | PlanError::UnknownUsingColumn { .. } => SqlState::UndefinedColumn,
+            PlanError::AmbiguousColumn(_) | PlanError::AmbiguousUsingColumn { .. } => SqlState::AmbiguousColumn,
             PlanError::UnknownType(_) => SqlState::UndefinedObject,
             PlanError::UnknownFunction { .. } | PlanError::UnknownOperator(_) => SqlState::UndefinedFunction,
             PlanError::AmbiguousFunction { .. } | PlanError::AmbiguousOperator(_) => SqlState::AmbiguousFunction,
             PlanError::SystemSchema(_) => SqlState::InsufficientPrivilege,
-            PlanError::DuplicateColumn(_) | PlanError::DuplicateKeyColumn { .. } => SqlState::DuplicateColumn,
+            PlanError::DuplicateColumn(_)
+            | PlanError::DuplicateKeyColumn { .. }
+            | PlanError::DuplicateUsingColumn(_) => SqlState::DuplicateColumn,
+            PlanError::DuplicateAlias(_) | PlanError::DuplicateCteName(_) => SqlState::DuplicateAlias,
+            PlanError::InvisibleFromEntry(_) => SqlState::UndefinedTable,
+            PlanError::AmbiguousOutputName { .. } => SqlState::AmbiguousColumn,
+            PlanError::SetOperationOrderBy => SqlState::FeatureNotSupported,
             PlanError::MultiplePrimaryKeys(_) => SqlState::InvalidTableDefinition,
             PlanError::UnknownKeyColumn(_) => SqlState::UndefinedColumn,
             PlanError::DuplicateConstraintName(_) => SqlState::DuplicateTable,
@@ -187,6 +235,9 @@ impl PlanError {
     pub fn detail(&self) -> Option<String> {
         match self {
             PlanError::Parse { detail, .. } => detail.clone(),
+            PlanError::SetOperationOrderBy => {
+                Some("Only result column names can be used, not expressions or functions.".into())
+            }
             PlanError::Eval(e) => e.detail(),
             _ => None,
         }
@@ -210,6 +261,12 @@ impl PlanError {
                 Some("Could not choose a best candidate operator. You might need to add explicit type casts.".into())
             }
             PlanError::NoSchemaSelected => Some("Create a schema, or set search_path to an existing one.".into()),
+            PlanError::InvisibleFromEntry(table) => Some(format!(
+                "There is an entry for table \"{table}\", but it cannot be referenced from this part of the query."
+            )),
+            PlanError::SetOperationOrderBy => {
+                Some("Add the expression/function to every SELECT, or move the UNION into a FROM clause.".into())
+            }
             PlanError::Eval(e) => e.hint(),
             _ => None,
         }

@@ -75,7 +75,10 @@ fn sink(input: RelExpr, predicates: Vec<ScalarExpr>) -> RelExpr {
 
 /// Filters over a join: one side's predicates go to that side; `l = r`
 /// between a column of each side becomes a key (with `NULL`s filtered out,
-/// since SQL's `=` never matches them); the rest stay above.
+/// since SQL's `=` never matches them); the rest stay above. So does a
+/// predicate that raises an error for some rows: below the join it would
+/// also see rows the join drops, and fail a query PostgreSQL answers (a
+/// scalar subquery of several rows compared only for rows that exist).
 fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predicates: Vec<ScalarExpr>) -> RelExpr {
     let nl = left.arity();
     let (left_types, right_types) = (left.typ(), right.typ());
@@ -84,7 +87,9 @@ fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predi
     let mut above = Vec::new();
     for p in predicates {
         let cols = p.columns();
-        if cols.iter().all(|c| *c < nl) {
+        if p.has_error_literal() {
+            above.push(p);
+        } else if cols.iter().all(|c| *c < nl) {
             left_preds.push(p);
         } else if cols.iter().all(|c| *c >= nl) {
             right_preds.push(p.remap_columns(|c| c - nl));
@@ -172,6 +177,26 @@ mod tests {
             pushed.to_string(),
             "Join on=(#0 = #3)\n  Get u1\n  Filter NOT((#1) IS NULL)\n    Get u2\n"
         );
+    }
+
+    #[test]
+    fn predicates_that_raise_errors_stay_above_joins() {
+        let error = ScalarExpr::Literal(
+            Err(crate::EvalError::MultipleRowsFromSubquery),
+            ScalarType::Int32.nullable(true),
+        );
+        let raising = ScalarExpr::If {
+            cond: Box::new(ScalarExpr::Column(3).call_unary(UnaryFunc::IsNull)),
+            then: Box::new(error),
+            els: Box::new(ScalarExpr::Column(3)),
+        }
+        .call_binary(
+            ScalarExpr::literal(freshet_repr::Datum::Int32(5), ScalarType::Int32),
+            BinaryFunc::Eq,
+        );
+        let plan = get(1, 2, false).join(get(2, 2, true), vec![]).filter(vec![raising]);
+        let pushed = pushdown_predicates(plan);
+        assert!(pushed.to_string().starts_with("Filter "), "{pushed}");
     }
 
     #[test]

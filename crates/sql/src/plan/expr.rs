@@ -4,6 +4,8 @@ use freshet_expr::{ArithOp, ArithType, BinaryFunc, ScalarExpr, UnaryFunc, Variad
 use freshet_repr::{ColumnType, Datum, RowArena, ScalarType, parse_datum};
 use sqlparser::ast::{self, BinaryOperator, CastKind, Expr, UnaryOperator, Value};
 
+mod syntax;
+
 use super::grouping::Grouping;
 use super::hir::{ColumnRef, HirScalar};
 use super::query::QueryContext;
@@ -26,6 +28,12 @@ pub(crate) struct ExprContext<'a> {
     pub(crate) grouping: Option<&'a Grouping>,
     /// The clause being planned, for messages (`WHERE`, `DEFAULT`).
     pub(crate) clause: &'static str,
+    /// Inside the arguments of an aggregate call.
+    pub(crate) in_aggregate: bool,
+    /// Columns of enclosing queries resolve to their `FROM` columns, even
+    /// where those queries are grouped: only to learn which query an
+    /// aggregate call belongs to, from the columns its arguments read.
+    pub(crate) ungrouped_outer: bool,
 }
 
 impl<'a> ExprContext<'a> {
@@ -36,6 +44,8 @@ impl<'a> ExprContext<'a> {
             scope,
             grouping: None,
             clause,
+            in_aggregate: false,
+            ungrouped_outer: false,
         }
     }
 }
@@ -222,70 +232,6 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             }
             Ok(Typed::Expr(expr, ScalarType::Bool.nullable(false)))
         }
-        Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
-            let items = vec![plan_expr(ecx, a)?, plan_expr(ecx, b)?];
-            let (exprs, _) = plan_homogeneous(items, "IS DISTINCT FROM")?;
-            let [a, b]: [HirScalar; 2] = exprs
-                .try_into()
-                .map_err(|_| PlanError::Unsupported("IS DISTINCT FROM".into()))?;
-            let both_null = HirScalar::CallVariadic {
-                func: VariadicFunc::And,
-                exprs: vec![
-                    a.clone().call_unary(UnaryFunc::IsNull),
-                    b.clone().call_unary(UnaryFunc::IsNull),
-                ],
-            };
-            let equal = a.call_binary(b, BinaryFunc::Eq).call_unary(UnaryFunc::IsTrue);
-            let not_distinct = HirScalar::CallVariadic {
-                func: VariadicFunc::Or,
-                exprs: vec![both_null, equal],
-            };
-            let expr = if matches!(e, Expr::IsNotDistinctFrom(..)) {
-                not_distinct
-            } else {
-                not_distinct.call_unary(UnaryFunc::Not)
-            };
-            Ok(Typed::Expr(expr, ScalarType::Bool.nullable(false)))
-        }
-        Expr::Between {
-            expr,
-            negated,
-            low,
-            high,
-        } => {
-            let lower = plan_comparison(ecx, expr, &BinaryOperator::GtEq, low)?;
-            let upper = plan_comparison(ecx, expr, &BinaryOperator::LtEq, high)?;
-            let nullable = lower.1 || upper.1;
-            let mut out = HirScalar::CallVariadic {
-                func: VariadicFunc::And,
-                exprs: vec![lower.0, upper.0],
-            };
-            if *negated {
-                out = out.call_unary(UnaryFunc::Not);
-            }
-            Ok(Typed::Expr(out, ScalarType::Bool.nullable(nullable)))
-        }
-        Expr::InList { expr, list, negated } => {
-            let mut items = vec![plan_expr(ecx, expr)?];
-            for item in list {
-                items.push(plan_expr(ecx, item)?);
-            }
-            let (mut exprs, _) = plan_homogeneous(items, "IN")?;
-            let needle = exprs.remove(0);
-            let nullable = true;
-            let equalities = exprs
-                .into_iter()
-                .map(|e| needle.clone().call_binary(e, BinaryFunc::Eq))
-                .collect();
-            let mut out = HirScalar::CallVariadic {
-                func: VariadicFunc::Or,
-                exprs: equalities,
-            };
-            if *negated {
-                out = out.call_unary(UnaryFunc::Not);
-            }
-            Ok(Typed::Expr(out, ScalarType::Bool.nullable(nullable)))
-        }
         Expr::Case {
             operand,
             conditions,
@@ -295,10 +241,7 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         Expr::Function(func) => {
             let name = func.name.to_string().to_lowercase();
             if super::grouping::is_aggregate(&name) {
-                return Err(PlanError::Grouping(format!(
-                    "aggregate functions are not allowed in {}",
-                    ecx.clause
-                )));
+                return super::grouping::plan_aggregate_call(ecx, e);
             }
             plan_function(ecx, func)
         }
@@ -320,112 +263,12 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             compare_op,
             right,
         } => subquery::plan_quantified(ecx, left, compare_op, right, true),
-        Expr::Like {
-            negated,
-            any: false,
-            expr,
-            pattern,
-            escape_char,
-        }
-        | Expr::ILike {
-            negated,
-            any: false,
-            expr,
-            pattern,
-            escape_char,
-        } => {
-            let name = if matches!(e, Expr::Like { .. }) {
-                "like"
-            } else {
-                "ilike"
-            };
-            let mut args = vec![&**expr, &**pattern];
-            args.extend(escape_char.as_deref());
-            let matched = plan_call(ecx, name, &args)?;
-            Ok(if *negated { negate(matched) } else { matched })
-        }
-        Expr::Substring {
-            expr,
-            substring_from,
-            substring_for,
-            shorthand,
-            ..
-        } => {
-            // `substr(…)` and `substring(…)` resolve separately: only the
-            // latter has the regular-expression overload.
-            let name = if *shorthand { "substr" } else { "substring" };
-            let mut args = vec![plan_expr(ecx, expr)?];
-            match (substring_from.as_deref(), substring_for.as_deref()) {
-                (Some(from), count) => {
-                    args.push(plan_expr(ecx, from)?);
-                    if let Some(count) = count {
-                        args.push(plan_expr(ecx, count)?);
-                    }
-                }
-                (None, Some(count)) => {
-                    args.push(plan_value(&Value::Number("1".into(), false), false)?);
-                    args.push(plan_expr(ecx, count)?);
-                }
-                (None, None) => {}
-            }
-            plan_call_typed(ecx, name, args)
-        }
-        Expr::Trim {
-            trim_where,
-            trim_what,
-            expr,
-            trim_characters: None,
-        } => {
-            let name = match trim_where {
-                Some(ast::TrimWhereField::Leading) => "ltrim",
-                Some(ast::TrimWhereField::Trailing) => "rtrim",
-                Some(ast::TrimWhereField::Both) | None => "btrim",
-            };
-            let mut args = vec![&**expr];
-            args.extend(trim_what.as_deref());
-            plan_call(ecx, name, &args)
-        }
-        Expr::Interval(ast::Interval {
-            value,
-            leading_field: None,
-            leading_precision: None,
-            last_field: None,
-            fractional_seconds_precision: None,
-        }) => match &**value {
-            Expr::Value(v) if string_value(&v.value).is_some() => {
-                let text = string_value(&v.value);
-                let expr = coerce(Typed::Unknown(text), &ScalarType::Interval, CastContext::Explicit)?;
-                Ok(Typed::Expr(expr, ScalarType::Interval.nullable(false)))
-            }
-            _ => Err(PlanError::Unsupported(format!("expression {e}"))),
-        },
-        Expr::Ceil {
-            expr,
-            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
-        } => plan_call(ecx, "ceil", &[&**expr]),
-        Expr::Floor {
-            expr,
-            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
-        } => plan_call(ecx, "floor", &[&**expr]),
-        Expr::Position { expr, r#in } => plan_call(ecx, "position", &[&**expr, &**r#in]),
-        Expr::Extract { field, expr, .. } => {
-            let field = Typed::Unknown(Some(field.to_string().to_lowercase()));
-            plan_call_typed(ecx, "extract", vec![field, plan_expr(ecx, expr)?])
-        }
-        other => Err(PlanError::Unsupported(format!("expression {other}"))),
-    }
-}
-
-/// `NOT` of a boolean expression.
-fn negate(t: Typed) -> Typed {
-    match t {
-        Typed::Expr(e, typ) => Typed::Expr(e.call_unary(UnaryFunc::Not), typ),
-        unknown => unknown,
+        other => syntax::plan_special(ecx, other),
     }
 }
 
 /// Plans a call of the function `name` on expressions.
-fn plan_call(ecx: &ExprContext<'_>, name: &str, args: &[&Expr]) -> Result<Typed, PlanError> {
+pub(crate) fn plan_call(ecx: &ExprContext<'_>, name: &str, args: &[&Expr]) -> Result<Typed, PlanError> {
     let planned = args.iter().map(|a| plan_expr(ecx, a)).collect::<Result<Vec<_>, _>>()?;
     plan_call_typed(ecx, name, planned)
 }
@@ -456,7 +299,7 @@ pub(crate) fn apply_resolved(resolved: super::func::Resolved, args: Vec<Typed>) 
     Ok(Typed::Expr(expr, resolved.ret.nullable(nullable)))
 }
 
-fn string_value(v: &Value) -> Option<String> {
+pub(crate) fn string_value(v: &Value) -> Option<String> {
     match v {
         Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) => {
             Some(s.clone())
@@ -468,7 +311,7 @@ fn string_value(v: &Value) -> Option<String> {
 
 /// Plans a literal; `negate` folds a leading minus into a number, as
 /// PostgreSQL's grammar does (so `-2147483648` is an `integer`).
-fn plan_value(v: &Value, negate: bool) -> Result<Typed, PlanError> {
+pub(crate) fn plan_value(v: &Value, negate: bool) -> Result<Typed, PlanError> {
     let arena = RowArena::new();
     match v {
         Value::Number(text, _) => {
@@ -504,29 +347,33 @@ fn plan_column(ecx: &ExprContext<'_>, table: Option<&str>, column: &str) -> Resu
     let first = match ecx.scope.resolve(table, column) {
         Ok((index, typ)) => {
             if let Some(grouping) = ecx.grouping {
-                return grouping.column(index, table, column);
+                return grouping.column(index, &ecx.scope.items[index]);
             }
             return Ok(Typed::Expr(HirScalar::column(index), typ));
         }
         Err(e @ (PlanError::UnknownColumn(_) | PlanError::MissingFromEntry(_))) => e,
         Err(e) => return Err(e),
     };
-    for (level, scope) in ecx.qcx.outer.iter().rev().enumerate() {
-        match scope.resolve(table, column) {
+    for (distance, outer) in ecx.qcx.outer.iter().rev().enumerate() {
+        match outer.scope.resolve(table, column) {
             Ok((index, typ)) => {
-                return Ok(Typed::Expr(
-                    HirScalar::Column(ColumnRef {
-                        level: level + 1,
-                        column: index,
-                    }),
-                    typ,
-                ));
+                let (column, typ) = match &outer.grouping {
+                    Some(grouping) if !ecx.ungrouped_outer => {
+                        grouping.outer_column(index, &outer.scope.items[index])?
+                    }
+                    _ => (index, typ),
+                };
+                let level = distance + 1;
+                return Ok(Typed::Expr(HirScalar::Column(ColumnRef { level, column }), typ));
             }
             Err(PlanError::UnknownColumn(_) | PlanError::MissingFromEntry(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    Err(first)
+    match first {
+        PlanError::MissingFromEntry(t) if ecx.qcx.hidden.contains(&t) => Err(PlanError::InvisibleFromEntry(t)),
+        other => Err(other),
+    }
 }
 
 fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<Typed, PlanError> {
@@ -602,7 +449,7 @@ fn arith_op(op: &BinaryOperator) -> Option<ArithOp> {
 
 /// Plans `left op right` for a comparison; returns the expression and
 /// whether it may be NULL.
-fn plan_comparison(
+pub(crate) fn plan_comparison(
     ecx: &ExprContext<'_>,
     left: &Expr,
     op: &BinaryOperator,

@@ -6,7 +6,7 @@ use sqlparser::ast::{self, JoinConstraint, JoinOperator, TableFactor};
 use super::expr::{ExprContext, Typed, operands, plan_bool};
 use super::hir::{HirRel, HirScalar, JoinKind};
 use super::query::{QueryContext, plan_nested_query};
-use super::scope::{Scope, ScopeItem};
+use super::scope::{FromName, Scope, ScopeItem};
 use super::view::plan_view;
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
@@ -17,13 +17,30 @@ use crate::names::{name_parts, normalize_ident, resolve_item};
 pub(crate) fn plan_from(qcx: &QueryContext<'_>, from: &[ast::TableWithJoins]) -> Result<(HirRel, Scope), PlanError> {
     let mut result: Option<(HirRel, Scope)> = None;
     for table in from {
-        let planned = plan_table_with_joins(qcx, table)?;
+        // The items before this one are out of its sight (no `LATERAL`).
+        let before = result.as_ref().map(|(_, scope)| from_names(scope)).unwrap_or_default();
+        let planned = plan_table_with_joins(qcx, &before, table)?;
         result = Some(match result {
             None => planned,
-            Some(left) => join(left, planned, HirScalar::literal_bool(true), JoinKind::Inner),
+            Some(left) => {
+                left.1.check_distinct_names(&planned.1)?;
+                join(left, planned, HirScalar::literal_bool(true), JoinKind::Inner)
+            }
         });
     }
     Ok(result.unwrap_or_else(|| (HirRel::unit(), Scope::empty())))
+}
+
+/// The names of the `FROM` items of `scope`.
+fn from_names(scope: &Scope) -> Vec<String> {
+    scope.from_names.iter().map(|n| n.name.clone()).collect()
+}
+
+/// The context `qcx` with the `FROM` items `hidden` planned but out of sight.
+fn hiding<'a>(qcx: &QueryContext<'a>, hidden: &[String]) -> QueryContext<'a> {
+    let mut hcx = qcx.clone();
+    hcx.hidden.extend(hidden.iter().cloned());
+    hcx
 }
 
 fn join(left: (HirRel, Scope), right: (HirRel, Scope), on: HirScalar, kind: JoinKind) -> (HirRel, Scope) {
@@ -44,10 +61,17 @@ fn join(left: (HirRel, Scope), right: (HirRel, Scope), on: HirScalar, kind: Join
     (rel, left_scope.concat(right_scope))
 }
 
-fn plan_table_with_joins(qcx: &QueryContext<'_>, table: &ast::TableWithJoins) -> Result<(HirRel, Scope), PlanError> {
-    let mut left = plan_table_factor(qcx, &table.relation)?;
+/// Plans one item of a `FROM` clause; `hidden` names the items before it.
+fn plan_table_with_joins(
+    qcx: &QueryContext<'_>,
+    hidden: &[String],
+    table: &ast::TableWithJoins,
+) -> Result<(HirRel, Scope), PlanError> {
+    let mut left = plan_table_factor(qcx, hidden, &table.relation)?;
     for j in &table.joins {
-        let right = plan_table_factor(qcx, &j.relation)?;
+        let mut right_hidden = hidden.to_vec();
+        right_hidden.extend(from_names(&left.1));
+        let right = plan_table_factor(qcx, &right_hidden, &j.relation)?;
         let (kind, constraint) = match &j.join_operator {
             JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, c),
             JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::LeftOuter, c),
@@ -60,23 +84,26 @@ fn plan_table_with_joins(qcx: &QueryContext<'_>, table: &ast::TableWithJoins) ->
                 ));
             }
         };
-        left = plan_join(qcx, left, right, kind, constraint)?;
+        left = plan_join(qcx, hidden, left, right, kind, constraint)?;
     }
     Ok(left)
 }
 
 fn plan_join(
     qcx: &QueryContext<'_>,
+    hidden: &[String],
     left: (HirRel, Scope),
     right: (HirRel, Scope),
     kind: JoinKind,
     constraint: &JoinConstraint,
 ) -> Result<(HirRel, Scope), PlanError> {
+    left.1.check_distinct_names(&right.1)?;
     match constraint {
         JoinConstraint::None => Ok(join(left, right, HirScalar::literal_bool(true), kind)),
         JoinConstraint::On(e) => {
             let scope = left.1.clone().concat(right.1.clone());
-            let ecx = ExprContext::new(qcx, &scope, "JOIN conditions");
+            let hcx = hiding(qcx, hidden);
+            let ecx = ExprContext::new(&hcx, &scope, "JOIN conditions");
             let on = plan_bool(&ecx, e, "JOIN/ON")?;
             Ok(join(left, right, on, kind))
         }
@@ -108,7 +135,7 @@ fn plan_using(
     kind: JoinKind,
     names: &[String],
 ) -> Result<(HirRel, Scope), PlanError> {
-    let find = |scope: &Scope, name: &str, side: &str| -> Result<usize, PlanError> {
+    let find = |scope: &Scope, name: &str, side: &'static str| -> Result<usize, PlanError> {
         let found: Vec<usize> = scope
             .items
             .iter()
@@ -118,16 +145,23 @@ fn plan_using(
             .collect();
         match found.as_slice() {
             [p] => Ok(*p),
-            [] => Err(PlanError::UnknownColumn(format!(
-                "{name}\" specified in USING clause does not exist in {side} table \""
-            ))),
-            _ => Err(PlanError::AmbiguousColumn(name.to_owned())),
+            [] => Err(PlanError::UnknownUsingColumn {
+                column: name.to_owned(),
+                side,
+            }),
+            _ => Err(PlanError::AmbiguousUsingColumn {
+                column: name.to_owned(),
+                side,
+            }),
         }
     };
     let nl = left.1.items.len();
     let mut pairs = Vec::with_capacity(names.len());
     let mut conditions = Vec::with_capacity(names.len());
-    for name in names {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(PlanError::DuplicateUsingColumn(name.clone()));
+        }
         let (l, r) = (find(&left.1, name, "left")?, find(&right.1, name, "right")?);
         let (lt, rt) = (left.1.items[l].typ, right.1.items[r].typ);
         let (mut exprs, common) = operands(
@@ -177,7 +211,13 @@ fn plan_using(
     Ok((rel, scope))
 }
 
-fn plan_table_factor(qcx: &QueryContext<'_>, factor: &TableFactor) -> Result<(HirRel, Scope), PlanError> {
+/// Plans a table, `WITH` query, derived table or parenthesized join;
+/// `hidden` names the `FROM` items planned before it, out of its sight.
+fn plan_table_factor(
+    qcx: &QueryContext<'_>,
+    hidden: &[String],
+    factor: &TableFactor,
+) -> Result<(HirRel, Scope), PlanError> {
     if let Some((name, alias)) = named_table(factor) {
         let parts = name_parts(name)?;
         if let [single] = parts.as_slice()
@@ -186,7 +226,10 @@ fn plan_table_factor(qcx: &QueryContext<'_>, factor: &TableFactor) -> Result<(Hi
             let scope = named_scope(alias, single, &cte.names, &cte.types)?;
             return Ok((cte.rel, scope));
         }
-        let (_, rel, scope) = plan_item(qcx.catalog, name, alias)?;
+        let (item, rel, mut scope) = plan_item(qcx.catalog, name, alias)?;
+        if alias.is_none() {
+            scope.from_names.iter_mut().for_each(|n| n.item = Some(item.id));
+        }
         return Ok((rel, scope));
     }
     match factor {
@@ -196,21 +239,35 @@ fn plan_table_factor(qcx: &QueryContext<'_>, factor: &TableFactor) -> Result<(Hi
             alias,
             sample: None,
         } => {
-            let planned = plan_nested_query(qcx, subquery)?;
-            let Some(alias) = alias else {
-                return Err(PlanError::Parse {
-                    message: "subquery in FROM must have an alias".into(),
-                    detail: None,
-                    position: None,
-                });
-            };
-            let scope = named_scope(Some(alias), "", &planned.names, &planned.types)?;
-            Ok((planned.rel, scope))
+            let planned = plan_nested_query(&hiding(qcx, hidden), subquery)?;
+            match alias {
+                Some(alias) => {
+                    let scope = named_scope(Some(alias), "", &planned.names, &planned.types)?;
+                    Ok((planned.rel, scope))
+                }
+                // PostgreSQL 16 allows a derived table without a name; its
+                // columns can only be named unqualified.
+                None => {
+                    let items = planned
+                        .names
+                        .iter()
+                        .zip(&planned.types)
+                        .map(|(name, typ)| ScopeItem::new(None, name.clone(), *typ))
+                        .collect();
+                    Ok((
+                        planned.rel,
+                        Scope {
+                            items,
+                            from_names: vec![],
+                        },
+                    ))
+                }
+            }
         }
         TableFactor::NestedJoin {
             table_with_joins,
             alias: None,
-        } => plan_table_with_joins(qcx, table_with_joins),
+        } => plan_table_with_joins(qcx, hidden, table_with_joins),
         other => Err(PlanError::Unsupported(format!("FROM {other}"))),
     }
 }
@@ -235,15 +292,11 @@ fn named_scope(
         None => (table.to_owned(), vec![]),
     };
     if renames.len() > names.len() {
-        return Err(PlanError::Parse {
-            message: format!(
-                "table \"{table}\" has {} columns available but {} columns specified",
-                names.len(),
-                renames.len()
-            ),
-            detail: None,
-            position: None,
-        });
+        return Err(PlanError::InvalidColumnReference(format!(
+            "table \"{table}\" has {} columns available but {} columns specified",
+            names.len(),
+            renames.len()
+        )));
     }
     let items = names
         .iter()
@@ -254,7 +307,13 @@ fn named_scope(
             ScopeItem::new(Some(table.clone()), name, *typ)
         })
         .collect();
-    Ok(Scope { items })
+    Ok(Scope {
+        items,
+        from_names: vec![FromName {
+            name: table,
+            item: None,
+        }],
+    })
 }
 
 /// The name and alias of a `FROM` item that names a relation plainly

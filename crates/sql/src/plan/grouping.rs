@@ -1,7 +1,9 @@
 //! What a grouped query's select list, `HAVING` and `ORDER BY` may read:
 //! the `GROUP BY` keys and the aggregates, computed by a `Reduce` below.
 
+use std::cell::RefCell;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 
 use freshet_expr::{AggregateFunc, ArithOp, ArithType, BinaryFunc};
 use freshet_repr::{ColumnType, ScalarType};
@@ -9,9 +11,18 @@ use sqlparser::ast::{self, Expr, Query, Visit, Visitor};
 
 use super::expr::{ExprContext, Typed, plan_expr};
 use super::hir::HirScalar;
-use super::scope::Scope;
+use super::query::{OuterQuery, QueryContext, plan_nested_query};
+use super::scope::{Scope, ScopeItem};
 use super::typeconv::{CastContext, plan_cast};
 use crate::PlanError;
+
+/// A column's name in messages, qualified by its table when it has one.
+fn qualified_name(item: &ScopeItem) -> String {
+    match &item.table {
+        Some(t) => format!("{t}.{}", item.column),
+        None => item.column.clone(),
+    }
+}
 
 /// The columns of a grouped query: keys first, then aggregates.
 #[derive(Debug, Clone, Default)]
@@ -23,29 +34,48 @@ pub(crate) struct Grouping {
     /// `FROM`'s scope, key position).
     pub(crate) key_columns: Vec<(usize, usize)>,
     /// Each aggregate call, as written, with the expression over the
-    /// grouped relation computing it and its type.
+    /// grouped relation computing it and its type. Aggregates of this query
+    /// written in its subqueries are among them.
     pub(crate) aggregates: Vec<(Expr, HirScalar, ColumnType)>,
-    /// The grouped relation's columns as subqueries see them: the keys
-    /// that are plain columns keep their names.
-    pub(crate) scope: Scope,
 }
 
 impl Grouping {
-    /// What a grouped query reads for the `FROM` column at `index`: its key,
-    /// or an error if it is not grouped.
-    pub(crate) fn column(&self, index: usize, table: Option<&str>, column: &str) -> Result<Typed, PlanError> {
-        match self.key_columns.iter().find(|(c, _)| *c == index) {
-            Some((_, key)) => Ok(Typed::Expr(HirScalar::column(*key), self.keys[*key].1)),
-            None => {
-                let name = match table {
-                    Some(t) => format!("{t}.{column}"),
-                    None => column.to_owned(),
-                };
-                Err(PlanError::Grouping(format!(
-                    "column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
-                )))
-            }
+    /// The key position of the `FROM` column at `index`, if it is a key.
+    fn key_of(&self, index: usize) -> Option<usize> {
+        self.key_columns.iter().find(|(c, _)| *c == index).map(|(_, key)| *key)
+    }
+
+    /// What a grouped query reads for the `FROM` column `item` at `index`:
+    /// its key, or an error if it is not grouped.
+    pub(crate) fn column(&self, index: usize, item: &ScopeItem) -> Result<Typed, PlanError> {
+        match self.key_of(index) {
+            Some(key) => Ok(Typed::Expr(HirScalar::column(key), self.keys[key].1)),
+            None => Err(PlanError::Grouping(format!(
+                "column \"{}\" must appear in the GROUP BY clause or be used in an aggregate function",
+                qualified_name(item)
+            ))),
         }
+    }
+
+    /// What a subquery reads for this query's `FROM` column `item` at
+    /// `index`: the grouped relation's column and its type, or an error if
+    /// it is not grouped.
+    pub(crate) fn outer_column(&self, index: usize, item: &ScopeItem) -> Result<(usize, ColumnType), PlanError> {
+        match self.key_of(index) {
+            Some(key) => Ok((key, self.keys[key].1)),
+            None => Err(PlanError::Grouping(format!(
+                "subquery uses ungrouped column \"{}\" from outer query",
+                qualified_name(item)
+            ))),
+        }
+    }
+
+    /// The aggregate written exactly as `e`, if this query computes it.
+    fn aggregate(&self, e: &Expr) -> Option<(HirScalar, ColumnType)> {
+        self.aggregates
+            .iter()
+            .find(|(a, _, _)| a == e)
+            .map(|(_, expr, typ)| (expr.clone(), *typ))
     }
 
     /// A key or aggregate written exactly as `e`, if any.
@@ -154,6 +184,7 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
     };
     let inner = ExprContext {
         clause: "aggregate function calls",
+        in_aggregate: true,
         ..*ecx
     };
     let arg = match args {
@@ -218,7 +249,11 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
             }
         }
         "min" | "max" => {
-            if matches!(t, ScalarType::Jsonb) {
+            // PostgreSQL has no min or max of these types.
+            if matches!(
+                t,
+                ScalarType::Bool | ScalarType::Bytes | ScalarType::Jsonb | ScalarType::Uuid
+            ) {
                 return Err(unknown());
             }
             let f = if name == "min" {
@@ -268,4 +303,145 @@ pub(crate) fn aggregate_result(planned: &PlannedAggregate, first: usize) -> Resu
             Ok(sum.call_binary(count, BinaryFunc::Arith(ArithOp::Div, arith)))
         }
     }
+}
+
+/// Plans an aggregate call that is not one of the current query's own
+/// grouped aggregates. PostgreSQL gives an aggregate to the nearest query
+/// whose columns its arguments read: if that is an enclosing query, the
+/// call reads that query's result (`SELECT (SELECT sum(t.x)) FROM t` sums
+/// over `t`); otherwise the aggregate is misplaced (in `WHERE`, or nested
+/// in another aggregate).
+pub(crate) fn plan_aggregate_call(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanError> {
+    let (level, typ) = aggregate_level(ecx, e)?;
+    if level == 0 {
+        return Err(PlanError::Grouping(if ecx.in_aggregate {
+            "aggregate function calls cannot be nested".into()
+        } else {
+            format!("aggregate functions are not allowed in {}", ecx.clause)
+        }));
+    }
+    let outer: &OuterQuery = &ecx.qcx.outer[ecx.qcx.outer.len() - level];
+    // Only the aggregates' existence matters while they are being found.
+    let placeholder = || Ok(Typed::Expr(HirScalar::null(typ.scalar_type), typ));
+    if let Some(found) = &outer.found {
+        let mut found = found.borrow_mut();
+        if !found.contains(e) {
+            found.push(e.clone());
+        }
+        return placeholder();
+    }
+    match outer.grouping.as_ref().and_then(|g| g.aggregate(e)) {
+        Some((mut expr, typ)) => {
+            expr.shift_outer(0, level);
+            Ok(Typed::Expr(expr, typ))
+        }
+        None if ecx.qcx.discovering => placeholder(),
+        None => Err(PlanError::Grouping(format!(
+            "aggregate functions are not allowed in {}",
+            outer.clause
+        ))),
+    }
+}
+
+/// How many queries out the aggregate call `e` belongs to (0: the query
+/// `ecx` plans), and its result type.
+fn aggregate_level(ecx: &ExprContext<'_>, e: &Expr) -> Result<(usize, ColumnType), PlanError> {
+    let probe = ExprContext {
+        grouping: None,
+        ungrouped_outer: true,
+        ..*ecx
+    };
+    let planned = plan_aggregate(&probe, e)?;
+    Ok((planned.arg.min_level().unwrap_or(0), planned.typ))
+}
+
+/// The aggregate calls of `candidates` (from [`collect_aggregates`]) that
+/// belong to the query `ecx` plans (over its `FROM` scope, no grouping),
+/// not to an enclosing one.
+pub(crate) fn own_aggregates(ecx: &ExprContext<'_>, candidates: Vec<Expr>) -> Result<Vec<Expr>, PlanError> {
+    let mut own = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        if aggregate_level(ecx, &candidate)?.0 == 0 {
+            own.push(candidate);
+        }
+    }
+    Ok(own)
+}
+
+/// The aggregate calls in the subqueries of `exprs` that belong to the
+/// query whose `FROM` columns are `scope` (written over its columns only,
+/// like `sum(t.x)` in `SELECT (SELECT sum(t.x)) FROM t`). Finding them
+/// means planning those subqueries once more before the query's grouping is
+/// known; only subqueries that have an aggregate call are planned. Errors
+/// are left to the planning of the query proper.
+pub(crate) fn discover_outer_aggregates<'a>(
+    qcx: &QueryContext<'_>,
+    scope: &Scope,
+    exprs: impl IntoIterator<Item = &'a Expr>,
+) -> Vec<Expr> {
+    if qcx.discovering {
+        return vec![];
+    }
+    let subqueries = subqueries_with_aggregates(exprs);
+    if subqueries.is_empty() {
+        return vec![];
+    }
+    let found = Rc::new(RefCell::new(Vec::new()));
+    let mut dcx = qcx.nested(OuterQuery {
+        scope: scope.clone(),
+        grouping: None,
+        clause: "SELECT",
+        found: Some(Rc::clone(&found)),
+    });
+    dcx.discovering = true;
+    for query in &subqueries {
+        let _ = plan_nested_query(&dcx, query);
+    }
+    found.take()
+}
+
+/// The subqueries directly in `exprs` (not inside other subqueries) that
+/// contain an aggregate call somewhere.
+fn subqueries_with_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<Query> {
+    struct Finder {
+        depth: usize,
+        found: Vec<Query>,
+    }
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            if self.depth == 0 && has_aggregate_call(query) {
+                self.found.push(query.clone());
+            }
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: vec![],
+    };
+    for e in exprs {
+        let _ = e.visit(&mut finder);
+    }
+    finder.found
+}
+
+/// Whether `query` has an aggregate call anywhere.
+fn has_aggregate_call(query: &Query) -> bool {
+    struct Finder;
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Function(f) if is_aggregate(&f.name.to_string().to_lowercase()) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    query.visit(&mut Finder).is_break()
 }

@@ -298,6 +298,30 @@ impl HirScalar {
         }
     }
 
+    /// Whether a subquery is inside.
+    pub(crate) fn has_subquery(&self) -> bool {
+        match self {
+            HirScalar::Exists(_) | HirScalar::Select(_) => true,
+            other => other.children().into_iter().any(HirScalar::has_subquery),
+        }
+    }
+
+    /// The nearest query whose columns the expression reads, as a level
+    /// (0: its own query); `None` if it reads no column.
+    pub(crate) fn min_level(&self) -> Option<usize> {
+        self.min_level_at(0)
+    }
+
+    /// [`min_level`](Self::min_level) of an expression `depth` queries
+    /// inside the one levels are counted from.
+    fn min_level_at(&self, depth: usize) -> Option<usize> {
+        match self {
+            HirScalar::Column(r) => r.level.checked_sub(depth),
+            HirScalar::Exists(rel) | HirScalar::Select(rel) => rel.min_level_at(depth + 1),
+            other => other.children().into_iter().filter_map(|c| c.min_level_at(depth)).min(),
+        }
+    }
+
     /// Collects the references to queries outside `depth` (relative to the
     /// expression's own query), as references relative to that outside.
     fn collect_outer(&self, depth: usize, out: &mut Vec<ColumnRef>) {
@@ -422,6 +446,13 @@ impl HirRel {
     /// Whether the relation reads no column of an enclosing query.
     pub(crate) fn is_uncorrelated(&self) -> bool {
         self.outer_refs().is_empty()
+    }
+
+    /// The nearest query outside `depth` whose columns the relation reads.
+    fn min_level_at(&self, depth: usize) -> Option<usize> {
+        let scalars = self.scalars().into_iter().filter_map(|s| s.min_level_at(depth));
+        let inputs = self.inputs().into_iter().filter_map(|i| i.min_level_at(depth));
+        scalars.chain(inputs).min()
     }
 
     fn collect_outer(&self, depth: usize, out: &mut Vec<ColumnRef>) {

@@ -10,8 +10,10 @@
 //! the expression is evaluated over; bindings without a row get the
 //! subquery's default (`NULL`, or false for `EXISTS`).
 
-use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, ColumnOrder, EvalError, RelExpr, ScalarExpr};
-use freshet_repr::ScalarType;
+use freshet_expr::{
+    AggregateExpr, AggregateFunc, BinaryFunc, ColumnOrder, EvalError, RelExpr, ScalarExpr, VariadicFunc,
+};
+use freshet_repr::{Datum, ScalarType};
 
 use super::hir::{ColumnRef, HirRel, HirScalar, JoinKind};
 
@@ -56,9 +58,18 @@ fn lower_rel(rel: &HirRel, outer: &RelExpr, cols: &[ColumnRef]) -> RelExpr {
         HirRel::Filter { input, predicates } => {
             let mut r = lower_rel(input, outer, cols);
             for predicate in predicates {
-                let width = r.arity();
-                let (applied, expr) = apply_scalar(r, predicate, k, cols);
-                r = applied.filter(vec![expr]).project((0..width).collect());
+                let (gates, rest) = split_one_time(predicate);
+                for gate in gates {
+                    // Evaluated once over one row, whatever `r`'s rows: its
+                    // errors too. It reads no column, so no outer binding.
+                    let (applied, expr) = apply_scalar(RelExpr::constant_unit(), &gate, 0, &[]);
+                    r = r.product(applied.filter(vec![expr]).project(vec![]));
+                }
+                if let Some(rest) = rest {
+                    let width = r.arity();
+                    let (applied, expr) = apply_scalar(r, &rest, k, cols);
+                    r = applied.filter(vec![expr]).project((0..width).collect());
+                }
             }
             r
         }
@@ -126,6 +137,39 @@ fn lower_rel(rel: &HirRel, outer: &RelExpr, cols: &[ColumnRef]) -> RelExpr {
     }
 }
 
+/// Splits a filter's condition into PostgreSQL's one-time filters and the
+/// rest. A conjunct that reads no column of any query but has a subquery
+/// (`(SELECT y FROM t) = 5`) is evaluated once before any row, so that a
+/// subquery of several rows fails the query even where no row reaches the
+/// condition, as in PostgreSQL; the other conjuncts are evaluated per row,
+/// where a scalar subquery's error only arises if its value is needed. A
+/// condition with a `false` conjunct is false as a whole, as PostgreSQL's
+/// constant folding makes it, and its subqueries are not evaluated.
+fn split_one_time(predicate: &HirScalar) -> (Vec<HirScalar>, Option<HirScalar>) {
+    let conjuncts = match predicate {
+        HirScalar::CallVariadic {
+            func: VariadicFunc::And,
+            exprs,
+        } => exprs.as_slice(),
+        single => std::slice::from_ref(single),
+    };
+    let is_false = |c: &HirScalar| matches!(c, HirScalar::Literal(Ok(row), _) if row.unpack_first() == Datum::False);
+    if conjuncts.iter().any(is_false) {
+        return (vec![], Some(predicate.clone()));
+    }
+    let (gates, mut rest): (Vec<HirScalar>, Vec<HirScalar>) = conjuncts
+        .iter()
+        .cloned()
+        .partition(|c| c.min_level().is_none() && c.has_subquery());
+    let rest = match rest.len() {
+        0 => None,
+        1 => rest.pop(),
+        _ if gates.is_empty() => Some(predicate.clone()),
+        _ => Some(HirScalar::call_variadic(VariadicFunc::And, rest)),
+    };
+    (gates, rest)
+}
+
 /// Lowers a join: both sides against the same outer bindings, paired on
 /// them, filtered by the condition; outer joins add the unmatched rows.
 fn lower_join(
@@ -189,8 +233,9 @@ fn apply_scalar(mut r: RelExpr, scalar: &HirScalar, k: usize, cols: &[ColumnRef]
     collect_subqueries(scalar, &mut subqueries);
     let mut positions = Vec::with_capacity(subqueries.len());
     for sub in subqueries {
-        r = apply_subquery(r, sub, k, cols);
-        positions.push(r.arity() - 1);
+        let (applied, value) = apply_subquery(r, sub, k, cols);
+        r = applied;
+        positions.push(value);
     }
     let mut positions = positions.into_iter();
     let expr = to_scalar_expr(scalar, k, cols, &mut positions);
@@ -210,7 +255,7 @@ fn to_scalar_expr(
     scalar: &HirScalar,
     k: usize,
     cols: &[ColumnRef],
-    positions: &mut std::vec::IntoIter<usize>,
+    positions: &mut std::vec::IntoIter<ScalarExpr>,
 ) -> ScalarExpr {
     let mut convert = |e: &HirScalar| to_scalar_expr(e, k, cols, positions);
     match scalar {
@@ -232,8 +277,8 @@ fn to_scalar_expr(
             els: Box::new(convert(els)),
         },
         HirScalar::Exists(_) | HirScalar::Select(_) => {
-            // `apply_scalar` joined in one column per subquery, in this order.
-            ScalarExpr::Column(positions.next().unwrap_or(usize::MAX))
+            // `apply_scalar` joined in each subquery's value, in this order.
+            positions.next().unwrap_or(ScalarExpr::Column(usize::MAX))
         }
     }
 }
@@ -246,12 +291,18 @@ fn outer_position(cols: &[ColumnRef], r: ColumnRef) -> usize {
 }
 
 /// Joins the value of subquery `sub` (an `Exists` or `Select`) to every row
-/// of `r`, as a new last column.
-fn apply_subquery(r: RelExpr, sub: &HirScalar, k: usize, cols: &[ColumnRef]) -> RelExpr {
+/// of `r`, as new last columns; returns the widened relation and the
+/// expression reading the value.
+///
+/// A scalar subquery with several rows for a binding is an error only where
+/// its value is evaluated (not in an untaken `CASE` branch, nor after
+/// `false AND`), as in PostgreSQL: such a binding gets a `NULL` value and a
+/// flag, and the value's expression raises the error if the flag is set.
+fn apply_subquery(r: RelExpr, sub: &HirScalar, k: usize, cols: &[ColumnRef]) -> (RelExpr, ScalarExpr) {
     let (rel, exists) = match sub {
         HirScalar::Exists(rel) => (rel, true),
         HirScalar::Select(rel) => (rel, false),
-        _ => return r,
+        _ => return (r, ScalarExpr::Column(usize::MAX)),
     };
     let width = r.arity();
     let refs = rel.outer_refs();
@@ -276,46 +327,61 @@ fn apply_subquery(r: RelExpr, sub: &HirScalar, k: usize, cols: &[ColumnRef]) -> 
         r.clone().project(positions.clone()).distinct()
     };
     let lowered = lower_rel(rel, &bindings, &refs);
-    let (values, default) = if exists {
+    // Per binding: the value columns (after the `m` binding columns), and
+    // what a binding without rows gets.
+    let (values, defaults) = if exists {
         let values = lowered
             .project((0..m).collect())
             .distinct()
             .map(vec![ScalarExpr::literal_bool(true)]);
-        (values, ScalarExpr::literal_bool(false))
+        (values, vec![ScalarExpr::literal_bool(false)])
     } else {
         let typ = lowered.typ().get(m).map_or(ScalarType::Text, |t| t.scalar_type);
-        let values = if at_most_one_row(rel) {
-            lowered
+        if at_most_one_row(rel) {
+            (lowered, vec![ScalarExpr::null(typ)])
         } else {
-            let too_many = lowered
-                .clone()
-                .reduce(
-                    (0..m).collect(),
-                    vec![AggregateExpr {
+            // count(*) and max(value): the value itself when there is one row.
+            let reduced = lowered.reduce(
+                (0..m).collect(),
+                vec![
+                    AggregateExpr {
                         func: AggregateFunc::CountAll,
                         expr: ScalarExpr::literal_bool(true),
                         distinct: false,
-                    }],
-                )
-                .filter(vec![ScalarExpr::If {
-                    cond: Box::new(ScalarExpr::Column(m).call_binary(
-                        ScalarExpr::literal(freshet_repr::Datum::Int64(1), ScalarType::Int64),
-                        BinaryFunc::Gt,
-                    )),
-                    then: Box::new(ScalarExpr::Literal(
-                        Err(EvalError::MultipleRowsFromSubquery),
-                        ScalarType::Bool.nullable(false),
-                    )),
-                    els: Box::new(ScalarExpr::literal_bool(false)),
-                }]);
-            lowered.union(too_many)
-        };
-        (values, ScalarExpr::null(typ))
+                    },
+                    AggregateExpr {
+                        func: AggregateFunc::Max,
+                        expr: ScalarExpr::Column(m),
+                        distinct: false,
+                    },
+                ],
+            );
+            let several = ScalarExpr::Column(m)
+                .call_binary(ScalarExpr::literal(Datum::Int64(1), ScalarType::Int64), BinaryFunc::Gt);
+            let values = reduced
+                .map(vec![several])
+                .project((0..m).chain([m + 1, m + 2]).collect());
+            (values, vec![ScalarExpr::null(typ), ScalarExpr::literal_bool(false)])
+        }
     };
+    let n = defaults.len();
     let missing = bindings.union(values.clone().project((0..m).collect()).negate());
-    let complete = values.union(missing.map(vec![default]));
-    r.join(complete, positions.iter().enumerate().map(|(i, p)| (*p, i)).collect())
-        .project((0..width).chain([width + m]).collect())
+    let complete = values.union(missing.map(defaults));
+    let joined = r
+        .join(complete, positions.iter().enumerate().map(|(i, p)| (*p, i)).collect())
+        .project((0..width).chain(width + m..width + m + n).collect());
+    let value = ScalarExpr::Column(width);
+    let expr = if n == 2 {
+        let typ = joined.typ()[width];
+        ScalarExpr::If {
+            cond: Box::new(ScalarExpr::Column(width + 1)),
+            then: Box::new(ScalarExpr::Literal(Err(EvalError::MultipleRowsFromSubquery), typ)),
+            els: Box::new(value),
+        }
+    } else {
+        value
+    };
+    (joined, expr)
 }
 
 /// Whether a relation has at most one row per outer binding.

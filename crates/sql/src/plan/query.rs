@@ -1,17 +1,23 @@
 //! Planning queries: `WITH`, `SELECT`, `VALUES`, set operations, `ORDER BY`,
 //! `LIMIT` and `OFFSET`.
 
+mod setop;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use freshet_expr::{ColumnOrder, RowSetFinishing, fold_scalar};
 use freshet_repr::{ColumnType, Datum, RelationDesc, ScalarType};
-use sqlparser::ast::{self, Expr, LimitClause, OrderByKind, SetExpr, SetOperator, SetQuantifier, Value};
+use sqlparser::ast::{self, Expr, LimitClause, OrderByKind, SetExpr, Value};
 
 use super::SelectPlan;
-use super::expr::{ExprContext, Typed, coerce, plan_expr, plan_homogeneous, scalar_only};
-use super::hir::{HirRel, HirScalar};
+use super::expr::{ExprContext, coerce, plan_expr, scalar_only};
+use super::grouping::Grouping;
+use super::hir::HirRel;
 use super::lowering::lower;
 use super::scope::Scope;
 use super::select::plan_select;
-use super::typeconv::{CastContext, plan_cast, unify};
+use super::typeconv::CastContext;
 use crate::PlanError;
 use crate::catalog::CatalogReader;
 use crate::names::normalize_ident;
@@ -31,14 +37,38 @@ pub(crate) struct Cte {
     pub(crate) depth: usize,
 }
 
+/// An enclosing query, as the subqueries in one of its clauses see it.
+#[derive(Debug, Clone)]
+pub(crate) struct OuterQuery {
+    /// The columns of its `FROM` clause.
+    pub(crate) scope: Scope,
+    /// Its keys and aggregates, if it is grouped: its subqueries then read
+    /// the grouped rows.
+    pub(crate) grouping: Option<Grouping>,
+    /// The clause the subqueries are in, for messages (`WHERE`).
+    pub(crate) clause: &'static str,
+    /// While its subqueries are planned only to find the aggregates that
+    /// belong to it (see [`discover_outer_aggregates`](super::grouping)):
+    /// the aggregate calls found.
+    pub(crate) found: Option<Rc<RefCell<Vec<Expr>>>>,
+}
+
 /// What a query is planned in.
+#[derive(Clone)]
 pub(crate) struct QueryContext<'a> {
     /// Names resolve here.
     pub(crate) catalog: &'a dyn CatalogReader,
-    /// The scopes of the enclosing queries, innermost last.
-    pub(crate) outer: Vec<Scope>,
+    /// The enclosing queries, innermost last.
+    pub(crate) outer: Vec<OuterQuery>,
     /// The queries of `WITH` clauses in scope, innermost last.
     pub(crate) ctes: Vec<Cte>,
+    /// The names of `FROM` items of this query or an enclosing one that are
+    /// planned but out of sight here (a derived table's siblings), for the
+    /// message of a reference to one.
+    pub(crate) hidden: Vec<String>,
+    /// Whether the query is planned only to find the aggregates enclosing
+    /// queries compute: it does not look for its own subqueries' aggregates.
+    pub(crate) discovering: bool,
 }
 
 impl<'a> QueryContext<'a> {
@@ -48,18 +78,16 @@ impl<'a> QueryContext<'a> {
             catalog,
             outer: vec![],
             ctes: vec![],
+            hidden: vec![],
+            discovering: false,
         }
     }
 
-    /// The context of a subquery of a query whose columns are `scope`.
-    pub(crate) fn nested(&self, scope: Scope) -> QueryContext<'a> {
-        let mut outer = self.outer.clone();
-        outer.push(scope);
-        QueryContext {
-            catalog: self.catalog,
-            outer,
-            ctes: self.ctes.clone(),
-        }
+    /// The context of a subquery of the query `outer`.
+    pub(crate) fn nested(&self, outer: OuterQuery) -> QueryContext<'a> {
+        let mut nested = self.clone();
+        nested.outer.push(outer);
+        nested
     }
 
     /// The `WITH` query `name`, its outer references adjusted to be read
@@ -162,17 +190,25 @@ fn plan_query_inner(qcx: &QueryContext<'_>, query: &ast::Query) -> Result<Planne
             if with.recursive {
                 return Err(PlanError::Unsupported("WITH RECURSIVE".into()));
             }
-            with_ctes = QueryContext {
-                catalog: qcx.catalog,
-                outer: qcx.outer.clone(),
-                ctes: qcx.ctes.clone(),
-            };
+            with_ctes = qcx.clone();
+            let first = with_ctes.ctes.len();
             for cte in &with.cte_tables {
-                if cte.materialized.is_some() || cte.from.is_some() {
-                    return Err(PlanError::Unsupported("WITH … MATERIALIZED".into()));
+                // `[NOT] MATERIALIZED` only advises PostgreSQL's optimizer.
+                if cte.from.is_some() {
+                    return Err(PlanError::Unsupported(format!("WITH query {cte}")));
                 }
                 let name = normalize_ident(&cte.alias.name);
+                if with_ctes.ctes[first..].iter().any(|c| c.name == name) {
+                    return Err(PlanError::DuplicateCteName(name));
+                }
                 let planned = plan_nested_query(&with_ctes, &cte.query)?;
+                if cte.alias.columns.len() > planned.names.len() {
+                    return Err(PlanError::InvalidColumnReference(format!(
+                        "WITH query \"{name}\" has {} columns available but {} columns specified",
+                        planned.names.len(),
+                        cte.alias.columns.len()
+                    )));
+                }
                 let mut names = planned.names;
                 for (i, column) in cte.alias.columns.iter().enumerate() {
                     if let Some(n) = names.get_mut(i) {
@@ -190,6 +226,12 @@ fn plan_query_inner(qcx: &QueryContext<'_>, query: &ast::Query) -> Result<Planne
             &with_ctes
         }
     };
+    if let SetExpr::Query(inner) = &*query.body {
+        return match merge_parenthesized(query, inner)? {
+            Some(merged) => plan_query_inner(qcx, &merged),
+            None => plan_query_inner(qcx, inner),
+        };
+    }
     let order_by: &[ast::OrderByExpr] = match &query.order_by {
         None => &[],
         Some(ob) => match &ob.kind {
@@ -205,24 +247,15 @@ fn plan_query_inner(qcx: &QueryContext<'_>, query: &ast::Query) -> Result<Planne
     let (limit, offset) = plan_limit(qcx.catalog, query.limit_clause.as_ref())?;
     let (rel, names, types, order) = match &*query.body {
         SetExpr::Select(select) => {
-            let body = plan_select(qcx, select, order_by)?;
+            let body = plan_select(qcx, select, order_by, &[])?;
             (body.rel, body.names, body.types, body.order_by)
         }
-        SetExpr::Query(inner) if order_by.is_empty() && limit.is_none() && offset == 0 => {
-            return plan_query_inner(qcx, inner);
-        }
         body => {
-            let (rel, names, types) = plan_set_expr(qcx, body)?;
-            let order = order_by
-                .iter()
-                .map(|item| {
-                    let column = output_column(&names, &item.expr)?.ok_or_else(|| {
-                        PlanError::Unsupported("ORDER BY of an expression over a set operation or VALUES".into())
-                    })?;
-                    Ok(column_order(column, item))
-                })
-                .collect::<Result<_, PlanError>>()?;
-            (rel, names, types, order)
+            let branch = setop::plan_set_expr(qcx, body, &[])?;
+            let values = matches!(body, SetExpr::Values(_));
+            let (rel, order) =
+                setop::plan_set_order_by(qcx, branch.rel, &branch.names, &branch.types, order_by, values)?;
+            (rel, branch.names, branch.types, order)
         }
     };
     Ok(PlannedQuery {
@@ -247,9 +280,68 @@ pub(crate) fn column_order(column: usize, item: &ast::OrderByExpr) -> ColumnOrde
     }
 }
 
+/// `(query) ORDER BY … LIMIT …`: PostgreSQL's grammar makes the options
+/// the parenthesized query's own. `None` if the outer query has none.
+fn merge_parenthesized(query: &ast::Query, inner: &ast::Query) -> Result<Option<ast::Query>, PlanError> {
+    if query.order_by.is_none() && query.limit_clause.is_none() {
+        return Ok(None);
+    }
+    let multiple = |what: &str| PlanError::Parse {
+        message: format!("multiple {what} clauses not allowed"),
+        detail: None,
+        position: None,
+    };
+    let mut merged = inner.clone();
+    if query.order_by.is_some() {
+        if inner.order_by.is_some() {
+            return Err(multiple("ORDER BY"));
+        }
+        merged.order_by.clone_from(&query.order_by);
+    }
+    merged.limit_clause = match (&inner.limit_clause, &query.limit_clause) {
+        (None, outer) => outer.clone(),
+        (inner, None) => inner.clone(),
+        (
+            Some(LimitClause::LimitOffset {
+                limit: l1,
+                offset: o1,
+                limit_by: b1,
+            }),
+            Some(LimitClause::LimitOffset {
+                limit: l2,
+                offset: o2,
+                limit_by: b2,
+            }),
+        ) if b1.is_empty() && b2.is_empty() => {
+            if l1.is_some() && l2.is_some() {
+                return Err(multiple("LIMIT"));
+            }
+            if o1.is_some() && o2.is_some() {
+                return Err(multiple("OFFSET"));
+            }
+            Some(LimitClause::LimitOffset {
+                limit: l1.clone().or_else(|| l2.clone()),
+                offset: o1.clone().or_else(|| o2.clone()),
+                limit_by: vec![],
+            })
+        }
+        _ => {
+            return Err(PlanError::Unsupported(
+                "LIMIT of a parenthesized query with a LIMIT".into(),
+            ));
+        }
+    };
+    Ok(Some(merged))
+}
+
 /// The output column an `ORDER BY` item names: by position or by name.
-/// `None` if it is some other expression.
-pub(crate) fn output_column(names: &[String], expr: &Expr) -> Result<Option<usize>, PlanError> {
+/// `None` if it is some other expression. A name several output columns
+/// have is ambiguous unless `same` says they are the same expression.
+pub(crate) fn output_column(
+    names: &[String],
+    same: impl Fn(usize, usize) -> bool,
+    expr: &Expr,
+) -> Result<Option<usize>, PlanError> {
     if let Expr::Value(v) = expr
         && let Value::Number(n, _) = &v.value
     {
@@ -270,153 +362,15 @@ pub(crate) fn output_column(names: &[String], expr: &Expr) -> Result<Option<usiz
             .map(|(i, _)| i)
             .collect();
         return match matching.as_slice() {
-            [c] => Ok(Some(*c)),
             [] => Ok(None),
-            _ => Err(PlanError::AmbiguousColumn(name)),
+            [first, rest @ ..] if rest.iter().all(|c| same(*first, *c)) => Ok(Some(*first)),
+            _ => Err(PlanError::AmbiguousOutputName {
+                clause: "ORDER BY",
+                name,
+            }),
         };
     }
     Ok(None)
-}
-
-/// Plans a query body that is not a `SELECT` with its own `ORDER BY`:
-/// `VALUES`, a set operation, a parenthesized query.
-fn plan_set_expr(qcx: &QueryContext<'_>, body: &SetExpr) -> Result<(HirRel, Vec<String>, Vec<ColumnType>), PlanError> {
-    match body {
-        SetExpr::Select(select) => {
-            let body = plan_select(qcx, select, &[])?;
-            Ok((body.rel, body.names, body.types))
-        }
-        SetExpr::Values(values) => plan_values(qcx, values),
-        SetExpr::Query(query) => {
-            let nested = plan_nested_query(qcx, query)?;
-            Ok((nested.rel, nested.names, nested.types))
-        }
-        SetExpr::SetOperation {
-            op,
-            set_quantifier,
-            left,
-            right,
-        } => {
-            let (l, names, ltypes) = plan_set_expr(qcx, left)?;
-            let (r, _, rtypes) = plan_set_expr(qcx, right)?;
-            let all = match set_quantifier {
-                SetQuantifier::All => true,
-                SetQuantifier::Distinct | SetQuantifier::None => false,
-                other => return Err(PlanError::Unsupported(format!("{op} {other}"))),
-            };
-            let what = op.to_string().to_uppercase();
-            if ltypes.len() != rtypes.len() {
-                return Err(PlanError::Parse {
-                    message: format!("each {what} query must have the same number of columns"),
-                    detail: None,
-                    position: None,
-                });
-            }
-            let mut types = Vec::with_capacity(ltypes.len());
-            for (a, b) in ltypes.iter().zip(&rtypes) {
-                let common = unify(&a.scalar_type, &b.scalar_type).ok_or_else(|| {
-                    PlanError::DatatypeMismatch(format!(
-                        "{what} types {} and {} cannot be matched",
-                        a.scalar_type.name(),
-                        b.scalar_type.name()
-                    ))
-                })?;
-                types.push(common.nullable(a.nullable || b.nullable));
-            }
-            let l = convert_columns(l, &ltypes, &types)?;
-            let r = convert_columns(r, &rtypes, &types)?;
-            let rel = match (op, all) {
-                (SetOperator::Union, true) => HirRel::Union { inputs: vec![l, r] },
-                (SetOperator::Union, false) => HirRel::Union { inputs: vec![l, r] }.distinct(),
-                (SetOperator::Except | SetOperator::Minus, all) => {
-                    let (l, r) = if all { (l, r) } else { (l.distinct(), r.distinct()) };
-                    difference(l, r)
-                }
-                (SetOperator::Intersect, all) => {
-                    let (l, r) = if all { (l, r) } else { (l.distinct(), r.distinct()) };
-                    // l minus (l minus r): each row min(count in l, count in r) times.
-                    let only_left = difference(l.clone(), r);
-                    HirRel::Union {
-                        inputs: vec![
-                            l,
-                            HirRel::Negate {
-                                input: Box::new(only_left),
-                            },
-                        ],
-                    }
-                }
-            };
-            Ok((rel, names, types))
-        }
-        other => Err(PlanError::Unsupported(format!("query {other}"))),
-    }
-}
-
-/// The rows of `l` not cancelled by rows of `r` (`EXCEPT ALL`).
-fn difference(l: HirRel, r: HirRel) -> HirRel {
-    HirRel::Threshold {
-        input: Box::new(HirRel::Union {
-            inputs: vec![l, HirRel::Negate { input: Box::new(r) }],
-        }),
-    }
-}
-
-/// `rel` with each column converted from `from` to `to`.
-fn convert_columns(rel: HirRel, from: &[ColumnType], to: &[ColumnType]) -> Result<HirRel, PlanError> {
-    if from.iter().zip(to).all(|(a, b)| a.scalar_type == b.scalar_type) {
-        return Ok(rel);
-    }
-    let arity = from.len();
-    let scalars = from
-        .iter()
-        .zip(to)
-        .enumerate()
-        .map(|(i, (a, b))| {
-            plan_cast(
-                HirScalar::column(i),
-                &a.scalar_type,
-                &b.scalar_type,
-                CastContext::Implicit,
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rel.map(scalars).project((arity..2 * arity).collect()))
-}
-
-/// `VALUES (…), (…)`: the rows, each column at the type common to all rows.
-fn plan_values(
-    qcx: &QueryContext<'_>,
-    values: &ast::Values,
-) -> Result<(HirRel, Vec<String>, Vec<ColumnType>), PlanError> {
-    let scope = Scope::empty();
-    let ecx = ExprContext::new(qcx, &scope, "VALUES");
-    let arity = values.rows.first().map_or(0, |r| r.content.len());
-    let mut columns: Vec<Vec<Typed>> = (0..arity).map(|_| Vec::new()).collect();
-    for row in &values.rows {
-        if row.content.len() != arity {
-            return Err(PlanError::Parse {
-                message: "VALUES lists must all be the same length".into(),
-                detail: None,
-                position: None,
-            });
-        }
-        for (i, e) in row.content.iter().enumerate() {
-            columns[i].push(plan_expr(&ecx, e)?);
-        }
-    }
-    let mut planned: Vec<Vec<HirScalar>> = Vec::with_capacity(arity);
-    let mut types = Vec::with_capacity(arity);
-    for column in columns {
-        let nullable = column.iter().any(super::expr::nullable);
-        let (exprs, typ) = plan_homogeneous(column, "VALUES")?;
-        planned.push(exprs);
-        types.push(typ.nullable(nullable));
-    }
-    let rows = (0..values.rows.len())
-        .map(|r| HirRel::unit().map(planned.iter().map(|column| column[r].clone()).collect()))
-        .collect();
-    let names = (0..arity).map(|i| format!("column{}", i + 1)).collect();
-    Ok((HirRel::Union { inputs: rows }, names, types))
 }
 
 fn plan_limit(catalog: &dyn CatalogReader, clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanError> {
@@ -495,7 +449,30 @@ pub(crate) fn column_name(e: &Expr) -> String {
             super::types::scalar_type_from_sql(&t.data_type).map_or("?column?".into(), |t| t.internal_name().to_owned())
         }
         Expr::Case { .. } => "case".into(),
+        Expr::Exists { .. } => "exists".into(),
+        Expr::Subquery(query) => first_column_name(query),
         Expr::Value(v) if matches!(v.value, Value::Boolean(_)) => "bool".into(),
         _ => "?column?".into(),
+    }
+}
+
+/// The name of a query's first output column, which PostgreSQL gives a
+/// scalar subquery's column.
+fn first_column_name(query: &ast::Query) -> String {
+    let mut body = &*query.body;
+    loop {
+        body = match body {
+            SetExpr::Query(inner) => &inner.body,
+            SetExpr::SetOperation { left, .. } => left,
+            SetExpr::Values(_) => return "column1".into(),
+            SetExpr::Select(select) => {
+                return match select.projection.first() {
+                    Some(ast::SelectItem::UnnamedExpr(e)) => column_name(e),
+                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => normalize_ident(alias),
+                    _ => "?column?".into(),
+                };
+            }
+            _ => return "?column?".into(),
+        };
     }
 }

@@ -1,6 +1,6 @@
 //! The columns an expression may refer to.
 
-use freshet_repr::ColumnType;
+use freshet_repr::{ColumnType, GlobalId};
 
 use crate::PlanError;
 
@@ -32,10 +32,35 @@ impl ScopeItem {
     }
 }
 
+/// The name a `FROM` item is known by, for the rule that two items of one
+/// `FROM` clause may not share one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FromName {
+    /// The alias, or the name of the table or `WITH` query.
+    pub(crate) name: String,
+    /// For a catalog item named without an alias: its id. Two such items
+    /// only conflict if they are the same item (`s1.t` and `s2.t` do not).
+    pub(crate) item: Option<GlobalId>,
+}
+
+impl FromName {
+    /// Whether two `FROM` items may not both be in one `FROM` clause.
+    fn conflicts(&self, other: &FromName) -> bool {
+        self.name == other.name
+            && match (self.item, other.item) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
 /// The columns of the input relation, in order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scope {
+    /// The columns.
     pub(crate) items: Vec<ScopeItem>,
+    /// The names of the `FROM` items the columns come from.
+    pub(crate) from_names: Vec<FromName>,
 }
 
 impl Scope {
@@ -47,7 +72,20 @@ impl Scope {
     /// The columns of both scopes, `self`'s first.
     pub(crate) fn concat(mut self, other: Scope) -> Scope {
         self.items.extend(other.items);
+        self.from_names.extend(other.from_names);
         self
+    }
+
+    /// Fails if a `FROM` item of `other` has the name of one of `self`'s.
+    pub(crate) fn check_distinct_names(&self, other: &Scope) -> Result<(), PlanError> {
+        match other
+            .from_names
+            .iter()
+            .find(|o| self.from_names.iter().any(|s| s.conflicts(o)))
+        {
+            Some(duplicate) => Err(PlanError::DuplicateAlias(duplicate.name.clone())),
+            None => Ok(()),
+        }
     }
 
     /// The position and type of the column `[table.]column`.

@@ -2,15 +2,18 @@
 //! list, `DISTINCT`, and the expressions its `ORDER BY` sorts on.
 
 use freshet_expr::{AggregateExpr, ColumnOrder, ScalarExpr};
-use freshet_repr::ColumnType;
+use freshet_repr::{ColumnType, ScalarType};
 use sqlparser::ast::{self, Expr, SelectItem, Value};
 
-use super::expr::{ExprContext, plan_bool, plan_expr};
+use super::expr::{ExprContext, Typed, coerce, plan_bool, plan_expr};
 use super::from::plan_from;
-use super::grouping::{Grouping, aggregate_result, collect_aggregates, plan_aggregate};
+use super::grouping::{
+    Grouping, aggregate_result, collect_aggregates, discover_outer_aggregates, own_aggregates, plan_aggregate,
+};
 use super::hir::{ColumnRef, HirRel, HirScalar};
 use super::query::{QueryContext, column_name, column_order, output_column};
-use super::scope::{Scope, ScopeItem};
+use super::scope::Scope;
+use super::typeconv::CastContext;
 use crate::PlanError;
 use crate::names::normalize_ident;
 
@@ -24,6 +27,9 @@ pub(crate) struct SelectBody {
     pub(crate) types: Vec<ColumnType>,
     /// The sort order over `rel`'s columns.
     pub(crate) order_by: Vec<ColumnOrder>,
+    /// Per output column: whether it is an untyped literal (a quoted string
+    /// or `NULL`) planned as `text` for want of a type.
+    pub(crate) untyped: Vec<bool>,
 }
 
 /// One output column being planned.
@@ -33,13 +39,18 @@ struct Output {
     typ: ColumnType,
     /// The select item as written, so `ORDER BY` can recognize it.
     source: Option<Expr>,
+    /// An untyped literal planned as `text`.
+    untyped: bool,
 }
 
-/// Plans `select`, with the `ORDER BY` items of its query.
+/// Plans `select`, with the `ORDER BY` items of its query. Untyped literals
+/// of the select list take the types `literal_types` gives their output
+/// columns (`text` where it gives none), as a set operation decides them.
 pub(crate) fn plan_select(
     qcx: &QueryContext<'_>,
     select: &ast::Select,
     order_by: &[ast::OrderByExpr],
+    literal_types: &[Option<ScalarType>],
 ) -> Result<SelectBody, PlanError> {
     if select.into.is_some() || select.qualify.is_some() || !select.named_window.is_empty() {
         return Err(PlanError::Unsupported("SELECT INTO, QUALIFY or WINDOW".into()));
@@ -71,13 +82,23 @@ pub(crate) fn plan_select(
             _ => None,
         })
         .collect();
-    let aggregates = collect_aggregates(
+    let clauses = || {
         item_exprs
             .iter()
             .copied()
             .chain(select.having.as_ref())
-            .chain(order_by.iter().map(|o| &o.expr)),
-    );
+            .chain(order_by.iter().map(|o| &o.expr))
+    };
+    // This query's aggregates: the calls in its clauses that read its
+    // columns (not only enclosing queries'), and those in its subqueries
+    // that read only its columns and enclosing queries'.
+    let from_ecx = ExprContext::new(qcx, &scope, "SELECT");
+    let mut aggregates = own_aggregates(&from_ecx, collect_aggregates(clauses()))?;
+    for found in discover_outer_aggregates(qcx, &scope, clauses()) {
+        if !aggregates.contains(&found) {
+            aggregates.push(found);
+        }
+    }
     let grouping = if group_by.is_empty() && aggregates.is_empty() && select.having.is_none() {
         None
     } else {
@@ -86,10 +107,8 @@ pub(crate) fn plan_select(
         Some(grouping)
     };
     let ecx = ExprContext {
-        qcx,
-        scope: &scope,
         grouping: grouping.as_ref(),
-        clause: "SELECT",
+        ..from_ecx
     };
     if let Some(having) = &select.having {
         let ecx = ExprContext {
@@ -99,7 +118,7 @@ pub(crate) fn plan_select(
         rel = rel.filter(vec![plan_bool(&ecx, having, "HAVING")?]);
     }
 
-    let outputs = plan_outputs(&ecx, select)?;
+    let outputs = plan_outputs(&ecx, select, literal_types)?;
     let base = rel.arity();
     let mut scalars = Vec::new();
     let mut positions = Vec::with_capacity(outputs.len());
@@ -119,7 +138,8 @@ pub(crate) fn plan_select(
     let mut extra = Vec::new();
     let mut order = Vec::with_capacity(order_by.len());
     for item in order_by {
-        let output = match output_column(&names, &item.expr)? {
+        let same = |a: usize, b: usize| same_output(&outputs[a], &outputs[b]);
+        let output = match output_column(&names, same, &item.expr)? {
             Some(c) => Some(c),
             None => outputs.iter().position(|o| o.source.as_ref() == Some(&item.expr)),
         };
@@ -160,11 +180,25 @@ pub(crate) fn plan_select(
         names,
         types: outputs.iter().map(|o| o.typ).collect(),
         order_by: order,
+        untyped: outputs.iter().map(|o| o.untyped).collect(),
     })
 }
 
+/// Whether two output columns are the same expression (so `ORDER BY` of
+/// their common name is not ambiguous).
+fn same_output(a: &Output, b: &Output) -> bool {
+    match (&a.expr, &b.expr) {
+        (HirScalar::Column(x), HirScalar::Column(y)) => x == y,
+        _ => a.source.is_some() && a.source == b.source,
+    }
+}
+
 /// Plans the select list.
-fn plan_outputs(ecx: &ExprContext<'_>, select: &ast::Select) -> Result<Vec<Output>, PlanError> {
+fn plan_outputs(
+    ecx: &ExprContext<'_>,
+    select: &ast::Select,
+    literal_types: &[Option<ScalarType>],
+) -> Result<Vec<Output>, PlanError> {
     let mut outputs = Vec::new();
     for item in &select.projection {
         let (e, name) = match item {
@@ -210,9 +244,7 @@ fn plan_outputs(ecx: &ExprContext<'_>, select: &ast::Select) -> Result<Vec<Outpu
                     }
                     matched = true;
                     let (expr, typ) = match ecx.grouping {
-                        Some(grouping) => grouping
-                            .column(i, column.table.as_deref(), &column.column)?
-                            .into_default(),
+                        Some(grouping) => grouping.column(i, column)?.into_default(),
                         None => (HirScalar::column(i), column.typ),
                     };
                     outputs.push(Output {
@@ -220,6 +252,7 @@ fn plan_outputs(ecx: &ExprContext<'_>, select: &ast::Select) -> Result<Vec<Outpu
                         expr,
                         typ,
                         source: None,
+                        untyped: false,
                     });
                 }
                 if !matched {
@@ -228,12 +261,22 @@ fn plan_outputs(ecx: &ExprContext<'_>, select: &ast::Select) -> Result<Vec<Outpu
                 continue;
             }
         };
-        let (expr, typ) = plan_expr(ecx, e)?.into_default();
+        let planned = plan_expr(ecx, e)?;
+        let untyped = matches!(planned, Typed::Unknown(_));
+        let (expr, typ) = match (planned, literal_types.get(outputs.len())) {
+            (Typed::Unknown(value), Some(Some(target))) => {
+                let nullable = value.is_none();
+                let expr = coerce(Typed::Unknown(value), target, CastContext::Implicit)?;
+                (expr, target.nullable(nullable))
+            }
+            (planned, _) => planned.into_default(),
+        };
         outputs.push(Output {
             name,
             expr,
             typ,
             source: Some(e.clone()),
+            untyped,
         });
     }
     Ok(outputs)
@@ -291,28 +334,13 @@ fn plan_grouping(
 
     let mut grouping = Grouping::default();
     for (i, (written, expr, typ)) in keys.into_iter().enumerate() {
-        let name = match &expr {
-            HirScalar::Column(ColumnRef { level: 0, column }) => {
-                grouping.key_columns.push((*column, i));
-                let item = &scope.items[*column];
-                ScopeItem::new(item.table.clone(), item.column.clone(), typ)
-            }
-            _ => ScopeItem::new(None, "?column?".into(), typ),
-        };
-        grouping.scope.items.push(name);
+        if let HirScalar::Column(ColumnRef { level: 0, column }) = expr {
+            grouping.key_columns.push((column, i));
+        }
         grouping.keys.push((written, typ));
     }
     for ((written, p), result) in aggregates.iter().zip(&planned).zip(results) {
         grouping.aggregates.push((written.clone(), result, p.typ));
-    }
-    // Aggregates are columns of the grouped relation, unnamed for subqueries.
-    for p in &planned {
-        for _ in &p.funcs {
-            grouping
-                .scope
-                .items
-                .push(ScopeItem::new(None, "?column?".into(), p.typ));
-        }
     }
     Ok((reduced, grouping))
 }

@@ -9,6 +9,7 @@ use sqlparser::ast::{self, BinaryOperator, Expr};
 
 use super::expr::{ExprContext, Typed, comparison_func, nullable, plan_expr};
 use super::hir::{HirRel, HirScalar};
+use super::query::OuterQuery;
 use super::typeconv::{CastContext, plan_cast, unify};
 use crate::PlanError;
 use freshet_expr::{BinaryFunc, UnaryFunc, VariadicFunc};
@@ -18,8 +19,12 @@ fn plan_subquery(
     ecx: &ExprContext<'_>,
     query: &ast::Query,
 ) -> Result<(HirRel, Vec<freshet_repr::ColumnType>), PlanError> {
-    let scope = ecx.grouping.map_or(ecx.scope, |g| &g.scope);
-    let qcx = ecx.qcx.nested(scope.clone());
+    let qcx = ecx.qcx.nested(OuterQuery {
+        scope: ecx.scope.clone(),
+        grouping: ecx.grouping.cloned(),
+        clause: ecx.clause,
+        found: None,
+    });
     let planned = super::query::plan_nested_query(&qcx, query)?;
     Ok((planned.rel, planned.types))
 }
@@ -57,13 +62,13 @@ pub(crate) fn plan_exists(ecx: &ExprContext<'_>, query: &ast::Query, negated: bo
     Ok(Typed::Expr(expr, ScalarType::Bool.nullable(false)))
 }
 
-/// The left operand and the subquery's column at their common type, for a
-/// comparison `func`: the left one moved into the subquery (one level
-/// deeper), the right one over the subquery's row.
+/// The left operands and the subquery's columns at their common types, for
+/// a comparison: the left ones moved into the subquery (one level deeper),
+/// the right ones over the subquery's row. A row `(a, b)` on the left
+/// compares with as many columns.
 struct Quantified {
     rel: HirRel,
-    left: HirScalar,
-    right: HirScalar,
+    pairs: Vec<(HirScalar, HirScalar)>,
     nullable: bool,
 }
 
@@ -74,33 +79,70 @@ fn plan_quantified_operands(
     symbol: &str,
 ) -> Result<Quantified, PlanError> {
     let (rel, types) = plan_subquery(ecx, query)?;
-    let right_type = one_column(&types)?;
-    let left = plan_expr(ecx, left)?;
-    let left_nullable = nullable(&left);
-    let common = match left.scalar_type() {
-        Some(t) => unify(&t, &right_type.scalar_type).ok_or_else(|| {
-            PlanError::UnknownOperator(format!("{} {symbol} {}", t.name(), right_type.scalar_type.name()))
-        })?,
-        None => right_type.scalar_type,
+    let lefts: Vec<&Expr> = match left {
+        Expr::Tuple(items) => items.iter().collect(),
+        other => vec![other],
     };
-    let mut left = super::expr::coerce(left, &common, CastContext::Implicit)?;
-    left.shift_outer(0, 1);
-    let right = plan_cast(
-        HirScalar::column(0),
-        &right_type.scalar_type,
-        &common,
-        CastContext::Implicit,
-    )?;
+    if types.len() != lefts.len() {
+        let which = if types.len() > lefts.len() { "many" } else { "few" };
+        return Err(PlanError::SubqueryColumns(format!("subquery has too {which} columns")));
+    }
+    let mut pairs = Vec::with_capacity(lefts.len());
+    let mut any_nullable = false;
+    for (i, (left, right_type)) in lefts.into_iter().zip(types).enumerate() {
+        let left = plan_expr(ecx, left)?;
+        any_nullable |= nullable(&left) || right_type.nullable;
+        let common = match left.scalar_type() {
+            Some(t) => unify(&t, &right_type.scalar_type).ok_or_else(|| {
+                PlanError::UnknownOperator(format!("{} {symbol} {}", t.name(), right_type.scalar_type.name()))
+            })?,
+            None => right_type.scalar_type,
+        };
+        let mut left = super::expr::coerce(left, &common, CastContext::Implicit)?;
+        left.shift_outer(0, 1);
+        let right = plan_cast(
+            HirScalar::column(i),
+            &right_type.scalar_type,
+            &common,
+            CastContext::Implicit,
+        )?;
+        pairs.push((left, right));
+    }
     Ok(Quantified {
         rel,
-        left,
-        right,
-        nullable: left_nullable || right_type.nullable,
+        pairs,
+        nullable: any_nullable,
     })
+}
+
+impl Quantified {
+    /// The comparison `func` of the left operands with the subquery's row;
+    /// rows compare equal if every column does, unequal if some column does.
+    fn compare(&self, func: BinaryFunc) -> Result<HirScalar, PlanError> {
+        let mut compared: Vec<HirScalar> = self
+            .pairs
+            .iter()
+            .map(|(l, r)| l.clone().call_binary(r.clone(), func))
+            .collect();
+        if compared.len() == 1 {
+            return Ok(compared.remove(0));
+        }
+        let combine = match func {
+            BinaryFunc::Eq => VariadicFunc::And,
+            BinaryFunc::NotEq => VariadicFunc::Or,
+            _ => {
+                return Err(PlanError::Unsupported(
+                    "row comparisons other than = and <> with a subquery".into(),
+                ));
+            }
+        };
+        Ok(HirScalar::call_variadic(combine, compared))
+    }
 }
 
 /// `x [NOT] IN (SELECT y …)`: true if some `y = x`; otherwise `NULL` if `x`
 /// is `NULL` (and there are rows) or some `y` is `NULL`; otherwise false.
+/// `(a, b) IN (SELECT x, y …)` compares rows the same way.
 pub(crate) fn plan_in_subquery(
     ecx: &ExprContext<'_>,
     left: &Expr,
@@ -108,17 +150,22 @@ pub(crate) fn plan_in_subquery(
     negated: bool,
 ) -> Result<Typed, PlanError> {
     let q = plan_quantified_operands(ecx, left, query, "=")?;
-    let matches = q.left.clone().call_binary(q.right.clone(), BinaryFunc::Eq);
-    let found = HirScalar::Exists(Box::new(q.rel.clone().filter(vec![matches])));
+    let matches = q.compare(BinaryFunc::Eq)?;
+    let found = HirScalar::Exists(Box::new(q.rel.clone().filter(vec![matches.clone()])));
     let mut expr = if q.nullable {
-        let left_null = q.left.clone().call_unary(UnaryFunc::IsNull);
-        let right_null = q.right.call_unary(UnaryFunc::IsNull);
         // `x IS NULL` reads the enclosing query: inside the subquery it
         // stands for "x is NULL and there is a row".
-        let unknown = HirScalar::Exists(Box::new(q.rel.filter(vec![HirScalar::call_variadic(
-            VariadicFunc::Or,
-            vec![left_null, right_null],
-        )])));
+        let unknown_when = match q.pairs.as_slice() {
+            [(l, r)] => HirScalar::call_variadic(
+                VariadicFunc::Or,
+                vec![
+                    l.clone().call_unary(UnaryFunc::IsNull),
+                    r.clone().call_unary(UnaryFunc::IsNull),
+                ],
+            ),
+            _ => matches.call_unary(UnaryFunc::IsNull),
+        };
+        let unknown = HirScalar::Exists(Box::new(q.rel.filter(vec![unknown_when])));
         HirScalar::if_then_else(
             found,
             HirScalar::literal_bool(true),
@@ -155,7 +202,7 @@ pub(crate) fn plan_quantified(
     };
     let func = comparison_func(op).ok_or_else(|| PlanError::Unsupported(format!("{op} ANY or ALL")))?;
     let q = plan_quantified_operands(ecx, left, query, &op.to_string())?;
-    let compared = q.left.call_binary(q.right, func);
+    let compared = q.compare(func)?;
     // ANY: true if some comparison is true; ALL: false if some is false.
     let decisive = if all {
         compared.clone().call_unary(UnaryFunc::IsFalse)
