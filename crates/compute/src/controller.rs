@@ -2,7 +2,7 @@
 //! and gathers their responses.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 
@@ -41,6 +41,8 @@ struct Inner {
     threads: Vec<Thread>,
     pending: Arc<Mutex<HashMap<PeekId, PendingPeek>>>,
     next_peek: AtomicU64,
+    /// Set once a worker has panicked: no peek can finish any more.
+    broken: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for ComputeController {
@@ -75,6 +77,10 @@ impl ComputeController {
                 return;
             };
             let _ = thread_tx.send((index, std::thread::current()));
+            let _notice = PanicNotice {
+                worker: index,
+                responses: response_tx.clone(),
+            };
             worker::run(worker, &commands, &response_tx);
         })
         .map_err(|e| {
@@ -89,9 +95,11 @@ impl ComputeController {
         threads.sort_by_key(|(i, _)| *i);
         let pending = Arc::new(Mutex::new(HashMap::new()));
         let dispatcher_pending = Arc::clone(&pending);
+        let broken = Arc::new(AtomicBool::new(false));
+        let dispatcher_broken = Arc::clone(&broken);
         std::thread::Builder::new()
             .name("compute-responses".into())
-            .spawn(move || dispatch_responses(&response_rx, &dispatcher_pending))
+            .spawn(move || dispatch_responses(&response_rx, &dispatcher_pending, &dispatcher_broken))
             .map_err(|_| ComputeError::WorkersStopped)?;
         tracing::info!(workers, "started compute workers");
         Ok(ComputeController {
@@ -101,6 +109,7 @@ impl ComputeController {
                 threads: threads.into_iter().map(|(_, t)| t).collect(),
                 pending,
                 next_peek: AtomicU64::new(1),
+                broken,
             }),
         })
     }
@@ -117,6 +126,9 @@ impl ComputeController {
     /// Computes `plan` once over the contents of its inputs at `as_of`, and
     /// returns its consolidated rows.
     pub async fn peek(&self, plan: RelExpr, as_of: Timestamp) -> PeekResult {
+        if self.inner.broken.load(Ordering::SeqCst) {
+            return Err(ComputeError::WorkersStopped);
+        }
         let inputs = if plan.depends_on().is_empty() {
             Inputs::new()
         } else {
@@ -150,12 +162,51 @@ impl ComputeController {
     }
 }
 
+/// Tells the controller, as a worker's thread unwinds from a panic, that
+/// the worker is gone.
+struct PanicNotice {
+    worker: usize,
+    responses: Sender<ComputeResponse>,
+}
+
+impl Drop for PanicNotice {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self
+                .responses
+                .send(ComputeResponse::WorkerPanicked { worker: self.worker });
+        }
+    }
+}
+
 /// Merges the workers' answers and completes each peek when all have
-/// answered.
-fn dispatch_responses(responses: &Receiver<ComputeResponse>, pending: &Mutex<HashMap<PeekId, PendingPeek>>) {
+/// answered. Once a worker has panicked, fails every peek in flight and
+/// every later one: the surviving workers' dataflows wait for it forever.
+fn dispatch_responses(
+    responses: &Receiver<ComputeResponse>,
+    pending: &Mutex<HashMap<PeekId, PendingPeek>>,
+    broken: &AtomicBool,
+) {
     while let Ok(response) = responses.recv() {
-        let ComputeResponse::PeekResponse { id, worker, result } = response;
+        let (id, worker, result) = match response {
+            ComputeResponse::PeekResponse { id, worker, result } => (id, worker, result),
+            ComputeResponse::WorkerPanicked { worker } => {
+                tracing::error!(
+                    worker,
+                    "a compute worker panicked; peeks fail until the server restarts"
+                );
+                broken.store(true, Ordering::SeqCst);
+                if let Ok(mut pending) = pending.lock() {
+                    pending.clear();
+                }
+                continue;
+            }
+        };
         let Ok(mut pending) = pending.lock() else { return };
+        if broken.load(Ordering::SeqCst) {
+            pending.clear();
+            continue;
+        }
         let Some(peek) = pending.get_mut(&id) else {
             tracing::warn!(peek = id, worker, "response for an unknown peek");
             continue;

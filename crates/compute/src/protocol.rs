@@ -43,4 +43,11 @@ pub enum ComputeResponse {
         /// Its rows or its error.
         result: Result<Vec<(Row, Diff)>, ComputeError>,
     },
+    /// A worker panicked and its thread is gone. Sent at most once per
+    /// worker, as its thread unwinds; the cluster's dataflows can no longer
+    /// finish, so every peek in flight fails and later ones are refused.
+    WorkerPanicked {
+        /// The worker.
+        worker: usize,
+    },
 }

@@ -111,3 +111,25 @@ async fn peeks_read_collections_at_their_as_of() -> Result<(), Box<dyn std::erro
     compute.shutdown();
     Ok(())
 }
+
+/// A worker that panics (here on an ill-typed plan, which the planner never
+/// makes) fails the peek in flight and every later one, instead of leaving
+/// them waiting for a worker that is gone.
+#[tokio::test]
+async fn a_worker_panic_fails_peeks_instead_of_hanging() -> Result<(), Box<dyn std::error::Error>> {
+    let (compute, _dir) = start(2)?;
+    // One row, so one worker evaluates it and the other waits for its peer.
+    let ill_typed = RelExpr::Constant {
+        rows: Ok(vec![(Row::pack([Datum::Int64(1)]), 1)]),
+        typ: vec![ScalarType::Int64.nullable(false)],
+    }
+    .map(vec![
+        ScalarExpr::Column(0).call_binary(int(1), BinaryFunc::Arith(ArithOp::Add, ArithType::Int32)),
+    ]);
+    let deadline = std::time::Duration::from_secs(60);
+    let first = tokio::time::timeout(deadline, compute.peek(ill_typed, 0)).await?;
+    assert!(matches!(first, Err(ComputeError::WorkersStopped)), "{first:?}");
+    let later = tokio::time::timeout(deadline, compute.peek(numbers(3), 0)).await?;
+    assert!(matches!(later, Err(ComputeError::WorkersStopped)), "{later:?}");
+    Ok(())
+}
