@@ -116,9 +116,21 @@ fn plan(rng: &mut Rng, depth: usize) -> RelExpr {
             input.project(outputs)
         }
         5 if !ints.is_empty() => {
-            let plus = ScalarExpr::Column(ints[rng.below(ints.len())])
-                .call_binary(int(1), BinaryFunc::Arith(ArithOp::Add, ArithType::Int32));
-            input.map(vec![plus])
+            let column = ScalarExpr::Column(ints[rng.below(ints.len())]);
+            let computed = match rng.below(4) {
+                0 => int(i32::try_from(rng.below(4)).unwrap_or(0)),
+                1 => ScalarExpr::null(ScalarType::Int32),
+                2 => column,
+                _ => column.call_binary(int(1), BinaryFunc::Arith(ArithOp::Add, ArithType::Int32)),
+            };
+            let mapped = input.map(vec![computed]);
+            // Often filtered on what it computed.
+            if rng.chance(50) {
+                let predicate = predicate(rng, &[arity]);
+                mapped.filter(vec![predicate])
+            } else {
+                mapped
+            }
         }
         6 if arity > 0 => {
             let key = if rng.chance(70) { vec![rng.below(arity)] } else { vec![] };

@@ -27,7 +27,16 @@ pub fn fold_relation(expr: &mut RelExpr) {
         let folded = match e {
             RelExpr::Filter { input, predicates } => {
                 predicates.retain(|p| p.as_literal() != Some(Datum::True));
-                if predicates.is_empty() {
+                if predicates
+                    .iter()
+                    .any(|p| matches!(p.as_literal(), Some(Datum::False | Datum::Null)))
+                {
+                    // A predicate false (or NULL) for every row keeps none.
+                    Some(RelExpr::Constant {
+                        rows: Ok(vec![]),
+                        typ: input.typ(),
+                    })
+                } else if predicates.is_empty() {
                     Some(std::mem::replace(&mut **input, RelExpr::constant_unit()))
                 } else {
                     fold_over_constant(e)
@@ -39,6 +48,15 @@ pub fn fold_relation(expr: &mut RelExpr) {
                 // A join with no rows on either side has none.
                 let empty = |r: &RelExpr| matches!(r, RelExpr::Constant { rows: Ok(rows), .. } if rows.is_empty());
                 (empty(left) || empty(right)).then(|| RelExpr::Constant {
+                    rows: Ok(vec![]),
+                    typ: e.typ(),
+                })
+            }
+            // Groups, ranks and thresholds of no rows are no rows.
+            RelExpr::Reduce { input, .. } | RelExpr::TopK { input, .. } | RelExpr::Threshold { input }
+                if matches!(&**input, RelExpr::Constant { rows: Ok(rows), .. } if rows.is_empty()) =>
+            {
+                Some(RelExpr::Constant {
                     rows: Ok(vec![]),
                     typ: e.typ(),
                 })

@@ -48,6 +48,10 @@ fn sink(input: RelExpr, predicates: Vec<ScalarExpr>) -> RelExpr {
         }
         RelExpr::Map { input, scalars } => {
             let arity = input.arity();
+            let predicates = predicates
+                .into_iter()
+                .map(|p| inline_cheap_columns(p, arity, &scalars))
+                .collect();
             let (below, above) = split(predicates, |c| c < arity);
             sink(*input, below).map(scalars).filter(above)
         }
@@ -110,6 +114,43 @@ fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predi
     sink(left, left_preds)
         .join(sink(right, right_preds), keys)
         .filter(above)
+}
+
+/// `p` with each column that a `Map` computes as a literal or as a copy of
+/// an input column replaced by that literal or column, so that the
+/// predicate can move below the `Map` (or fold away).
+fn inline_cheap_columns(p: ScalarExpr, arity: usize, scalars: &[ScalarExpr]) -> ScalarExpr {
+    fn cheap(c: usize, arity: usize, scalars: &[ScalarExpr]) -> Option<ScalarExpr> {
+        match scalars.get(c.checked_sub(arity)?)? {
+            literal @ ScalarExpr::Literal(..) => Some(literal.clone()),
+            ScalarExpr::Column(earlier) if *earlier < arity => Some(ScalarExpr::Column(*earlier)),
+            ScalarExpr::Column(earlier) => cheap(*earlier, arity, scalars),
+            _ => None,
+        }
+    }
+    fn substitute(e: ScalarExpr, arity: usize, scalars: &[ScalarExpr]) -> ScalarExpr {
+        let go = |e: Box<ScalarExpr>| Box::new(substitute(*e, arity, scalars));
+        match e {
+            ScalarExpr::Column(c) => cheap(c, arity, scalars).unwrap_or(ScalarExpr::Column(c)),
+            literal @ ScalarExpr::Literal(..) => literal,
+            ScalarExpr::CallUnary { func, expr } => ScalarExpr::CallUnary { func, expr: go(expr) },
+            ScalarExpr::CallBinary { func, expr1, expr2 } => ScalarExpr::CallBinary {
+                func,
+                expr1: go(expr1),
+                expr2: go(expr2),
+            },
+            ScalarExpr::CallVariadic { func, exprs } => ScalarExpr::CallVariadic {
+                func,
+                exprs: exprs.into_iter().map(|e| substitute(e, arity, scalars)).collect(),
+            },
+            ScalarExpr::If { cond, then, els } => ScalarExpr::If {
+                cond: go(cond),
+                then: go(then),
+                els: go(els),
+            },
+        }
+    }
+    substitute(p, arity, scalars)
 }
 
 /// The predicates with every `a AND b` split into `a` and `b`, so that
