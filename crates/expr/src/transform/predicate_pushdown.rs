@@ -119,7 +119,7 @@ fn sink_join(left: RelExpr, right: RelExpr, mut keys: Vec<(usize, usize)>, predi
 /// `p` with each column that a `Map` computes as a literal or as a copy of
 /// an input column replaced by that literal or column, so that the
 /// predicate can move below the `Map` (or fold away).
-fn inline_cheap_columns(p: ScalarExpr, arity: usize, scalars: &[ScalarExpr]) -> ScalarExpr {
+fn inline_cheap_columns(mut p: ScalarExpr, arity: usize, scalars: &[ScalarExpr]) -> ScalarExpr {
     fn cheap(c: usize, arity: usize, scalars: &[ScalarExpr]) -> Option<ScalarExpr> {
         match scalars.get(c.checked_sub(arity)?)? {
             literal @ ScalarExpr::Literal(..) => Some(literal.clone()),
@@ -128,29 +128,14 @@ fn inline_cheap_columns(p: ScalarExpr, arity: usize, scalars: &[ScalarExpr]) -> 
             _ => None,
         }
     }
-    fn substitute(e: ScalarExpr, arity: usize, scalars: &[ScalarExpr]) -> ScalarExpr {
-        let go = |e: Box<ScalarExpr>| Box::new(substitute(*e, arity, scalars));
-        match e {
-            ScalarExpr::Column(c) => cheap(c, arity, scalars).unwrap_or(ScalarExpr::Column(c)),
-            literal @ ScalarExpr::Literal(..) => literal,
-            ScalarExpr::CallUnary { func, expr } => ScalarExpr::CallUnary { func, expr: go(expr) },
-            ScalarExpr::CallBinary { func, expr1, expr2 } => ScalarExpr::CallBinary {
-                func,
-                expr1: go(expr1),
-                expr2: go(expr2),
-            },
-            ScalarExpr::CallVariadic { func, exprs } => ScalarExpr::CallVariadic {
-                func,
-                exprs: exprs.into_iter().map(|e| substitute(e, arity, scalars)).collect(),
-            },
-            ScalarExpr::If { cond, then, els } => ScalarExpr::If {
-                cond: go(cond),
-                then: go(then),
-                els: go(els),
-            },
+    p.visit_mut_post(&mut |e| {
+        if let ScalarExpr::Column(c) = e
+            && let Some(inlined) = cheap(*c, arity, scalars)
+        {
+            *e = inlined;
         }
-    }
-    substitute(p, arity, scalars)
+    });
+    p
 }
 
 /// The predicates with every `a AND b` split into `a` and `b`, so that

@@ -153,26 +153,12 @@ fn prune(expr: RelExpr, demand: &[usize]) -> RelExpr {
         // Whole rows decide what these keep (a threshold counts whole rows,
         // a top-k breaks ties by every column), so their inputs keep every
         // column.
-        RelExpr::Threshold { input } => {
-            let all: Vec<usize> = (0..input.arity()).collect();
-            project(prune(*input, &all).threshold(), demand.to_vec())
-        }
-        RelExpr::TopK {
-            input,
-            group_key,
-            order_by,
-            limit,
-            offset,
-        } => {
-            let all: Vec<usize> = (0..input.arity()).collect();
-            let top_k = RelExpr::TopK {
-                input: Box::new(prune(*input, &all)),
-                group_key,
-                order_by,
-                limit,
-                offset,
-            };
-            project(top_k, demand.to_vec())
+        mut whole @ (RelExpr::Threshold { .. } | RelExpr::TopK { .. }) => {
+            for child in whole.children_mut() {
+                let input = std::mem::replace(child, RelExpr::constant_unit());
+                *child = pushdown_projections(input);
+            }
+            project(whole, demand.to_vec())
         }
         leaf @ (RelExpr::Constant { .. } | RelExpr::Get { .. }) => project(leaf, demand.to_vec()),
     }
