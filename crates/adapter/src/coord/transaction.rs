@@ -2,7 +2,6 @@
 
 use freshet_sql::Plan;
 
-use super::write::check_and_commit;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ConnectionId, ExecuteResponse, TransactionStatus};
@@ -64,15 +63,10 @@ impl Coordinator {
                     TransactionOps::Writes(writes) if committing => writes,
                     _ => return Sequenced::Done(ctx, Ok(ExecuteResponse::TransactionEnded { tag: tag.into() })),
                 };
-                let (store, committer, compute, lock) = (
-                    self.store.clone(),
-                    self.committer.clone(),
-                    self.compute.clone(),
-                    self.write_lock.clone(),
-                );
+                let writer = self.writer();
                 self.spawn_statement(ctx, async move {
-                    let _write = lock.lock().await;
-                    check_and_commit(store, committer, &compute, writes).await?;
+                    let _write = writer.lock().await;
+                    writer.check_and_commit(writes).await?;
                     Ok(ExecuteResponse::TransactionEnded { tag: "COMMIT".into() })
                 });
                 Sequenced::Pending

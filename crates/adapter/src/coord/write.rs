@@ -9,8 +9,10 @@
 
 mod unique;
 
+use std::sync::Arc;
+
 use freshet_compute::{ComputeController, ComputeError};
-use freshet_expr::{ScalarExpr, optimize};
+use freshet_expr::{RelExpr, ScalarExpr, optimize};
 use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
 use freshet_sql::{InsertPlan, MutationPlan, UniqueKey};
 use freshet_storage::{Committer, Store};
@@ -63,34 +65,70 @@ pub(crate) struct TableWrite {
     pub(crate) updates: Vec<(Row, Diff)>,
 }
 
-/// Checks each table's changes against its unique keys, then writes them
-/// as a batch per table and commits them all as one unit at one timestamp;
-/// returns once durable. Must run under the write lock.
-pub(crate) async fn check_and_commit(
+/// What a write statement needs once it leaves the coordinator's task:
+/// the store and committer it reads and writes through, compute for its
+/// reads, and the write lock.
+#[derive(Clone)]
+pub(crate) struct Writer {
     store: Store,
     committer: Committer,
-    compute: &ComputeController,
-    writes: Vec<TableWrite>,
-) -> Result<(), AdapterError> {
-    for write in &writes {
-        unique::check_unique_keys(&store, &committer, compute, write).await?;
+    compute: ComputeController,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Coordinator {
+    /// The handles a spawned write statement works with.
+    pub(crate) fn writer(&self) -> Writer {
+        Writer {
+            store: self.store.clone(),
+            committer: self.committer.clone(),
+            compute: self.compute.clone(),
+            lock: Arc::clone(&self.write_lock),
+        }
     }
-    let batches = tokio::task::spawn_blocking(move || {
-        writes
-            .into_iter()
-            .map(|write| {
-                let mut builder = store.batch_builder()?;
-                for (row, diff) in &write.updates {
-                    builder.push(row, *diff)?;
-                }
-                Ok((write.id, builder.finish()?))
-            })
-            .collect::<Result<Vec<_>, freshet_storage::StorageError>>()
-    })
-    .await
-    .map_err(|e| AdapterError::Internal(e.to_string()))??;
-    committer.commit(batches).await?;
-    Ok(())
+}
+
+impl Writer {
+    /// Waits for the write lock, held until the guard drops.
+    pub(crate) async fn lock(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.lock).lock_owned().await
+    }
+
+    /// Computes `expr` over its inputs at the latest time they are all
+    /// complete. Called under the write lock, so it sees every write
+    /// acknowledged before; the inputs are held at that time while it runs.
+    pub(crate) async fn read_latest(&self, expr: RelExpr) -> Result<Vec<(Row, Diff)>, AdapterError> {
+        let inputs = expr.depends_on();
+        let as_of = latest_complete_time(&self.store, &self.committer, &inputs)?;
+        let _hold = self.store.hold(&inputs, as_of)?;
+        self.compute.peek(expr, as_of).await.map_err(compute_error)
+    }
+
+    /// Checks each table's changes against its unique keys, then writes
+    /// them as a batch per table and commits them all as one unit at one
+    /// timestamp; returns once durable. Must run under the write lock.
+    pub(crate) async fn check_and_commit(&self, writes: Vec<TableWrite>) -> Result<(), AdapterError> {
+        for write in &writes {
+            unique::check_unique_keys(self, write).await?;
+        }
+        let store = self.store.clone();
+        let batches = tokio::task::spawn_blocking(move || {
+            writes
+                .into_iter()
+                .map(|write| {
+                    let mut builder = store.batch_builder()?;
+                    for (row, diff) in &write.updates {
+                        builder.push(row, *diff)?;
+                    }
+                    Ok((write.id, builder.finish()?))
+                })
+                .collect::<Result<Vec<_>, freshet_storage::StorageError>>()
+        })
+        .await
+        .map_err(|e| AdapterError::Internal(e.to_string()))??;
+        self.committer.commit(batches).await?;
+        Ok(())
+    }
 }
 
 impl Coordinator {
@@ -125,15 +163,10 @@ impl Coordinator {
             );
             return Sequenced::Done(ctx, result);
         }
-        let (compute, committer, store, lock) = (
-            self.compute.clone(),
-            self.committer.clone(),
-            self.store.clone(),
-            self.write_lock.clone(),
-        );
+        let writer = self.writer();
         self.spawn_statement(ctx, async move {
-            let _write = lock.lock().await;
-            let rows = read_latest(&store, &committer, &compute, expr).await?;
+            let _write = writer.lock().await;
+            let rows = writer.read_latest(expr).await?;
             let rows = source
                 .finishing
                 .finish(rows)
@@ -149,7 +182,7 @@ impl Coordinator {
                 unique_keys,
                 updates,
             };
-            check_and_commit(store, committer, &compute, vec![write]).await?;
+            writer.check_and_commit(vec![write]).await?;
             Ok(ExecuteResponse::Command {
                 tag: format!("INSERT 0 {count}"),
             })
@@ -169,15 +202,10 @@ impl Coordinator {
             unique_keys,
         } = plan;
         let expr = optimize(selection);
-        let (compute, committer, store, lock) = (
-            self.compute.clone(),
-            self.committer.clone(),
-            self.store.clone(),
-            self.write_lock.clone(),
-        );
+        let writer = self.writer();
         self.spawn_statement(ctx, async move {
-            let _write = lock.lock().await;
-            let old = read_latest(&store, &committer, &compute, expr).await?;
+            let _write = writer.lock().await;
+            let old = writer.read_latest(expr).await?;
             let mut updates = Vec::with_capacity(old.len() * 2);
             let mut count: i64 = 0;
             // The keys some updated row changes; the others stay unique.
@@ -208,7 +236,7 @@ impl Coordinator {
                 unique_keys,
                 updates,
             };
-            check_and_commit(store, committer, &compute, vec![write]).await?;
+            writer.check_and_commit(vec![write]).await?;
             let verb = if update { "UPDATE" } else { "DELETE" };
             Ok(ExecuteResponse::Command {
                 tag: format!("{verb} {count}"),
@@ -216,21 +244,6 @@ impl Coordinator {
         });
         Sequenced::Pending
     }
-}
-
-/// Computes `expr` over its inputs at the latest time they are all
-/// complete. Called under the write lock, so it sees every write
-/// acknowledged before; the inputs are held at that time while it runs.
-async fn read_latest(
-    store: &Store,
-    committer: &Committer,
-    compute: &ComputeController,
-    expr: freshet_expr::RelExpr,
-) -> Result<Vec<(Row, Diff)>, AdapterError> {
-    let inputs = expr.depends_on();
-    let as_of = latest_complete_time(store, committer, &inputs)?;
-    let _hold = store.hold(&inputs, as_of)?;
-    compute.peek(expr, as_of).await.map_err(compute_error)
 }
 
 /// Buffers an `INSERT` of constant rows into `write`'s table in a

@@ -22,13 +22,11 @@
 
 use std::collections::BTreeMap;
 
-use freshet_compute::ComputeController;
 use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, RelExpr, ScalarExpr, UnaryFunc};
 use freshet_repr::{ColumnType, Datum, Diff, GlobalId, RelationDesc, Row, ScalarType, format_datum};
 use freshet_sql::{UniqueKey, quote_ident};
-use freshet_storage::{Committer, Store};
 
-use super::{TableWrite, read_latest};
+use super::{TableWrite, Writer};
 use crate::AdapterError;
 
 /// Fails with [`AdapterError::UniqueViolation`] if, once its updates
@@ -39,18 +37,13 @@ use crate::AdapterError;
 /// write (in the write's order) that conflicts with an earlier row, checked
 /// against the keys in order, as PostgreSQL reports the first row it fails
 /// to insert.
-pub(crate) async fn check_unique_keys(
-    store: &Store,
-    committer: &Committer,
-    compute: &ComputeController,
-    write: &TableWrite,
-) -> Result<(), AdapterError> {
+pub(crate) async fn check_unique_keys(writer: &Writer, write: &TableWrite) -> Result<(), AdapterError> {
     let mut first: Option<(i64, &UniqueKey, Row)> = None;
     for key in &write.unique_keys {
         let Some(expr) = duplicates(write.id, &write.desc, key, &write.updates) else {
             continue;
         };
-        let found = read_latest(store, committer, compute, expr).await?;
+        let found = writer.read_latest(expr).await?;
         if let Some((ordinal, row)) = conflicting_row(&found, key.columns.len())?
             && first.as_ref().is_none_or(|(earliest, ..)| ordinal < *earliest)
         {
