@@ -3,12 +3,12 @@
 //! Every record is JSON under a key that names its kind and id, so the
 //! catalog column family reads as a plain, versioned document store.
 
-use freshet_repr::{DatabaseId, GlobalId, SchemaId};
+use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};
 use freshet_storage::KvOp;
 use serde::{Deserialize, Serialize};
 
 use crate::CatalogError;
-use crate::state::ItemKind;
+use crate::state::{Database, Item, ItemKind, Schema};
 
 /// The version of the format this build reads and writes. A data
 /// directory of another version is refused at boot (a migration from each
@@ -69,6 +69,44 @@ pub(crate) struct ItemRecord {
     /// The items its definition names (a view's tables and views).
     #[serde(default)]
     pub(crate) uses: Vec<GlobalId>,
+}
+
+impl From<DatabaseRecord> for Database {
+    fn from(r: DatabaseRecord) -> Database {
+        Database {
+            id: r.id,
+            name: r.name,
+            oid: r.oid,
+        }
+    }
+}
+
+impl From<SchemaRecord> for Schema {
+    fn from(r: SchemaRecord) -> Schema {
+        Schema {
+            id: r.id,
+            database: Some(r.database),
+            name: r.name,
+            oid: r.oid,
+        }
+    }
+}
+
+impl ItemRecord {
+    /// The item in memory, with its columns if they are known (at boot they
+    /// are not until the adapter re-plans `create_sql`).
+    pub(crate) fn into_item(self, desc: Option<RelationDesc>) -> Item {
+        Item {
+            id: self.id,
+            schema: self.schema,
+            name: self.name,
+            kind: self.kind,
+            oid: self.oid,
+            create_sql: self.create_sql,
+            desc,
+            uses: self.uses,
+        }
+    }
 }
 
 pub(crate) fn database_key(id: DatabaseId) -> Vec<u8> {

@@ -203,42 +203,15 @@ impl Catalog {
                 _ if text == NEXT_IDS_KEY => catalog.state.next = decode(key, value)?,
                 Some("database") => {
                     let r: DatabaseRecord = decode(key, value)?;
-                    catalog.state.databases.insert(
-                        r.id,
-                        Database {
-                            id: r.id,
-                            name: r.name,
-                            oid: r.oid,
-                        },
-                    );
+                    catalog.state.databases.insert(r.id, r.into());
                 }
                 Some("schema") => {
                     let r: SchemaRecord = decode(key, value)?;
-                    catalog.state.schemas.insert(
-                        r.id,
-                        Schema {
-                            id: r.id,
-                            database: Some(r.database),
-                            name: r.name,
-                            oid: r.oid,
-                        },
-                    );
+                    catalog.state.schemas.insert(r.id, r.into());
                 }
                 Some("item") => {
                     let r: ItemRecord = decode(key, value)?;
-                    catalog.state.items.insert(
-                        r.id,
-                        Item {
-                            id: r.id,
-                            schema: r.schema,
-                            name: r.name,
-                            kind: r.kind,
-                            oid: r.oid,
-                            create_sql: r.create_sql,
-                            desc: None,
-                            uses: r.uses,
-                        },
-                    );
+                    catalog.state.items.insert(r.id, r.into_item(None));
                 }
                 _ => {
                     return Err(CatalogError::Corrupt {
@@ -358,15 +331,9 @@ impl State {
                 let id = DatabaseId::User(self.next.database);
                 self.next.database += 1;
                 let oid = self.allocate_oid();
-                writes.push(put(
-                    database_key(id),
-                    &DatabaseRecord {
-                        id,
-                        name: name.clone(),
-                        oid,
-                    },
-                ));
-                self.databases.insert(id, Database { id, name, oid });
+                let record = DatabaseRecord { id, name, oid };
+                writes.push(put(database_key(id), &record));
+                self.databases.insert(id, record.into());
                 self.apply(
                     Op::CreateSchema {
                         database: id,
@@ -390,24 +357,14 @@ impl State {
                 let id = SchemaId::User(self.next.schema);
                 self.next.schema += 1;
                 let oid = self.allocate_oid();
-                writes.push(put(
-                    schema_key(id),
-                    &SchemaRecord {
-                        id,
-                        database,
-                        name: name.clone(),
-                        oid,
-                    },
-                ));
-                self.schemas.insert(
+                let record = SchemaRecord {
                     id,
-                    Schema {
-                        id,
-                        database: Some(database),
-                        name,
-                        oid,
-                    },
-                );
+                    database,
+                    name,
+                    oid,
+                };
+                writes.push(put(schema_key(id), &record));
+                self.schemas.insert(id, record.into());
                 Ok(OpResult::CreatedSchema(id))
             }
             Op::CreateItem {
@@ -430,26 +387,14 @@ impl State {
                 let record = ItemRecord {
                     id,
                     schema,
-                    name: name.clone(),
+                    name,
                     kind,
                     oid,
-                    create_sql: create_sql.clone(),
-                    uses: uses.clone(),
+                    create_sql,
+                    uses,
                 };
                 writes.push(put(item_key(id), &record));
-                self.items.insert(
-                    id,
-                    Item {
-                        id,
-                        schema,
-                        name,
-                        kind,
-                        oid,
-                        create_sql,
-                        desc: Some(desc),
-                        uses,
-                    },
-                );
+                self.items.insert(id, record.into_item(Some(desc)));
                 Ok(OpResult::CreatedItem(id))
             }
             Op::DropDatabase { id, restrict } => {
