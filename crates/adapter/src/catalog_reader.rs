@@ -28,6 +28,7 @@ impl SessionCatalog<'_> {
             kind: match item.kind {
                 freshet_catalog::ItemKind::Table => ItemKind::Table,
                 freshet_catalog::ItemKind::View => ItemKind::View,
+                freshet_catalog::ItemKind::Index => ItemKind::Index,
             },
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
             create_sql: item.create_sql.clone(),

@@ -6,6 +6,7 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod ddl;
+mod index;
 mod peek;
 mod session_vars;
 mod transaction;
@@ -13,7 +14,7 @@ mod write;
 
 pub(crate) use write::TableWrite;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use std::time::Duration;
 
@@ -92,6 +93,8 @@ pub(crate) struct Coordinator {
     pub(crate) committer: Committer,
     pub(crate) compute: ComputeController,
     pub(crate) sessions: HashMap<ConnectionId, Session>,
+    /// The indexes maintained on compute.
+    pub(crate) indexes: BTreeMap<GlobalId, index::IndexInfo>,
     /// Held by statements that read and then write, for their duration.
     pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     internal_tx: mpsc::UnboundedSender<Internal>,
@@ -99,7 +102,8 @@ pub(crate) struct Coordinator {
 
 /// Re-plans every item's stored definition, in creation order, so the
 /// catalog knows each item's columns; fails if one no longer plans.
-fn rehydrate(catalog: &mut Catalog) -> Result<(), AdapterError> {
+fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>, AdapterError> {
+    let mut indexes = Vec::new();
     let items: Vec<(freshet_repr::GlobalId, String)> = catalog.items().map(|i| (i.id, i.create_sql.clone())).collect();
     for (id, create_sql) in items {
         let statements = freshet_sql::parse(&create_sql)?;
@@ -119,6 +123,10 @@ fn rehydrate(catalog: &mut Catalog) -> Result<(), AdapterError> {
         match plan {
             Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
             Plan::CreateView { view, .. } => catalog.set_item_desc(id, view.desc),
+            Plan::CreateIndex { name, index, .. } => {
+                catalog.set_item_desc(id, index.desc.clone());
+                indexes.push((id, index::IndexInfo::new(name.to_string(), index)));
+            }
             other => {
                 return Err(AdapterError::Internal(format!(
                     "stored definition of {id} plans to {other:?}"
@@ -126,7 +134,7 @@ fn rehydrate(catalog: &mut Catalog) -> Result<(), AdapterError> {
             }
         }
     }
-    Ok(())
+    Ok(indexes)
 }
 
 /// Makes the store's collections match the catalog's tables: a crash
@@ -160,20 +168,25 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         clock,
         tick_interval,
     } = config;
-    rehydrate(&mut catalog)?;
+    let indexes = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
-    let coord = Coordinator {
+    let mut coord = Coordinator {
         catalog,
         store,
         committer,
         compute,
         sessions: HashMap::new(),
+        indexes: BTreeMap::new(),
         write_lock: std::sync::Arc::default(),
         internal_tx,
     };
+    // Indexes are in-memory arrangements: rebuilt from their inputs at boot.
+    for (id, index) in indexes {
+        coord.install_index(id, index)?;
+    }
     tokio::spawn(coord.run(cmd_rx, internal_rx));
     Ok(Client::new(cmd_tx))
 }
@@ -317,11 +330,17 @@ impl Coordinator {
             | Plan::DropDatabase { .. }
             | Plan::DropSchema { .. }
             | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),
+            Plan::CreateIndex {
+                schema,
+                name,
+                index,
+                if_not_exists,
+            } => return self.sequence_create_index(ctx, schema, name, index, if_not_exists),
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
-            Plan::Explain(select) => Ok(peek::explain(select)),
+            Plan::Explain(select) => Ok(self.explain(select)),
             Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {
                 self.sequence_session_vars(ctx.conn_id, plan)
             }

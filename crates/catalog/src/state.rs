@@ -44,6 +44,8 @@ pub enum ItemKind {
     Table,
     /// A view: a named query, planned anew wherever it is used.
     View,
+    /// An index: a table or view kept arranged in memory (rebuilt at boot).
+    Index,
 }
 
 impl ItemKind {
@@ -52,6 +54,7 @@ impl ItemKind {
         match self {
             ItemKind::Table => "table",
             ItemKind::View => "view",
+            ItemKind::Index => "index",
         }
     }
 }
@@ -440,7 +443,8 @@ impl State {
     }
 
     /// `ids` and, transitively, every item that uses one of them. Without
-    /// `cascade`, such users make it fail, naming each dependency.
+    /// `cascade`, such users make it fail, naming each dependency; indexes
+    /// are not such users: they go with what they index, as in PostgreSQL.
     fn with_dependents(&self, ids: &[GlobalId], cascade: bool) -> Result<Vec<GlobalId>, CatalogError> {
         let mut all: Vec<GlobalId> = ids.to_vec();
         let mut edges = Vec::new();
@@ -455,7 +459,9 @@ impl State {
             }
             i += 1;
         }
-        if !cascade && all.len() > ids.len() {
+        let blocking =
+            |id: &GlobalId| !ids.contains(id) && self.items.get(id).is_some_and(|i| i.kind != ItemKind::Index);
+        if !cascade && all.iter().any(blocking) {
             let describe = |id: &GlobalId| {
                 self.items
                     .get(id)
@@ -468,7 +474,7 @@ impl State {
                 name: first.map_or_else(|| ids[0].to_string(), |item| item.name.clone()),
                 detail: edges
                     .iter()
-                    .filter(|(user, _)| !ids.contains(user))
+                    .filter(|(user, _)| blocking(user))
                     .map(|(user, used)| format!("{} depends on {}", describe(user), describe(used)))
                     .collect::<Vec<_>>()
                     .join("\n"),

@@ -9,12 +9,14 @@ use std::thread::Thread;
 use crossbeam_channel::{Receiver, Sender};
 use differential_dataflow::consolidation::consolidate;
 use freshet_expr::RelExpr;
-use freshet_repr::{Diff, Row, Timestamp};
+use freshet_expr::ScalarExpr;
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 use freshet_storage::Store;
 use timely::{Config, WorkerConfig};
 use tokio::sync::oneshot;
 
-use crate::protocol::{ComputeCommand, ComputeResponse, PeekId};
+use crate::index::IndexSpec;
+use crate::protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
 use crate::render::{self, Inputs};
 use crate::{ComputeError, worker};
 
@@ -54,9 +56,17 @@ impl std::fmt::Debug for ComputeController {
 }
 
 impl ComputeController {
-    /// Starts `workers` timely worker threads that read collections from `store`.
+    /// Starts `workers` timely worker threads that read collections from
+    /// `store`. Must be called within a tokio runtime, which runs the tasks
+    /// that wake indexes when their inputs advance.
     pub fn start(workers: usize, store: Store) -> Result<ComputeController, ComputeError> {
         let workers = workers.max(1);
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| ComputeError::Internal("compute must start within a tokio runtime".into()))?;
+        let context = Arc::new(worker::Context {
+            store: store.clone(),
+            runtime,
+        });
         let (command_txs, command_rxs): (Vec<_>, Vec<_>) = (0..workers).map(|_| crossbeam_channel::unbounded()).unzip();
         let command_rxs: Arc<Mutex<Vec<Option<Receiver<ComputeCommand>>>>> =
             Arc::new(Mutex::new(command_rxs.into_iter().map(Some).collect()));
@@ -81,7 +91,7 @@ impl ComputeController {
                 worker: index,
                 responses: response_tx.clone(),
             };
-            worker::run(worker, &commands, &response_tx);
+            worker::run(worker, &commands, &response_tx, &context);
         })
         .map_err(|e| {
             tracing::error!(error = %e, "cannot start compute workers");
@@ -139,6 +149,30 @@ impl ComputeController {
                 .map_err(|_| ComputeError::WorkersStopped)??
         };
         let inputs = Arc::new(inputs);
+        self.submit(PeekTarget::Dataflow { plan, inputs }, as_of).await
+    }
+
+    /// Reads index `index` at `as_of` without building a dataflow: its rows
+    /// (only those whose key equals `lookup`, if given), put through `plan`,
+    /// the maps, filters and projections over `Get { id: index }`. Waits
+    /// until the index is complete through `as_of`; fails with
+    /// [`ComputeError::IndexCompacted`] if it no longer holds `as_of`.
+    pub async fn peek_index(
+        &self,
+        index: GlobalId,
+        plan: RelExpr,
+        lookup: Option<Row>,
+        as_of: Timestamp,
+    ) -> PeekResult {
+        let lookup = lookup.map(|key| crate::index::lookup_key(&key));
+        self.submit(PeekTarget::Index { index, plan, lookup }, as_of).await
+    }
+
+    /// Sends a peek to every worker and gathers their answers.
+    async fn submit(&self, target: PeekTarget, as_of: Timestamp) -> PeekResult {
+        if self.inner.broken.load(Ordering::SeqCst) {
+            return Err(ComputeError::WorkersStopped);
+        }
         let id = self.inner.next_peek.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let peek = PendingPeek {
@@ -152,8 +186,35 @@ impl ComputeController {
             .lock()
             .map_err(|_| ComputeError::WorkersStopped)?
             .insert(id, peek);
-        self.broadcast(ComputeCommand::Peek { id, plan, inputs })?;
+        self.broadcast(ComputeCommand::Peek { id, target, as_of })?;
         rx.await.map_err(|_| ComputeError::WorkersStopped)?
+    }
+
+    /// Starts maintaining index `id`: `plan` (optimized, over durable
+    /// collections) arranged by `key`, readable from `as_of` on. The inputs
+    /// must be readable at `as_of` when this is called.
+    pub fn create_index(
+        &self,
+        id: GlobalId,
+        plan: RelExpr,
+        key: Vec<ScalarExpr>,
+        as_of: Timestamp,
+    ) -> Result<(), ComputeError> {
+        let hold = Arc::new(self.inner.store.hold(&plan.depends_on(), as_of)?);
+        tracing::info!(index = %id, as_of, "creating an index");
+        self.broadcast(ComputeCommand::CreateIndex(IndexSpec {
+            id,
+            plan,
+            key,
+            as_of,
+            hold,
+        }))
+    }
+
+    /// Stops maintaining index `id`.
+    pub fn drop_index(&self, id: GlobalId) -> Result<(), ComputeError> {
+        tracing::info!(index = %id, "dropping an index");
+        self.broadcast(ComputeCommand::DropIndex { id })
     }
 
     /// Stops the workers.

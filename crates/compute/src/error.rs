@@ -13,6 +13,21 @@ pub enum ComputeError {
     /// Reading an input collection failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// An index can no longer be read at this time: it keeps only recent
+    /// history. The reader answers from storage instead.
+    #[error("index cannot be read at {as_of}: it holds times from {since} on")]
+    IndexCompacted {
+        /// The time asked for.
+        as_of: freshet_repr::Timestamp,
+        /// The earliest time it holds.
+        since: freshet_repr::Timestamp,
+    },
+    /// The index does not exist (any more).
+    #[error("unknown index {0}")]
+    UnknownIndex(freshet_repr::GlobalId),
+    /// A request the workers cannot carry out: a bug in the caller.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The workers have stopped.
     #[error("the compute workers have stopped")]
     WorkersStopped,
@@ -24,7 +39,10 @@ impl ComputeError {
         match self {
             ComputeError::Eval(e) => e.code(),
             ComputeError::Storage(e) => e.code(),
-            ComputeError::WorkersStopped => SqlState::InternalError,
+            ComputeError::IndexCompacted { .. }
+            | ComputeError::UnknownIndex(_)
+            | ComputeError::Internal(_)
+            | ComputeError::WorkersStopped => SqlState::InternalError,
         }
     }
 }

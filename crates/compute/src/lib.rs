@@ -2,22 +2,26 @@
 //!
 //! Owns the timely workers of a cluster and what runs on them: relational
 //! plans ([`RelExpr`](freshet_expr::RelExpr)) rendered as
-//! differential dataflows, peeks (one-off queries) and, later, indexes,
-//! subscriptions and materialized-view sinks. Clients talk to it through
+//! differential dataflows, indexes (arrangements kept current as their
+//! inputs change), peeks (one-off queries, or direct reads of an index)
+//! and, later, subscriptions and materialized-view sinks. Clients talk to it through
 //! [`ComputeController`] with [`ComputeCommand`]s and get
 //! [`ComputeResponse`]s back.
 //!
-//! Dataflow inputs read snapshots of durable collections from `storage`.
+//! Dataflow inputs read durable collections from `storage`: a peek its
+//! inputs' snapshots, an index a snapshot and then each published batch.
 //! The only crate that names timely or differential types; only `Row`,
 //! `Datum`, `RelationDesc` and the `expr` IR cross its boundary. It knows
 //! nothing of pgwire or MySQL.
 
 mod controller;
 mod error;
+mod index;
 mod protocol;
 mod render;
 mod worker;
 
 pub use controller::ComputeController;
 pub use error::ComputeError;
-pub use protocol::{ComputeCommand, ComputeResponse, PeekId};
+pub use index::IndexSpec;
+pub use protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};

@@ -3,28 +3,61 @@
 use freshet_expr::RelExpr;
 use std::sync::Arc;
 
-use freshet_repr::{Diff, Row};
-
-use crate::render::Inputs;
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 
 use crate::ComputeError;
+use crate::index::IndexSpec;
+use crate::render::Inputs;
 
 /// Identifies one peek for its lifetime.
 pub type PeekId = u64;
 
-/// A request broadcast to every worker of a cluster.
+/// What a peek reads.
 #[derive(Debug, Clone)]
-pub enum ComputeCommand {
-    /// Computes `plan` once. Every worker must answer with exactly one
-    /// [`ComputeResponse::PeekResponse`] for `id` (its share of the rows,
-    /// or the error it met), and then drop the dataflow.
-    Peek {
-        /// The peek.
-        id: PeekId,
+pub enum PeekTarget {
+    /// A one-off dataflow computing `plan` over snapshots of its inputs.
+    Dataflow {
         /// What to compute.
         plan: RelExpr,
         /// The contents of every collection `plan` reads, at the peek's time.
         inputs: Arc<Inputs>,
+    },
+    /// An index, read directly: no dataflow is built.
+    Index {
+        /// The index.
+        index: GlobalId,
+        /// Maps, filters and projections over `Get { id: index }`: applied to
+        /// each row read.
+        plan: RelExpr,
+        /// Only the rows whose key equals this (already normalized), if given.
+        lookup: Option<Row>,
+    },
+}
+
+/// A request broadcast to every worker of a cluster.
+#[derive(Debug, Clone)]
+pub enum ComputeCommand {
+    /// Starts maintaining an index. Sent exactly once per index, before any
+    /// peek of it; every worker builds its share. Never answered: failures
+    /// show in the peeks that read it.
+    CreateIndex(IndexSpec),
+    /// Stops maintaining an index and frees its memory. Sent at most once
+    /// per index, after its `CreateIndex`; peeks of it still waiting fail.
+    DropIndex {
+        /// The index.
+        id: GlobalId,
+    },
+    /// Answers a query once. Every worker must answer with exactly one
+    /// [`ComputeResponse::PeekResponse`] for `id` (its share of the rows,
+    /// or the error it met): a dataflow peek once its dataflow is done (then
+    /// dropped), an index peek once the index is complete through `as_of`.
+    Peek {
+        /// The peek.
+        id: PeekId,
+        /// What it reads.
+        target: PeekTarget,
+        /// The time it reads at.
+        as_of: Timestamp,
     },
     /// Stops the workers. Sent exactly once, last; never answered.
     Shutdown,

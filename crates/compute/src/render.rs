@@ -18,8 +18,9 @@ use timely::dataflow::operators::vec::ToStream;
 use crate::ComputeError;
 
 mod join;
-mod key;
+pub(crate) mod key;
 mod reduce;
+pub(crate) mod source;
 mod threshold;
 mod top_k;
 
@@ -31,6 +32,10 @@ pub(crate) type Errors<'scope> = VecCollection<'scope, Timestamp, EvalError, Dif
 /// The contents of the collections a plan reads, at its `as_of`.
 pub(crate) type Inputs = BTreeMap<GlobalId, Arc<Vec<(Row, Diff)>>>;
 
+/// The collections a dataflow's `Get`s read, by id, already in its scope:
+/// a peek's snapshots at time 0, or an index's live storage inputs.
+pub(crate) type Gets<'scope> = BTreeMap<GlobalId, Rows<'scope>>;
+
 /// Reads the snapshot at `as_of` of every collection `plan` reads.
 pub(crate) fn read_inputs(store: &Store, plan: &RelExpr, as_of: Timestamp) -> Result<Inputs, ComputeError> {
     plan.depends_on()
@@ -39,21 +44,34 @@ pub(crate) fn read_inputs(store: &Store, plan: &RelExpr, as_of: Timestamp) -> Re
         .collect()
 }
 
+/// Introduces each of `inputs` into `scope` at time 0, each worker its share.
+pub(crate) fn static_gets<'scope>(
+    scope: Scope<'scope, Timestamp>,
+    inputs: &Inputs,
+    index: usize,
+    peers: usize,
+) -> Gets<'scope> {
+    inputs
+        .iter()
+        .map(|(id, rows)| (*id, render_rows(scope, rows, index, peers).0))
+        .collect()
+}
+
 /// Renders `plan` in `scope` on worker `index` of `peers`, reading
 /// collections from `inputs`.
 pub(crate) fn render<'scope>(
     scope: Scope<'scope, Timestamp>,
     plan: &RelExpr,
-    inputs: &Inputs,
+    inputs: &Gets<'scope>,
     index: usize,
     peers: usize,
 ) -> (Rows<'scope>, Errors<'scope>) {
     match plan {
         RelExpr::Constant { rows, .. } => render_constant(scope, rows, index, peers),
         RelExpr::Get { id, .. } => {
-            // `read_inputs` read every collection the plan names.
-            let rows = inputs.get(id).map_or(&[][..], |rows| rows.as_slice());
-            render_rows(scope, rows, index, peers)
+            // Every collection the plan names was introduced into the scope.
+            let rows = inputs.get(id).cloned().unwrap_or_else(|| empty(scope));
+            (rows, empty(scope))
         }
         RelExpr::Map { input, scalars } => {
             let (oks, errs) = render(scope, input, inputs, index, peers);
@@ -131,7 +149,7 @@ fn scalar_types(plan: &RelExpr) -> Vec<freshet_repr::ScalarType> {
     plan.typ().into_iter().map(|t| t.scalar_type).collect()
 }
 
-fn empty<'scope, D: timely::ExchangeData + Ord + std::fmt::Debug>(
+pub(crate) fn empty<'scope, D: timely::ExchangeData + Ord + std::fmt::Debug>(
     scope: Scope<'scope, Timestamp>,
 ) -> VecCollection<'scope, Timestamp, D, Diff> {
     Vec::<(D, Timestamp, Diff)>::new().to_stream(scope).as_collection()
@@ -180,7 +198,7 @@ fn split<'scope, D: Clone + 'static>(
     (oks, errs.concat(new_errs))
 }
 
-fn map_row(row: &Row, scalars: &[ScalarExpr]) -> Result<Row, EvalError> {
+pub(crate) fn map_row(row: &Row, scalars: &[ScalarExpr]) -> Result<Row, EvalError> {
     let arena = RowArena::new();
     let mut datums = row.unpack();
     for scalar in scalars {
@@ -190,7 +208,7 @@ fn map_row(row: &Row, scalars: &[ScalarExpr]) -> Result<Row, EvalError> {
     Ok(Row::pack_slice(&datums))
 }
 
-fn filter_row(row: Row, predicates: &[ScalarExpr]) -> Option<Result<Row, EvalError>> {
+pub(crate) fn filter_row(row: Row, predicates: &[ScalarExpr]) -> Option<Result<Row, EvalError>> {
     let arena = RowArena::new();
     let datums = row.unpack();
     for predicate in predicates {

@@ -1,5 +1,5 @@
 //! The loop each timely worker runs: take commands, build and step
-//! dataflows, answer peeks.
+//! dataflows, maintain indexes, answer peeks.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,15 +8,18 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use differential_dataflow::consolidation::consolidate;
 use freshet_expr::{EvalError, RelExpr};
-use freshet_repr::{Diff, Row, Timestamp};
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
+use freshet_storage::Store;
 use timely::dataflow::ProbeHandle;
 use timely::worker::Worker;
 
-use crate::protocol::{ComputeCommand, ComputeResponse, PeekId};
+use crate::ComputeError;
+use crate::index::{Indexes, InstalledIndex};
+use crate::protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
 use crate::render::{self, Inputs};
 
 /// A peek whose dataflow is running on this worker.
-struct ActivePeek {
+struct DataflowPeek {
     id: PeekId,
     dataflow: usize,
     probe: ProbeHandle<Timestamp>,
@@ -24,13 +27,61 @@ struct ActivePeek {
     errors: Rc<RefCell<Vec<(EvalError, Diff)>>>,
 }
 
+/// A peek of an index, waiting for the index to be complete through its time.
+struct IndexPeek {
+    id: PeekId,
+    index: GlobalId,
+    plan: RelExpr,
+    lookup: Option<Row>,
+    as_of: Timestamp,
+}
+
+/// What a worker needs besides its commands.
+pub(crate) struct Context {
+    /// Where index inputs are read from.
+    pub(crate) store: Store,
+    /// Runs the tasks that wake index inputs when their collections advance.
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
 /// Runs commands until told to shut down or the controller goes away.
-pub(crate) fn run(worker: &mut Worker, commands: &Receiver<ComputeCommand>, responses: &Sender<ComputeResponse>) {
-    let mut peeks: Vec<ActivePeek> = Vec::new();
+pub(crate) fn run(
+    worker: &mut Worker,
+    commands: &Receiver<ComputeCommand>,
+    responses: &Sender<ComputeResponse>,
+    context: &Context,
+) {
+    let mut peeks: Vec<DataflowPeek> = Vec::new();
+    let mut index_peeks: Vec<IndexPeek> = Vec::new();
+    let mut indexes = Indexes::new();
+    let respond = |id: PeekId, worker: usize, result: Result<Vec<(Row, Diff)>, ComputeError>| {
+        // The controller may have given up on the peek; nothing to do then.
+        let _ = responses.send(ComputeResponse::PeekResponse { id, worker, result });
+    };
     loop {
         loop {
             match commands.try_recv() {
-                Ok(ComputeCommand::Peek { id, plan, inputs }) => peeks.push(install_peek(worker, id, &plan, &inputs)),
+                Ok(ComputeCommand::Peek { id, target, as_of }) => match target {
+                    PeekTarget::Dataflow { plan, inputs } => peeks.push(install_peek(worker, id, &plan, &inputs)),
+                    PeekTarget::Index { index, plan, lookup } => index_peeks.push(IndexPeek {
+                        id,
+                        index,
+                        plan,
+                        lookup,
+                        as_of,
+                    }),
+                },
+                Ok(ComputeCommand::CreateIndex(spec)) => match InstalledIndex::install(worker, &spec, context) {
+                    Ok(index) => {
+                        indexes.insert(spec.id, index);
+                    }
+                    Err(e) => tracing::error!(index = %spec.id, error = %e, "cannot build an index"),
+                },
+                Ok(ComputeCommand::DropIndex { id }) => {
+                    if let Some(index) = indexes.remove(&id) {
+                        worker.drop_dataflow(index.dataflow);
+                    }
+                }
                 Ok(ComputeCommand::Shutdown) | Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => break,
             }
@@ -40,21 +91,35 @@ pub(crate) fn run(worker: &mut Worker, commands: &Receiver<ComputeCommand>, resp
             if peeks[i].probe.done() {
                 let peek = peeks.swap_remove(i);
                 worker.drop_dataflow(peek.dataflow);
-                let result = peek_result(&peek);
                 tracing::debug!(peek = peek.id, worker = worker.index(), "peek finished");
-                // The controller may have given up on the peek; nothing to do then.
-                let _ = responses.send(ComputeResponse::PeekResponse {
-                    id: peek.id,
-                    worker: worker.index(),
-                    result,
-                });
+                respond(peek.id, worker.index(), peek_result(&peek));
             } else {
                 i += 1;
             }
         }
+        index_peeks.retain(|peek| {
+            let result = match indexes.get_mut(&peek.index) {
+                None => Err(ComputeError::UnknownIndex(peek.index)),
+                Some(index) if index.readable_at(peek.as_of) => index
+                    .read(peek.as_of, peek.lookup.as_ref())
+                    .and_then(|rows| apply(&peek.plan, rows)),
+                Some(index) if peek.as_of < index.since() => Err(ComputeError::IndexCompacted {
+                    as_of: peek.as_of,
+                    since: index.since(),
+                }),
+                Some(_) => return true,
+            };
+            respond(peek.id, worker.index(), result);
+            false
+        });
+        for (id, index) in &mut indexes {
+            let keep = index_peeks.iter().filter(|p| p.index == *id).map(|p| p.as_of).min();
+            index.compact(keep);
+        }
         // With peeks in flight, wake up regularly so progress that needs no
-        // activation is noticed; otherwise park until a command arrives.
-        let park = if peeks.is_empty() {
+        // activation is noticed; otherwise park until a command or an
+        // index input's activation arrives.
+        let park = if peeks.is_empty() && index_peeks.is_empty() {
             None
         } else {
             Some(Duration::from_millis(1))
@@ -63,14 +128,71 @@ pub(crate) fn run(worker: &mut Worker, commands: &Receiver<ComputeCommand>, resp
     }
 }
 
-fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr, inputs: &Inputs) -> ActivePeek {
+/// Applies the maps, filters and projections of an index peek's `plan`
+/// (over a `Get` of the index) to the rows read, and consolidates them; or
+/// fails with the least error any row met, as a dataflow would.
+fn apply(plan: &RelExpr, rows: Vec<(Row, Diff)>) -> Result<Vec<(Row, Diff)>, ComputeError> {
+    let mut errors = Vec::new();
+    let mut out = apply_rows(plan, rows, &mut errors)?;
+    if let Some(least) = errors.into_iter().min() {
+        return Err(least.into());
+    }
+    consolidate(&mut out);
+    Ok(out)
+}
+
+fn apply_rows(
+    plan: &RelExpr,
+    rows: Vec<(Row, Diff)>,
+    errors: &mut Vec<EvalError>,
+) -> Result<Vec<(Row, Diff)>, ComputeError> {
+    Ok(match plan {
+        RelExpr::Get { .. } => rows,
+        RelExpr::Map { input, scalars } => apply_rows(input, rows, errors)?
+            .into_iter()
+            .filter_map(|(row, diff)| match render::map_row(&row, scalars) {
+                Ok(row) => Some((row, diff)),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            })
+            .collect(),
+        RelExpr::Filter { input, predicates } => apply_rows(input, rows, errors)?
+            .into_iter()
+            .filter_map(|(row, diff)| match render::filter_row(row, predicates)? {
+                Ok(row) => Some((row, diff)),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            })
+            .collect(),
+        RelExpr::Project { input, outputs } => apply_rows(input, rows, errors)?
+            .into_iter()
+            .map(|(row, diff)| {
+                let datums = row.unpack();
+                (Row::pack(outputs.iter().map(|c| datums[*c])), diff)
+            })
+            .collect(),
+        other => {
+            return Err(ComputeError::Internal(format!(
+                "an index peek cannot compute {}",
+                other.to_string().lines().next().unwrap_or_default()
+            )));
+        }
+    })
+}
+
+fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr, inputs: &Inputs) -> DataflowPeek {
     let dataflow = worker.next_dataflow_index();
     let (index, peers) = (worker.index(), worker.peers());
     let rows = Rc::new(RefCell::new(Vec::new()));
     let errors = Rc::new(RefCell::new(Vec::new()));
     let (row_sink, error_sink) = (Rc::clone(&rows), Rc::clone(&errors));
     let probe = worker.dataflow_named::<Timestamp, _, _>(&format!("peek-{id}"), move |scope| {
-        let (oks, errs) = render::render(scope, plan, inputs, index, peers);
+        let gets = render::static_gets(scope, inputs, index, peers);
+        let (oks, errs) = render::render(scope, plan, &gets, index, peers);
         let probe = ProbeHandle::new();
         oks.inspect(move |(row, _time, diff)| row_sink.borrow_mut().push((row.clone(), *diff)))
             .probe_with(&probe);
@@ -78,7 +200,7 @@ fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr, inputs: &Inputs
             .probe_with(&probe);
         probe
     });
-    ActivePeek {
+    DataflowPeek {
         id,
         dataflow,
         probe,
@@ -89,7 +211,7 @@ fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr, inputs: &Inputs
 
 /// The worker's share: consolidated rows, or the least error that is
 /// still present after consolidation.
-fn peek_result(peek: &ActivePeek) -> Result<Vec<(Row, Diff)>, crate::ComputeError> {
+fn peek_result(peek: &DataflowPeek) -> Result<Vec<(Row, Diff)>, ComputeError> {
     let mut errors = peek.errors.take();
     consolidate(&mut errors);
     if let Some((error, _)) = errors.into_iter().find(|(_, diff)| *diff != 0) {

@@ -247,3 +247,47 @@ async fn views_survive_a_restart_and_keep_their_dependencies() -> anyhow::Result
     assert_eq!(column(&client, "SHOW TABLES FROM sales").await?, Vec::<String>::new());
     Ok(())
 }
+
+/// Indexes live in memory: a restarted server rebuilds each from its
+/// stored definition and current inputs, serves reads from it, and drops
+/// it with what it indexes.
+#[tokio::test]
+async fn indexes_are_rebuilt_after_a_restart() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    server
+        .connect()
+        .await?
+        .batch_execute(
+            "CREATE TABLE orders (id int, region text, amount int);
+             CREATE VIEW totals AS SELECT region, sum(amount) AS total FROM orders GROUP BY region;
+             CREATE INDEX totals_by_region ON totals (region);
+             INSERT INTO orders VALUES (1, 'eu', 5), (2, 'us', 50), (3, 'eu', 7);",
+        )
+        .await?;
+    server.kill()?;
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    let explain = column(&client, "EXPLAIN SELECT total FROM totals WHERE region = 'eu'").await?;
+    assert!(
+        explain[0].starts_with("Read from index materialize.public.totals_by_region (lookup)"),
+        "{explain:?}"
+    );
+    assert_eq!(
+        column(&client, "SELECT total FROM totals WHERE region = 'eu'").await?,
+        ["12"]
+    );
+    client.batch_execute("INSERT INTO orders VALUES (4, 'eu', 30)").await?;
+    assert_eq!(
+        column(&client, "SELECT total FROM totals WHERE region = 'eu'").await?,
+        ["42"]
+    );
+    client.batch_execute("DROP VIEW totals").await?;
+    let (code, message, _) = db_error(&client, "DROP INDEX totals_by_region").await?;
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("42704", "index \"totals_by_region\" does not exist")
+    );
+    Ok(())
+}

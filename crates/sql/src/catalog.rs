@@ -12,14 +12,26 @@ pub enum ItemKind {
     Table,
     /// A view: a named query.
     View,
+    /// An index: a table or view kept arranged in memory by a key.
+    Index,
 }
 
 impl ItemKind {
+    /// The kind's name with its article, for messages (`an index`).
+    pub fn with_article(self) -> &'static str {
+        match self {
+            ItemKind::Table => "a table",
+            ItemKind::View => "a view",
+            ItemKind::Index => "an index",
+        }
+    }
+
     /// The kind's name in messages (`table`).
     pub fn name(self) -> &'static str {
         match self {
             ItemKind::Table => "table",
             ItemKind::View => "view",
+            ItemKind::Index => "index",
         }
     }
 }

@@ -31,11 +31,14 @@ pub enum PlanError {
     /// An item named by `DROP TABLE` or `DROP VIEW` that does not exist.
     #[error("{kind} \"{name}\" does not exist")]
     UnknownItem {
-        /// `table` or `view`.
+        /// `table`, `view` or `index`.
         kind: &'static str,
         /// The name as given.
         name: String,
     },
+    /// A cluster that does not exist.
+    #[error("unknown cluster '{0}'")]
+    UnknownCluster(String),
     /// A column that does not exist.
     #[error("column \"{0}\" does not exist")]
     UnknownColumn(String),
@@ -156,11 +159,11 @@ pub enum PlanError {
     #[error("{0}")]
     InvalidParameter(String),
     /// An object of another kind than the statement acts on.
-    #[error("\"{name}\" is not a {expected}")]
+    #[error("\"{name}\" is not {expected}")]
     WrongObjectType {
         /// The object's name.
         name: String,
-        /// The kind the statement needs.
+        /// The kind the statement needs, with its article (`a table`).
         expected: &'static str,
     },
     /// An `INSERT` whose values do not line up with its columns.
@@ -199,6 +202,7 @@ impl PlanError {
             PlanError::Unsupported(_) => SqlState::FeatureNotSupported,
             PlanError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
             PlanError::UnknownSchema(_) | PlanError::NoSchemaSelected => SqlState::InvalidSchemaName,
+            PlanError::UnknownItem { kind: "index", .. } | PlanError::UnknownCluster(_) => SqlState::UndefinedObject,
             PlanError::UnknownRelation(_) | PlanError::UnknownItem { .. } | PlanError::MissingFromEntry(_) => {
                 SqlState::UndefinedTable
             }

@@ -17,8 +17,8 @@ mod plan;
 
 pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::PlanError;
-pub use parse::{ShowObjects, Statement, parse};
+pub use parse::{CreateIndex, ShowObjects, Statement, parse};
 pub use plan::{
-    InsertPlan, MutationPlan, Plan, QueryAsOf, SelectPlan, SetValue, TablePlan, UniqueKey, ViewPlan, plan,
+    IndexPlan, InsertPlan, MutationPlan, Plan, QueryAsOf, SelectPlan, SetValue, TablePlan, UniqueKey, ViewPlan, plan,
     scalar_type_from_sql,
 };

@@ -33,12 +33,54 @@ pub enum Statement {
         /// `AT LEAST`: the time is a lower bound, not exact.
         at_least: bool,
     },
+    /// `CREATE [DEFAULT] INDEX …`
+    CreateIndex(CreateIndex),
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
         /// The statement's kind, e.g. `CREATE SOURCE`.
         feature: String,
     },
+}
+
+/// `CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj [(key, …)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateIndex {
+    /// The index's name; derived from the object and key when not given.
+    pub name: Option<ast::Ident>,
+    /// Succeed with a notice if an index of that name exists.
+    pub if_not_exists: bool,
+    /// The cluster it runs in.
+    pub cluster: Option<ast::Ident>,
+    /// The table or view it indexes.
+    pub on: ast::ObjectName,
+    /// The key expressions; `None` for `CREATE DEFAULT INDEX`.
+    pub key: Option<Vec<ast::Expr>>,
+}
+
+impl fmt::Display for CreateIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.key.is_some() {
+            "CREATE INDEX "
+        } else {
+            "CREATE DEFAULT INDEX "
+        })?;
+        if self.if_not_exists {
+            f.write_str("IF NOT EXISTS ")?;
+        }
+        if let Some(name) = &self.name {
+            write!(f, "{name} ")?;
+        }
+        if let Some(cluster) = &self.cluster {
+            write!(f, "IN CLUSTER {cluster} ")?;
+        }
+        write!(f, "ON {}", self.on)?;
+        if let Some(key) = &self.key {
+            let key: Vec<String> = key.iter().map(ToString::to_string).collect();
+            write!(f, " ({})", key.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 /// What a `SHOW` of a kind of object lists.
@@ -83,6 +125,7 @@ impl fmt::Display for Statement {
             Statement::AsOf { query, as_of, at_least } => {
                 write!(f, "{query} AS OF {}{as_of}", if *at_least { "AT LEAST " } else { "" })
             }
+            Statement::CreateIndex(create) => write!(f, "{create}"),
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }
     }

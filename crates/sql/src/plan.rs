@@ -7,6 +7,7 @@ mod from;
 mod func;
 mod grouping;
 mod hir;
+mod index;
 mod insert;
 mod lowering;
 mod mutate;
@@ -68,6 +69,17 @@ pub enum Plan {
         name: FullItemName,
         /// Its definition.
         view: ViewPlan,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `CREATE INDEX`
+    CreateIndex {
+        /// The schema it goes in: that of the object it indexes.
+        schema: SchemaId,
+        /// The new index's name, fully qualified.
+        name: FullItemName,
+        /// Its definition.
+        index: IndexPlan,
         /// Succeed with a notice if it exists.
         if_not_exists: bool,
     },
@@ -182,6 +194,23 @@ pub struct ViewPlan {
     pub uses: Vec<GlobalId>,
 }
 
+/// An index's definition: a relation kept arranged by a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexPlan {
+    /// The table or view it indexes.
+    pub on: GlobalId,
+    /// What a query reading the object reads (unoptimized, views expanded
+    /// down to tables): the relation the index arranges.
+    pub relation: RelExpr,
+    /// The key: expressions over the relation's columns.
+    pub key: Vec<ScalarExpr>,
+    /// The indexed object's columns.
+    pub desc: RelationDesc,
+    /// The statement with its names fully qualified and its key explicit,
+    /// as stored in the catalog.
+    pub create_sql: String,
+}
+
 /// Rows to insert into a table: the rows of `source`, each turned into a
 /// table row by `row`.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +278,7 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
         Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
         Statement::Show(show) => show::plan_show_objects(catalog, show),
         Statement::Sql(stmt) => plan_sql(catalog, stmt),
+        Statement::CreateIndex(create) => index::plan_create_index(catalog, create),
         Statement::AsOf { query, as_of, at_least } => {
             let mut select = query::plan_query(catalog, query)?;
             select.as_of = Some(QueryAsOf {

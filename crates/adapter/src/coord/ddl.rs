@@ -1,5 +1,6 @@
 //! Sequencing `CREATE` and `DROP`: one catalog transaction each, then the
-//! storage collections of the tables created or dropped, via the committer.
+//! storage collections of the tables created or dropped, via the committer,
+//! and the dataflows of the indexes dropped (`CREATE INDEX` is in `index.rs`).
 
 use std::collections::BTreeSet;
 
@@ -147,6 +148,7 @@ impl Coordinator {
             Err(e) => return Sequenced::Done(ctx, Err(e.into())),
         };
         let mut items = dropped_items(&results);
+        self.drop_indexes(&items);
         items.retain(|id| tables.contains(id));
         let committer = self.committer.clone();
         let tag = tag.to_owned();

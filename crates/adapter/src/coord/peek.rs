@@ -6,10 +6,12 @@ use freshet_sql::{QueryAsOf, SelectPlan};
 
 use freshet_storage::{Committer, ReadHold, Store};
 
+use super::index::IndexPeek;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
 use crate::session::TransactionOps;
+use freshet_compute::ComputeError;
 
 impl Coordinator {
     /// The time a query reads at, held readable until the read is done:
@@ -50,8 +52,11 @@ impl Coordinator {
             desc,
             as_of: requested,
         } = select;
-        let expr = optimize(expr);
+        // An index peek falls back to a dataflow when the index no longer
+        // holds the time: hold what either needs (the optimizer only removes inputs).
+        let index_peek = self.index_peek(&expr);
         let inputs = expr.depends_on();
+        let expr = optimize(expr);
         let read = match requested {
             Some(requested) => self.requested_read_time(&inputs, requested),
             None => self.transaction_read_time(&ctx, &inputs),
@@ -69,7 +74,19 @@ impl Coordinator {
                     upper.changed().await.map_err(|_| AdapterError::Shutdown)?;
                 }
             }
-            let rows = compute.peek(expr, as_of).await.map_err(super::write::compute_error)?;
+            let answer = match index_peek {
+                Some(IndexPeek { index, plan, lookup }) => match compute.peek_index(index, plan, lookup, as_of).await {
+                    // Too old for the index, or the index was dropped meanwhile.
+                    Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_)) => None,
+                    answer => Some(answer),
+                },
+                None => None,
+            };
+            let rows = match answer {
+                Some(answer) => answer,
+                None => compute.peek(expr, as_of).await,
+            }
+            .map_err(super::write::compute_error)?;
             drop(hold);
             let rows = finishing
                 .finish(rows)
@@ -118,9 +135,26 @@ pub(crate) fn latest_complete_time(
     })
 }
 
-/// `EXPLAIN`: the optimized plan's text form, as one row.
-pub(crate) fn explain(select: SelectPlan) -> ExecuteResponse {
-    let text = optimize(select.expr).to_string();
+impl Coordinator {
+    /// `EXPLAIN`: the optimized plan's text form, as one row; for a query
+    /// an index answers, the index (and whether it looks up one key) and
+    /// what is computed over its rows.
+    pub(crate) fn explain(&self, select: SelectPlan) -> ExecuteResponse {
+        let text = match self.index_peek(&select.expr) {
+            Some(peek) => format!(
+                "Read from index {} ({})\n{}",
+                self.index_name(peek.index),
+                if peek.lookup.is_some() { "lookup" } else { "full scan" },
+                peek.plan
+            ),
+            None => optimize(select.expr).to_string(),
+        };
+        explain_text(&text)
+    }
+}
+
+/// One row holding a plan's text.
+fn explain_text(text: &str) -> ExecuteResponse {
     let desc = RelationDesc::new([(ColumnName("Optimized Plan".into()), ScalarType::Text.nullable(false))]);
     ExecuteResponse::Rows {
         desc,

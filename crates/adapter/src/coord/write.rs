@@ -28,7 +28,10 @@ pub(crate) fn compute_error(e: ComputeError) -> AdapterError {
     match e {
         ComputeError::Eval(e) => AdapterError::Eval(e),
         ComputeError::Storage(e) => AdapterError::Storage(e),
-        ComputeError::WorkersStopped => AdapterError::Internal(e.to_string()),
+        ComputeError::IndexCompacted { .. }
+        | ComputeError::UnknownIndex(_)
+        | ComputeError::Internal(_)
+        | ComputeError::WorkersStopped => AdapterError::Internal(e.to_string()),
     }
 }
 

@@ -13,7 +13,7 @@ pub(crate) fn needs_normalizing(typ: &ScalarType) -> bool {
 
 /// One canonical encoding per equal value: numerics without trailing
 /// fractional zeros, `-0` as `0`, one `NaN`.
-fn normalize<'a>(d: Datum<'a>, arena: &'a RowArena) -> Datum<'a> {
+pub(crate) fn normalize<'a>(d: Datum<'a>, arena: &'a RowArena) -> Datum<'a> {
     match d {
         Datum::Numeric(n) => arena.push_numeric(&Numeric::new(n.to_numeric().into_bigdecimal().normalized())),
         Datum::Float64(0.0) => Datum::Float64(0.0),

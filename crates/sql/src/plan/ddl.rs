@@ -244,11 +244,11 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                 Err(e) => Err(e),
             }
         }
-        ObjectType::Table | ObjectType::View => {
-            let kind = if *object_type == ObjectType::Table {
-                ItemKind::Table
-            } else {
-                ItemKind::View
+        ObjectType::Table | ObjectType::View | ObjectType::Index => {
+            let kind = match object_type {
+                ObjectType::Table => ItemKind::Table,
+                ObjectType::View => ItemKind::View,
+                _ => ItemKind::Index,
             };
             let mut ids = Vec::new();
             let mut missing = Vec::new();
@@ -263,7 +263,7 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                     Ok(item) => {
                         return Err(PlanError::WrongObjectType {
                             name: item.name.item,
-                            expected: kind.name(),
+                            expected: kind.with_article(),
                         });
                     }
                     Err(

@@ -335,7 +335,7 @@ fn named_table(factor: &TableFactor) -> Option<(&ast::ObjectName, Option<&ast::T
 
 /// The catalog item `name`, the relation reading it, and its columns in
 /// scope under its name or `alias`.
-fn plan_item(
+pub(crate) fn plan_item(
     catalog: &dyn CatalogReader,
     name: &ast::ObjectName,
     alias: Option<&ast::TableAlias>,
@@ -347,6 +347,12 @@ fn plan_item(
     let rel = match item.kind {
         ItemKind::Table => HirRel::Get { id: item.id, typ },
         ItemKind::View => plan_view(catalog, &item)?,
+        ItemKind::Index => {
+            return Err(PlanError::WrongObjectType {
+                name: item.name.item,
+                expected: "a table or view",
+            });
+        }
     };
     Ok((item, rel, scope))
 }
@@ -365,9 +371,9 @@ pub(crate) fn plan_table(
     let planned = plan_item(catalog, name, alias)?;
     match planned.0.kind {
         ItemKind::Table => Ok(planned),
-        ItemKind::View => Err(PlanError::WrongObjectType {
+        ItemKind::View | ItemKind::Index => Err(PlanError::WrongObjectType {
             name: planned.0.name.item,
-            expected: "table",
+            expected: "a table",
         }),
     }
 }

@@ -62,10 +62,10 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     let item = resolve_item(catalog, name)?;
     match item.kind {
         ItemKind::Table => {}
-        ItemKind::View => {
+        ItemKind::View | ItemKind::Index => {
             return Err(PlanError::WrongObjectType {
                 name: item.name.item,
-                expected: "table",
+                expected: "a table",
             });
         }
     }

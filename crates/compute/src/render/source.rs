@@ -1,0 +1,156 @@
+//! A durable collection as a live dataflow input: its snapshot at the
+//! dataflow's `as_of`, then every batch published after it, at its time.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use differential_dataflow::AsCollection;
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
+use freshet_storage::{ReadHold, StorageError, Store};
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::Scope;
+use timely::dataflow::operators::Capability;
+use timely::dataflow::operators::generic::OutputBuilderSession;
+use timely::dataflow::operators::generic::operator::source;
+
+use super::Rows;
+use crate::worker::Context;
+
+/// Where a source records the storage error that stopped it. A stopped
+/// source keeps its capability, so its dataflow never claims to be
+/// complete past the last time it read; readers fail with the error.
+pub(crate) type Failure = Rc<RefCell<Option<StorageError>>>;
+
+/// Aborts the task that wakes a source when its collection's upper moves,
+/// once the source (and so its dataflow) is gone.
+struct Watcher(tokio::task::JoinHandle<()>);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The operator's output: updates of the collection.
+type Output<'a> = OutputBuilderSession<'a, Timestamp, CapacityContainerBuilder<Vec<(Row, Timestamp, Diff)>>>;
+
+/// What a source has read so far.
+struct Progress {
+    /// Holds back every time not yet read; `None` once stopped.
+    capability: Option<Capability<Timestamp>>,
+    /// The next time to read from (the snapshot is at `as_of`, read first).
+    next: Option<Timestamp>,
+    /// Keeps the collection readable from `next` (or from `as_of`).
+    hold: ReadHold,
+}
+
+impl Progress {
+    /// Reads what is new: the snapshot at `as_of` first, then every batch
+    /// published since the last read, each at its time (worker `index` of
+    /// `peers` its share); then holds the collection from its new upper on.
+    fn read(
+        &mut self,
+        store: &Store,
+        id: GlobalId,
+        as_of: Timestamp,
+        index: usize,
+        peers: usize,
+        output: &mut Output<'_>,
+    ) -> Result<(), StorageError> {
+        let Some(capability) = self.capability.as_mut() else {
+            return Ok(());
+        };
+        let next = match self.next {
+            Some(next) => next,
+            None => {
+                let rows = store.snapshot(id, as_of)?;
+                let mut session = output.session(capability);
+                for (i, (row, diff)) in rows.into_iter().enumerate() {
+                    if i % peers == index {
+                        session.give((row, as_of, diff));
+                    }
+                }
+                drop(session);
+                capability.downgrade(&(as_of + 1));
+                as_of + 1
+            }
+        };
+        self.next = Some(next);
+        let upper = store.upper(id)?;
+        if upper <= next {
+            return Ok(());
+        }
+        // Updates come in time order: one session per time.
+        let mut mine = store
+            .updates(id, next, upper)?
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % peers == index)
+            .map(|(_, update)| update)
+            .peekable();
+        while let Some((_, time, _)) = mine.peek() {
+            let time = *time;
+            let delayed = capability.delayed(&time);
+            let mut session = output.session(&delayed);
+            while let Some(update) = mine.next_if(|(_, t, _)| *t == time) {
+                session.give(update);
+            }
+        }
+        capability.downgrade(&upper);
+        self.hold = store.hold(&[id], upper)?;
+        self.next = Some(upper);
+        Ok(())
+    }
+}
+
+/// Reads collection `id` of the context's store into `scope`: the snapshot
+/// at `as_of` at time `as_of`, then each published batch at its own time,
+/// as the collection's upper advances. Worker `index` of `peers` introduces
+/// its share of the rows. The caller must keep `id` readable at `as_of`
+/// until this returns; a task on the context's runtime wakes the operator
+/// whenever the upper moves.
+pub(crate) fn render<'scope>(
+    scope: Scope<'scope, Timestamp>,
+    context: &Context,
+    id: GlobalId,
+    as_of: Timestamp,
+    index: usize,
+    peers: usize,
+    failure: &Failure,
+) -> Result<Rows<'scope>, StorageError> {
+    let store = context.store.clone();
+    let runtime = context.runtime.clone();
+    let hold = store.hold(&[id], as_of)?;
+    let mut upper = store.watch_upper(id)?;
+    let failure = Rc::clone(failure);
+    let stream = source(scope, &format!("storage-{id}"), move |capability, info| {
+        let activator = scope.worker().sync_activator_for(info.address.to_vec());
+        let watcher = Watcher(runtime.spawn(async move {
+            while upper.changed().await.is_ok() {
+                if activator.activate().is_err() {
+                    return;
+                }
+            }
+        }));
+        let mut progress = Progress {
+            capability: Some(capability),
+            next: None,
+            hold,
+        };
+        move |output| {
+            let _watcher = &watcher;
+            if let Err(e) = progress.read(&store, id, as_of, index, peers, output) {
+                // A dropped collection stops its index's source only when the
+                // index is being dropped with it.
+                if matches!(e, StorageError::UnknownCollection(_)) {
+                    tracing::debug!(collection = %id, "an index input was dropped");
+                } else {
+                    tracing::error!(collection = %id, error = %e, "an index stopped reading its input");
+                }
+                *failure.borrow_mut() = Some(e);
+                progress.capability = None;
+            }
+        }
+    });
+    Ok(stream.as_collection())
+}

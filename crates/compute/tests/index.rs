@@ -1,0 +1,155 @@
+//! Indexes: arrangements kept current as their durable inputs change, read
+//! by peeks at a chosen time without building a dataflow.
+
+use std::time::{Duration, Instant};
+
+use freshet_compute::{ComputeController, ComputeError};
+use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, RelExpr, ScalarExpr};
+use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
+use freshet_storage::{Publish, Store};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const TABLE: GlobalId = GlobalId::User(1);
+const INDEX: GlobalId = GlobalId::User(2);
+
+fn row(k: i32, v: &str) -> Row {
+    Row::pack([Datum::Int32(k), Datum::String(v)])
+}
+
+fn table() -> RelExpr {
+    RelExpr::Get {
+        id: TABLE,
+        typ: vec![ScalarType::Int32.nullable(false), ScalarType::Text.nullable(false)],
+    }
+}
+
+/// `Get` of the index, typed as `plan`'s output: what index peeks read.
+fn index_of(plan: &RelExpr) -> RelExpr {
+    RelExpr::Get {
+        id: INDEX,
+        typ: plan.typ(),
+    }
+}
+
+/// Publishes `updates` at `ts` and moves the table's upper to `upper`.
+fn publish(store: &Store, updates: &[(Row, Diff)], ts: Timestamp, upper: Timestamp) -> TestResult {
+    let mut builder = store.batch_builder()?;
+    for (row, diff) in updates {
+        builder.push(row, *diff)?;
+    }
+    store.publish(vec![Publish {
+        collection: TABLE,
+        batches: vec![(builder.finish()?, ts)],
+        new_upper: upper,
+    }])?;
+    Ok(())
+}
+
+fn start(workers: usize) -> Result<(ComputeController, Store, tempfile::TempDir), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    store.create_collection(TABLE, 1)?;
+    let rows: Vec<(Row, Diff)> = (0..100).map(|k| (row(k, "a"), 1)).collect();
+    publish(&store, &rows, 1, 2)?;
+    Ok((ComputeController::start(workers, store.clone())?, store, dir))
+}
+
+fn sorted(mut rows: Vec<(Row, Diff)>) -> Vec<(Row, Diff)> {
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn an_index_follows_its_input_and_answers_lookups() -> TestResult {
+    let (compute, store, _dir) = start(3)?;
+    compute.create_index(INDEX, table(), vec![ScalarExpr::Column(0)], 1)?;
+    let all = compute.peek_index(INDEX, index_of(&table()), None, 1).await?;
+    assert_eq!(sorted(all), (0..100).map(|k| (row(k, "a"), 1)).collect::<Vec<_>>());
+
+    // A lookup reads one key, and the peek's filter still applies.
+    let seven = index_of(&table()).filter(vec![
+        ScalarExpr::Column(0).call_binary(ScalarExpr::literal(Datum::Int32(7), ScalarType::Int32), BinaryFunc::Eq),
+    ]);
+    let lookup = Some(Row::pack([Datum::Int32(7)]));
+    assert_eq!(
+        compute.peek_index(INDEX, seven.clone(), lookup.clone(), 1).await?,
+        vec![(row(7, "a"), 1)]
+    );
+    assert_eq!(
+        compute
+            .peek_index(INDEX, seven.clone(), Some(Row::pack([Datum::Int32(700)])), 1)
+            .await?,
+        vec![]
+    );
+
+    // A peek ahead of the index waits for it; the input's new batch wakes
+    // the index, which catches up and answers.
+    let waiting = tokio::spawn({
+        let compute = compute.clone();
+        let seven = seven.clone();
+        let lookup = lookup.clone();
+        async move { compute.peek_index(INDEX, seven, lookup, 5).await }
+    });
+    tokio::task::yield_now().await;
+    publish(&store, &[(row(7, "a"), -1), (row(7, "b"), 1)], 5, 6)?;
+    assert_eq!(waiting.await??, vec![(row(7, "b"), 1)]);
+    // History is still there for a while.
+    assert_eq!(
+        compute.peek_index(INDEX, seven, lookup, 4).await?,
+        vec![(row(7, "a"), 1)]
+    );
+    compute.shutdown();
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_index_of_an_aggregate_is_maintained_and_forgets_old_history() -> TestResult {
+    let (compute, store, _dir) = start(2)?;
+    // SELECT v, count(*) FROM t GROUP BY v, indexed by v.
+    let counts = table().reduce(
+        vec![1],
+        vec![AggregateExpr {
+            func: AggregateFunc::CountAll,
+            expr: ScalarExpr::literal(Datum::True, ScalarType::Bool),
+            distinct: false,
+        }],
+    );
+    compute.create_index(INDEX, counts.clone(), vec![ScalarExpr::Column(0)], 1)?;
+    let count_of = |v: &str, n: i64| (Row::pack([Datum::String(v), Datum::Int64(n)]), 1);
+    assert_eq!(
+        compute.peek_index(INDEX, index_of(&counts), None, 1).await?,
+        vec![count_of("a", 100)]
+    );
+
+    let moved: Vec<(Row, Diff)> = (0..30).flat_map(|k| [(row(k, "a"), -1), (row(k, "b"), 1)]).collect();
+    publish(&store, &moved, 3000, 3001)?;
+    assert_eq!(
+        sorted(compute.peek_index(INDEX, index_of(&counts), None, 3000).await?),
+        vec![count_of("a", 70), count_of("b", 30)]
+    );
+
+    // Once the index has moved on, a read far in the past is refused (the
+    // adapter then reads storage), never answered from compacted state.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match compute.peek_index(INDEX, index_of(&counts), None, 1).await {
+            Err(ComputeError::IndexCompacted { as_of: 1, since }) => {
+                assert!(since > 1);
+                break;
+            }
+            Ok(rows) => assert_eq!(rows, vec![count_of("a", 100)]),
+            Err(e) => return Err(e.into()),
+        }
+        assert!(Instant::now() < deadline, "the index never compacted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    compute.drop_index(INDEX)?;
+    assert_eq!(
+        compute.peek_index(INDEX, index_of(&counts), None, 3000).await,
+        Err(ComputeError::UnknownIndex(INDEX))
+    );
+    compute.shutdown();
+    Ok(())
+}
