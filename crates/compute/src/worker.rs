@@ -150,23 +150,11 @@ fn apply_rows(
         RelExpr::Get { .. } => rows,
         RelExpr::Map { input, scalars } => apply_rows(input, rows, errors)?
             .into_iter()
-            .filter_map(|(row, diff)| match render::map_row(&row, scalars) {
-                Ok(row) => Some((row, diff)),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            })
+            .filter_map(|(row, diff)| kept(render::map_row(&row, scalars), diff, errors))
             .collect(),
         RelExpr::Filter { input, predicates } => apply_rows(input, rows, errors)?
             .into_iter()
-            .filter_map(|(row, diff)| match render::filter_row(row, predicates)? {
-                Ok(row) => Some((row, diff)),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            })
+            .filter_map(|(row, diff)| kept(render::filter_row(row, predicates)?, diff, errors))
             .collect(),
         RelExpr::Project { input, outputs } => apply_rows(input, rows, errors)?
             .into_iter()
@@ -182,6 +170,11 @@ fn apply_rows(
             )));
         }
     })
+}
+
+/// The row, or `None` with its error noted.
+fn kept(result: Result<Row, EvalError>, diff: Diff, errors: &mut Vec<EvalError>) -> Option<(Row, Diff)> {
+    result.map(|row| (row, diff)).map_err(|e| errors.push(e)).ok()
 }
 
 fn install_peek(worker: &mut Worker, id: PeekId, plan: &RelExpr, inputs: &Inputs) -> DataflowPeek {
