@@ -103,6 +103,15 @@ pub enum ShowObjects {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
     },
+    /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`
+    Indexes {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+        /// Only the indexes of this table or view.
+        on: Option<ast::ObjectName>,
+        /// Only the indexes in this cluster.
+        cluster: Option<ast::Ident>,
+    },
 }
 
 impl fmt::Display for Statement {
@@ -121,6 +130,12 @@ impl fmt::Display for Statement {
             Statement::Show(ShowObjects::Views { from }) => {
                 f.write_str("SHOW VIEWS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
+            Statement::Show(ShowObjects::Indexes { from, on, cluster }) => {
+                f.write_str("SHOW INDEXES")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
+                on.iter().try_for_each(|n| write!(f, " ON {n}"))?;
+                cluster.iter().try_for_each(|c| write!(f, " IN CLUSTER {c}"))
             }
             Statement::AsOf { query, as_of, at_least } => {
                 write!(f, "{query} AS OF {}{as_of}", if *at_least { "AT LEAST " } else { "" })

@@ -46,7 +46,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["SHOW", "CLUSTER", "REPLICAS"],
     &["SHOW", "CLUSTERS"],
     &["SHOW", "MATERIALIZED", "VIEWS"],
-    &["SHOW", "INDEXES"],
     &["SHOW", "OBJECTS"],
 ];
 
@@ -84,6 +83,9 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "CREATE" && (words[1] == "INDEX" || words[1..3] == ["DEFAULT", "INDEX"]) {
         return parse_create_index(parser).map(|c| Some(Statement::CreateIndex(c)));
     }
+    if words[0] == "SHOW" && words[1] == "INDEXES" {
+        return parse_show_indexes(parser).map(Some);
+    }
     if words[0] == "SHOW" {
         let show = match words[1].as_str() {
             "DATABASES" => Some(ShowObjects::Databases),
@@ -102,13 +104,35 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                     ShowObjects::Schemas { from } | ShowObjects::Tables { from } | ShowObjects::Views { from } => {
                         *from = Some(name)
                     }
-                    ShowObjects::Databases => return parser.expected("end of statement", parser.peek_token()),
+                    ShowObjects::Databases | ShowObjects::Indexes { .. } => {
+                        return parser.expected("end of statement", parser.peek_token());
+                    }
                 }
             }
             return Ok(Some(Statement::Show(show)));
         }
     }
     Ok(None)
+}
+
+/// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`.
+fn parse_show_indexes(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    use sqlparser::keywords::Keyword;
+    parser.next_token();
+    parser.next_token();
+    let (mut from, mut on) = (None, None);
+    if parser.parse_keyword(Keyword::FROM) {
+        from = Some(parser.parse_object_name(false)?);
+    } else if parser.parse_keyword(Keyword::ON) {
+        on = Some(parser.parse_object_name(false)?);
+    }
+    let cluster = if parser.parse_keyword(Keyword::IN) {
+        parser.expect_keyword(Keyword::CLUSTER)?;
+        Some(parser.parse_identifier()?)
+    } else {
+        None
+    };
+    Ok(Statement::Show(ShowObjects::Indexes { from, on, cluster }))
 }
 
 /// `CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj

@@ -1,19 +1,24 @@
-//! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`, `SHOW VIEWS`: answered from the
-//! catalog as constant relations.
+//! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`, `SHOW VIEWS`,
+//! `SHOW INDEXES`: answered from the catalog as constant relations.
 
 use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing};
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
 
 use super::{Plan, SelectPlan};
 use crate::PlanError;
-use crate::catalog::{CatalogReader, ItemKind};
-use crate::names::{name_parts, resolve_schema};
-use crate::parse::ShowObjects;
+use sqlparser::ast;
+
+use crate::catalog::{CatalogReader, ItemKind, SchemaInfo};
+use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema};
+use crate::parse::{ShowObjects, Statement};
 
 /// Plans a `SHOW` of a kind of object as a sorted two-column relation
 /// (`name`, `comment`), as Materialize prints it.
 pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects) -> Result<Plan, PlanError> {
     let names: Vec<String> = match show {
+        ShowObjects::Indexes { from, on, cluster } => {
+            return plan_show_indexes(catalog, from.as_ref(), on.as_ref(), cluster.as_ref());
+        }
         ShowObjects::Databases => catalog.database_names(),
         ShowObjects::Schemas { from } => {
             let database = match from {
@@ -35,14 +40,7 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 ShowObjects::Views { .. } => ItemKind::View,
                 _ => ItemKind::Table,
             };
-            let schema = match from {
-                Some(name) => resolve_schema(catalog, &name_parts(name)?)?,
-                None => catalog
-                    .search_path()
-                    .iter()
-                    .find_map(|s| resolve_schema(catalog, std::slice::from_ref(s)).ok())
-                    .ok_or(PlanError::NoSchemaSelected)?,
-            };
+            let schema = shown_schema(catalog, from.as_ref())?;
             catalog
                 .items(schema.id)
                 .into_iter()
@@ -51,16 +49,92 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .collect()
         }
     };
-    let text = ScalarType::Text;
-    let rows = names
+    let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
+    Ok(text_rows(&["name", "comment"], rows))
+}
+
+/// The schema a `SHOW … [FROM schema]` lists: the named one, or the first
+/// existing schema of the search path.
+fn shown_schema(catalog: &dyn CatalogReader, from: Option<&ast::ObjectName>) -> Result<SchemaInfo, PlanError> {
+    match from {
+        Some(name) => resolve_schema(catalog, &name_parts(name)?),
+        None => catalog
+            .search_path()
+            .iter()
+            .find_map(|s| resolve_schema(catalog, std::slice::from_ref(s)).ok())
+            .ok_or(PlanError::NoSchemaSelected),
+    }
+}
+
+/// `SHOW INDEXES`: each index's name, the object it indexes, its cluster
+/// and key (`{a,b}`), read back from its stored definition; sorted by name.
+fn plan_show_indexes(
+    catalog: &dyn CatalogReader,
+    from: Option<&ast::ObjectName>,
+    on: Option<&ast::ObjectName>,
+    cluster: Option<&ast::Ident>,
+) -> Result<Plan, PlanError> {
+    let (schema, on) = match on {
+        Some(name) => {
+            let item = resolve_item(catalog, name)?;
+            let parts = [item.name.database.clone().unwrap_or_default(), item.name.schema.clone()];
+            (resolve_schema(catalog, &parts)?, Some(item.name.item))
+        }
+        None => (shown_schema(catalog, from)?, None),
+    };
+    let cluster = cluster.map(normalize_ident);
+    let mut rows = Vec::new();
+    for index in catalog
+        .items(schema.id)
+        .into_iter()
+        .filter(|i| i.kind == ItemKind::Index)
+    {
+        let Ok(statements) = crate::parse(&index.create_sql) else {
+            continue;
+        };
+        let Some(Statement::CreateIndex(create)) = statements.first() else {
+            continue;
+        };
+        let indexed = name_parts(&create.on)?.pop().unwrap_or_default();
+        let index_cluster = create.cluster.as_ref().map(normalize_ident).unwrap_or_default();
+        if on.as_ref().is_some_and(|on| *on != indexed) || cluster.as_ref().is_some_and(|c| *c != index_cluster) {
+            continue;
+        }
+        let key: Vec<String> = create.key.iter().flatten().map(ToString::to_string).collect();
+        rows.push([
+            index.name.item,
+            indexed,
+            index_cluster,
+            format!("{{{}}}", key.join(",")),
+        ]);
+    }
+    let rows = rows
         .iter()
-        .map(|name| (Row::pack([Datum::String(name), Datum::Null]), 1))
+        .map(|row| row.iter().map(|v| Some(v.as_str())).chain([None]).collect())
         .collect();
-    let desc = RelationDesc::new([
-        (ColumnName("name".into()), text.nullable(false)),
-        (ColumnName("comment".into()), text.nullable(true)),
-    ]);
-    Ok(Plan::Select(SelectPlan {
+    Ok(text_rows(&["name", "on", "cluster", "key", "comment"], rows))
+}
+
+/// A relation of text columns (the last nullable), sorted by the first.
+fn text_rows(columns: &[&str], rows: Vec<Vec<Option<&str>>>) -> Plan {
+    let text = ScalarType::Text;
+    let last = columns.len() - 1;
+    let desc = RelationDesc::new(
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (ColumnName((*name).into()), text.nullable(i == last))),
+    );
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            (
+                Row::pack(row.into_iter().map(|v| v.map_or(Datum::Null, Datum::String))),
+                1,
+            )
+        })
+        .collect();
+    Plan::Select(SelectPlan {
         expr: RelExpr::Constant {
             rows: Ok(rows),
             typ: desc.types().copied().collect(),
@@ -71,9 +145,9 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 desc: false,
                 nulls_last: true,
             }],
-            ..RowSetFinishing::project_only(vec![0, 1])
+            ..RowSetFinishing::project_only((0..columns.len()).collect())
         },
         desc,
         as_of: None,
-    }))
+    })
 }
