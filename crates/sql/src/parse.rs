@@ -35,6 +35,13 @@ pub enum Statement {
     },
     /// `CREATE [DEFAULT] INDEX …`
     CreateIndex(CreateIndex),
+    /// `SHOW CREATE TABLE|VIEW|INDEX name`: the stored definition.
+    ShowCreate {
+        /// The kind of object named.
+        kind: crate::catalog::ItemKind,
+        /// Its name.
+        name: ast::ObjectName,
+    },
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
@@ -141,6 +148,9 @@ impl fmt::Display for Statement {
                 write!(f, "{query} AS OF {}{as_of}", if *at_least { "AT LEAST " } else { "" })
             }
             Statement::CreateIndex(create) => write!(f, "{create}"),
+            Statement::ShowCreate { kind, name } => {
+                write!(f, "SHOW CREATE {} {name}", kind.name().to_uppercase())
+            }
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }
     }

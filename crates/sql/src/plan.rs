@@ -279,6 +279,7 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
         Statement::Show(show) => show::plan_show_objects(catalog, show),
         Statement::Sql(stmt) => plan_sql(catalog, stmt),
         Statement::CreateIndex(create) => index::plan_create_index(catalog, create),
+        Statement::ShowCreate { kind, name } => show::plan_show_create(catalog, *kind, name),
         Statement::AsOf { query, as_of, at_least } => {
             let mut select = query::plan_query(catalog, query)?;
             select.as_of = Some(QueryAsOf {

@@ -6,7 +6,9 @@ use freshet_sql::{Statement, parse};
 
 fn render(statement: &Statement) -> String {
     match statement {
-        Statement::Sql(_) | Statement::Show(_) | Statement::CreateIndex(_) => statement.to_string(),
+        Statement::Sql(_) | Statement::Show(_) | Statement::CreateIndex(_) | Statement::ShowCreate { .. } => {
+            statement.to_string()
+        }
         Statement::AsOf { .. } => format!("as of: {statement}"),
         Statement::NotYetSupported { feature } => format!("not yet supported: {feature}"),
     }

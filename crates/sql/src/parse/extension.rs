@@ -5,6 +5,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
 use super::{CreateIndex, ShowObjects, Statement};
+use crate::catalog::ItemKind;
 
 /// Statements of the Materialize surface that later versions implement,
 /// by their leading keywords (longest prefixes first).
@@ -37,7 +38,10 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["VALIDATE", "CONNECTION"],
     &["SUBSCRIBE"],
     &["COPY", "(", "SUBSCRIBE"],
-    &["SHOW", "CREATE"],
+    &["SHOW", "CREATE", "MATERIALIZED", "VIEW"],
+    &["SHOW", "CREATE", "SOURCE"],
+    &["SHOW", "CREATE", "CONNECTION"],
+    &["SHOW", "CREATE", "SINK"],
     &["SHOW", "SOURCES"],
     &["SHOW", "SUBSOURCES"],
     &["SHOW", "SINKS"],
@@ -82,6 +86,21 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     }
     if words[0] == "CREATE" && (words[1] == "INDEX" || words[1..3] == ["DEFAULT", "INDEX"]) {
         return parse_create_index(parser).map(|c| Some(Statement::CreateIndex(c)));
+    }
+    if words[0] == "SHOW" && words[1] == "CREATE" {
+        let kind = match words[2].as_str() {
+            "TABLE" => Some(ItemKind::Table),
+            "VIEW" => Some(ItemKind::View),
+            "INDEX" => Some(ItemKind::Index),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            for _ in 0..3 {
+                parser.next_token();
+            }
+            let name = parser.parse_object_name(false)?;
+            return Ok(Some(Statement::ShowCreate { kind, name }));
+        }
     }
     if words[0] == "SHOW" && words[1] == "INDEXES" {
         return parse_show_indexes(parser).map(Some);

@@ -14,12 +14,17 @@ use super::lowering::lower;
 use super::query::QueryContext;
 use super::{IndexPlan, Plan};
 use crate::PlanError;
-use crate::catalog::{CatalogReader, FullItemName, quote_ident};
-use crate::names::{normalize_ident, resolve_schema};
+use crate::catalog::{CatalogReader, FullItemName};
+use crate::names::{normalize_ident, qualified_name, resolve_schema};
 use crate::parse::CreateIndex;
 
 /// The only cluster there is, until clusters can be created.
 const DEFAULT_CLUSTER: &str = "quickstart";
+
+/// An identifier, always quoted (as stored definitions write names).
+fn quoted(name: &str) -> String {
+    ast::Ident::with_quote('"', name).to_string()
+}
 
 /// `CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj [(key, …)]`.
 pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateIndex) -> Result<Plan, PlanError> {
@@ -42,7 +47,7 @@ pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateInde
         None => {
             let columns: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
             let key = (0..columns.len()).map(ScalarExpr::Column).collect();
-            let sql: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+            let sql: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
             (key, sql, vec!["primary".to_owned()])
         }
         Some(exprs) => {
@@ -78,9 +83,9 @@ pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateInde
     };
     let create_sql = format!(
         "CREATE INDEX {} IN CLUSTER {} ON {} ({})",
-        quote_ident(&name.item),
-        quote_ident(&cluster),
-        item.name,
+        quoted(&name.item),
+        quoted(&cluster),
+        qualified_name(&item.name),
         key_sql.join(", ")
     );
     Ok(Plan::CreateIndex {

@@ -50,7 +50,7 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
         }
     };
     let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
-    Ok(text_rows(&["name", "comment"], rows))
+    Ok(text_rows(&[("name", false), ("comment", true)], rows))
 }
 
 /// The schema a `SHOW … [FROM schema]` lists: the named one, or the first
@@ -100,7 +100,15 @@ fn plan_show_indexes(
         if on.as_ref().is_some_and(|on| *on != indexed) || cluster.as_ref().is_some_and(|c| *c != index_cluster) {
             continue;
         }
-        let key: Vec<String> = create.key.iter().flatten().map(ToString::to_string).collect();
+        let key: Vec<String> = create
+            .key
+            .iter()
+            .flatten()
+            .map(|expr| match expr {
+                ast::Expr::Identifier(column) => normalize_ident(column),
+                other => other.to_string(),
+            })
+            .collect();
         rows.push([
             index.name.item,
             indexed,
@@ -112,18 +120,51 @@ fn plan_show_indexes(
         .iter()
         .map(|row| row.iter().map(|v| Some(v.as_str())).chain([None]).collect())
         .collect();
-    Ok(text_rows(&["name", "on", "cluster", "key", "comment"], rows))
+    Ok(text_rows(
+        &[
+            ("name", false),
+            ("on", false),
+            ("cluster", false),
+            ("key", false),
+            ("comment", true),
+        ],
+        rows,
+    ))
 }
 
-/// A relation of text columns (the last nullable), sorted by the first.
-fn text_rows(columns: &[&str], rows: Vec<Vec<Option<&str>>>) -> Plan {
-    let text = ScalarType::Text;
-    let last = columns.len() - 1;
+/// `SHOW CREATE TABLE|VIEW|INDEX name`: the object's full name and its
+/// stored definition, names fully qualified.
+pub(crate) fn plan_show_create(
+    catalog: &dyn CatalogReader,
+    kind: ItemKind,
+    name: &ast::ObjectName,
+) -> Result<Plan, PlanError> {
+    let item = match resolve_item(catalog, name) {
+        Err(PlanError::UnknownRelation(name)) if kind == ItemKind::Index => {
+            return Err(PlanError::UnknownItem { kind: "index", name });
+        }
+        other => other?,
+    };
+    if item.kind != kind {
+        return Err(PlanError::WrongObjectType {
+            name: item.name.item,
+            expected: kind.with_article(),
+        });
+    }
+    let full_name = item.name.to_string();
+    Ok(text_rows(
+        &[("name", false), ("create_sql", false)],
+        vec![vec![Some(full_name.as_str()), Some(item.create_sql.as_str())]],
+    ))
+}
+
+/// A relation of text columns (each named, and nullable or not), sorted by
+/// the first.
+fn text_rows(columns: &[(&str, bool)], rows: Vec<Vec<Option<&str>>>) -> Plan {
     let desc = RelationDesc::new(
         columns
             .iter()
-            .enumerate()
-            .map(|(i, name)| (ColumnName((*name).into()), text.nullable(i == last))),
+            .map(|(name, nullable)| (ColumnName((*name).into()), ScalarType::Text.nullable(*nullable))),
     );
     let rows = rows
         .into_iter()
