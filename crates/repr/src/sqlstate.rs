@@ -112,12 +112,16 @@ pub enum SqlState {
     UndefinedFunction,
     /// `42P01`
     UndefinedTable,
+    /// `42P02`
+    UndefinedParameter,
     /// `42P04`
     DuplicateDatabase,
     /// `42P06`
     DuplicateSchema,
     /// `42P07`
     DuplicateTable,
+    /// `42P08`
+    AmbiguousParameter,
     /// `42P10`
     InvalidColumnReference,
     /// `42P16`
@@ -195,9 +199,11 @@ impl SqlState {
             SqlState::CannotCoerce => "42846",
             SqlState::UndefinedFunction => "42883",
             SqlState::UndefinedTable => "42P01",
+            SqlState::UndefinedParameter => "42P02",
             SqlState::DuplicateDatabase => "42P04",
             SqlState::DuplicateSchema => "42P06",
             SqlState::DuplicateTable => "42P07",
+            SqlState::AmbiguousParameter => "42P08",
             SqlState::InvalidColumnReference => "42P10",
             SqlState::InvalidTableDefinition => "42P16",
             SqlState::IndeterminateDatatype => "42P18",
