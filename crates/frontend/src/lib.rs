@@ -17,6 +17,7 @@
 //! adapter's client API.
 
 mod backend;
+mod binary;
 mod error;
 mod extended;
 mod query;

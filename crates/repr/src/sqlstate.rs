@@ -56,6 +56,8 @@ pub enum SqlState {
     InvalidRowCountInResultOffsetClause,
     /// `22P02`
     InvalidTextRepresentation,
+    /// `22P03`
+    InvalidBinaryRepresentation,
     /// `22P05`
     UntranslatableCharacter,
     /// `23502`
@@ -171,6 +173,7 @@ impl SqlState {
             SqlState::InvalidRowCountInLimitClause => "2201W",
             SqlState::InvalidRowCountInResultOffsetClause => "2201X",
             SqlState::InvalidTextRepresentation => "22P02",
+            SqlState::InvalidBinaryRepresentation => "22P03",
             SqlState::UntranslatableCharacter => "22P05",
             SqlState::NotNullViolation => "23502",
             SqlState::UniqueViolation => "23505",
