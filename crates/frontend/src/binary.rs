@@ -189,7 +189,10 @@ pub(crate) fn decode<'a>(typ: &ScalarType, bytes: &[u8], arena: &'a RowArena) ->
             Datum::Time(NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos).ok_or(DecodeError::Malformed)?)
         }
         ScalarType::Timestamp => Datum::Timestamp(decode_timestamp(bytes)?),
-        ScalarType::TimestampTz => Datum::TimestampTz(DateTime::from_naive_utc_and_offset(decode_timestamp(bytes)?, chrono::Utc)),
+        ScalarType::TimestampTz => Datum::TimestampTz(DateTime::from_naive_utc_and_offset(
+            decode_timestamp(bytes)?,
+            chrono::Utc,
+        )),
         ScalarType::Interval => {
             let bytes: [u8; 16] = exact(bytes)?;
             let (micros, rest) = bytes.split_at(8);
@@ -349,7 +352,10 @@ mod tests {
         };
         assert_eq!(bytes(ScalarType::Int32, "-2"), [0xff, 0xff, 0xff, 0xfe]);
         assert_eq!(bytes(ScalarType::Date, "2000-01-02"), [0, 0, 0, 1]);
-        assert_eq!(bytes(ScalarType::Timestamp, "2000-01-01 00:00:01"), 1_000_000i64.to_be_bytes());
+        assert_eq!(
+            bytes(ScalarType::Timestamp, "2000-01-01 00:00:01"),
+            1_000_000i64.to_be_bytes()
+        );
         // numeric 1234.5: ndigits 2, weight 0, positive, dscale 1, 1234, 5000.
         assert_eq!(
             bytes(ScalarType::numeric(), "1234.5"),
@@ -369,7 +375,10 @@ mod tests {
         assert_eq!(decode(&ScalarType::Int32, &[0, 1], &arena), Err(DecodeError::Malformed));
         assert_eq!(decode(&ScalarType::Text, &[0xff], &arena), Err(DecodeError::NotUtf8));
         assert_eq!(decode(&ScalarType::Jsonb, b"{}", &arena), Err(DecodeError::Malformed));
-        assert_eq!(decode(&ScalarType::numeric(), &[0, 1, 0, 0], &arena), Err(DecodeError::Malformed));
+        assert_eq!(
+            decode(&ScalarType::numeric(), &[0, 1, 0, 0], &arena),
+            Err(DecodeError::Malformed)
+        );
         assert!(matches!(
             decode(&ScalarType::numeric(), &[0, 0, 0, 0, 0xc0, 0, 0, 0], &arena),
             Err(DecodeError::Invalid(_))

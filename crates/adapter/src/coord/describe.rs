@@ -128,8 +128,7 @@ impl Coordinator {
             search_path: &search_path,
         };
         let described = freshet_sql::describe(&reader, &statement, given)?;
-        if session.transaction == TransactionStatus::Failed
-            && !matches!(described.plan, Plan::Commit | Plan::Rollback)
+        if session.transaction == TransactionStatus::Failed && !matches!(described.plan, Plan::Commit | Plan::Rollback)
         {
             return Err(AdapterError::TransactionAborted);
         }
