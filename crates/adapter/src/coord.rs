@@ -67,7 +67,7 @@ pub(crate) struct ExecuteContext {
     tx: oneshot::Sender<ExecuteOutcome>,
     /// For a prepared statement: its parameters' values and the result it
     /// was described with.
-    prepared: Option<describe::Prepared>,
+    prepared: Option<Box<describe::Prepared>>,
 }
 
 impl ExecuteContext {
@@ -326,9 +326,9 @@ impl Coordinator {
             database: &database,
             search_path: &search_path,
         };
-        let plan = match describe::plan_statement(&reader, &session.vars, statement, ctx.prepared.as_ref()) {
+        let plan = match describe::plan_statement(&reader, &session.vars, statement, ctx.prepared.as_deref()) {
             Ok(plan) => plan,
-            Err(e) => return Sequenced::Done(ctx, Err(e.into())),
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
         if let Err(e) = self.check_transaction(ctx.conn_id, &plan) {
             return Sequenced::Done(ctx, Err(e));

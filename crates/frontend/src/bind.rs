@@ -5,7 +5,7 @@
 use freshet_repr::{Datum, Row, RowArena, ScalarType, SqlState, parse_datum};
 use pgwire::api::portal::Format;
 use pgwire::api::results::FieldFormat;
-use pgwire::error::ErrorInfo;
+use pgwire::error::{ErrorInfo, PgWireError};
 
 use crate::binary::{self, DecodeError};
 use crate::error::frontend_error;
@@ -44,7 +44,7 @@ const UNKNOWN_OID: u32 = 705;
 
 /// The type a parameter declared with `oid` in `Parse` has; `None` for 0
 /// (or `unknown`), which leaves it to the server.
-pub(crate) fn declared_type(oid: u32) -> Result<Option<ScalarType>, ErrorInfo> {
+pub(crate) fn declared_type(oid: u32) -> Result<Option<ScalarType>, PgWireError> {
     if oid == 0 || oid == UNKNOWN_OID {
         return Ok(None);
     }
@@ -53,21 +53,26 @@ pub(crate) fn declared_type(oid: u32) -> Result<Option<ScalarType>, ErrorInfo> {
         .find(|t| pg_type(t).oid() == oid)
         .map(|t| Some(t.without_modifiers()))
         .ok_or_else(|| {
-            frontend_error(
+            user(frontend_error(
                 SqlState::UndefinedObject,
                 &format!("type with OID {oid} does not exist"),
-            )
+            ))
         })
 }
 
+/// An error to report to the client, as pgwire's error type.
+fn user(info: ErrorInfo) -> PgWireError {
+    PgWireError::UserError(Box::new(info))
+}
+
 /// A `ProtocolViolation` error.
-fn protocol_violation(message: &str) -> ErrorInfo {
-    frontend_error(SqlState::ProtocolViolation, message)
+fn protocol_violation(message: &str) -> PgWireError {
+    user(frontend_error(SqlState::ProtocolViolation, message))
 }
 
 /// Checks a format code list for `n` values: none (all text), one (for
 /// all), or one per value, each 0 or 1.
-pub(crate) fn check_formats(codes: &[i16], n: usize, what: &str, of: &str) -> Result<(), ErrorInfo> {
+pub(crate) fn check_formats(codes: &[i16], n: usize, what: &str, of: &str) -> Result<(), PgWireError> {
     if codes.len() > 1 && codes.len() != n {
         return Err(protocol_violation(&format!(
             "bind message has {} {what} formats but {n} {of}",
@@ -98,7 +103,7 @@ pub(crate) fn decode_params(
     types: &[ScalarType],
     formats: &[i16],
     values: &[Option<impl AsRef<[u8]>>],
-) -> Result<Row, ErrorInfo> {
+) -> Result<Row, PgWireError> {
     if values.len() != types.len() {
         return Err(protocol_violation(&format!(
             "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {}",
@@ -122,27 +127,27 @@ pub(crate) fn decode_params(
         };
         let datum = if binary {
             binary::decode(typ, bytes, &arena).map_err(|e| match e {
-                DecodeError::Malformed => frontend_error(
+                DecodeError::Malformed => user(frontend_error(
                     SqlState::InvalidBinaryRepresentation,
                     &format!("incorrect binary data format in bind parameter {}", i + 1),
-                ),
-                DecodeError::Invalid(e) => frontend_error(e.code(), &e.to_string()),
+                )),
+                DecodeError::Invalid(e) => user(frontend_error(e.code(), &e.to_string())),
                 DecodeError::NotUtf8 => invalid_utf8(),
             })?
         } else {
             let text = std::str::from_utf8(bytes).map_err(|_| invalid_utf8())?;
-            parse_datum(typ, text, &arena).map_err(|e| frontend_error(e.code(), &e.to_string()))?
+            parse_datum(typ, text, &arena).map_err(|e| user(frontend_error(e.code(), &e.to_string())))?
         };
         datums.push(datum);
     }
     Ok(Row::pack_slice(&datums))
 }
 
-fn invalid_utf8() -> ErrorInfo {
-    frontend_error(
+fn invalid_utf8() -> PgWireError {
+    user(frontend_error(
         SqlState::CharacterNotInRepertoire,
         "invalid byte sequence for encoding \"UTF8\"",
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -161,7 +166,7 @@ mod tests {
             declared_type(1043).ok(),
             Some(Some(ScalarType::VarChar { max_length: None }))
         );
-        let err = declared_type(99_999).expect_err("no such type");
+        let err = ErrorInfo::from(declared_type(99_999).expect_err("no such type"));
         assert_eq!(
             (err.code.as_str(), err.message.as_str()),
             ("42704", "type with OID 99999 does not exist")
@@ -182,18 +187,18 @@ mod tests {
     #[test]
     fn bad_parameters_fail_as_in_postgres() {
         let types = [ScalarType::Int32];
-        let err = decode_params("s", &types, &[], &[Some(b"abc".to_vec())]).expect_err("not an int");
+        let err = ErrorInfo::from(decode_params("s", &types, &[], &[Some(b"abc".to_vec())]).expect_err("not an int"));
         assert_eq!(err.code, "22P02");
         assert_eq!(err.message, "invalid input syntax for type integer: \"abc\"");
-        let err = decode_params("s", &types, &[], &[] as &[Option<Vec<u8>>]).expect_err("too few");
+        let err = ErrorInfo::from(decode_params("s", &types, &[], &[] as &[Option<Vec<u8>>]).expect_err("too few"));
         assert_eq!(err.code, "08P01");
         assert_eq!(
             err.message,
             "bind message supplies 0 parameters, but prepared statement \"s\" requires 1"
         );
-        let err = decode_params("s", &types, &[1], &[Some(vec![1])]).expect_err("short");
+        let err = ErrorInfo::from(decode_params("s", &types, &[1], &[Some(vec![1])]).expect_err("short"));
         assert_eq!(err.code, "22P03");
-        let err = decode_params("s", &types, &[0, 0], &[Some(b"1".to_vec())]).expect_err("formats");
+        let err = ErrorInfo::from(decode_params("s", &types, &[0, 0], &[Some(b"1".to_vec())]).expect_err("formats"));
         assert_eq!(err.code, "08P01");
     }
 

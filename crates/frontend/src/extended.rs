@@ -139,8 +139,7 @@ impl<B: Backend> ExtendedQueryHandler for FreshetExtendedQueryHandler<B> {
             .type_oids
             .iter()
             .map(|oid| declared_type(*oid))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|info| PgWireError::UserError(Box::new(info)))?;
+            .collect::<Result<Vec<_>, _>>()?;
         let session = session::<B>(client)?;
         let desc = match session.describe(&message.query, given).await {
             Ok(desc) => desc,
@@ -176,17 +175,15 @@ impl<B: Backend> ExtendedQueryHandler for FreshetExtendedQueryHandler<B> {
             Some(Entry::Value(statement)) => statement,
             Some(Entry::Empty) | None => return Err(PgWireError::StatementNotFound(statement_name.to_owned())),
         };
-        let user_error = |info| PgWireError::UserError(Box::new(info));
         let desc = &statement.statement.desc;
         decode_params(
             statement_name,
             &desc.param_types,
             &message.parameter_format_codes,
             &message.parameters,
-        )
-        .map_err(user_error)?;
+        )?;
         let columns = desc.result.as_ref().map_or(0, RelationDesc::arity);
-        check_formats(&message.result_column_format_codes, columns, "result", "columns").map_err(user_error)?;
+        check_formats(&message.result_column_format_codes, columns, "result", "columns")?;
         let portal = Portal::try_new(&message, statement)?;
         client.portal_store().put_portal(Arc::new(portal));
         client
@@ -288,8 +285,7 @@ impl<B: Backend> ExtendedQueryHandler for FreshetExtendedQueryHandler<B> {
             &prepared.desc.param_types,
             &formats,
             &portal.parameters,
-        )
-        .map_err(|info| PgWireError::UserError(Box::new(info)))?;
+        )?;
         let session = session::<B>(client)?;
         let outcome = session
             .execute_prepared(&prepared.sql, &prepared.desc, values)

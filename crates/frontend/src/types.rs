@@ -140,11 +140,6 @@ fn field_info(name: &str, typ: &ColumnType, format: FieldFormat) -> FieldInfo {
         .with_type_modifier(type_modifier(scalar))
 }
 
-/// The `RowDescription` fields for a relation's columns, in the text format.
-pub(crate) fn field_infos(desc: &RelationDesc) -> Vec<FieldInfo> {
-    field_infos_in(desc, &[])
-}
-
 /// The `RowDescription` fields for a relation's columns, column `i` in
 /// `formats[i]` (the text format where `formats` is too short).
 pub(crate) fn field_infos_in(desc: &RelationDesc, formats: &[FieldFormat]) -> Vec<FieldInfo> {
@@ -358,7 +353,7 @@ mod tests {
         let desc = RelationDesc::empty()
             .with_column("id", ScalarType::UInt64.nullable(false))
             .with_column("name", ScalarType::Char { length: 3 }.nullable(true));
-        let fields = field_infos(&desc);
+        let fields = field_infos_in(&desc, &[]);
         assert_eq!(fields.len(), 2);
         assert_eq!(fields[0].name(), "id");
         assert_eq!(fields[0].datatype().oid(), UINT8_OID);
@@ -397,7 +392,7 @@ mod tests {
             .with_column("c", ScalarType::Bool.nullable(true))
             .with_column("d", ScalarType::UInt64.nullable(false));
         let types: Vec<_> = desc.types().map(|t| t.scalar_type).collect();
-        let mut encoder = DataRowEncoder::new(Arc::new(field_infos(&desc)));
+        let mut encoder = DataRowEncoder::new(Arc::new(field_infos_in(&desc, &[])));
         let mut text = String::new();
 
         let row = Row::pack([
@@ -431,7 +426,7 @@ mod tests {
         let desc = RelationDesc::empty().with_column("a", ScalarType::Int32.nullable(true));
         let types: Vec<_> = desc.types().map(|t| t.scalar_type).collect();
         for row in [Row::default(), Row::pack([Datum::Int32(1), Datum::Int32(2)])] {
-            let mut encoder = DataRowEncoder::new(Arc::new(field_infos(&desc)));
+            let mut encoder = DataRowEncoder::new(Arc::new(field_infos_in(&desc, &[])));
             let err = encode_row(&mut encoder, &types, &[], &row, &mut String::new()).expect_err("width mismatch");
             assert_eq!(err.code(), "XX000");
         }

@@ -155,10 +155,10 @@ impl Coordinator {
             outcomes: Vec::new(),
             notices: Vec::new(),
             tx,
-            prepared: Some(Prepared {
+            prepared: Some(Box::new(Prepared {
                 params: Params { types, values },
                 result,
-            }),
+            })),
         };
         match single_statement(sql) {
             Ok(statement) => ctx.remaining.extend(statement),
