@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use freshet_repr::{RelationDesc, Row};
+use freshet_repr::{RelationDesc, Row, ScalarType};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::AdapterError;
@@ -77,6 +77,16 @@ pub enum ExecuteResponse {
     },
 }
 
+/// What describing a prepared statement tells: what its parameters are and
+/// what it returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementDesc {
+    /// Each parameter's type (`$1` first).
+    pub param_types: Vec<ScalarType>,
+    /// The result's columns, `None` for a statement that returns no rows.
+    pub result: Option<RelationDesc>,
+}
+
 /// One statement's outcome: its notices, then its response or error.
 #[derive(Debug)]
 pub struct StatementOutcome {
@@ -147,6 +157,65 @@ impl SessionClient {
             .send(Command::Execute {
                 conn_id: self.conn_id,
                 sql: sql.to_owned(),
+                tx,
+            })
+            .map_err(|_| AdapterError::Shutdown)?;
+        rx.await.map_err(|_| AdapterError::Shutdown)
+    }
+
+    /// Describes the one statement of `sql` without executing it (the
+    /// extended query protocol's `Parse`): `param_types` are the types the
+    /// client gave its parameters, `None` where the server is to infer one.
+    pub async fn describe(
+        &self,
+        sql: &str,
+        param_types: Vec<Option<ScalarType>>,
+    ) -> Result<StatementDesc, AdapterError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Describe {
+                conn_id: self.conn_id,
+                sql: sql.to_owned(),
+                param_types,
+                tx,
+            })
+            .map_err(|_| AdapterError::Shutdown)?;
+        rx.await.map_err(|_| AdapterError::Shutdown)?
+    }
+
+    /// Executes the one statement of `sql`, described as `desc`, with
+    /// `values` (one datum per parameter, each of its described type) bound
+    /// to its parameters. Fails with "cached plan must not change result
+    /// type" if its result no longer matches `desc`.
+    pub async fn execute_prepared(
+        &self,
+        sql: &str,
+        desc: &StatementDesc,
+        values: Row,
+    ) -> Result<ExecuteOutcome, AdapterError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::ExecutePrepared {
+                conn_id: self.conn_id,
+                sql: sql.to_owned(),
+                param_types: desc.param_types.clone(),
+                values,
+                result: desc.result.clone(),
+                tx,
+            })
+            .map_err(|_| AdapterError::Shutdown)?;
+        rx.await.map_err(|_| AdapterError::Shutdown)
+    }
+
+    /// The session's transaction state. With `fail`, an explicit
+    /// transaction fails first, as an error in it does (for errors the
+    /// frontend finds itself, such as a parameter value that does not parse).
+    pub async fn transaction_status(&self, fail: bool) -> Result<TransactionStatus, AdapterError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::TransactionStatus {
+                conn_id: self.conn_id,
+                fail,
                 tx,
             })
             .map_err(|_| AdapterError::Shutdown)?;

@@ -3,7 +3,9 @@
 use tokio::sync::oneshot;
 
 use crate::AdapterError;
-use crate::client::{ConnectionId, ExecuteOutcome, Notice, StartupParams};
+use freshet_repr::{RelationDesc, Row, ScalarType};
+
+use crate::client::{ConnectionId, ExecuteOutcome, Notice, StartupParams, StatementDesc, TransactionStatus};
 
 /// A request to the coordinator.
 #[derive(Debug)]
@@ -22,6 +24,34 @@ pub(crate) enum Command {
         conn_id: ConnectionId,
         sql: String,
         tx: oneshot::Sender<ExecuteOutcome>,
+    },
+    /// Plans the one statement of `sql` without executing it, to describe
+    /// it: its parameters' types (`param_types` holds those the client
+    /// gave) and its result columns. Answered exactly once.
+    Describe {
+        conn_id: ConnectionId,
+        sql: String,
+        param_types: Vec<Option<ScalarType>>,
+        tx: oneshot::Sender<Result<StatementDesc, AdapterError>>,
+    },
+    /// Executes the one statement of `sql` with `values` bound to its
+    /// parameters (of `param_types`), as described: `result` is the
+    /// description its result must still match. Answered exactly once.
+    ExecutePrepared {
+        conn_id: ConnectionId,
+        sql: String,
+        param_types: Vec<ScalarType>,
+        values: Row,
+        result: Option<RelationDesc>,
+        tx: oneshot::Sender<ExecuteOutcome>,
+    },
+    /// Reports the session's transaction state; with `fail`, first fails
+    /// its transaction block, if any (an error outside the adapter, such
+    /// as a parameter that did not decode, ended the client's batch).
+    TransactionStatus {
+        conn_id: ConnectionId,
+        fail: bool,
+        tx: oneshot::Sender<TransactionStatus>,
     },
     /// Ends the session of `conn_id`. Sent exactly once, when the
     /// connection closes; never answered.

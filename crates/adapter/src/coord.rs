@@ -6,6 +6,7 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod ddl;
+mod describe;
 mod index;
 mod peek;
 mod session_vars;
@@ -65,6 +66,9 @@ pub(crate) struct ExecuteContext {
     outcomes: Vec<StatementOutcome>,
     notices: Vec<Notice>,
     tx: oneshot::Sender<ExecuteOutcome>,
+    /// For a prepared statement: its parameters' values and the result it
+    /// was described with.
+    prepared: Option<Box<describe::Prepared>>,
 }
 
 impl ExecuteContext {
@@ -219,6 +223,25 @@ impl Coordinator {
                 let _ = tx.send(Ok(notices));
             }
             Command::Execute { conn_id, sql, tx } => self.execute(conn_id, &sql, tx),
+            Command::Describe {
+                conn_id,
+                sql,
+                param_types,
+                tx,
+            } => {
+                let _ = tx.send(self.describe(conn_id, &sql, &param_types));
+            }
+            Command::ExecutePrepared {
+                conn_id,
+                sql,
+                param_types,
+                values,
+                result,
+                tx,
+            } => self.execute_prepared(conn_id, &sql, param_types, values, result, tx),
+            Command::TransactionStatus { conn_id, fail, tx } => {
+                let _ = tx.send(self.transaction_status(conn_id, fail));
+            }
             Command::Terminate { conn_id } => {
                 self.sessions.remove(&conn_id);
                 tracing::debug!(conn_id, "session ended");
@@ -248,6 +271,7 @@ impl Coordinator {
             outcomes: Vec::new(),
             notices: Vec::new(),
             tx,
+            prepared: None,
         };
         match freshet_sql::parse(sql) {
             Ok(statements) => ctx.remaining = statements.into(),
@@ -315,9 +339,9 @@ impl Coordinator {
             database: &database,
             search_path: &search_path,
         };
-        let plan = match freshet_sql::plan(&reader, statement) {
+        let plan = match describe::plan_statement(&reader, &session.vars, statement, ctx.prepared.as_deref()) {
             Ok(plan) => plan,
-            Err(e) => return Sequenced::Done(ctx, Err(e.into())),
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
         if let Err(e) = self.check_transaction(ctx.conn_id, &plan) {
             return Sequenced::Done(ctx, Err(e));

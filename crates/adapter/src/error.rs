@@ -76,6 +76,13 @@ pub enum AdapterError {
     /// The compute layer failed to answer.
     #[error("internal error: {0}")]
     Internal(String),
+    /// More than one statement in the text of a prepared statement.
+    #[error("cannot insert multiple commands into a prepared statement")]
+    MultipleStatements,
+    /// A prepared statement whose result columns changed since it was
+    /// described (a table it reads was dropped and created anew).
+    #[error("cached plan must not change result type")]
+    ResultTypeChanged,
     /// The server is shutting down.
     #[error("the server is shutting down")]
     Shutdown,
@@ -100,6 +107,8 @@ impl AdapterError {
             AdapterError::TransactionAborted => SqlState::InFailedSqlTransaction,
             AdapterError::NegativeMultiplicity { .. } => SqlState::DataCorrupted,
             AdapterError::Internal(_) => SqlState::InternalError,
+            AdapterError::MultipleStatements => SqlState::SyntaxError,
+            AdapterError::ResultTypeChanged => SqlState::FeatureNotSupported,
             AdapterError::Shutdown => SqlState::AdminShutdown,
         }
     }

@@ -19,8 +19,8 @@ mod error;
 mod session;
 
 pub use client::{
-    Client, ConnectionId, ExecuteOutcome, ExecuteResponse, Notice, SessionClient, StartupParams, StatementOutcome,
-    TransactionStatus,
+    Client, ConnectionId, ExecuteOutcome, ExecuteResponse, Notice, SessionClient, StartupParams, StatementDesc,
+    StatementOutcome, TransactionStatus,
 };
 pub use coord::{Config, start};
 pub use error::AdapterError;

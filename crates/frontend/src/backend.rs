@@ -6,7 +6,10 @@
 
 use std::future::Future;
 
-use freshet_adapter::{AdapterError, Client, ExecuteOutcome, Notice, SessionClient, StartupParams};
+use freshet_adapter::{
+    AdapterError, Client, ExecuteOutcome, Notice, SessionClient, StartupParams, StatementDesc, TransactionStatus,
+};
+use freshet_repr::{Row, ScalarType};
 
 /// Opens sessions: the server-wide half of the adapter's client API.
 pub(crate) trait Backend: Send + Sync + 'static {
@@ -27,6 +30,25 @@ pub(crate) trait Session: Send + Sync + 'static {
 
     /// Executes a query string with the simple query protocol's semantics.
     fn execute(&self, sql: &str) -> impl Future<Output = Result<ExecuteOutcome, AdapterError>> + Send;
+
+    /// Describes the one statement of `sql` (`Parse`), with the parameter
+    /// types the client gave (`None` for the server to infer).
+    fn describe(
+        &self,
+        sql: &str,
+        param_types: Vec<Option<ScalarType>>,
+    ) -> impl Future<Output = Result<StatementDesc, AdapterError>> + Send;
+
+    /// Executes a described statement with `values` bound to its parameters.
+    fn execute_prepared(
+        &self,
+        sql: &str,
+        desc: &StatementDesc,
+        values: Row,
+    ) -> impl Future<Output = Result<ExecuteOutcome, AdapterError>> + Send;
+
+    /// The transaction state, after failing the transaction if `fail`.
+    fn transaction_status(&self, fail: bool) -> impl Future<Output = Result<TransactionStatus, AdapterError>> + Send;
 }
 
 impl Backend for Client {
@@ -48,5 +70,26 @@ impl Session for SessionClient {
 
     fn execute(&self, sql: &str) -> impl Future<Output = Result<ExecuteOutcome, AdapterError>> + Send {
         SessionClient::execute(self, sql)
+    }
+
+    fn describe(
+        &self,
+        sql: &str,
+        param_types: Vec<Option<ScalarType>>,
+    ) -> impl Future<Output = Result<StatementDesc, AdapterError>> + Send {
+        SessionClient::describe(self, sql, param_types)
+    }
+
+    fn execute_prepared(
+        &self,
+        sql: &str,
+        desc: &StatementDesc,
+        values: Row,
+    ) -> impl Future<Output = Result<ExecuteOutcome, AdapterError>> + Send {
+        SessionClient::execute_prepared(self, sql, desc, values)
+    }
+
+    fn transaction_status(&self, fail: bool) -> impl Future<Output = Result<TransactionStatus, AdapterError>> + Send {
+        SessionClient::transaction_status(self, fail)
     }
 }

@@ -4,8 +4,9 @@
 //! server parameters, cancel keys), the simple query protocol (row
 //! descriptions, text-encoded rows, command tags, `ReadyForQuery` with the
 //! session's transaction state), errors with their SQLSTATE, detail, hint
-//! and position, and notices. The extended query protocol is refused with
-//! SQLSTATE `0A000` for now.
+//! and position, and notices; and the extended query protocol (prepared
+//! statements with parameters, portals with row limits, results in the text
+//! or binary format).
 //!
 //! Its boundary: a [`tokio::net::TcpListener`] and a
 //! [`freshet_adapter::Client`] come in through [`serve`]; every connection
@@ -17,6 +18,8 @@
 //! adapter's client API.
 
 mod backend;
+mod binary;
+mod bind;
 mod error;
 mod extended;
 mod query;

@@ -106,7 +106,7 @@ impl<B: Backend> SimpleQueryHandler for FreshetQueryHandler<B> {
 }
 
 /// The connection's session, put there at startup.
-fn session<B: Backend>(client: &impl ClientInfo) -> PgWireResult<Arc<B::Session>> {
+pub(crate) fn session<B: Backend>(client: &impl ClientInfo) -> PgWireResult<Arc<B::Session>> {
     client.session_extensions().get::<B::Session>().ok_or_else(|| {
         tracing::error!("a connection ready for queries has no session");
         PgWireError::UserError(Box::new(frontend_error(

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tracing::{Instrument, debug, info, warn};
 
 use crate::backend::Backend;
-use crate::extended::RefuseExtendedQuery;
+use crate::extended::FreshetExtendedQueryHandler;
 use crate::query::FreshetQueryHandler;
 use crate::startup::FreshetStartupHandler;
 
@@ -94,7 +94,7 @@ fn is_out_of_resources(err: &io::Error) -> bool {
 struct Handlers<B> {
     startup: Arc<FreshetStartupHandler<B>>,
     query: Arc<FreshetQueryHandler<B>>,
-    extended: Arc<RefuseExtendedQuery>,
+    extended: Arc<FreshetExtendedQueryHandler<B>>,
     cancel: Arc<DefaultCancelHandler>,
     errors: Arc<LogErrors>,
 }
@@ -105,7 +105,7 @@ impl<B: Backend> Handlers<B> {
         Handlers {
             startup: Arc::new(FreshetStartupHandler::new(backend, Arc::clone(&connections))),
             query: Arc::new(FreshetQueryHandler::new()),
-            extended: Arc::new(RefuseExtendedQuery),
+            extended: Arc::new(FreshetExtendedQueryHandler::new()),
             cancel: Arc::new(DefaultCancelHandler::new(connections)),
             errors: Arc::new(LogErrors),
         }

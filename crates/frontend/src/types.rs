@@ -1,5 +1,5 @@
 //! Result sets on the wire: column descriptions (type OIDs, sizes,
-//! modifiers) and rows encoded in the text format.
+//! modifiers) and rows encoded in the text or binary format, per column.
 
 use std::sync::{Arc, LazyLock};
 
@@ -9,6 +9,9 @@ use pgwire::api::Type;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_ERROR};
 use pgwire::messages::data::DataRow;
+use pgwire::types::format::FormatOptions;
+
+use crate::binary;
 
 /// The OID Materialize gives `uint2` (`TYPE_UINT2_OID` in Materialize's
 /// `src/pgrepr-consts/src/oid.rs`).
@@ -129,17 +132,24 @@ pub(crate) fn type_modifier(typ: &ScalarType) -> i32 {
     }
 }
 
-/// The `RowDescription` field for a column, in the text format.
-fn field_info(name: &str, typ: &ColumnType) -> FieldInfo {
+/// The `RowDescription` field for a column, in `format`.
+fn field_info(name: &str, typ: &ColumnType, format: FieldFormat) -> FieldInfo {
     let scalar = &typ.scalar_type;
-    FieldInfo::new(name.to_owned(), None, None, pg_type(scalar), FieldFormat::Text)
+    FieldInfo::new(name.to_owned(), None, None, pg_type(scalar), format)
         .with_type_size(type_size(scalar))
         .with_type_modifier(type_modifier(scalar))
 }
 
-/// The `RowDescription` fields for a relation's columns.
-pub(crate) fn field_infos(desc: &RelationDesc) -> Vec<FieldInfo> {
-    desc.iter().map(|(name, typ)| field_info(name.as_str(), typ)).collect()
+/// The `RowDescription` fields for a relation's columns, column `i` in
+/// `formats[i]` (the text format where `formats` is too short).
+pub(crate) fn field_infos_in(desc: &RelationDesc, formats: &[FieldFormat]) -> Vec<FieldInfo> {
+    desc.iter()
+        .enumerate()
+        .map(|(i, (name, typ))| {
+            let format = formats.get(i).copied().unwrap_or(FieldFormat::Text);
+            field_info(name.as_str(), typ, format)
+        })
+        .collect()
 }
 
 /// A result set as pgwire's `QueryResponse`: its column descriptions and its
@@ -148,31 +158,51 @@ pub(crate) fn field_infos(desc: &RelationDesc) -> Vec<FieldInfo> {
 /// Its command tag is pgwire's default `SELECT`, to which pgwire appends the
 /// number of rows sent, giving `SELECT <n>`.
 pub(crate) fn query_response(desc: &RelationDesc, rows: Vec<Row>) -> QueryResponse {
-    let fields = Arc::new(field_infos(desc));
+    query_response_in(desc, rows, &[])
+}
+
+/// [`query_response`] with column `i` in `formats[i]` (text where
+/// `formats` is too short).
+pub(crate) fn query_response_in(desc: &RelationDesc, rows: Vec<Row>, formats: &[FieldFormat]) -> QueryResponse {
+    let fields = Arc::new(field_infos_in(desc, formats));
     let types: Vec<ScalarType> = desc.types().map(|typ| typ.scalar_type).collect();
+    let formats: Vec<FieldFormat> = fields.iter().map(FieldInfo::format).collect();
     let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
     let mut text = String::new();
-    let rows = futures::stream::iter(rows).map(move |row| encode_row(&mut encoder, &types, &row, &mut text));
+    let rows = futures::stream::iter(rows).map(move |row| encode_row(&mut encoder, &types, &formats, &row, &mut text));
     QueryResponse::new(fields, rows)
 }
 
-/// Encodes one row in the text format: each value as its type's output
-/// function prints it, `NULL` as a null field.
+/// Encodes one row: each value in its column's format (the encoder's
+/// fields say which), in the text format as its type's output function
+/// prints it, in binary as its `send` function writes it; `NULL` as a null
+/// field.
 ///
-/// `encoder` must have been made for `types`; `text` is scratch space.
+/// `encoder` must have been made for `types` in `formats` (missing formats
+/// are text); `text` is scratch space.
 pub(crate) fn encode_row(
     encoder: &mut DataRowEncoder,
     types: &[ScalarType],
+    formats: &[FieldFormat],
     row: &Row,
     text: &mut String,
 ) -> PgWireResult<DataRow> {
     let mut datums = row.iter();
-    for typ in types {
+    for (i, typ) in types.iter().enumerate() {
         let Some(datum) = datums.next() else {
             return Err(arity_mismatch(types.len(), row));
         };
         if datum.is_null() {
             encoder.encode_field(&None::<&str>)?;
+        } else if formats.get(i) == Some(&FieldFormat::Binary) {
+            let mut bytes = Vec::new();
+            binary::encode(datum, typ, &mut bytes);
+            encoder.encode_field_with_type_and_format(
+                &Some(bytes.as_slice()),
+                &Type::BYTEA,
+                FieldFormat::Binary,
+                &FormatOptions::default(),
+            )?;
         } else {
             text.clear();
             format_datum(datum, typ, text);
@@ -323,7 +353,7 @@ mod tests {
         let desc = RelationDesc::empty()
             .with_column("id", ScalarType::UInt64.nullable(false))
             .with_column("name", ScalarType::Char { length: 3 }.nullable(true));
-        let fields = field_infos(&desc);
+        let fields = field_infos_in(&desc, &[]);
         assert_eq!(fields.len(), 2);
         assert_eq!(fields[0].name(), "id");
         assert_eq!(fields[0].datatype().oid(), UINT8_OID);
@@ -362,7 +392,7 @@ mod tests {
             .with_column("c", ScalarType::Bool.nullable(true))
             .with_column("d", ScalarType::UInt64.nullable(false));
         let types: Vec<_> = desc.types().map(|t| t.scalar_type).collect();
-        let mut encoder = DataRowEncoder::new(Arc::new(field_infos(&desc)));
+        let mut encoder = DataRowEncoder::new(Arc::new(field_infos_in(&desc, &[])));
         let mut text = String::new();
 
         let row = Row::pack([
@@ -371,7 +401,7 @@ mod tests {
             Datum::True,
             Datum::UInt64(u64::MAX),
         ]);
-        let encoded = encode_row(&mut encoder, &types, &row, &mut text).expect("encodes");
+        let encoded = encode_row(&mut encoder, &types, &[], &row, &mut text).expect("encodes");
         assert_eq!(
             fields_of(&encoded),
             [
@@ -384,7 +414,7 @@ mod tests {
 
         // The encoder is reused: the second row must not carry the first.
         let row = Row::pack([Datum::Null, Datum::Null, Datum::False, Datum::UInt64(0)]);
-        let encoded = encode_row(&mut encoder, &types, &row, &mut text).expect("encodes");
+        let encoded = encode_row(&mut encoder, &types, &[], &row, &mut text).expect("encodes");
         assert_eq!(
             fields_of(&encoded),
             [None, None, Some("f".to_owned()), Some("0".to_owned())]
@@ -396,8 +426,8 @@ mod tests {
         let desc = RelationDesc::empty().with_column("a", ScalarType::Int32.nullable(true));
         let types: Vec<_> = desc.types().map(|t| t.scalar_type).collect();
         for row in [Row::default(), Row::pack([Datum::Int32(1), Datum::Int32(2)])] {
-            let mut encoder = DataRowEncoder::new(Arc::new(field_infos(&desc)));
-            let err = encode_row(&mut encoder, &types, &row, &mut String::new()).expect_err("width mismatch");
+            let mut encoder = DataRowEncoder::new(Arc::new(field_infos_in(&desc, &[])));
+            let err = encode_row(&mut encoder, &types, &[], &row, &mut String::new()).expect_err("width mismatch");
             assert_eq!(err.code(), "XX000");
         }
     }

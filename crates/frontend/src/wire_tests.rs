@@ -1,6 +1,7 @@
 //! End-to-end tests of the wire protocol: the real server loop and pgwire,
 //! a scripted backend, and clients speaking raw protocol or tokio-postgres.
 
+mod extended;
 mod fake;
 mod raw;
 
@@ -13,10 +14,9 @@ use freshet_adapter::StartupParams;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-use crate::extended::UNSUPPORTED;
 use crate::server::serve_backend;
 use fake::FakeBackend;
-use raw::{RawClient, cstr};
+use raw::RawClient;
 
 /// A running server and what its backend observed.
 struct Server {
@@ -160,22 +160,6 @@ async fn errors_notices_and_transaction_status() {
 }
 
 #[tokio::test]
-async fn the_extended_protocol_is_refused_cleanly() {
-    let server = Server::start().await;
-    let (mut client, _) = server.login("alice").await;
-    client
-        .send(b'P', &[cstr(""), cstr("select"), vec![0, 0]].concat())
-        .await;
-    client.send(b'B', &[cstr(""), cstr(""), vec![0; 6]].concat()).await;
-    client.send(b'D', &[vec![b'P'], cstr("")].concat()).await;
-    client.send(b'E', &[cstr(""), vec![0; 4]].concat()).await;
-    client.send(b'S', &[]).await;
-    let refused = format!("E ERROR 0A000 {UNSUPPORTED}");
-    assert_eq!(client.until_ready().await, [refused.as_str(), "Z I"]);
-    assert_eq!(client.simple("insert").await, ["C INSERT 0 1", "Z I"]);
-}
-
-#[tokio::test]
 async fn refused_sessions_get_a_fatal_error_and_are_closed() {
     let server = Server::start().await;
     for (user, error) in [
@@ -275,8 +259,11 @@ async fn tokio_postgres_can_use_the_server() {
 
     let err = client.simple_query("fail").await.expect_err("fails");
     assert_eq!(err.code(), Some(&SqlState::UNDEFINED_OBJECT));
-    let err = client.query("select", &[]).await.expect_err("refused");
-    assert_eq!(err.code(), Some(&SqlState::FEATURE_NOT_SUPPORTED));
+    // The extended protocol: a binary parameter in, a binary value out.
+    let row = client.query_one("param", &[&7i32]).await.expect("runs");
+    assert_eq!(row.get::<_, i32>(0), 7);
+    let row = client.query_one("param", &[&None::<i32>]).await.expect("runs");
+    assert_eq!(row.get::<_, Option<i32>>(0), None);
     let messages = client.simple_query("insert").await.expect("runs");
     assert!(matches!(messages.last(), Some(SimpleQueryMessage::CommandComplete(1))));
 }

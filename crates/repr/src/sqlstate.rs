@@ -56,6 +56,8 @@ pub enum SqlState {
     InvalidRowCountInResultOffsetClause,
     /// `22P02`
     InvalidTextRepresentation,
+    /// `22P03`
+    InvalidBinaryRepresentation,
     /// `22P05`
     UntranslatableCharacter,
     /// `23502`
@@ -112,12 +114,16 @@ pub enum SqlState {
     UndefinedFunction,
     /// `42P01`
     UndefinedTable,
+    /// `42P02`
+    UndefinedParameter,
     /// `42P04`
     DuplicateDatabase,
     /// `42P06`
     DuplicateSchema,
     /// `42P07`
     DuplicateTable,
+    /// `42P08`
+    AmbiguousParameter,
     /// `42P10`
     InvalidColumnReference,
     /// `42P16`
@@ -167,6 +173,7 @@ impl SqlState {
             SqlState::InvalidRowCountInLimitClause => "2201W",
             SqlState::InvalidRowCountInResultOffsetClause => "2201X",
             SqlState::InvalidTextRepresentation => "22P02",
+            SqlState::InvalidBinaryRepresentation => "22P03",
             SqlState::UntranslatableCharacter => "22P05",
             SqlState::NotNullViolation => "23502",
             SqlState::UniqueViolation => "23505",
@@ -195,9 +202,11 @@ impl SqlState {
             SqlState::CannotCoerce => "42846",
             SqlState::UndefinedFunction => "42883",
             SqlState::UndefinedTable => "42P01",
+            SqlState::UndefinedParameter => "42P02",
             SqlState::DuplicateDatabase => "42P04",
             SqlState::DuplicateSchema => "42P06",
             SqlState::DuplicateTable => "42P07",
+            SqlState::AmbiguousParameter => "42P08",
             SqlState::InvalidColumnReference => "42P10",
             SqlState::InvalidTableDefinition => "42P16",
             SqlState::IndeterminateDatatype => "42P18",

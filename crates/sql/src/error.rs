@@ -189,6 +189,24 @@ pub enum PlanError {
     /// A subquery returning the wrong number of columns.
     #[error("{0}")]
     SubqueryColumns(String),
+    /// A parameter (`$n`) where the statement has none: outside a prepared
+    /// statement, or in a definition that is stored (`CREATE VIEW`).
+    #[error("there is no parameter ${0}")]
+    UndefinedParameter(usize),
+    /// A parameter whose type neither the client nor the statement gives
+    /// (`$1` unused while `$2` is).
+    #[error("could not determine data type of parameter ${0}")]
+    IndeterminateParameter(usize),
+    /// A parameter that two places of the statement give different types.
+    #[error("inconsistent types deduced for parameter ${index}")]
+    InconsistentParameter {
+        /// Its 1-based number.
+        index: usize,
+        /// The type it was given first.
+        first: String,
+        /// The type another place gives it.
+        second: String,
+    },
     /// An error evaluating a constant while planning (`'abc'::int`).
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -231,6 +249,9 @@ impl PlanError {
             PlanError::OrderByPosition(_) | PlanError::InvalidColumnReference(_) => SqlState::InvalidColumnReference,
             PlanError::Grouping(_) => SqlState::GroupingError,
             PlanError::SubqueryColumns(_) => SqlState::SyntaxError,
+            PlanError::UndefinedParameter(_) => SqlState::UndefinedParameter,
+            PlanError::IndeterminateParameter(_) => SqlState::IndeterminateDatatype,
+            PlanError::InconsistentParameter { .. } => SqlState::AmbiguousParameter,
             PlanError::Eval(e) => e.code(),
         }
     }
@@ -242,6 +263,7 @@ impl PlanError {
             PlanError::SetOperationOrderBy => {
                 Some("Only result column names can be used, not expressions or functions.".into())
             }
+            PlanError::InconsistentParameter { first, second, .. } => Some(format!("{first} versus {second}")),
             PlanError::Eval(e) => e.detail(),
             _ => None,
         }

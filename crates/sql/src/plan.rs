@@ -11,6 +11,7 @@ mod index;
 mod insert;
 mod lowering;
 mod mutate;
+mod params;
 mod query;
 mod scope;
 mod select;
@@ -29,7 +30,11 @@ use crate::PlanError;
 use crate::catalog::{CatalogReader, FullItemName, ItemKind};
 use crate::parse::Statement;
 
+pub use params::{DescribedPlan, Params, describe, plan_bound};
 pub use types::scalar_type_from_sql;
+
+use params::ParamState;
+use std::rc::Rc;
 
 /// What a statement does, with every name resolved and every expression typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,16 +277,25 @@ pub struct SelectPlan {
     pub as_of: Option<QueryAsOf>,
 }
 
-/// Plans one statement.
+/// Plans one statement (which must not have parameters).
 pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, PlanError> {
+    plan_with_params(catalog, statement, None)
+}
+
+/// Plans one statement whose parameters (`$n`), if any, are `params`.
+fn plan_with_params(
+    catalog: &dyn CatalogReader,
+    statement: &Statement,
+    params: Option<&Rc<ParamState>>,
+) -> Result<Plan, PlanError> {
     match statement {
         Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
         Statement::Show(show) => show::plan_show_objects(catalog, show),
-        Statement::Sql(stmt) => plan_sql(catalog, stmt),
+        Statement::Sql(stmt) => plan_sql(catalog, stmt, params),
         Statement::CreateIndex(create) => index::plan_create_index(catalog, create),
         Statement::ShowCreate { kind, name } => show::plan_show_create(catalog, *kind, name),
         Statement::AsOf { query, as_of, at_least } => {
-            let mut select = query::plan_query(catalog, query)?;
+            let mut select = query::plan_query(catalog, params, query)?;
             select.as_of = Some(QueryAsOf {
                 time: query::constant_time(catalog, as_of)?,
                 at_least: *at_least,
@@ -291,17 +305,21 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
     }
 }
 
-fn plan_sql(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> Result<Plan, PlanError> {
+fn plan_sql(
+    catalog: &dyn CatalogReader,
+    stmt: &ast::Statement,
+    params: Option<&Rc<ParamState>>,
+) -> Result<Plan, PlanError> {
     use ast::Statement as S;
     match stmt {
-        S::Query(query) => Ok(Plan::Select(query::plan_query(catalog, query)?)),
+        S::Query(query) => Ok(Plan::Select(query::plan_query(catalog, params, query)?)),
         S::Explain { statement, .. } => match &**statement {
-            S::Query(query) => Ok(Plan::Explain(query::plan_query(catalog, query)?)),
+            S::Query(query) => Ok(Plan::Explain(query::plan_query(catalog, params, query)?)),
             other => Err(PlanError::Unsupported(format!("EXPLAIN {}", statement_kind(other)))),
         },
-        S::Insert(insert) => insert::plan_insert(catalog, insert),
-        S::Update(update) => mutate::plan_update(catalog, update),
-        S::Delete(delete) => mutate::plan_delete(catalog, delete),
+        S::Insert(insert) => insert::plan_insert(catalog, params, insert),
+        S::Update(update) => mutate::plan_update(catalog, params, update),
+        S::Delete(delete) => mutate::plan_delete(catalog, params, delete),
         S::CreateDatabase { .. } => ddl::plan_create_database(stmt),
         S::CreateSchema { .. } => ddl::plan_create_schema(catalog, stmt),
         S::CreateTable(create) => ddl::plan_create_table(catalog, create),

@@ -154,7 +154,7 @@ impl Coordinator {
 }
 
 /// One row holding a plan's text.
-fn explain_text(text: &str) -> ExecuteResponse {
+pub(crate) fn explain_text(text: &str) -> ExecuteResponse {
     let desc = RelationDesc::new([(ColumnName("Optimized Plan".into()), ScalarType::Text.nullable(false))]);
     ExecuteResponse::Rows {
         desc,

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use freshet_adapter::{
-    AdapterError, ExecuteOutcome, ExecuteResponse, Notice, StartupParams, StatementOutcome, TransactionStatus,
+    AdapterError, ExecuteOutcome, ExecuteResponse, Notice, StartupParams, StatementDesc, StatementOutcome,
+    TransactionStatus,
 };
 use freshet_repr::{Datum, RelationDesc, Row, ScalarType};
 use tokio::sync::Notify;
@@ -107,6 +108,61 @@ impl Session for FakeSession {
         self.executing.store(false, Ordering::SeqCst);
         Ok(ExecuteOutcome { statements, status })
     }
+
+    /// `select` returns the scripted rows and has no parameters; `param`
+    /// takes one `int4` and returns it; the other keywords return no rows.
+    async fn describe(&self, sql: &str, _param_types: Vec<Option<ScalarType>>) -> Result<StatementDesc, AdapterError> {
+        let sql = sql.trim();
+        let (param_types, result) = match sql {
+            "select" => (vec![], Some(select_desc())),
+            "param" => (vec![ScalarType::Int32], Some(param_desc())),
+            "insert" | "begin" | "commit" | "fail" | "" => (vec![], None),
+            other => return Err(AdapterError::Internal(format!("unscripted: {other}"))),
+        };
+        Ok(StatementDesc { param_types, result })
+    }
+
+    async fn execute_prepared(
+        &self,
+        sql: &str,
+        _desc: &StatementDesc,
+        values: Row,
+    ) -> Result<ExecuteOutcome, AdapterError> {
+        if sql.trim() == "param" {
+            let status = *self.status.lock().expect("not poisoned");
+            let result = Ok(ExecuteResponse::Rows {
+                desc: param_desc(),
+                rows: vec![values],
+            });
+            let statements = vec![StatementOutcome {
+                notices: vec![],
+                result,
+            }];
+            return Ok(ExecuteOutcome { statements, status });
+        }
+        self.execute(sql).await
+    }
+
+    async fn transaction_status(&self, fail: bool) -> Result<TransactionStatus, AdapterError> {
+        let mut status = self.status.lock().expect("not poisoned");
+        if fail && *status == TransactionStatus::InTransaction {
+            *status = TransactionStatus::Failed;
+        }
+        Ok(*status)
+    }
+}
+
+/// The columns of `select`.
+fn select_desc() -> RelationDesc {
+    RelationDesc::empty()
+        .with_column("a", ScalarType::Int32.nullable(true))
+        .with_column("b", ScalarType::Text.nullable(true))
+        .with_column("u", ScalarType::UInt64.nullable(false))
+}
+
+/// The column of `param`.
+fn param_desc() -> RelationDesc {
+    RelationDesc::empty().with_column("p", ScalarType::Int32.nullable(true))
 }
 
 impl FakeSession {
@@ -116,10 +172,7 @@ impl FakeSession {
         let result = match (stmt, *status) {
             (_, TransactionStatus::Failed) if stmt != "commit" => Err(AdapterError::TransactionAborted),
             ("select", _) => Ok(ExecuteResponse::Rows {
-                desc: RelationDesc::empty()
-                    .with_column("a", ScalarType::Int32.nullable(true))
-                    .with_column("b", ScalarType::Text.nullable(true))
-                    .with_column("u", ScalarType::UInt64.nullable(false)),
+                desc: select_desc(),
                 rows: vec![
                     Row::pack([Datum::Int32(1), Datum::String("x"), Datum::UInt64(u64::MAX)]),
                     Row::pack([Datum::Null, Datum::Null, Datum::UInt64(0)]),

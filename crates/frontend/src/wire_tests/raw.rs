@@ -134,7 +134,7 @@ impl Body<'_> {
     fn bytes(&mut self, n: usize) -> String {
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
-        String::from_utf8(head.to_vec()).expect("utf-8")
+        String::from_utf8_lossy(head).into_owned()
     }
 
     fn cstr(&mut self) -> String {
@@ -166,8 +166,12 @@ fn describe(tag: u8, body: &[u8]) -> String {
                 .map(|_| {
                     let name = body.cstr();
                     let (_table, _column) = (body.i32(), body.i16());
-                    let (oid, _size, _typmod, _format) = (body.i32(), body.i16(), body.i32(), body.i16());
-                    format!("{name}:{oid}")
+                    let (oid, _size, _typmod, format) = (body.i32(), body.i16(), body.i32(), body.i16());
+                    if format == 1 {
+                        format!("{name}:{oid}:binary")
+                    } else {
+                        format!("{name}:{oid}")
+                    }
                 })
                 .collect();
             format!("T {}", columns.join(","))
@@ -182,6 +186,10 @@ fn describe(tag: u8, body: &[u8]) -> String {
             format!("D {}", values.join("|"))
         }
         b'C' => format!("C {}", body.cstr()),
+        b't' => {
+            let oids: Vec<String> = (0..body.i16()).map(|_| body.i32().to_string()).collect();
+            format!("t {}", oids.join(","))
+        }
         b'Z' => format!("Z {}", body.bytes(1)),
         other => (other as char).to_string(),
     }

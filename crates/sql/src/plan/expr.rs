@@ -8,6 +8,7 @@ mod syntax;
 
 use super::grouping::Grouping;
 use super::hir::{ColumnRef, HirScalar};
+use super::params::{Param, plan_param};
 use super::query::QueryContext;
 use super::scope::Scope;
 use super::subquery;
@@ -65,13 +66,39 @@ pub(crate) enum Typed {
     Expr(HirScalar, ColumnType),
     /// A string literal (`Some`) or `NULL` (`None`) not yet given a type.
     Unknown(Option<String>),
+    /// A parameter (`$n`) not yet given a type: the context decides it, as
+    /// for an untyped literal.
+    Param(Param),
 }
 
 impl Typed {
     /// The expression, with an unknown literal taken as `text`.
+    ///
+    /// # Errors
+    ///
+    /// Never for a literal; for a parameter already given another type.
+    pub(crate) fn try_into_default(self) -> Result<(HirScalar, ColumnType), PlanError> {
+        match self {
+            Typed::Param(param) => {
+                let (expr, typ) = param.fix(&ScalarType::Text)?;
+                Ok((expr, typ.nullable(true)))
+            }
+            other => Ok(other.into_default()),
+        }
+    }
+
+    /// The expression, with an unknown literal or parameter taken as `text`.
+    /// A parameter that already has another type keeps it.
     pub(crate) fn into_default(self) -> (HirScalar, ColumnType) {
         match self {
             Typed::Expr(e, t) => (e, t),
+            Typed::Param(param) => match param.fix(&ScalarType::Text) {
+                Ok((expr, typ)) => (expr, typ.nullable(true)),
+                Err(_) => {
+                    let (expr, typ) = param.current();
+                    (expr, typ.nullable(true))
+                }
+            },
             Typed::Unknown(value) => {
                 let typ = ScalarType::Text.nullable(value.is_none());
                 let datum = value.as_deref().map_or(Datum::Null, Datum::String);
@@ -84,7 +111,7 @@ impl Typed {
     pub(crate) fn scalar_type(&self) -> Option<ScalarType> {
         match self {
             Typed::Expr(_, t) => Some(t.scalar_type),
-            Typed::Unknown(_) => None,
+            Typed::Unknown(_) | Typed::Param(_) => None,
         }
     }
 
@@ -92,8 +119,13 @@ impl Typed {
     pub(crate) fn type_name(&self) -> String {
         match self {
             Typed::Expr(_, t) => t.scalar_type.name().to_owned(),
-            Typed::Unknown(_) => "unknown".to_owned(),
+            Typed::Unknown(_) | Typed::Param(_) => "unknown".to_owned(),
         }
+    }
+
+    /// Whether the type is yet to be decided (an unknown literal or parameter).
+    pub(crate) fn is_untyped(&self) -> bool {
+        matches!(self, Typed::Unknown(_) | Typed::Param(_))
     }
 }
 
@@ -102,6 +134,10 @@ impl Typed {
 pub(crate) fn coerce(typed: Typed, target: &ScalarType, context: CastContext) -> Result<HirScalar, PlanError> {
     match typed {
         Typed::Expr(e, t) => plan_cast(e, &t.scalar_type, target, context),
+        Typed::Param(param) => {
+            let (expr, typ) = param.fix(target)?;
+            plan_cast(expr, &typ, target, context)
+        }
         Typed::Unknown(None) => Ok(HirScalar::null(*target)),
         Typed::Unknown(Some(text)) => {
             let arena = RowArena::new();
@@ -123,7 +159,7 @@ pub(crate) fn coerce(typed: Typed, target: &ScalarType, context: CastContext) ->
 pub(crate) fn plan_bool(ecx: &ExprContext<'_>, e: &Expr, clause: &str) -> Result<HirScalar, PlanError> {
     match plan_expr(ecx, e)? {
         Typed::Expr(e, t) if t.scalar_type == ScalarType::Bool => Ok(e),
-        Typed::Unknown(value) => coerce(Typed::Unknown(value), &ScalarType::Bool, CastContext::Implicit),
+        untyped @ (Typed::Unknown(_) | Typed::Param(_)) => coerce(untyped, &ScalarType::Bool, CastContext::Implicit),
         Typed::Expr(_, t) => Err(PlanError::DatatypeMismatch(format!(
             "argument of {clause} must be type boolean, not type {}",
             t.scalar_type.name()
@@ -165,7 +201,10 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         return Ok(found);
     }
     match e {
-        Expr::Value(v) => plan_value(&v.value, false),
+        Expr::Value(v) => match &v.value {
+            Value::Placeholder(p) => plan_param(ecx.qcx, p),
+            other => plan_value(other, false),
+        },
         Expr::Identifier(ident) => plan_column(ecx, None, &normalize_ident(ident)),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
             [table, column] => plan_column(ecx, Some(&normalize_ident(table)), &normalize_ident(column)),
@@ -188,6 +227,11 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             let target = scalar_type_from_sql(data_type)?;
             let input = match plan_expr(ecx, expr)? {
                 Typed::Unknown(value) => Typed::Unknown(value).into_default(),
+                // `$1::int` makes `$1` an `int`, as in PostgreSQL.
+                Typed::Param(param) => {
+                    let (e, t) = param.fix(&target)?;
+                    (e, t.nullable(true))
+                }
                 Typed::Expr(e, t) => (e, t),
             };
             let nullable = input.1.nullable;
@@ -202,7 +246,7 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             Ok(Typed::Expr(expr, target.nullable(false)))
         }
         Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
-            let (arg, _) = plan_expr(ecx, inner)?.into_default();
+            let (arg, _) = plan_expr(ecx, inner)?.try_into_default()?;
             let is_null = arg.call_unary(UnaryFunc::IsNull);
             let expr = if matches!(e, Expr::IsNull(_)) {
                 is_null
@@ -417,7 +461,7 @@ fn plan_unary(ecx: &ExprContext<'_>, op: UnaryOperator, expr: &Expr) -> Result<T
                     };
                     Ok(Typed::Expr(expr, arith.scalar_type().nullable(t.nullable)))
                 }
-                Typed::Unknown(_) => Err(PlanError::UnknownOperator(format!("{symbol} unknown"))),
+                Typed::Unknown(_) | Typed::Param(_) => Err(PlanError::UnknownOperator(format!("{symbol} unknown"))),
             }
         }
         other => Err(PlanError::Unsupported(format!("operator {other}"))),
@@ -471,6 +515,7 @@ pub(crate) fn nullable(t: &Typed) -> bool {
     match t {
         Typed::Expr(_, t) => t.nullable,
         Typed::Unknown(v) => v.is_none(),
+        Typed::Param(_) => true,
     }
 }
 
@@ -512,7 +557,7 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
             let nullable = nullable(&l) || nullable(&r);
             let is_string = |t: &Typed| match t {
                 Typed::Expr(_, t) => t.scalar_type.is_string(),
-                Typed::Unknown(_) => true,
+                Typed::Unknown(_) | Typed::Param(_) => true,
             };
             if !is_string(&l) && !is_string(&r) {
                 return Err(PlanError::UnknownOperator(format!(
@@ -544,7 +589,7 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
             }
             let nullable = nullable(&l) || nullable(&r);
             let names = format!("{} {op} {}", l.type_name(), r.type_name());
-            if matches!((&l, &r), (Typed::Unknown(_), Typed::Unknown(_))) {
+            if l.is_untyped() && r.is_untyped() {
                 return Err(PlanError::UnknownOperator(names));
             }
             let (mut exprs, typ) = operands(l, r, &op.to_string())?;
@@ -654,7 +699,7 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
         ("pg_typeof", 1) => {
             let name = match &planned[0] {
                 Typed::Expr(_, t) => t.scalar_type.name(),
-                Typed::Unknown(_) => "unknown",
+                Typed::Unknown(_) | Typed::Param(_) => "unknown",
             };
             Ok(Typed::Expr(
                 HirScalar::literal(Datum::String(name), ScalarType::Text),

@@ -212,8 +212,8 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
         args: arg_type.map_or("unknown".to_owned(), |t| t.name().to_owned()),
     };
     let (arg, typ) = match arg {
-        Typed::Unknown(_) if name == "count" => arg.into_default(),
-        Typed::Unknown(_) => return Err(unknown()),
+        Typed::Unknown(_) | Typed::Param(_) if name == "count" => arg.try_into_default()?,
+        Typed::Unknown(_) | Typed::Param(_) => return Err(unknown()),
         Typed::Expr(e, t) => (e, t),
     };
     let t = typ.scalar_type;

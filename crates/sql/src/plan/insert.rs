@@ -7,6 +7,7 @@ use sqlparser::ast::{self, SetExpr, TableObject};
 use super::ddl::table_definition;
 use super::expr::{ExprContext, Typed, coerce, plan_expr, scalar_only};
 use super::hir::HirScalar;
+use super::params::ParamState;
 use super::query::QueryContext;
 use super::query::plan_query;
 use super::scope::Scope;
@@ -15,6 +16,7 @@ use super::{InsertPlan, Plan, SelectPlan};
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, ItemKind};
 use crate::names::{name_parts, resolve_item};
+use std::rc::Rc;
 
 /// The position of the column `column` of `item`, and its name.
 pub(crate) fn column_position(item: &CatalogItem, column: &ast::ObjectName) -> Result<(usize, String), PlanError> {
@@ -43,7 +45,11 @@ pub(crate) fn coerce_to_column(value: Typed, desc: &RelationDesc, position: usiz
 }
 
 /// Plans an `INSERT`.
-pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> Result<Plan, PlanError> {
+pub(crate) fn plan_insert(
+    catalog: &dyn CatalogReader,
+    params: Option<&Rc<ParamState>>,
+    insert: &ast::Insert,
+) -> Result<Plan, PlanError> {
     if insert.or.is_some()
         || insert.ignore
         || insert.on.is_some()
@@ -105,7 +111,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
     // VALUES lists are coerced straight to the columns' types, so a quoted
     // literal becomes a value of its column (as in PostgreSQL).
     if let (SetExpr::Values(values), None, None) = (&*source.body, &source.order_by, &source.limit_clause) {
-        let rows = plan_values(catalog, desc, &targets, &defaults, values)?;
+        let rows = plan_values(catalog, params, desc, &targets, &defaults, values)?;
         let typ: Vec<ColumnType> = desc.types().copied().collect();
         let source = SelectPlan {
             expr: RelExpr::Constant { rows: Ok(rows), typ },
@@ -124,7 +130,7 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
         }));
     }
 
-    let source = plan_query(catalog, source)?;
+    let source = plan_query(catalog, params, source)?;
     let targets = if insert.columns.is_empty() {
         (0..source.desc.arity()).collect()
     } else {
@@ -154,13 +160,14 @@ pub(crate) fn plan_insert(catalog: &dyn CatalogReader, insert: &ast::Insert) -> 
 /// Evaluates the rows of `VALUES`, each value coerced to its column.
 fn plan_values(
     catalog: &dyn CatalogReader,
+    params: Option<&Rc<ParamState>>,
     desc: &RelationDesc,
     targets: &[usize],
     defaults: &[ScalarExpr],
     values: &ast::Values,
 ) -> Result<Vec<(Row, i64)>, PlanError> {
     let scope = Scope::empty();
-    let qcx = QueryContext::new(catalog);
+    let qcx = QueryContext::with_params(catalog, params);
     let ecx = ExprContext::new(&qcx, &scope, "VALUES");
     let arena = RowArena::new();
     let mut rows = Vec::with_capacity(values.rows.len());

@@ -8,16 +8,19 @@ use super::expr::{ExprContext, plan_bool, plan_expr, scalar_only};
 use super::from::plan_table;
 use super::insert::{coerce_to_column, column_position};
 use super::lowering::lower;
+use super::params::ParamState;
 use super::query::QueryContext;
 use super::{MutationPlan, Plan};
 use crate::PlanError;
 use crate::catalog::CatalogReader;
+use std::rc::Rc;
 
 /// Plans the table and `WHERE` clause shared by `UPDATE` and `DELETE`,
 /// and the assignments of `UPDATE` (`update`), which alone checks the
 /// table's unique keys.
 fn plan_target(
     catalog: &dyn CatalogReader,
+    params: Option<&Rc<ParamState>>,
     table: &ast::TableWithJoins,
     selection: Option<&ast::Expr>,
     assignments: &[ast::Assignment],
@@ -32,7 +35,7 @@ fn plan_target(
     } else {
         Vec::new()
     };
-    let qcx = QueryContext::new(catalog);
+    let qcx = QueryContext::with_params(catalog, params);
     let ecx = ExprContext::new(&qcx, &scope, "WHERE");
     let predicates = selection
         .map(|s| plan_bool(&ecx, s, "WHERE"))
@@ -69,7 +72,11 @@ fn plan_target(
 }
 
 /// `UPDATE t SET c = e, … [WHERE p]`.
-pub(crate) fn plan_update(catalog: &dyn CatalogReader, update: &ast::Update) -> Result<Plan, PlanError> {
+pub(crate) fn plan_update(
+    catalog: &dyn CatalogReader,
+    params: Option<&Rc<ParamState>>,
+    update: &ast::Update,
+) -> Result<Plan, PlanError> {
     if update.from.is_some()
         || update.returning.is_some()
         || update.or.is_some()
@@ -82,6 +89,7 @@ pub(crate) fn plan_update(catalog: &dyn CatalogReader, update: &ast::Update) -> 
     }
     let plan = plan_target(
         catalog,
+        params,
         &update.table,
         update.selection.as_ref(),
         &update.assignments,
@@ -91,7 +99,11 @@ pub(crate) fn plan_update(catalog: &dyn CatalogReader, update: &ast::Update) -> 
 }
 
 /// `DELETE FROM t [WHERE p]`.
-pub(crate) fn plan_delete(catalog: &dyn CatalogReader, delete: &ast::Delete) -> Result<Plan, PlanError> {
+pub(crate) fn plan_delete(
+    catalog: &dyn CatalogReader,
+    params: Option<&Rc<ParamState>>,
+    delete: &ast::Delete,
+) -> Result<Plan, PlanError> {
     if !delete.tables.is_empty()
         || delete.using.is_some()
         || delete.returning.is_some()
@@ -106,6 +118,6 @@ pub(crate) fn plan_delete(catalog: &dyn CatalogReader, delete: &ast::Delete) -> 
     let [table] = tables.as_slice() else {
         return Err(PlanError::Unsupported("deleting from several tables".into()));
     };
-    let plan = plan_target(catalog, table, delete.selection.as_ref(), &[], false)?;
+    let plan = plan_target(catalog, params, table, delete.selection.as_ref(), &[], false)?;
     Ok(Plan::Delete(plan))
 }

@@ -15,6 +15,7 @@ use super::expr::{ExprContext, coerce, plan_expr, scalar_only};
 use super::grouping::Grouping;
 use super::hir::HirRel;
 use super::lowering::lower;
+use super::params::ParamState;
 use super::scope::Scope;
 use super::select::plan_select;
 use super::typeconv::CastContext;
@@ -69,6 +70,9 @@ pub(crate) struct QueryContext<'a> {
     /// Whether the query is planned only to find the aggregates enclosing
     /// queries compute: it does not look for its own subqueries' aggregates.
     pub(crate) discovering: bool,
+    /// The parameters of the prepared statement it belongs to; `None` where
+    /// parameters are not allowed (no prepared statement, stored definitions).
+    pub(crate) params: Option<Rc<ParamState>>,
 }
 
 impl<'a> QueryContext<'a> {
@@ -80,7 +84,15 @@ impl<'a> QueryContext<'a> {
             ctes: vec![],
             hidden: vec![],
             discovering: false,
+            params: None,
         }
+    }
+
+    /// The context of an outermost query of a statement with parameters.
+    pub(crate) fn with_params(catalog: &'a dyn CatalogReader, params: Option<&Rc<ParamState>>) -> QueryContext<'a> {
+        let mut qcx = QueryContext::new(catalog);
+        qcx.params = params.cloned();
+        qcx
     }
 
     /// The context of a subquery of the query `outer`.
@@ -131,8 +143,12 @@ pub(crate) struct NestedQuery {
 }
 
 /// Plans an outermost query.
-pub(crate) fn plan_query(catalog: &dyn CatalogReader, query: &ast::Query) -> Result<SelectPlan, PlanError> {
-    let qcx = QueryContext::new(catalog);
+pub(crate) fn plan_query(
+    catalog: &dyn CatalogReader,
+    params: Option<&Rc<ParamState>>,
+    query: &ast::Query,
+) -> Result<SelectPlan, PlanError> {
+    let qcx = QueryContext::with_params(catalog, params);
     let planned = plan_query_inner(&qcx, query)?;
     let arity = planned.names.len();
     let desc = RelationDesc::new(
@@ -244,7 +260,7 @@ fn plan_query_inner(qcx: &QueryContext<'_>, query: &ast::Query) -> Result<Planne
             return Err(PlanError::Unsupported("ORDER BY USING".into()));
         }
     }
-    let (limit, offset) = plan_limit(qcx.catalog, query.limit_clause.as_ref())?;
+    let (limit, offset) = plan_limit(qcx, query.limit_clause.as_ref())?;
     let (rel, names, types, order) = match &*query.body {
         SetExpr::Select(select) => {
             let body = plan_select(qcx, select, order_by, &[])?;
@@ -373,7 +389,7 @@ pub(crate) fn output_column(
     Ok(None)
 }
 
-fn plan_limit(catalog: &dyn CatalogReader, clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanError> {
+fn plan_limit(qcx: &QueryContext<'_>, clause: Option<&LimitClause>) -> Result<(Option<u64>, u64), PlanError> {
     let (limit, offset) = match clause {
         None => return Ok((None, 0)),
         Some(LimitClause::LimitOffset {
@@ -390,14 +406,14 @@ fn plan_limit(catalog: &dyn CatalogReader, clause: Option<&LimitClause>) -> Resu
     };
     let limit = match limit {
         None => None,
-        Some(e) => constant_count(catalog, e)?
+        Some(e) => constant_count(qcx, e)?
             .map(|n| u64::try_from(n).map_err(|_| PlanError::NegativeLimit))
             .transpose()?,
     };
     let offset = match offset {
         None => 0,
         Some(e) => {
-            constant_count(catalog, e)?.map_or(Ok(0), |n| u64::try_from(n).map_err(|_| PlanError::NegativeOffset))?
+            constant_count(qcx, e)?.map_or(Ok(0), |n| u64::try_from(n).map_err(|_| PlanError::NegativeOffset))?
         }
     };
     Ok((limit, offset))
@@ -405,7 +421,7 @@ fn plan_limit(catalog: &dyn CatalogReader, clause: Option<&LimitClause>) -> Resu
 
 /// Evaluates the constant time of `AS OF`: a non-negative integer.
 pub(crate) fn constant_time(catalog: &dyn CatalogReader, e: &Expr) -> Result<freshet_repr::Timestamp, PlanError> {
-    match constant_count(catalog, e)? {
+    match constant_count(&QueryContext::new(catalog), e)? {
         Some(t) => freshet_repr::Timestamp::try_from(t)
             .map_err(|_| PlanError::InvalidParameter(format!("AS OF time {t} is negative"))),
         None => Err(PlanError::InvalidParameter("AS OF needs a time, not NULL".into())),
@@ -413,9 +429,9 @@ pub(crate) fn constant_time(catalog: &dyn CatalogReader, e: &Expr) -> Result<fre
 }
 
 /// Evaluates a constant `LIMIT`/`OFFSET` expression; `NULL` means none.
-fn constant_count(catalog: &dyn CatalogReader, e: &Expr) -> Result<Option<i64>, PlanError> {
+fn constant_count(outer: &QueryContext<'_>, e: &Expr) -> Result<Option<i64>, PlanError> {
     let scope = Scope::empty();
-    let qcx = QueryContext::new(catalog);
+    let qcx = QueryContext::with_params(outer.catalog, outer.params.as_ref());
     let ecx = ExprContext::new(&qcx, &scope, "LIMIT");
     let expr = coerce(plan_expr(&ecx, e)?, &ScalarType::Int64, CastContext::Assignment)?;
     let mut expr = scalar_only(expr, "LIMIT")?;

@@ -262,14 +262,14 @@ fn plan_outputs(
             }
         };
         let planned = plan_expr(ecx, e)?;
-        let untyped = matches!(planned, Typed::Unknown(_));
+        let untyped = planned.is_untyped();
         let (expr, typ) = match (planned, literal_types.get(outputs.len())) {
-            (Typed::Unknown(value), Some(Some(target))) => {
-                let nullable = value.is_none();
-                let expr = coerce(Typed::Unknown(value), target, CastContext::Implicit)?;
+            (planned @ (Typed::Unknown(_) | Typed::Param(_)), Some(Some(target))) => {
+                let nullable = super::expr::nullable(&planned);
+                let expr = coerce(planned, target, CastContext::Implicit)?;
                 (expr, target.nullable(nullable))
             }
-            (planned, _) => planned.into_default(),
+            (planned, _) => planned.try_into_default()?,
         };
         outputs.push(Output {
             name,

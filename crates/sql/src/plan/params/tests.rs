@@ -1,0 +1,223 @@
+//! Parameter type inference and binding, against a catalog of one table
+//! `t (a int, b text, c numeric(10,2), d timestamp)`.
+
+use freshet_repr::{DatabaseId, Datum, GlobalId, RelationDesc, Row, ScalarType, SchemaId};
+
+use super::*;
+use crate::catalog::{CatalogItem, FullItemName, ItemKind, SchemaInfo};
+use crate::{parse, plan};
+
+struct OneTable {
+    search_path: Vec<String>,
+}
+
+const DB: DatabaseId = DatabaseId::User(1);
+const SCHEMA: SchemaId = SchemaId::User(1);
+
+impl OneTable {
+    fn new() -> OneTable {
+        OneTable {
+            search_path: vec!["public".to_owned()],
+        }
+    }
+
+    fn table(&self) -> CatalogItem {
+        let desc = RelationDesc::empty()
+            .with_column("a", ScalarType::Int32.nullable(true))
+            .with_column("b", ScalarType::Text.nullable(true))
+            .with_column(
+                "c",
+                ScalarType::Numeric {
+                    precision: Some(10),
+                    scale: Some(2),
+                }
+                .nullable(true),
+            )
+            .with_column("d", ScalarType::Timestamp.nullable(true));
+        CatalogItem {
+            id: GlobalId::User(1),
+            name: FullItemName {
+                database: Some("materialize".to_owned()),
+                schema: "public".to_owned(),
+                item: "t".to_owned(),
+            },
+            kind: ItemKind::Table,
+            desc,
+            create_sql: "CREATE TABLE materialize.public.t (a int, b text, c numeric(10,2), d timestamp)".to_owned(),
+        }
+    }
+
+    fn schema(&self) -> SchemaInfo {
+        SchemaInfo {
+            id: SCHEMA,
+            database: Some(DB),
+            name: "public".to_owned(),
+        }
+    }
+}
+
+impl CatalogReader for OneTable {
+    fn active_database(&self) -> &str {
+        "materialize"
+    }
+    fn search_path(&self) -> &[String] {
+        &self.search_path
+    }
+    fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
+        (name == "materialize").then_some(DB)
+    }
+    fn resolve_schema(&self, database: Option<DatabaseId>, name: &str) -> Option<SchemaInfo> {
+        (database == Some(DB) && name == "public").then(|| self.schema())
+    }
+    fn database_name(&self, id: DatabaseId) -> Option<String> {
+        (id == DB).then(|| "materialize".to_owned())
+    }
+    fn resolve_item(&self, schema: SchemaId, name: &str) -> Option<CatalogItem> {
+        (schema == SCHEMA && name == "t").then(|| self.table())
+    }
+    fn database_names(&self) -> Vec<String> {
+        vec!["materialize".to_owned()]
+    }
+    fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo> {
+        if database == Some(DB) {
+            vec![self.schema()]
+        } else {
+            vec![]
+        }
+    }
+    fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
+        if schema == SCHEMA { vec![self.table()] } else { vec![] }
+    }
+}
+
+fn statement(sql: &str) -> Statement {
+    let mut statements = parse(sql).expect("parses");
+    assert_eq!(statements.len(), 1, "{sql}");
+    statements.remove(0)
+}
+
+/// The inferred parameter types of `sql`, with no types given.
+fn param_types(sql: &str) -> Result<Vec<ScalarType>, PlanError> {
+    describe(&OneTable::new(), &statement(sql), &[]).map(|d| d.param_types)
+}
+
+/// The result column types of a described query.
+fn result_types(plan: &Plan) -> Vec<ScalarType> {
+    match plan {
+        Plan::Select(select) => select.desc.types().map(|t| t.scalar_type).collect(),
+        other => panic!("not a query: {other:?}"),
+    }
+}
+
+#[test]
+fn types_come_from_the_context() {
+    let numeric = ScalarType::numeric();
+    let cases: &[(&str, Vec<ScalarType>)] = &[
+        ("SELECT * FROM t WHERE a = $1", vec![ScalarType::Int32]),
+        (
+            "SELECT * FROM t WHERE $1 < a AND b = $2",
+            vec![ScalarType::Int32, ScalarType::Text],
+        ),
+        ("SELECT $1::bigint", vec![ScalarType::Int64]),
+        ("SELECT $1::varchar(3)", vec![ScalarType::VarChar { max_length: None }]),
+        ("SELECT $1 + 1", vec![ScalarType::Int32]),
+        ("SELECT 2.5 * $1", vec![numeric]),
+        ("SELECT $1", vec![ScalarType::Text]),
+        ("SELECT $1 || 'x'", vec![ScalarType::Text]),
+        ("SELECT * FROM t WHERE $1", vec![ScalarType::Bool]),
+        ("SELECT a FROM t LIMIT $1", vec![ScalarType::Int64]),
+        (
+            "INSERT INTO t VALUES ($1, $2, $3, $4)",
+            vec![ScalarType::Int32, ScalarType::Text, numeric, ScalarType::Timestamp],
+        ),
+        (
+            "INSERT INTO t (d, a) VALUES ($1, $2)",
+            vec![ScalarType::Timestamp, ScalarType::Int32],
+        ),
+        (
+            "UPDATE t SET b = $2 WHERE a = $1",
+            vec![ScalarType::Int32, ScalarType::Text],
+        ),
+        ("DELETE FROM t WHERE c > $1", vec![numeric]),
+        ("SELECT a FROM t WHERE a = $1 OR a = $1 + 1", vec![ScalarType::Int32]),
+    ];
+    for (sql, expected) in cases {
+        assert_eq!(param_types(sql).as_ref(), Ok(expected), "{sql}");
+    }
+}
+
+#[test]
+fn given_types_win() {
+    let catalog = OneTable::new();
+    let described = describe(
+        &catalog,
+        &statement("SELECT $1, a FROM t WHERE a = $2"),
+        &[Some(ScalarType::Int64), None],
+    )
+    .expect("describes");
+    assert_eq!(described.param_types, [ScalarType::Int64, ScalarType::Int32]);
+    assert_eq!(result_types(&described.plan), [ScalarType::Int64, ScalarType::Int32]);
+    // A given type that is never used still counts.
+    let described = describe(&catalog, &statement("SELECT 1"), &[Some(ScalarType::Bool)]).expect("describes");
+    assert_eq!(described.param_types, [ScalarType::Bool]);
+}
+
+#[test]
+fn parameter_errors_follow_postgres() {
+    let err = param_types("SELECT $2::int").expect_err("$1 has no type");
+    assert_eq!(err.to_string(), "could not determine data type of parameter $1");
+    assert_eq!(err.code().code(), "42P18");
+    // A later use of a typed parameter is a cast, as in PostgreSQL …
+    assert_eq!(param_types("SELECT $1::int, $1::text"), Ok(vec![ScalarType::Int32]));
+    // … but two uses that decide its type at once must agree.
+    let err = param_types("SELECT $1 || $1::int").expect_err("two types");
+    assert_eq!(err.to_string(), "inconsistent types deduced for parameter $1");
+    assert_eq!(err.code().code(), "42P08");
+    assert_eq!(err.detail().as_deref(), Some("integer versus text"));
+    // Outside a prepared statement, and in stored definitions.
+    let err = plan(&OneTable::new(), &statement("SELECT $1")).expect_err("no parameters");
+    assert_eq!(err.to_string(), "there is no parameter $1");
+    assert_eq!(err.code().code(), "42P02");
+    let err = param_types("CREATE VIEW v AS SELECT $1::int").expect_err("stored");
+    assert_eq!(err.code().code(), "42P02");
+}
+
+#[test]
+fn bound_values_become_literals() {
+    let catalog = OneTable::new();
+    let sql = "SELECT $1 + 1, $2 || '!', a FROM t WHERE a = $1";
+    let described = describe(&catalog, &statement(sql), &[]).expect("describes");
+    let params = Params {
+        types: described.param_types.clone(),
+        values: Row::pack([Datum::Int32(41), Datum::String("hi")]),
+    };
+    let bound = plan_bound(&catalog, &statement(sql), &params).expect("plans");
+    // Execution returns the columns Describe announced.
+    assert_eq!(result_types(&bound), result_types(&described.plan));
+    let Plan::Select(select) = bound else {
+        unreachable!("checked above")
+    };
+    let text = format!("{:?}", select.expr);
+    assert!(text.contains("Int32(41)"), "{text}");
+    assert!(text.contains("\"hi\""), "{text}");
+    // The wrong number of values is refused.
+    let short = Params {
+        types: described.param_types,
+        values: Row::pack([Datum::Int32(1)]),
+    };
+    assert!(plan_bound(&catalog, &statement(sql), &short).is_err());
+}
+
+#[test]
+fn bound_limit_applies() {
+    let catalog = OneTable::new();
+    let sql = "SELECT a FROM t LIMIT $1";
+    let params = Params {
+        types: vec![ScalarType::Int64],
+        values: Row::pack([Datum::Int64(3)]),
+    };
+    let Plan::Select(select) = plan_bound(&catalog, &statement(sql), &params).expect("plans") else {
+        panic!("not a query");
+    };
+    assert_eq!(select.finishing.limit, Some(3));
+}
