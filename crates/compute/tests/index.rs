@@ -141,8 +141,8 @@ async fn an_index_of_an_aggregate_is_maintained_and_forgets_old_history() -> Tes
             Ok(rows) => assert_eq!(rows, vec![count_of("a", 100)]),
             Err(e) => return Err(e.into()),
         }
+        // Each peek wakes the workers, which compact after answering it.
         assert!(Instant::now() < deadline, "the index never compacted");
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
     compute.drop_index(INDEX)?;
