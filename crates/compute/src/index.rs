@@ -78,12 +78,10 @@ impl InstalledIndex {
                 gets.insert(id, rows);
             }
             let (oks, errs) = render::render(scope, &spec.plan, &gets, index, peers);
-            let (keyed, key_errs) = keyed(oks, spec.key.clone());
+            let (keyed, errs) = render::split(keyed(oks, spec.key.clone()), errs);
             let probe = ProbeHandle::new();
             let oks = keyed.arrange_by_key_named(&format!("index-{}", spec.id));
-            let errs = errs
-                .concat(key_errs)
-                .arrange_by_self_named(&format!("index-{}-errors", spec.id));
+            let errs = errs.arrange_by_self_named(&format!("index-{}-errors", spec.id));
             oks.stream.clone().probe_with(&probe);
             errs.stream.clone().probe_with(&probe);
             Ok::<_, ComputeError>((oks.trace, errs.trace, probe))
@@ -136,8 +134,10 @@ impl InstalledIndex {
     }
 
     /// This worker's rows at `as_of` (with the key `lookup` only, if given),
-    /// consolidated; or the least error present at `as_of`. Only call once
-    /// [`readable_at`](Self::readable_at) holds.
+    /// consolidated; or the least error present at `as_of`; or
+    /// [`ComputeError::IndexCompacted`] if `as_of` is before the index's
+    /// since. Only call once [`readable_at`](Self::readable_at) holds or
+    /// `as_of` is before the since.
     pub(crate) fn read(&mut self, as_of: Timestamp, lookup: Option<&Row>) -> Result<Vec<(Row, Diff)>, ComputeError> {
         if let Some(e) = self.failure.borrow().as_ref() {
             return Err(e.clone().into());
@@ -190,12 +190,7 @@ where
     C: for<'a> Cursor<Val<'a> = &'a Row, TimeGat<'a> = &'a Timestamp, DiffGat<'a> = &'a Diff>,
 {
     while let Some(val) = cursor.get_val(storage) {
-        let mut diff = 0;
-        cursor.map_times(storage, |time, d| {
-            if *time <= as_of {
-                diff += *d;
-            }
-        });
+        let diff = accumulate(cursor, storage, as_of);
         if diff != 0 {
             out.push((val.clone(), diff));
         }
@@ -203,16 +198,25 @@ where
     }
 }
 
+/// The multiplicity at `as_of` of the cursor's current value.
+fn accumulate<C>(cursor: &mut C, storage: &C::Storage, as_of: Timestamp) -> Diff
+where
+    C: for<'a> Cursor<TimeGat<'a> = &'a Timestamp, DiffGat<'a> = &'a Diff>,
+{
+    let mut diff = 0;
+    cursor.map_times(storage, |time, d| {
+        if *time <= as_of {
+            diff += *d;
+        }
+    });
+    diff
+}
+
 fn read_errors(trace: &mut ErrorTrace, as_of: Timestamp) -> Vec<(EvalError, Diff)> {
     let (mut cursor, storage) = cursor_list(batches(trace));
     let mut out = Vec::new();
     while let Some(error) = cursor.get_key(&storage) {
-        let mut diff = 0;
-        cursor.map_times(&storage, |time, d| {
-            if *time <= as_of {
-                diff += *d;
-            }
-        });
+        let diff = accumulate(&mut cursor, &storage, as_of);
         if diff != 0 {
             out.push((error.clone(), diff));
         }
@@ -222,15 +226,12 @@ fn read_errors(trace: &mut ErrorTrace, as_of: Timestamp) -> Vec<(EvalError, Diff
 }
 
 /// Pairs each row with its key (normalized, so that equal numbers of
-/// different scales meet); errors evaluating a key go to the errors.
+/// different scales meet), or the error evaluating the key.
 fn keyed<'scope>(
     rows: Rows<'scope>,
     key: Vec<ScalarExpr>,
-) -> (
-    differential_dataflow::VecCollection<'scope, Timestamp, (Row, Row), Diff>,
-    render::Errors<'scope>,
-) {
-    let results = rows.map(move |row| {
+) -> differential_dataflow::VecCollection<'scope, Timestamp, Result<(Row, Row), EvalError>, Diff> {
+    rows.map(move |row| {
         let arena = RowArena::new();
         let datums = row.unpack();
         let key: Result<Vec<Datum<'_>>, EvalError> = key
@@ -240,10 +241,7 @@ fn keyed<'scope>(
         let key = Row::pack(key?);
         drop(datums);
         Ok((key, row))
-    });
-    let oks = results.clone().flat_map(Result::ok);
-    let errs = results.flat_map(Result::err);
-    (oks, errs)
+    })
 }
 
 /// The key a lookup seeks: the same normalization the index applies.

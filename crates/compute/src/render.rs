@@ -88,11 +88,7 @@ pub(crate) fn render<'scope>(
         RelExpr::Project { input, outputs } => {
             let (oks, errs) = render(scope, input, inputs, index, peers);
             let outputs = outputs.clone();
-            let oks = oks.map(move |row| {
-                let datums = row.unpack();
-                Row::pack(outputs.iter().map(|c| datums[*c]))
-            });
-            (oks, errs)
+            (oks.map(move |row| project_row(&row, &outputs)), errs)
         }
         RelExpr::Join { left, right, keys } => join::render(
             render(scope, left, inputs, index, peers),
@@ -189,13 +185,19 @@ fn render_constant<'scope>(
 }
 
 /// Splits results into rows and errors, adding the errors to `errs`.
-fn split<'scope, D: Clone + 'static>(
+pub(crate) fn split<'scope, D: Clone + 'static>(
     results: VecCollection<'scope, Timestamp, Result<D, EvalError>, Diff>,
     errs: Errors<'scope>,
 ) -> (VecCollection<'scope, Timestamp, D, Diff>, Errors<'scope>) {
     let oks = results.clone().flat_map(Result::ok);
     let new_errs = results.flat_map(Result::err);
     (oks, errs.concat(new_errs))
+}
+
+/// The row's columns at `outputs`, in that order.
+pub(crate) fn project_row(row: &Row, outputs: &[usize]) -> Row {
+    let datums = row.unpack();
+    Row::pack(outputs.iter().map(|c| datums[*c]))
 }
 
 pub(crate) fn map_row(row: &Row, scalars: &[ScalarExpr]) -> Result<Row, EvalError> {

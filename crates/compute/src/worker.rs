@@ -100,13 +100,10 @@ pub(crate) fn run(
         index_peeks.retain(|peek| {
             let result = match indexes.get_mut(&peek.index) {
                 None => Err(ComputeError::UnknownIndex(peek.index)),
-                Some(index) if index.readable_at(peek.as_of) => index
+                // A read the index no longer holds fails at once.
+                Some(index) if index.readable_at(peek.as_of) || peek.as_of < index.since() => index
                     .read(peek.as_of, peek.lookup.as_ref())
                     .and_then(|rows| apply(&peek.plan, rows)),
-                Some(index) if peek.as_of < index.since() => Err(ComputeError::IndexCompacted {
-                    as_of: peek.as_of,
-                    since: index.since(),
-                }),
                 Some(_) => return true,
             };
             respond(peek.id, worker.index(), result);
@@ -158,10 +155,7 @@ fn apply_rows(
             .collect(),
         RelExpr::Project { input, outputs } => apply_rows(input, rows, errors)?
             .into_iter()
-            .map(|(row, diff)| {
-                let datums = row.unpack();
-                (Row::pack(outputs.iter().map(|c| datums[*c])), diff)
-            })
+            .map(|(row, diff)| (render::project_row(&row, outputs), diff))
             .collect(),
         other => {
             return Err(ComputeError::Internal(format!(
