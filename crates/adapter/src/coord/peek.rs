@@ -53,10 +53,10 @@ impl Coordinator {
             as_of: requested,
         } = select;
         // An index peek falls back to a dataflow when the index no longer
-        // holds the time: hold what either needs (the optimizer only removes inputs).
+        // holds the time: hold what either needs (the optimizer only removes
+        // inputs). The dataflow's plan is optimized only if it is run.
         let index_peek = self.index_peek(&expr);
         let inputs = expr.depends_on();
-        let expr = optimize(expr);
         let read = match requested {
             Some(requested) => self.requested_read_time(&inputs, requested),
             None => self.transaction_read_time(&ctx, &inputs),
@@ -74,17 +74,16 @@ impl Coordinator {
                     upper.changed().await.map_err(|_| AdapterError::Shutdown)?;
                 }
             }
-            let answer = match index_peek {
-                Some(IndexPeek { index, plan, lookup }) => match compute.peek_index(index, plan, lookup, as_of).await {
-                    // Too old for the index, or the index was dropped meanwhile.
-                    Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_)) => None,
-                    answer => Some(answer),
-                },
+            let indexed = match index_peek {
+                Some(IndexPeek { index, plan, lookup }) => Some(compute.peek_index(index, plan, lookup, as_of).await),
                 None => None,
             };
-            let rows = match answer {
+            let rows = match indexed {
+                // No index, one too old for the time, or one dropped meanwhile.
+                None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
+                    compute.peek(optimize(expr), as_of).await
+                }
                 Some(answer) => answer,
-                None => compute.peek(expr, as_of).await,
             }
             .map_err(super::write::compute_error)?;
             drop(hold);
