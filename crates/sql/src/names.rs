@@ -120,6 +120,14 @@ fn search_schemas(catalog: &dyn CatalogReader) -> Vec<SchemaInfo> {
     schemas
 }
 
+/// The schema an item (named by its full name) lives in.
+pub(crate) fn schema_of(catalog: &dyn CatalogReader, name: &FullItemName) -> Result<SchemaInfo, PlanError> {
+    resolve_schema(
+        catalog,
+        &[name.database.clone().unwrap_or_default(), name.schema.clone()],
+    )
+}
+
 /// The item named by `[[database.]schema.]item`.
 pub(crate) fn resolve_item(catalog: &dyn CatalogReader, name: &ObjectName) -> Result<CatalogItem, PlanError> {
     let parts = name_parts(name)?;

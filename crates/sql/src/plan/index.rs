@@ -15,7 +15,7 @@ use super::query::QueryContext;
 use super::{IndexPlan, Plan};
 use crate::PlanError;
 use crate::catalog::{CatalogReader, FullItemName};
-use crate::names::{normalize_ident, qualified_name, resolve_schema};
+use crate::names::{normalize_ident, qualified_name, schema_of};
 use crate::parse::CreateIndex;
 
 /// The only cluster there is, until clusters can be created.
@@ -39,10 +39,7 @@ pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateInde
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));
     }
-    let schema = resolve_schema(
-        catalog,
-        &[item.name.database.clone().unwrap_or_default(), item.name.schema.clone()],
-    )?;
+    let schema = schema_of(catalog, &item.name)?;
     let (key, key_sql, name_parts) = match &create.key {
         None => {
             let columns: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();

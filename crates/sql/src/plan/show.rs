@@ -9,7 +9,7 @@ use crate::PlanError;
 use sqlparser::ast;
 
 use crate::catalog::{CatalogReader, ItemKind, SchemaInfo};
-use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema};
+use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, schema_of};
 use crate::parse::{ShowObjects, Statement};
 
 /// Plans a `SHOW` of a kind of object as a sorted two-column relation
@@ -77,8 +77,7 @@ fn plan_show_indexes(
     let (schema, on) = match on {
         Some(name) => {
             let item = resolve_item(catalog, name)?;
-            let parts = [item.name.database.clone().unwrap_or_default(), item.name.schema.clone()];
-            (resolve_schema(catalog, &parts)?, Some(item.name.item))
+            (schema_of(catalog, &item.name)?, Some(item.name.item))
         }
         None => (shown_schema(catalog, from)?, None),
     };
