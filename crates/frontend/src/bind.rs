@@ -9,35 +9,7 @@ use pgwire::error::{ErrorInfo, PgWireError};
 
 use crate::binary::{self, DecodeError};
 use crate::error::frontend_error;
-use crate::types::pg_type;
-
-/// Every type a parameter can be declared with, by OID.
-const DECLARABLE: [ScalarType; 21] = [
-    ScalarType::Bool,
-    ScalarType::Int16,
-    ScalarType::Int32,
-    ScalarType::Int64,
-    ScalarType::UInt16,
-    ScalarType::UInt32,
-    ScalarType::UInt64,
-    ScalarType::Float32,
-    ScalarType::Float64,
-    ScalarType::Numeric {
-        precision: None,
-        scale: None,
-    },
-    ScalarType::Text,
-    ScalarType::VarChar { max_length: None },
-    ScalarType::Char { length: 1 },
-    ScalarType::Bytes,
-    ScalarType::Date,
-    ScalarType::Time,
-    ScalarType::Timestamp,
-    ScalarType::TimestampTz,
-    ScalarType::Interval,
-    ScalarType::Jsonb,
-    ScalarType::Uuid,
-];
+use crate::types::scalar_type_of_oid;
 
 /// PostgreSQL's `unknown` pseudo-type, which declares no type.
 const UNKNOWN_OID: u32 = 705;
@@ -48,16 +20,12 @@ pub(crate) fn declared_type(oid: u32) -> Result<Option<ScalarType>, PgWireError>
     if oid == 0 || oid == UNKNOWN_OID {
         return Ok(None);
     }
-    DECLARABLE
-        .iter()
-        .find(|t| pg_type(t).oid() == oid)
-        .map(|t| Some(t.without_modifiers()))
-        .ok_or_else(|| {
-            user(frontend_error(
-                SqlState::UndefinedObject,
-                &format!("type with OID {oid} does not exist"),
-            ))
-        })
+    scalar_type_of_oid(oid).map(Some).ok_or_else(|| {
+        user(frontend_error(
+            SqlState::UndefinedObject,
+            &format!("type with OID {oid} does not exist"),
+        ))
+    })
 }
 
 /// An error to report to the client, as pgwire's error type.

@@ -71,6 +71,43 @@ pub(crate) fn pg_type(typ: &ScalarType) -> Type {
     }
 }
 
+/// Every type, once, without modifiers (a `char` of length 1): what an OID
+/// names.
+pub(crate) const BASE_TYPES: [ScalarType; 21] = [
+    ScalarType::Bool,
+    ScalarType::Int16,
+    ScalarType::Int32,
+    ScalarType::Int64,
+    ScalarType::UInt16,
+    ScalarType::UInt32,
+    ScalarType::UInt64,
+    ScalarType::Float32,
+    ScalarType::Float64,
+    ScalarType::Numeric {
+        precision: None,
+        scale: None,
+    },
+    ScalarType::Text,
+    ScalarType::VarChar { max_length: None },
+    ScalarType::Char { length: 1 },
+    ScalarType::Bytes,
+    ScalarType::Date,
+    ScalarType::Time,
+    ScalarType::Timestamp,
+    ScalarType::TimestampTz,
+    ScalarType::Interval,
+    ScalarType::Jsonb,
+    ScalarType::Uuid,
+];
+
+/// The type an OID names (the inverse of [`pg_type`]), without modifiers.
+pub(crate) fn scalar_type_of_oid(oid: u32) -> Option<ScalarType> {
+    BASE_TYPES
+        .iter()
+        .find(|t| pg_type(t).oid() == oid)
+        .map(ScalarType::without_modifiers)
+}
+
 /// `pg_type.typlen`: the width of a value in bytes, or -1 if it varies.
 pub(crate) fn type_size(typ: &ScalarType) -> i16 {
     match typ {
@@ -236,34 +273,17 @@ mod tests {
 
     /// Every scalar type, with and without modifiers.
     fn all_types() -> Vec<ScalarType> {
-        vec![
-            ScalarType::Bool,
-            ScalarType::Int16,
-            ScalarType::Int32,
-            ScalarType::Int64,
-            ScalarType::UInt16,
-            ScalarType::UInt32,
-            ScalarType::UInt64,
-            ScalarType::Float32,
-            ScalarType::Float64,
-            ScalarType::numeric(),
-            ScalarType::Numeric {
-                precision: Some(10),
-                scale: Some(2),
-            },
-            ScalarType::Text,
-            ScalarType::VarChar { max_length: None },
-            ScalarType::VarChar { max_length: Some(20) },
-            ScalarType::Char { length: 3 },
-            ScalarType::Bytes,
-            ScalarType::Date,
-            ScalarType::Time,
-            ScalarType::Timestamp,
-            ScalarType::TimestampTz,
-            ScalarType::Interval,
-            ScalarType::Jsonb,
-            ScalarType::Uuid,
-        ]
+        BASE_TYPES
+            .into_iter()
+            .chain([
+                ScalarType::Numeric {
+                    precision: Some(10),
+                    scale: Some(2),
+                },
+                ScalarType::VarChar { max_length: Some(20) },
+                ScalarType::Char { length: 3 },
+            ])
+            .collect()
     }
 
     #[test]
