@@ -72,6 +72,32 @@ pub(crate) struct ExecuteContext {
 }
 
 impl ExecuteContext {
+    /// A query string's context: `statements` to run, or the error that
+    /// kept it from having any.
+    fn new(
+        conn_id: ConnectionId,
+        statements: Result<Vec<Statement>, AdapterError>,
+        prepared: Option<Box<describe::Prepared>>,
+        tx: oneshot::Sender<ExecuteOutcome>,
+    ) -> ExecuteContext {
+        let mut ctx = ExecuteContext {
+            conn_id,
+            remaining: VecDeque::new(),
+            outcomes: Vec::new(),
+            notices: Vec::new(),
+            tx,
+            prepared,
+        };
+        match statements {
+            Ok(statements) => ctx.remaining = statements.into(),
+            Err(e) => ctx.outcomes.push(StatementOutcome {
+                notices: vec![],
+                result: Err(e),
+            }),
+        }
+        ctx
+    }
+
     /// Adds a notice to the statement being executed.
     pub(crate) fn notice(&mut self, message: impl Into<String>) {
         self.notices.push(Notice {
@@ -265,22 +291,8 @@ impl Coordinator {
     }
 
     fn execute(&mut self, conn_id: ConnectionId, sql: &str, tx: oneshot::Sender<ExecuteOutcome>) {
-        let mut ctx = ExecuteContext {
-            conn_id,
-            remaining: VecDeque::new(),
-            outcomes: Vec::new(),
-            notices: Vec::new(),
-            tx,
-            prepared: None,
-        };
-        match freshet_sql::parse(sql) {
-            Ok(statements) => ctx.remaining = statements.into(),
-            Err(e) => ctx.outcomes.push(StatementOutcome {
-                notices: vec![],
-                result: Err(e.into()),
-            }),
-        }
-        self.continue_execution(ctx);
+        let statements = freshet_sql::parse(sql).map_err(AdapterError::from);
+        self.continue_execution(ExecuteContext::new(conn_id, statements, None, tx));
     }
 
     /// Records a statement's result, then continues with the next one.
@@ -318,14 +330,20 @@ impl Coordinator {
     /// Adds a statement's outcome to the context; a failure inside an
     /// explicit transaction fails the transaction.
     fn record(&mut self, ctx: &mut ExecuteContext, result: Result<ExecuteResponse, AdapterError>) {
-        if result.is_err()
-            && let Some(session) = self.sessions.get_mut(&ctx.conn_id)
+        if result.is_err() {
+            self.fail_transaction(ctx.conn_id);
+        }
+        let notices = std::mem::take(&mut ctx.notices);
+        ctx.outcomes.push(StatementOutcome { notices, result });
+    }
+
+    /// Fails the session's explicit transaction, if it has one.
+    pub(crate) fn fail_transaction(&mut self, conn_id: ConnectionId) {
+        if let Some(session) = self.sessions.get_mut(&conn_id)
             && session.transaction == TransactionStatus::InTransaction
         {
             session.transaction = TransactionStatus::Failed;
         }
-        let notices = std::mem::take(&mut ctx.notices);
-        ctx.outcomes.push(StatementOutcome { notices, result });
     }
 
     /// Plans and executes one statement.

@@ -2,8 +2,6 @@
 //! prepared statement (planned, not executed), executing it with values
 //! bound to its parameters, and the transaction state reported at `Sync`.
 
-use std::collections::VecDeque;
-
 use freshet_repr::{ColumnName, RelationDesc, Row, ScalarType};
 use freshet_sql::{Params, Plan, Statement};
 use tokio::sync::oneshot;
@@ -11,7 +9,7 @@ use tokio::sync::oneshot;
 use super::{Coordinator, ExecuteContext};
 use crate::AdapterError;
 use crate::catalog_reader::SessionCatalog;
-use crate::client::{ConnectionId, ExecuteOutcome, StatementDesc, StatementOutcome, TransactionStatus};
+use crate::client::{ConnectionId, ExecuteOutcome, StatementDesc, TransactionStatus};
 use crate::session::SessionVars;
 
 /// What executing a prepared statement adds to executing its text.
@@ -150,28 +148,15 @@ impl Coordinator {
         result: Option<RelationDesc>,
         tx: oneshot::Sender<ExecuteOutcome>,
     ) {
-        let mut ctx = ExecuteContext {
-            conn_id,
-            remaining: VecDeque::new(),
-            outcomes: Vec::new(),
-            notices: Vec::new(),
-            tx,
-            prepared: Some(Box::new(Prepared {
-                params: Params { types, values },
-                result,
-            })),
-        };
-        match single_statement(sql) {
-            Ok(statement) => ctx.remaining.extend(statement),
-            Err(e) => ctx.outcomes.push(StatementOutcome {
-                notices: vec![],
-                result: Err(e),
-            }),
-        }
-        if let Some(Err(_)) = ctx.outcomes.last().map(|o| &o.result) {
+        let statements = single_statement(sql).map(|statement| statement.into_iter().collect());
+        if statements.is_err() {
             self.fail_transaction(conn_id);
         }
-        self.continue_execution(ctx);
+        let prepared = Box::new(Prepared {
+            params: Params { types, values },
+            result,
+        });
+        self.continue_execution(ExecuteContext::new(conn_id, statements, Some(prepared), tx));
     }
 
     /// The session's transaction state, after failing its transaction
@@ -183,15 +168,6 @@ impl Coordinator {
         self.sessions
             .get(&conn_id)
             .map_or(TransactionStatus::Idle, |s| s.transaction)
-    }
-
-    /// Fails the session's explicit transaction, if it has one.
-    fn fail_transaction(&mut self, conn_id: ConnectionId) {
-        if let Some(session) = self.sessions.get_mut(&conn_id)
-            && session.transaction == TransactionStatus::InTransaction
-        {
-            session.transaction = TransactionStatus::Failed;
-        }
     }
 }
 
