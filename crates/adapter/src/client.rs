@@ -128,6 +128,14 @@ impl Client {
             startup_notices: notices,
         })
     }
+
+    /// Cancels the statement connection `conn_id` is running, if any. The
+    /// caller must have checked that the request comes from that
+    /// connection's client (its secret key).
+    pub fn cancel(&self, conn_id: ConnectionId) {
+        // The coordinator may already be gone at shutdown; nothing to cancel then.
+        let _ = self.tx.send(Command::Cancel { conn_id });
+    }
 }
 
 /// One connection's session. Dropping it ends the session.

@@ -53,6 +53,11 @@ pub(crate) enum Command {
         fail: bool,
         tx: oneshot::Sender<TransactionStatus>,
     },
+    /// Cancels the statement the session of `conn_id` is running, if one
+    /// is still running and can stop without effect: it then fails with
+    /// [`AdapterError::Canceled`]. Sent by the frontend once it has checked
+    /// the cancel request's secret key; never answered.
+    Cancel { conn_id: ConnectionId },
     /// Ends the session of `conn_id`. Sent exactly once, when the
     /// connection closes; never answered.
     Terminate { conn_id: ConnectionId },

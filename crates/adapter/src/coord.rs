@@ -5,6 +5,7 @@
 //! that waits (a peek on compute) runs in a spawned task that reports back
 //! with an internal message, so the coordinator never blocks.
 
+mod cancel;
 mod ddl;
 mod describe;
 mod index;
@@ -125,6 +126,8 @@ pub(crate) struct Coordinator {
     pub(crate) sessions: HashMap<ConnectionId, Session>,
     /// The indexes maintained on compute.
     pub(crate) indexes: BTreeMap<GlobalId, index::IndexInfo>,
+    /// For each session running a spawned statement, what cancels it.
+    pub(crate) cancels: HashMap<ConnectionId, tokio::sync::watch::Sender<Option<crate::CancelReason>>>,
     /// Held by statements that read and then write, for their duration.
     pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     internal_tx: mpsc::UnboundedSender<Internal>,
@@ -210,6 +213,7 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         compute,
         sessions: HashMap::new(),
         indexes: BTreeMap::new(),
+        cancels: HashMap::new(),
         write_lock: std::sync::Arc::default(),
         internal_tx,
     };
@@ -230,7 +234,10 @@ impl Coordinator {
         loop {
             tokio::select! {
                 Some(message) = internal.recv() => match message {
-                    Internal::StatementDone { ctx, result } => self.finish_statement(ctx, result),
+                    Internal::StatementDone { ctx, result } => {
+                        self.cancels.remove(&ctx.conn_id);
+                        self.finish_statement(ctx, result);
+                    }
                 },
                 command = commands.recv() => match command {
                     Some(command) => self.handle_command(command),
@@ -268,7 +275,10 @@ impl Coordinator {
             Command::TransactionStatus { conn_id, fail, tx } => {
                 let _ = tx.send(self.transaction_status(conn_id, fail));
             }
+            Command::Cancel { conn_id } => self.cancel(conn_id, crate::CancelReason::UserRequest),
             Command::Terminate { conn_id } => {
+                // Nobody waits for the statement it was running any more.
+                self.cancel(conn_id, crate::CancelReason::UserRequest);
                 self.sessions.remove(&conn_id);
                 tracing::debug!(conn_id, "session ended");
             }
@@ -391,11 +401,19 @@ impl Coordinator {
         Sequenced::Done(ctx, result)
     }
 
-    /// Hands a statement's remaining work to a spawned task.
-    pub(crate) fn spawn_statement<F>(&self, ctx: ExecuteContext, work: F)
+    /// Hands a statement's remaining work to a spawned task. The work gets
+    /// the statement's [`CancelSignal`](cancel::CancelSignal), which a cancel
+    /// request or the session's `statement_timeout` fires.
+    pub(crate) fn spawn_statement<W, F>(&mut self, ctx: ExecuteContext, work: W)
     where
+        W: FnOnce(cancel::CancelSignal) -> F,
         F: Future<Output = Result<ExecuteResponse, AdapterError>> + Send + 'static,
     {
+        let timeout = self
+            .sessions
+            .get(&ctx.conn_id)
+            .and_then(|session| session.vars.statement_timeout());
+        let work = work(self.cancel_signal(ctx.conn_id, timeout));
         let internal = self.internal_tx.clone();
         tokio::spawn(async move {
             let result = work.await;

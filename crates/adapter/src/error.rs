@@ -83,9 +83,30 @@ pub enum AdapterError {
     /// described (a table it reads was dropped and created anew).
     #[error("cached plan must not change result type")]
     ResultTypeChanged,
+    /// The statement was stopped before it finished; it had no effect.
+    #[error("canceling statement due to {0}")]
+    Canceled(CancelReason),
     /// The server is shutting down.
     #[error("the server is shutting down")]
     Shutdown,
+}
+
+/// Why a statement was canceled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    /// The client sent a cancel request.
+    UserRequest,
+    /// It ran longer than the session's `statement_timeout`.
+    StatementTimeout,
+}
+
+impl std::fmt::Display for CancelReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CancelReason::UserRequest => "user request",
+            CancelReason::StatementTimeout => "statement timeout",
+        })
+    }
 }
 
 impl AdapterError {
@@ -109,6 +130,7 @@ impl AdapterError {
             AdapterError::Internal(_) => SqlState::InternalError,
             AdapterError::MultipleStatements => SqlState::SyntaxError,
             AdapterError::ResultTypeChanged => SqlState::FeatureNotSupported,
+            AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
         }
     }

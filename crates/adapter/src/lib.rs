@@ -23,4 +23,4 @@ pub use client::{
     StatementOutcome, TransactionStatus,
 };
 pub use coord::{Config, start};
-pub use error::AdapterError;
+pub use error::{AdapterError, CancelReason};

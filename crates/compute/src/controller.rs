@@ -186,6 +186,9 @@ impl ComputeController {
             .lock()
             .map_err(|_| ComputeError::WorkersStopped)?
             .insert(id, peek);
+        // If this future is dropped unanswered (its reader gave up), the
+        // guard cancels the peek so its dataflow stops using the workers.
+        let _cancel = CancelOnDrop { controller: self, id };
         self.broadcast(ComputeCommand::Peek { id, target, as_of })?;
         rx.await.map_err(|_| ComputeError::WorkersStopped)?
     }
@@ -220,6 +223,29 @@ impl ComputeController {
     /// Stops the workers.
     pub fn shutdown(&self) {
         let _ = self.broadcast(ComputeCommand::Shutdown);
+    }
+}
+
+/// Cancels a peek, when dropped, if it is still unanswered.
+struct CancelOnDrop<'a> {
+    controller: &'a ComputeController,
+    id: PeekId,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        let removed = self
+            .controller
+            .inner
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut pending| pending.remove(&self.id));
+        if removed.is_some() {
+            tracing::debug!(peek = self.id, "canceling a peek nobody waits for");
+            // Workers that are gone have nothing left to cancel.
+            let _ = self.controller.broadcast(ComputeCommand::CancelPeek { id: self.id });
+        }
     }
 }
 
@@ -269,7 +295,8 @@ fn dispatch_responses(
             continue;
         }
         let Some(peek) = pending.get_mut(&id) else {
-            tracing::warn!(peek = id, worker, "response for an unknown peek");
+            // A worker answered before it saw the peek's cancellation.
+            tracing::debug!(peek = id, worker, "response for a canceled peek");
             continue;
         };
         match result {

@@ -59,6 +59,14 @@ pub enum ComputeCommand {
         /// The time it reads at.
         as_of: Timestamp,
     },
+    /// Gives up on a peek: its reader stopped waiting (the statement was
+    /// canceled or timed out). Sent at most once per peek, after its `Peek`;
+    /// a worker that has not answered it yet drops its dataflow (or stops
+    /// waiting for the index) and never answers it; one that has ignores this.
+    CancelPeek {
+        /// The peek.
+        id: PeekId,
+    },
     /// Stops the workers. Sent exactly once, last; never answered.
     Shutdown,
 }

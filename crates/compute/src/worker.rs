@@ -82,6 +82,14 @@ pub(crate) fn run(
                         worker.drop_dataflow(index.dataflow);
                     }
                 }
+                Ok(ComputeCommand::CancelPeek { id }) => {
+                    if let Some(i) = peeks.iter().position(|peek| peek.id == id) {
+                        let peek = peeks.swap_remove(i);
+                        worker.drop_dataflow(peek.dataflow);
+                        tracing::debug!(peek = id, worker = worker.index(), "peek canceled");
+                    }
+                    index_peeks.retain(|peek| peek.id != id);
+                }
                 Ok(ComputeCommand::Shutdown) | Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => break,
             }

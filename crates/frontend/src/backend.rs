@@ -18,6 +18,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// Opens a session for a client that has just connected.
     fn startup(&self, params: StartupParams) -> impl Future<Output = Result<Self::Session, AdapterError>> + Send;
+
+    /// Cancels the statement session `conn_id` is running, if any; it then
+    /// fails with `57014` in its own connection.
+    fn cancel(&self, conn_id: u32);
 }
 
 /// One connection's session: the per-connection half of the adapter's API.
@@ -56,6 +60,10 @@ impl Backend for Client {
 
     fn startup(&self, params: StartupParams) -> impl Future<Output = Result<SessionClient, AdapterError>> + Send {
         Client::startup(self, params)
+    }
+
+    fn cancel(&self, conn_id: u32) {
+        Client::cancel(self, conn_id);
     }
 }
 

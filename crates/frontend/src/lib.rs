@@ -20,6 +20,7 @@
 mod backend;
 mod binary;
 mod bind;
+mod cancel;
 mod error;
 mod extended;
 mod query;

@@ -4,23 +4,21 @@
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
-use std::pin::pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use freshet_adapter::{AdapterError, ExecuteOutcome, ExecuteResponse, StatementOutcome, TransactionStatus};
 use freshet_repr::SqlState;
-use futures::future::{Either, select};
 use futures::{Sink, SinkExt};
 use pgwire::api::query::{SimpleQueryHandler, send_execution_response, send_query_response, send_ready_for_query};
 use pgwire::api::results::{Response, Tag};
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle, PgWireConnectionState};
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::response::{self as wire, EmptyQueryResponse};
 use pgwire::messages::simplequery::Query;
-use tracing::{debug, info};
+use tracing::debug;
 
 use crate::backend::{Backend, Session};
 use crate::error::{fatal, frontend_error, notice_message, statement_error};
@@ -56,27 +54,15 @@ impl<B: Backend> SimpleQueryHandler for FreshetQueryHandler<B> {
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
         let session = session::<B>(client)?;
-        let mut execute = pin!(session.execute(&query.query));
-        match until_canceled(client, execute.as_mut()).await {
-            Some(Ok(outcome)) => {
+        // A cancel request fails the statement in the adapter, which
+        // reports it here like any other error.
+        match session.execute(&query.query).await {
+            Ok(outcome) => {
                 let status = send_outcome(client, outcome).await?;
                 ready_for_query(client, status).await
             }
             // The adapter can no longer serve this session.
-            Some(Err(err)) => Err(fatal(&err)),
-            None => {
-                let canceled = frontend_error(SqlState::QueryCanceled, "canceling statement due to user request");
-                client
-                    .feed(PgWireBackendMessage::ErrorResponse(canceled.into()))
-                    .await?;
-                let status = client.transaction_status();
-                ready_for_query(client, status).await?;
-                // The adapter cannot stop a statement, and a session runs one
-                // query string at a time: the next message waits for this one.
-                let _ = execute.await;
-                debug!("the canceled query finished");
-                Ok(())
-            }
+            Err(err) => Err(fatal(&err)),
         }
     }
 
@@ -127,27 +113,6 @@ where
     client.set_state(PgWireConnectionState::ReadyForQuery);
     client.set_transaction_status(status);
     send_ready_for_query(client, status).await
-}
-
-/// Waits for `execute`, or until a cancel request arrives for this
-/// connection (`None`); `execute` is then left unfinished.
-async fn until_canceled<F>(client: &impl ClientInfo, execute: F) -> Option<F::Output>
-where
-    F: Future + Unpin,
-{
-    let Some(handle) = client.session_extensions().get::<Arc<ConnectionHandle>>() else {
-        return Some(execute.await);
-    };
-    let canceled = handle.start_query().await;
-    match select(execute, canceled).await {
-        Either::Left((result, _)) => Some(result),
-        Either::Right((Ok(()), _)) => {
-            info!("query canceled by a cancel request");
-            None
-        }
-        // The cancel handle was replaced: nobody can cancel this query.
-        Either::Right((Err(_), execute)) => Some(execute.await),
-    }
 }
 
 /// Writes each statement's notices and result. The adapter stops at the

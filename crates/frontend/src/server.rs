@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use freshet_adapter::Client;
 use pgwire::api::auth::StartupHandler;
-use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
+use pgwire::api::cancel::CancelHandler;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::{ClientInfo, ConnectionManager, ErrorHandler, PgWireServerHandlers};
+use pgwire::api::{ClientInfo, ErrorHandler, PgWireServerHandlers};
 use pgwire::error::PgWireError;
 use pgwire::tokio::process_socket;
 use tokio::net::TcpListener;
 use tracing::{Instrument, debug, info, warn};
 
 use crate::backend::Backend;
+use crate::cancel::{CancelKeys, FreshetCancelHandler};
 use crate::extended::FreshetExtendedQueryHandler;
 use crate::query::FreshetQueryHandler;
 use crate::startup::FreshetStartupHandler;
@@ -95,18 +96,22 @@ struct Handlers<B> {
     startup: Arc<FreshetStartupHandler<B>>,
     query: Arc<FreshetQueryHandler<B>>,
     extended: Arc<FreshetExtendedQueryHandler<B>>,
-    cancel: Arc<DefaultCancelHandler>,
+    cancel: Arc<FreshetCancelHandler<B>>,
     errors: Arc<LogErrors>,
 }
 
 impl<B: Backend> Handlers<B> {
     fn new(backend: B) -> Self {
-        let connections = Arc::new(ConnectionManager::new());
+        let backend = Arc::new(backend);
+        let cancel_keys = Arc::new(CancelKeys::default());
         Handlers {
-            startup: Arc::new(FreshetStartupHandler::new(backend, Arc::clone(&connections))),
+            startup: Arc::new(FreshetStartupHandler::new(
+                Arc::clone(&backend),
+                Arc::clone(&cancel_keys),
+            )),
             query: Arc::new(FreshetQueryHandler::new()),
             extended: Arc::new(FreshetExtendedQueryHandler::new()),
-            cancel: Arc::new(DefaultCancelHandler::new(connections)),
+            cancel: Arc::new(FreshetCancelHandler::new(backend, cancel_keys)),
             errors: Arc::new(LogErrors),
         }
     }

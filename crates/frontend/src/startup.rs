@@ -14,8 +14,8 @@ use pgwire::api::auth::{
     ServerParameterProvider, StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata,
 };
 use pgwire::api::{
-    ClientInfo, ConnectionGuard, ConnectionHandle, ConnectionManager, METADATA_APPLICATION_NAME, METADATA_DATABASE,
-    METADATA_USER, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
+    ClientInfo, METADATA_APPLICATION_NAME, METADATA_DATABASE, METADATA_USER, PgWireConnectionState,
+    PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_FATAL};
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
@@ -24,6 +24,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tracing::{debug, info};
 
 use crate::backend::{Backend, Session};
+use crate::cancel::{CancelKeys, Registration};
 use crate::error::{fatal, notice_message};
 
 /// The version reported to clients: Materialize's, which keeps `psql`'s
@@ -32,18 +33,18 @@ const SERVER_VERSION: &str = "9.5.0";
 
 /// Accepts a client's startup message and opens its session.
 pub(crate) struct FreshetStartupHandler<B> {
-    backend: B,
-    connections: Arc<ConnectionManager>,
+    backend: Arc<B>,
+    cancel_keys: Arc<CancelKeys>,
     keys: RandomPidSecretKeyGenerator,
 }
 
 impl<B: Backend> FreshetStartupHandler<B> {
     /// A handler opening sessions on `backend` and registering connections
-    /// with `connections` so cancel requests can find them.
-    pub(crate) fn new(backend: B, connections: Arc<ConnectionManager>) -> Self {
+    /// in `cancel_keys` so cancel requests can find them.
+    pub(crate) fn new(backend: Arc<B>, cancel_keys: Arc<CancelKeys>) -> Self {
         FreshetStartupHandler {
             backend,
-            connections,
+            cancel_keys,
             keys: RandomPidSecretKeyGenerator::default(),
         }
     }
@@ -82,14 +83,13 @@ impl<B: Backend> StartupHandler for FreshetStartupHandler<B> {
         let (generated_pid, secret_key) = self.keys.generate(client);
         let pid = i32::try_from(conn_id).unwrap_or(generated_pid);
         client.set_pid_and_secret_key(pid, secret_key.clone());
-        let (handle, guard) = self.connections.register(pid, secret_key.clone());
+        let registration = self.cancel_keys.register(pid, &secret_key, conn_id);
 
         let notices: Vec<_> = session.startup_notices().iter().map(notice_message).collect();
         // The connection's state owns the session, so it ends whenever the
         // connection does, however it ends.
         let extensions = client.session_extensions();
-        extensions.insert::<Arc<ConnectionHandle>>(handle);
-        extensions.insert::<ConnectionGuard>(guard);
+        extensions.insert::<Registration>(registration);
         extensions.insert::<B::Session>(session);
 
         client

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use freshet_adapter::StartupParams;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
 use crate::server::serve_backend;
 use fake::FakeBackend;
@@ -24,8 +23,8 @@ struct Server {
     live_sessions: Arc<AtomicUsize>,
     startups: Arc<Mutex<Vec<StartupParams>>>,
     sleeping: Arc<AtomicBool>,
-    wake: Arc<Notify>,
     overlapped: Arc<AtomicBool>,
+    canceled: Arc<Mutex<Vec<u32>>>,
 }
 
 impl Server {
@@ -38,8 +37,8 @@ impl Server {
             live_sessions: Arc::clone(&backend.live),
             startups: Arc::clone(&backend.startups),
             sleeping: Arc::clone(&backend.sleeping),
-            wake: Arc::clone(&backend.wake),
             overlapped: Arc::clone(&backend.overlapped),
+            canceled: Arc::clone(&backend.canceled),
         };
         tokio::spawn(serve_backend(listener, backend));
         server
@@ -215,15 +214,18 @@ async fn cancel_requests_interrupt_the_running_query() {
     client.query("sleep").await;
     // A cancel request arriving before the query started would be ignored.
     poll_until(|| server.sleeping.load(Ordering::SeqCst)).await;
+    // A wrong key, or a process id of no connection, cancels nothing.
+    RawClient::cancel(server.addr, pid, key.wrapping_add(1)).await;
+    RawClient::cancel(server.addr, pid.wrapping_add(1000), key).await;
     RawClient::cancel(server.addr, pid, key).await;
     assert_eq!(
         client.until_ready().await,
         ["E ERROR 57014 canceling statement due to user request", "Z I"]
     );
-    // The adapter cannot stop the statement: the next query waits for it.
-    client.query("insert").await;
-    server.wake.notify_one();
-    assert_eq!(client.until_ready().await, ["C INSERT 0 1", "Z I"]);
+    let canceled = server.canceled.lock().expect("not poisoned").clone();
+    assert_eq!(canceled, [u32::try_from(pid).expect("a connection id")]);
+    // The statement stopped: the next query runs at once.
+    assert_eq!(client.simple("insert").await, ["C INSERT 0 1", "Z I"]);
     assert!(!server.overlapped.load(Ordering::SeqCst));
 }
 

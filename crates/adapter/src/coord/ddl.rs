@@ -72,7 +72,7 @@ impl Coordinator {
                             .collect();
                         let committer = self.committer.clone();
                         // The statement completes once the table is readable.
-                        self.spawn_statement(ctx, async move {
+                        self.spawn_statement(ctx, |_| async move {
                             for id in ids {
                                 committer.create_collection(id).await?;
                             }
@@ -152,7 +152,7 @@ impl Coordinator {
         items.retain(|id| tables.contains(id));
         let committer = self.committer.clone();
         let tag = tag.to_owned();
-        self.spawn_statement(ctx, async move {
+        self.spawn_statement(ctx, |_| async move {
             for id in items {
                 committer.drop_collection(id).await?;
             }

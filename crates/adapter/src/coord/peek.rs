@@ -1,7 +1,8 @@
 //! Sequencing queries: optimize, compute once, finish.
 
+use freshet_expr::RelExpr;
 use freshet_expr::optimize;
-use freshet_repr::{ColumnName, Datum, GlobalId, RelationDesc, Row, ScalarType, Timestamp};
+use freshet_repr::{ColumnName, Datum, Diff, GlobalId, RelationDesc, Row, ScalarType, Timestamp};
 use freshet_sql::{QueryAsOf, SelectPlan};
 
 use freshet_storage::{Committer, ReadHold, Store};
@@ -11,7 +12,7 @@ use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
 use crate::session::TransactionOps;
-use freshet_compute::ComputeError;
+use freshet_compute::{ComputeController, ComputeError};
 
 impl Coordinator {
     /// The time a query reads at, held readable until the read is done:
@@ -66,26 +67,10 @@ impl Coordinator {
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
         let (compute, store) = (self.compute.clone(), self.store.clone());
-        self.spawn_statement(ctx, async move {
-            // A time chosen with AS OF may be ahead of the inputs: wait for them.
-            for id in &inputs {
-                let mut upper = store.watch_upper(*id)?;
-                while *upper.borrow_and_update() <= as_of {
-                    upper.changed().await.map_err(|_| AdapterError::Shutdown)?;
-                }
-            }
-            let indexed = match index_peek {
-                Some(IndexPeek { index, plan, lookup }) => Some(compute.peek_index(index, plan, lookup, as_of).await),
-                None => None,
-            };
-            let rows = match indexed {
-                // No index, one too old for the time, or one dropped meanwhile.
-                None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
-                    compute.peek(optimize(expr), as_of).await
-                }
-                Some(answer) => answer,
-            }
-            .map_err(super::write::compute_error)?;
+        self.spawn_statement(ctx, |mut signal| async move {
+            let rows = signal
+                .run(read_rows(compute, store, inputs, as_of, index_peek, expr))
+                .await?;
             drop(hold);
             let rows = finishing
                 .finish(rows)
@@ -114,6 +99,38 @@ impl Coordinator {
     pub(crate) fn choose_as_of(&self, inputs: &[GlobalId]) -> Result<Timestamp, AdapterError> {
         latest_complete_time(&self.store, &self.committer, inputs)
     }
+}
+
+/// Reads a query's rows at `as_of`: from the index `index_peek` names, if
+/// any, and it still holds the time; otherwise with a dataflow computing
+/// `expr`. Waits first for the inputs to be complete through `as_of`.
+async fn read_rows(
+    compute: ComputeController,
+    store: Store,
+    inputs: Vec<GlobalId>,
+    as_of: Timestamp,
+    index_peek: Option<IndexPeek>,
+    expr: RelExpr,
+) -> Result<Vec<(Row, Diff)>, AdapterError> {
+    // A time chosen with AS OF may be ahead of the inputs: wait for them.
+    for id in &inputs {
+        let mut upper = store.watch_upper(*id)?;
+        while *upper.borrow_and_update() <= as_of {
+            upper.changed().await.map_err(|_| AdapterError::Shutdown)?;
+        }
+    }
+    let indexed = match index_peek {
+        Some(IndexPeek { index, plan, lookup }) => Some(compute.peek_index(index, plan, lookup, as_of).await),
+        None => None,
+    };
+    match indexed {
+        // No index, one too old for the time, or one dropped meanwhile.
+        None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
+            compute.peek(optimize(expr), as_of).await
+        }
+        Some(answer) => answer,
+    }
+    .map_err(super::write::compute_error)
 }
 
 /// The time a query reads at: the latest at which every input is complete

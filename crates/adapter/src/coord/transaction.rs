@@ -64,9 +64,9 @@ impl Coordinator {
                     _ => return Sequenced::Done(ctx, Ok(ExecuteResponse::TransactionEnded { tag: tag.into() })),
                 };
                 let writer = self.writer();
-                self.spawn_statement(ctx, async move {
-                    let _write = writer.lock().await;
-                    writer.check_and_commit(writes).await?;
+                self.spawn_statement(ctx, |mut signal| async move {
+                    let _write = writer.lock(&mut signal).await?;
+                    writer.check_and_commit(&mut signal, writes).await?;
                     Ok(ExecuteResponse::TransactionEnded { tag: "COMMIT".into() })
                 });
                 Sequenced::Pending

@@ -17,6 +17,7 @@ use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
 use freshet_sql::{InsertPlan, MutationPlan, UniqueKey};
 use freshet_storage::{Committer, Store};
 
+use super::cancel::CancelSignal;
 use super::peek::latest_complete_time;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
@@ -92,11 +93,6 @@ impl Coordinator {
 }
 
 impl Writer {
-    /// Waits for the write lock, held until the guard drops.
-    pub(crate) async fn lock(&self) -> tokio::sync::OwnedMutexGuard<()> {
-        Arc::clone(&self.lock).lock_owned().await
-    }
-
     /// Computes `expr` over its inputs at the latest time they are all
     /// complete. Called under the write lock, so it sees every write
     /// acknowledged before; the inputs are held at that time while it runs.
@@ -107,13 +103,33 @@ impl Writer {
         self.compute.peek(expr, as_of).await.map_err(compute_error)
     }
 
+    /// Waits for the write lock, unless the statement is canceled first.
+    pub(crate) async fn lock(
+        &self,
+        signal: &mut CancelSignal,
+    ) -> Result<tokio::sync::OwnedMutexGuard<()>, AdapterError> {
+        signal
+            .run(async { Ok(Arc::clone(&self.lock).lock_owned().await) })
+            .await
+    }
+
     /// Checks each table's changes against its unique keys, then writes
     /// them as a batch per table and commits them all as one unit at one
-    /// timestamp; returns once durable. Must run under the write lock.
-    pub(crate) async fn check_and_commit(&self, writes: Vec<TableWrite>) -> Result<(), AdapterError> {
-        for write in &writes {
-            unique::check_unique_keys(self, write).await?;
-        }
+    /// timestamp; returns once durable. Must run under the write lock. Can
+    /// be canceled until the checks are done, not after.
+    pub(crate) async fn check_and_commit(
+        &self,
+        signal: &mut CancelSignal,
+        writes: Vec<TableWrite>,
+    ) -> Result<(), AdapterError> {
+        signal
+            .run(async {
+                for write in &writes {
+                    unique::check_unique_keys(self, write).await?;
+                }
+                Ok(())
+            })
+            .await?;
         let store = self.store.clone();
         let batches = tokio::task::spawn_blocking(move || {
             writes
@@ -167,9 +183,9 @@ impl Coordinator {
             return Sequenced::Done(ctx, result);
         }
         let writer = self.writer();
-        self.spawn_statement(ctx, async move {
-            let _write = writer.lock().await;
-            let rows = writer.read_latest(expr).await?;
+        self.spawn_statement(ctx, |mut signal| async move {
+            let _write = writer.lock(&mut signal).await?;
+            let rows = signal.run(writer.read_latest(expr)).await?;
             let rows = source
                 .finishing
                 .finish(rows)
@@ -185,7 +201,7 @@ impl Coordinator {
                 unique_keys,
                 updates,
             };
-            writer.check_and_commit(vec![write]).await?;
+            writer.check_and_commit(&mut signal, vec![write]).await?;
             Ok(ExecuteResponse::Command {
                 tag: format!("INSERT 0 {count}"),
             })
@@ -206,9 +222,9 @@ impl Coordinator {
         } = plan;
         let expr = optimize(selection);
         let writer = self.writer();
-        self.spawn_statement(ctx, async move {
-            let _write = writer.lock().await;
-            let old = writer.read_latest(expr).await?;
+        self.spawn_statement(ctx, |mut signal| async move {
+            let _write = writer.lock(&mut signal).await?;
+            let old = signal.run(writer.read_latest(expr)).await?;
             let mut updates = Vec::with_capacity(old.len() * 2);
             let mut count: i64 = 0;
             // The keys some updated row changes; the others stay unique.
@@ -239,7 +255,7 @@ impl Coordinator {
                 unique_keys,
                 updates,
             };
-            writer.check_and_commit(vec![write]).await?;
+            writer.check_and_commit(&mut signal, vec![write]).await?;
             let verb = if update { "UPDATE" } else { "DELETE" };
             Ok(ExecuteResponse::Command {
                 tag: format!("{verb} {count}"),

@@ -16,6 +16,9 @@ enum Kind {
     Bool,
     /// An integer.
     Int,
+    /// A duration: milliseconds, or a number with a unit (`us`, `ms`, `s`,
+    /// `min`, `h`, `d`); `0` turns it off.
+    Duration,
     /// One of these values (compared case-insensitively).
     OneOf(&'static [&'static str]),
     /// Cannot be set.
@@ -109,7 +112,7 @@ const VARS: &[(&str, &str, Kind, &str)] = &[
     (
         "statement_timeout",
         "0",
-        Kind::Text,
+        Kind::Duration,
         "Sets the maximum allowed duration of any statement.",
     ),
     (
@@ -148,6 +151,42 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
+/// A duration in milliseconds, as PostgreSQL reads time settings: a bare
+/// number is milliseconds, and a unit may follow (fractions are rounded to
+/// the nearest millisecond). `None` for anything else or a negative value.
+fn parse_duration_ms(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let per_unit = match unit.trim() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1_000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    let ms = (number * per_unit).round();
+    // Like PostgreSQL, at most what a 32-bit integer of milliseconds holds.
+    (ms.is_finite() && (0.0..=f64::from(i32::MAX)).contains(&ms)).then_some(ms as u64)
+}
+
+/// How `SHOW` prints a duration: in the largest unit that divides it.
+fn format_duration_ms(ms: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "min"), (1_000, "s")];
+    if ms == 0 {
+        return "0".into();
+    }
+    UNITS
+        .iter()
+        .find(|(size, _)| ms.is_multiple_of(*size))
+        .map_or_else(|| format!("{ms}ms"), |(size, unit)| format!("{}{unit}", ms / size))
+}
+
 impl SessionVars {
     /// Applies what the client sent at startup.
     pub(crate) fn set_startup(&mut self, params: &StartupParams) {
@@ -173,6 +212,13 @@ impl SessionVars {
     /// The session's database.
     pub(crate) fn database(&self) -> String {
         self.get("database").unwrap_or_default()
+    }
+
+    /// How long a statement may run before it is canceled (`statement_timeout`),
+    /// `None` for no limit.
+    pub(crate) fn statement_timeout(&self) -> Option<std::time::Duration> {
+        let ms = parse_duration_ms(&self.get("statement_timeout").unwrap_or_default())?;
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
     }
 
     /// The session's search path, as a list of schema names.
@@ -218,6 +264,14 @@ impl SessionVars {
                     .map_err(|_| invalid(Some("Use an integer.".into())))?;
                 values[0].clone()
             }
+            Kind::Duration => match parse_duration_ms(&values[0]) {
+                Some(ms) => format_duration_ms(ms),
+                None => {
+                    return Err(invalid(Some(
+                        "Use a number of milliseconds, or a number with a unit: us, ms, s, min, h or d.".into(),
+                    )));
+                }
+            },
             Kind::OneOf(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(&values[0])) {
                 Some(a) => (*a).to_owned(),
                 None => return Err(invalid(Some(format!("Supported values: {}.", allowed.join(", "))))),
@@ -240,7 +294,7 @@ impl SessionVars {
             .map(|(name, default, _, description)| {
                 (
                     *name,
-                    self.values.get(name).cloned().unwrap_or_else(|| (*default).to_owned()),
+                    self.get(name).unwrap_or_else(|_| (*default).to_owned()),
                     *description,
                 )
             })
@@ -268,6 +322,36 @@ mod tests {
         assert!(matches!(vars.get("nope"), Err(AdapterError::UnknownParameter(_))));
         vars.set("search_path", None)?;
         assert_eq!(vars.get("search_path")?, "public");
+        Ok(())
+    }
+
+    #[test]
+    fn statement_timeout_reads_durations_like_postgres() -> Result<(), AdapterError> {
+        let mut vars = SessionVars::default();
+        assert_eq!(vars.statement_timeout(), None);
+        for (given, shown, ms) in [
+            ("5000", "5s", 5_000),
+            ("1500", "1500ms", 1_500),
+            ("2 min", "2min", 120_000),
+            ("1.5s", "1500ms", 1_500),
+            ("1h", "1h", 3_600_000),
+            ("1d", "1d", 86_400_000),
+            ("1400us", "1ms", 1),
+        ] {
+            vars.set("statement_timeout", Some(&[given.into()]))?;
+            assert_eq!(vars.get("statement_timeout")?, shown, "{given}");
+            assert_eq!(
+                vars.statement_timeout(),
+                Some(std::time::Duration::from_millis(ms)),
+                "{given}"
+            );
+        }
+        vars.set("statement_timeout", Some(&["0".into()]))?;
+        assert_eq!(vars.statement_timeout(), None);
+        for bad in ["-1", "5 parsecs", "ms", "", "30d"] {
+            let err = vars.set("statement_timeout", Some(&[bad.into()]));
+            assert!(matches!(err, Err(AdapterError::InvalidParameterValue { .. })), "{bad}");
+        }
         Ok(())
     }
 }

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use freshet_adapter::{
-    AdapterError, ExecuteOutcome, ExecuteResponse, Notice, StartupParams, StatementDesc, StatementOutcome,
-    TransactionStatus,
+    AdapterError, CancelReason, ExecuteOutcome, ExecuteResponse, Notice, StartupParams, StatementDesc,
+    StatementOutcome, TransactionStatus,
 };
 use freshet_repr::{Datum, RelationDesc, Row, ScalarType};
 use tokio::sync::Notify;
@@ -26,6 +26,8 @@ pub(super) struct FakeBackend {
     pub(super) wake: Arc<Notify>,
     /// Set if a session was asked to execute while it was executing.
     pub(super) overlapped: Arc<AtomicBool>,
+    /// The connections whose statement a cancel request stopped, in order.
+    pub(super) canceled: Arc<Mutex<Vec<u32>>>,
     next_conn_id: AtomicU32,
 }
 
@@ -47,7 +49,14 @@ impl Backend for FakeBackend {
             wake: Arc::clone(&self.wake),
             executing: AtomicBool::new(false),
             overlapped: Arc::clone(&self.overlapped),
+            canceled: Arc::clone(&self.canceled),
         })
+    }
+
+    /// Stops a waiting `sleep` of `conn_id`, which then fails with 57014.
+    fn cancel(&self, conn_id: u32) {
+        self.canceled.lock().expect("not poisoned").push(conn_id);
+        self.wake.notify_waiters();
     }
 }
 
@@ -62,6 +71,7 @@ pub(super) struct FakeSession {
     wake: Arc<Notify>,
     executing: AtomicBool,
     overlapped: Arc<AtomicBool>,
+    canceled: Arc<Mutex<Vec<u32>>>,
 }
 
 impl Drop for FakeSession {
@@ -92,12 +102,19 @@ impl Session for FakeSession {
         }
         let mut statements = Vec::new();
         for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let mut outcome = None;
             if stmt == "sleep" {
                 self.sleeping.store(true, Ordering::SeqCst);
                 self.wake.notified().await;
                 self.sleeping.store(false, Ordering::SeqCst);
+                if self.canceled.lock().expect("not poisoned").contains(&self.conn_id) {
+                    outcome = Some(StatementOutcome {
+                        notices: vec![],
+                        result: Err(AdapterError::Canceled(CancelReason::UserRequest)),
+                    });
+                }
             }
-            let outcome = self.statement(stmt);
+            let outcome = outcome.unwrap_or_else(|| self.statement(stmt));
             let failed = outcome.result.is_err();
             statements.push(outcome);
             if failed {
