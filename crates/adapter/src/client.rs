@@ -129,6 +129,19 @@ impl Client {
         })
     }
 
+    /// The SCRAM-SHA-256 verifier of `user`'s password, in PostgreSQL's text
+    /// form; `None` if the user has no password (or does not exist).
+    pub async fn password_verifier(&self, user: &str) -> Result<Option<String>, AdapterError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::PasswordVerifier {
+                user: user.to_owned(),
+                tx,
+            })
+            .map_err(|_| AdapterError::Shutdown)?;
+        rx.await.map_err(|_| AdapterError::Shutdown)
+    }
+
     /// Cancels the statement connection `conn_id` is running, if any. The
     /// caller must have checked that the request comes from that
     /// connection's client (its secret key).

@@ -53,6 +53,13 @@ pub(crate) enum Command {
         fail: bool,
         tx: oneshot::Sender<TransactionStatus>,
     },
+    /// Looks up the password verifier of `user` (PostgreSQL's SCRAM text
+    /// form), for a client authenticating before its session opens.
+    /// Answered exactly once, with `None` for a user without one.
+    PasswordVerifier {
+        user: String,
+        tx: oneshot::Sender<Option<String>>,
+    },
     /// Cancels the statement the session of `conn_id` is running, if one
     /// is still running and can stop without effect: it then fails with
     /// [`AdapterError::Canceled`]. Sent by the frontend once it has checked

@@ -47,6 +47,9 @@ pub struct Config {
     pub clock: Clock,
     /// How often the committer advances idle collections.
     pub tick_interval: Duration,
+    /// The users that log in with a password, by name: each password's
+    /// SCRAM-SHA-256 verifier in PostgreSQL's text form.
+    pub passwords: BTreeMap<String, String>,
 }
 
 /// Messages the coordinator sends itself when spawned work finishes.
@@ -126,6 +129,8 @@ pub(crate) struct Coordinator {
     pub(crate) sessions: HashMap<ConnectionId, Session>,
     /// The indexes maintained on compute.
     pub(crate) indexes: BTreeMap<GlobalId, index::IndexInfo>,
+    /// Password verifiers by user name (see [`Config::passwords`]).
+    passwords: BTreeMap<String, String>,
     /// For each session running a spawned statement, what cancels it.
     pub(crate) cancels: HashMap<ConnectionId, tokio::sync::watch::Sender<Option<crate::CancelReason>>>,
     /// Held by statements that read and then write, for their duration.
@@ -200,6 +205,7 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         compute,
         clock,
         tick_interval,
+        passwords,
     } = config;
     let indexes = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
@@ -213,6 +219,7 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         compute,
         sessions: HashMap::new(),
         indexes: BTreeMap::new(),
+        passwords,
         cancels: HashMap::new(),
         write_lock: std::sync::Arc::default(),
         internal_tx,
@@ -274,6 +281,9 @@ impl Coordinator {
             } => self.execute_prepared(conn_id, &sql, param_types, values, result, tx),
             Command::TransactionStatus { conn_id, fail, tx } => {
                 let _ = tx.send(self.transaction_status(conn_id, fail));
+            }
+            Command::PasswordVerifier { user, tx } => {
+                let _ = tx.send(self.passwords.get(&user).cloned());
             }
             Command::Cancel { conn_id } => self.cancel(conn_id, crate::CancelReason::UserRequest),
             Command::Terminate { conn_id } => {

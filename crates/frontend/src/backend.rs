@@ -22,6 +22,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// Cancels the statement session `conn_id` is running, if any; it then
     /// fails with `57014` in its own connection.
     fn cancel(&self, conn_id: u32);
+
+    /// The SCRAM-SHA-256 verifier of `user`'s password, in PostgreSQL's
+    /// text form; `None` if the user has none (or does not exist).
+    fn password_verifier(&self, user: &str) -> impl Future<Output = Result<Option<String>, AdapterError>> + Send;
 }
 
 /// One connection's session: the per-connection half of the adapter's API.
@@ -64,6 +68,10 @@ impl Backend for Client {
 
     fn cancel(&self, conn_id: u32) {
         Client::cancel(self, conn_id);
+    }
+
+    fn password_verifier(&self, user: &str) -> impl Future<Output = Result<Option<String>, AdapterError>> + Send {
+        Client::password_verifier(self, user)
     }
 }
 

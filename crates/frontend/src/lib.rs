@@ -1,6 +1,7 @@
 //! Freshet's PostgreSQL wire protocol server, built on the `pgwire` crate.
 //!
-//! Owns the protocol: startup (protocol negotiation, trust authentication,
+//! Owns the protocol: startup (protocol negotiation, TLS, trust or
+//! SCRAM-SHA-256 password authentication,
 //! server parameters, cancel keys), the simple query protocol (row
 //! descriptions, text-encoded rows, command tags, `ReadyForQuery` with the
 //! session's transaction state), errors with their SQLSTATE, detail, hint
@@ -17,6 +18,7 @@
 //! compute or storage: everything it knows about a statement comes from the
 //! adapter's client API.
 
+mod auth;
 mod backend;
 mod binary;
 mod bind;
@@ -24,10 +26,13 @@ mod cancel;
 mod error;
 mod extended;
 mod query;
+mod scram;
 mod server;
 mod startup;
 mod types;
 #[cfg(test)]
 mod wire_tests;
 
+pub use auth::{AuthMethod, ConfigError, ServerConfig, tls_acceptor};
+pub use scram::{is_scram_verifier, scram_verifier};
 pub use server::serve;

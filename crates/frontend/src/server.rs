@@ -15,6 +15,7 @@ use pgwire::tokio::process_socket;
 use tokio::net::TcpListener;
 use tracing::{Instrument, debug, info, warn};
 
+use crate::auth::ServerConfig;
 use crate::backend::Backend;
 use crate::cancel::{CancelKeys, FreshetCancelHandler};
 use crate::extended::FreshetExtendedQueryHandler;
@@ -30,16 +31,21 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 ///
 /// A connection that misbehaves or vanishes ends only its own task; its
 /// session ends with it.
-pub async fn serve(listener: TcpListener, client: Client) -> io::Result<()> {
-    serve_backend(listener, client).await
+pub async fn serve(listener: TcpListener, client: Client, config: ServerConfig) -> io::Result<()> {
+    serve_backend(listener, client, config).await
 }
 
 /// [`serve`], with sessions from any [`Backend`].
-pub(crate) async fn serve_backend<B: Backend>(listener: TcpListener, backend: B) -> io::Result<()> {
+pub(crate) async fn serve_backend<B: Backend>(
+    listener: TcpListener,
+    backend: B,
+    config: ServerConfig,
+) -> io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        info!(%addr, "serving PostgreSQL clients");
+        info!(%addr, tls = config.tls.is_some(), auth = ?config.auth_method, "serving PostgreSQL clients");
     }
-    let handlers = Arc::new(Handlers::new(backend));
+    let tls = config.tls.clone();
+    let handlers = Arc::new(Handlers::new(backend, config));
     loop {
         let (socket, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -55,11 +61,11 @@ pub(crate) async fn serve_backend<B: Backend>(listener: TcpListener, backend: B)
             Err(err) => return Err(err),
         };
         let span = tracing::info_span!("pgwire", %peer, conn_id = tracing::field::Empty);
-        let handlers = Arc::clone(&handlers);
+        let (handlers, tls) = (Arc::clone(&handlers), tls.clone());
         tokio::spawn(
             async move {
                 debug!("connection accepted");
-                match process_socket(socket, None, handlers).await {
+                match process_socket(socket, tls, handlers).await {
                     Ok(()) => debug!("connection closed"),
                     Err(err) => debug!(error = %err, "connection closed by an I/O error"),
                 }
@@ -101,12 +107,13 @@ struct Handlers<B> {
 }
 
 impl<B: Backend> Handlers<B> {
-    fn new(backend: B) -> Self {
+    fn new(backend: B, config: ServerConfig) -> Self {
         let backend = Arc::new(backend);
         let cancel_keys = Arc::new(CancelKeys::default());
         Handlers {
             startup: Arc::new(FreshetStartupHandler::new(
                 Arc::clone(&backend),
+                config,
                 Arc::clone(&cancel_keys),
             )),
             query: Arc::new(FreshetQueryHandler::new()),

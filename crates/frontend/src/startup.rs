@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use freshet_adapter::StartupParams;
@@ -21,8 +21,9 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_FATAL};
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
 use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use tracing::{debug, info};
+use tracing::info;
 
+use crate::auth::{self, AuthMethod, PasswordExchange, ServerConfig, Step};
 use crate::backend::{Backend, Session};
 use crate::cancel::{CancelKeys, Registration};
 use crate::error::{fatal, notice_message};
@@ -34,16 +35,19 @@ const SERVER_VERSION: &str = "9.5.0";
 /// Accepts a client's startup message and opens its session.
 pub(crate) struct FreshetStartupHandler<B> {
     backend: Arc<B>,
+    config: ServerConfig,
     cancel_keys: Arc<CancelKeys>,
     keys: RandomPidSecretKeyGenerator,
 }
 
 impl<B: Backend> FreshetStartupHandler<B> {
-    /// A handler opening sessions on `backend` and registering connections
-    /// in `cancel_keys` so cancel requests can find them.
-    pub(crate) fn new(backend: Arc<B>, cancel_keys: Arc<CancelKeys>) -> Self {
+    /// A handler authenticating clients as `config` says, opening sessions
+    /// on `backend`, and registering connections in `cancel_keys` so cancel
+    /// requests can find them.
+    pub(crate) fn new(backend: Arc<B>, config: ServerConfig, cancel_keys: Arc<CancelKeys>) -> Self {
         FreshetStartupHandler {
             backend,
+            config,
             cancel_keys,
             keys: RandomPidSecretKeyGenerator::default(),
         }
@@ -58,16 +62,92 @@ impl<B: Backend> StartupHandler for FreshetStartupHandler<B> {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        // Trust authentication: the startup message is the only one expected.
-        let PgWireFrontendMessage::Startup(startup) = message else {
-            debug!("ignoring a message sent before startup completed");
-            return Ok(());
-        };
-        protocol_negotiation(client, &startup).await?;
-        save_startup_parameters_to_metadata(client, &startup);
-        let params = startup_params(client.metadata())?;
-        let (user, database) = (params.user.clone(), params.database.clone());
+        match message {
+            PgWireFrontendMessage::Startup(startup) => {
+                protocol_negotiation(client, &startup).await?;
+                save_startup_parameters_to_metadata(client, &startup);
+                if self.config.tls.is_some() && !client.is_secure() {
+                    return Err(auth::fatal(
+                        SqlState::InvalidAuthorizationSpecification,
+                        "this server accepts only TLS connections".into(),
+                    ));
+                }
+                let params = startup_params(client.metadata())?;
+                match self.config.auth_method {
+                    AuthMethod::Trust => self.open_session(client, params).await,
+                    AuthMethod::Password => {
+                        let verifier = self
+                            .backend
+                            .password_verifier(&params.user)
+                            .await
+                            .map_err(|e| fatal(&e))?;
+                        let (request, exchange) = auth::begin(verifier);
+                        self.continue_exchange(client, request, exchange).await
+                    }
+                }
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(message) => {
+                let exchange = client
+                    .session_extensions()
+                    .get::<Mutex<Option<PasswordExchange>>>()
+                    .and_then(|slot| slot.lock().ok()?.take())
+                    .ok_or_else(|| auth::fatal(SqlState::ProtocolViolation, "unexpected password message".into()))?;
+                let params = startup_params(client.metadata())?;
+                match auth::advance(exchange, message, &params.user) {
+                    Ok(Step::Continue(request, exchange)) => self.continue_exchange(client, request, exchange).await,
+                    Ok(Step::Done(last)) => {
+                        client.feed(PgWireBackendMessage::Authentication(last)).await?;
+                        self.open_session(client, params).await
+                    }
+                    Err(err) => {
+                        info!(user = %params.user, "password authentication failed");
+                        Err(err)
+                    }
+                }
+            }
+            _ => Err(auth::fatal(
+                SqlState::ProtocolViolation,
+                "unexpected message before startup completed".into(),
+            )),
+        }
+    }
+}
 
+impl<B: Backend> FreshetStartupHandler<B> {
+    /// Sends the next message of a password exchange and keeps its state
+    /// with the connection until the client answers.
+    async fn continue_exchange<C>(
+        &self,
+        client: &mut C,
+        request: Authentication,
+        exchange: PasswordExchange,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let slot = client
+            .session_extensions()
+            .get_or_insert_with(|| Mutex::new(None::<PasswordExchange>));
+        if let Ok(mut slot) = slot.lock() {
+            *slot = Some(exchange);
+        }
+        client.set_state(PgWireConnectionState::AuthenticationInProgress);
+        client.send(PgWireBackendMessage::Authentication(request)).await?;
+        Ok(())
+    }
+
+    /// Opens the adapter session of an authenticated client and completes
+    /// startup: server parameters, the cancel key, startup notices and
+    /// `ReadyForQuery`.
+    async fn open_session<C>(&self, client: &mut C, params: StartupParams) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let (user, database) = (params.user.clone(), params.database.clone());
         let session = match self.backend.startup(params).await {
             Ok(session) => session,
             Err(err) => {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use freshet_adapter::StartupParams;
 use tokio::net::TcpListener;
 
+use crate::auth::{AuthMethod, ServerConfig};
 use crate::server::serve_backend;
 use fake::FakeBackend;
 use raw::RawClient;
@@ -29,6 +30,10 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
+        Server::start_with(ServerConfig::default()).await
+    }
+
+    async fn start_with(config: ServerConfig) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let addr = listener.local_addr().expect("bound");
         let backend = FakeBackend::default();
@@ -40,7 +45,7 @@ impl Server {
             overlapped: Arc::clone(&backend.overlapped),
             canceled: Arc::clone(&backend.canceled),
         };
-        tokio::spawn(serve_backend(listener, backend));
+        tokio::spawn(serve_backend(listener, backend, config));
         server
     }
 
@@ -268,4 +273,49 @@ async fn tokio_postgres_can_use_the_server() {
     assert_eq!(row.get::<_, Option<i32>>(0), None);
     let messages = client.simple_query("insert").await.expect("runs");
     assert!(matches!(messages.last(), Some(SimpleQueryMessage::CommandComplete(1))));
+}
+
+#[tokio::test]
+async fn passwords_are_checked_with_scram() {
+    use tokio_postgres::error::SqlState;
+
+    let server = Server::start_with(ServerConfig {
+        tls: None,
+        auth_method: AuthMethod::Password,
+    })
+    .await;
+    let connect = |user: &str, password: &str| {
+        let config = format!(
+            "host=127.0.0.1 port={} user={user} password={password}",
+            server.addr.port()
+        );
+        async move { tokio_postgres::connect(&config, tokio_postgres::NoTls).await }
+    };
+    let (client, connection) = connect("alice", "wonderland").await.expect("the right password");
+    tokio::spawn(connection);
+    let messages = client.simple_query("insert").await.expect("runs");
+    assert!(matches!(
+        messages.last(),
+        Some(tokio_postgres::SimpleQueryMessage::CommandComplete(1))
+    ));
+
+    // A wrong password and an unknown user fail alike, before any session opens.
+    for (user, password) in [("alice", "looking-glass"), ("bob", "wonderland")] {
+        let err = connect(user, password).await.err().expect("refused");
+        assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD), "{user}");
+        let message = err.as_db_error().map(|e| e.message().to_owned());
+        assert_eq!(
+            message,
+            Some(format!("password authentication failed for user \"{user}\""))
+        );
+    }
+    assert_eq!(server.startups.lock().expect("not poisoned").len(), 1);
+
+    // A client that sends no password at all is refused too.
+    let config = format!("host=127.0.0.1 port={} user=alice", server.addr.port());
+    let err = tokio_postgres::connect(&config, tokio_postgres::NoTls)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.as_db_error().is_none(), "the client gives up: {err}");
 }

@@ -74,6 +74,8 @@ pub enum SqlState {
     InFailedSqlTransaction,
     /// `28000`
     InvalidAuthorizationSpecification,
+    /// `28P01`
+    InvalidPassword,
     /// `2BP01`
     DependentObjectsStillExist,
     /// `3D000`
@@ -182,6 +184,7 @@ impl SqlState {
             SqlState::NoActiveSqlTransaction => "25P01",
             SqlState::InFailedSqlTransaction => "25P02",
             SqlState::InvalidAuthorizationSpecification => "28000",
+            SqlState::InvalidPassword => "28P01",
             SqlState::DependentObjectsStillExist => "2BP01",
             SqlState::InvalidCatalogName => "3D000",
             SqlState::InvalidSchemaName => "3F000",

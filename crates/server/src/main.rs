@@ -4,11 +4,13 @@
 //!
 //! Wiring only: everything it starts is owned by the library crates.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use freshet_frontend::{AuthMethod, ServerConfig};
 use tokio::net::TcpListener;
 
 /// A streaming SQL database that keeps live copies of MySQL tables and
@@ -25,6 +27,87 @@ struct Args {
     /// The number of timely worker threads of the default cluster.
     #[arg(long, env = "FRESHET_WORKERS", default_value_t = 2)]
     workers: usize,
+    /// How clients prove who they are: `trust` (whoever connects is the
+    /// user they name) or `password` (SCRAM-SHA-256, against the users in
+    /// --users-file).
+    #[arg(long, env = "FRESHET_AUTH", value_enum, default_value_t = Auth::Trust)]
+    auth: Auth,
+    /// A file of users that log in with a password: one `name:password` per
+    /// line, where the password may be given as a SCRAM-SHA-256 verifier in
+    /// PostgreSQL's form (`SCRAM-SHA-256$4096:...`); `#` starts a comment.
+    #[arg(long, env = "FRESHET_USERS_FILE")]
+    users_file: Option<PathBuf>,
+    /// The server's TLS certificate chain (PEM). With --tls-key, every
+    /// connection must use TLS.
+    #[arg(long, env = "FRESHET_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "FRESHET_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+/// How clients prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Auth {
+    /// Whoever connects is the user they name.
+    Trust,
+    /// A password, checked with SCRAM-SHA-256.
+    Password,
+}
+
+/// Reads the users file: `name:password` lines, passwords in clear or as
+/// SCRAM-SHA-256 verifiers; returns each user's verifier.
+fn read_users(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading users file {}", path.display()))?;
+    let mut users = BTreeMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, password)) = line
+            .split_once(':')
+            .filter(|(name, pw)| !name.is_empty() && !pw.is_empty())
+        else {
+            bail!("{}:{}: expected name:password", path.display(), number + 1);
+        };
+        let verifier = if freshet_frontend::is_scram_verifier(password) {
+            password.to_owned()
+        } else {
+            freshet_frontend::scram_verifier(password)
+        };
+        if users.insert(name.to_owned(), verifier).is_some() {
+            bail!("{}:{}: user {name} appears twice", path.display(), number + 1);
+        }
+    }
+    Ok(users)
+}
+
+/// The pgwire listener's configuration from the flags; refuses a listener
+/// beyond loopback that neither asks for passwords nor uses TLS.
+fn server_config(args: &Args) -> anyhow::Result<(ServerConfig, BTreeMap<String, String>)> {
+    let passwords = match &args.users_file {
+        Some(path) => read_users(path)?,
+        None => BTreeMap::new(),
+    };
+    let auth_method = match args.auth {
+        Auth::Trust => AuthMethod::Trust,
+        Auth::Password if passwords.is_empty() => {
+            bail!("--auth password needs users: give them with --users-file")
+        }
+        Auth::Password => AuthMethod::Password,
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(freshet_frontend::tls_acceptor(cert, key)?),
+        _ => None,
+    };
+    if !args.listen_addr.ip().is_loopback() && auth_method == AuthMethod::Trust && tls.is_none() {
+        bail!(
+            "refusing to listen on {}: connections from other hosts need password authentication (--auth password) or TLS (--tls-cert and --tls-key); or listen on 127.0.0.1",
+            args.listen_addr
+        );
+    }
+    Ok((ServerConfig { tls, auth_method }, passwords))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,12 +121,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    if !args.listen_addr.ip().is_loopback() {
-        bail!(
-            "refusing to listen on {}: connections from other hosts need password authentication or TLS, which this version does not offer yet; listen on 127.0.0.1",
-            args.listen_addr
-        );
-    }
+    let (server_config, passwords) = server_config(&args)?;
     let store = freshet_storage::Store::open(&args.data_dir)
         .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
     let catalog = freshet_catalog::Catalog::open(store.clone()).context("loading the catalog")?;
@@ -55,6 +133,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         compute,
         clock: freshet_storage::system_clock(),
         tick_interval: std::time::Duration::from_secs(1),
+        passwords,
     })
     .context("starting the coordinator")?;
     let listener = TcpListener::bind(args.listen_addr)
@@ -67,7 +146,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        result = freshet_frontend::serve(listener, client) => result.context("serving connections")?,
+        result = freshet_frontend::serve(listener, client, server_config) => result.context("serving connections")?,
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted, shutting down"),
         _ = terminate.recv() => tracing::info!("terminated, shutting down"),
     }

@@ -21,9 +21,15 @@ impl TestServer {
     /// Starts a server on a free port with its data in `data_dir`, and waits
     /// until it accepts connections.
     pub(crate) fn start(data_dir: &Path) -> anyhow::Result<TestServer> {
+        TestServer::start_with(data_dir, &[])
+    }
+
+    /// [`TestServer::start`], with more flags.
+    pub(crate) fn start_with(data_dir: &Path, flags: &[&str]) -> anyhow::Result<TestServer> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_freshet"))
             .args(["--listen-addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(flags)
             .env("FRESHET_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
