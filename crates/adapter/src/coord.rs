@@ -312,7 +312,23 @@ impl Coordinator {
 
     fn execute(&mut self, conn_id: ConnectionId, sql: &str, tx: oneshot::Sender<ExecuteOutcome>) {
         let statements = freshet_sql::parse(sql).map_err(AdapterError::from);
-        self.continue_execution(ExecuteContext::new(conn_id, statements, None, tx));
+        self.start_execution(conn_id, statements, None, tx);
+    }
+
+    /// Runs `statements`, or reports why there are none: a query string
+    /// that does not parse fails the session's transaction, as any failed
+    /// statement does.
+    fn start_execution(
+        &mut self,
+        conn_id: ConnectionId,
+        statements: Result<Vec<Statement>, AdapterError>,
+        prepared: Option<Box<describe::Prepared>>,
+        tx: oneshot::Sender<ExecuteOutcome>,
+    ) {
+        if statements.is_err() {
+            self.fail_transaction(conn_id);
+        }
+        self.continue_execution(ExecuteContext::new(conn_id, statements, prepared, tx));
     }
 
     /// Records a statement's result, then continues with the next one.

@@ -6,7 +6,7 @@ use freshet_repr::{ColumnName, RelationDesc, Row, ScalarType};
 use freshet_sql::{Params, Plan, Statement};
 use tokio::sync::oneshot;
 
-use super::{Coordinator, ExecuteContext};
+use super::Coordinator;
 use crate::AdapterError;
 use crate::catalog_reader::SessionCatalog;
 use crate::client::{ConnectionId, ExecuteOutcome, StatementDesc, TransactionStatus};
@@ -149,14 +149,11 @@ impl Coordinator {
         tx: oneshot::Sender<ExecuteOutcome>,
     ) {
         let statements = single_statement(sql).map(|statement| statement.into_iter().collect());
-        if statements.is_err() {
-            self.fail_transaction(conn_id);
-        }
         let prepared = Box::new(Prepared {
             params: Params { types, values },
             result,
         });
-        self.continue_execution(ExecuteContext::new(conn_id, statements, Some(prepared), tx));
+        self.start_execution(conn_id, statements, Some(prepared), tx);
     }
 
     /// The session's transaction state, after failing its transaction
