@@ -10,6 +10,7 @@ mod ddl;
 mod describe;
 mod index;
 mod peek;
+mod role;
 mod session_vars;
 mod transaction;
 mod write;
@@ -283,7 +284,7 @@ impl Coordinator {
                 let _ = tx.send(self.transaction_status(conn_id, fail));
             }
             Command::PasswordVerifier { user, tx } => {
-                let _ = tx.send(self.passwords.get(&user).cloned());
+                let _ = tx.send(self.password_verifier(&user));
             }
             Command::Cancel { conn_id } => self.cancel(conn_id, crate::CancelReason::UserRequest),
             Command::Terminate { conn_id } => {
@@ -419,6 +420,11 @@ impl Coordinator {
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
+            Plan::CreateRole { .. } | Plan::AlterRole { .. } | Plan::DropRoles { .. } => {
+                let mut ctx = ctx;
+                let result = self.sequence_role(&mut ctx, plan);
+                return Sequenced::Done(ctx, result);
+            }
             Plan::SetVariable { .. } | Plan::ResetVariable { .. } | Plan::ShowVariable { .. } => {
                 self.sequence_session_vars(ctx.conn_id, plan)
             }

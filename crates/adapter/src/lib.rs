@@ -16,6 +16,7 @@ mod client;
 mod command;
 mod coord;
 mod error;
+mod password;
 mod session;
 
 pub use client::{
@@ -24,3 +25,4 @@ pub use client::{
 };
 pub use coord::{Config, start};
 pub use error::{AdapterError, CancelReason};
+pub use password::{is_scram_verifier, scram_verifier};

@@ -29,6 +29,12 @@ pub enum CatalogError {
     /// An item that does not exist (dropped concurrently).
     #[error("catalog item \"{0}\" does not exist")]
     UnknownItem(String),
+    /// A role with the name exists.
+    #[error("role \"{0}\" already exists")]
+    RoleExists(String),
+    /// A role that does not exist.
+    #[error("role \"{0}\" does not exist")]
+    UnknownRole(String),
     /// A container that is not empty, dropped without `CASCADE`.
     #[error("{kind} \"{name}\" cannot be dropped without CASCADE while it contains objects")]
     NotEmpty {
@@ -77,6 +83,8 @@ impl CatalogError {
             CatalogError::SchemaExists(_) => SqlState::DuplicateSchema,
             CatalogError::ItemExists { .. } => SqlState::DuplicateTable,
             CatalogError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
+            CatalogError::RoleExists(_) => SqlState::DuplicateObject,
+            CatalogError::UnknownRole(_) => SqlState::UndefinedObject,
             CatalogError::UnknownSchema(_) => SqlState::InvalidSchemaName,
             CatalogError::UnknownItem(_) => SqlState::UndefinedObject,
             CatalogError::NotEmpty { .. } | CatalogError::DependentObjects { .. } => {

@@ -1,7 +1,7 @@
 //! Freshet's durable catalog.
 //!
 //! Owns the definitions of databases, schemas and items (each with its id,
-//! name, `create_sql` and OID), the allocation of ids that are never reused,
+//! name, `create_sql` and OID), the roles (with their password verifiers), the allocation of ids that are never reused,
 //! the builtin schemas, and the versioned on-disk format in the store's
 //! catalog column family. Every change is one atomic, synced write
 //! ([`Catalog::transact`]).
@@ -13,9 +13,11 @@
 mod builtin;
 mod durable;
 mod error;
+mod roles;
 mod state;
 
 pub use builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
 pub use durable::FORMAT_VERSION;
 pub use error::CatalogError;
+pub use roles::{Role, RoleAttributes};
 pub use state::{Catalog, Database, Item, ItemKind, Op, OpResult, Schema};

@@ -12,6 +12,7 @@ use crate::durable::{
     DatabaseRecord, FORMAT_VERSION, ItemRecord, NEXT_IDS_KEY, NextIds, SchemaRecord, VERSION_KEY, database_key, decode,
     item_key, put, schema_key,
 };
+use crate::roles::{self, Role, RoleAttributes};
 
 /// A database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +134,25 @@ pub enum Op {
         /// Drop what uses them too.
         cascade: bool,
     },
+    /// Creates a role.
+    CreateRole {
+        /// The name.
+        name: String,
+        /// Its attributes (unset ones take their defaults: no login, no password).
+        attributes: RoleAttributes,
+    },
+    /// Changes the attributes of a role that `attributes` sets.
+    AlterRole {
+        /// The role.
+        name: String,
+        /// What changes.
+        attributes: RoleAttributes,
+    },
+    /// Drops a role.
+    DropRole {
+        /// The role.
+        name: String,
+    },
 }
 
 /// What one [`Op`] did.
@@ -144,6 +164,8 @@ pub enum OpResult {
     CreatedSchema(SchemaId),
     /// An item was created.
     CreatedItem(GlobalId),
+    /// A role was created, changed or dropped.
+    Role,
     /// Objects were dropped; these items among them.
     Dropped {
         /// Every item that no longer exists.
@@ -165,6 +187,7 @@ struct State {
     databases: BTreeMap<DatabaseId, Database>,
     schemas: BTreeMap<SchemaId, Schema>,
     items: BTreeMap<GlobalId, Item>,
+    roles: BTreeMap<String, Role>,
     next: NextIds,
 }
 
@@ -215,6 +238,10 @@ impl Catalog {
                 Some("item") => {
                     let r: ItemRecord = decode(key, value)?;
                     catalog.state.items.insert(r.id, r.into_item(None));
+                }
+                Some("role") => {
+                    let role: Role = decode(key, value)?;
+                    catalog.state.roles.insert(role.name.clone(), role);
                 }
                 _ => {
                     return Err(CatalogError::Corrupt {
@@ -316,6 +343,16 @@ impl Catalog {
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.state.items.values()
     }
+
+    /// The role with this name.
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.state.roles.get(name)
+    }
+
+    /// Every role, by name.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.state.roles.values()
+    }
 }
 
 impl State {
@@ -327,6 +364,19 @@ impl State {
 
     fn apply(&mut self, op: Op, writes: &mut Vec<KvOp>) -> Result<OpResult, CatalogError> {
         match op {
+            Op::CreateRole { name, attributes } => {
+                let oid = self.allocate_oid();
+                roles::create(&mut self.roles, name, attributes, oid, writes)?;
+                Ok(OpResult::Role)
+            }
+            Op::AlterRole { name, attributes } => {
+                roles::alter(&mut self.roles, &name, attributes, writes)?;
+                Ok(OpResult::Role)
+            }
+            Op::DropRole { name } => {
+                roles::drop(&mut self.roles, &name, writes)?;
+                Ok(OpResult::Role)
+            }
             Op::CreateDatabase { name } => {
                 if self.databases.values().any(|d| d.name == name) {
                     return Err(CatalogError::DatabaseExists(name));

@@ -34,5 +34,4 @@ mod types;
 mod wire_tests;
 
 pub use auth::{AuthMethod, ConfigError, ServerConfig, tls_acceptor};
-pub use scram::{is_scram_verifier, scram_verifier};
 pub use server::serve;

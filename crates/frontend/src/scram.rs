@@ -1,44 +1,16 @@
-//! SCRAM-SHA-256 password verifiers in PostgreSQL's text form,
-//! `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64
-//! fields), as `pg_authid.rolpassword` holds them: enough to check a
-//! client's proof, never the password itself.
+//! Reading SCRAM-SHA-256 password verifiers (PostgreSQL's text form,
+//! `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, which the
+//! adapter keeps) into the secret pgwire checks a client's proof against.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pgwire::api::auth::sasl::scram::{ScramSecret, gen_salted_password};
+use pgwire::api::auth::sasl::scram::ScramSecret;
 
-/// PostgreSQL's default iteration count (`scram_iterations`).
+/// The iteration count of the verifier of an unknown user.
 const ITERATIONS: usize = 4096;
 
 /// The prefix of a verifier's text form.
 const PREFIX: &str = "SCRAM-SHA-256$";
-
-/// The verifier of `password`, with a fresh random salt, in PostgreSQL's
-/// text form.
-pub fn scram_verifier(password: &str) -> String {
-    let salt: [u8; 16] = rand::random();
-    let salted = gen_salted_password(password, &salt, ITERATIONS);
-    match ScramSecret::verifier_from_salted_password(salt.to_vec(), salted, ITERATIONS) {
-        ScramSecret::Verifier {
-            salt,
-            iterations,
-            stored_key,
-            server_key,
-        } => format!(
-            "{PREFIX}{iterations}:{}${}:{}",
-            STANDARD.encode(salt),
-            STANDARD.encode(stored_key),
-            STANDARD.encode(server_key)
-        ),
-        ScramSecret::SaltedPassword { .. } => unreachable!("verifier_from_salted_password makes a verifier"),
-    }
-}
-
-/// Whether `text` is a verifier in PostgreSQL's text form (rather than a
-/// password).
-pub fn is_scram_verifier(text: &str) -> bool {
-    parse_verifier(text).is_some()
-}
 
 /// The secret a verifier's text form holds, or `None` if `text` is not one.
 pub(crate) fn parse_verifier(text: &str) -> Option<ScramSecret> {
@@ -77,13 +49,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verifiers_round_trip_and_salt_differs() {
-        let a = scram_verifier("secret");
-        let b = scram_verifier("secret");
-        assert_ne!(a, b, "each verifier has its own salt");
-        assert!(a.starts_with("SCRAM-SHA-256$4096:"));
-        assert!(is_scram_verifier(&a));
-        assert!(!is_scram_verifier("secret"));
-        assert!(!is_scram_verifier("SCRAM-SHA-256$4096:c2FsdA==$AAAA:AAAA"));
+    fn the_adapters_verifiers_are_read() {
+        let text = freshet_adapter::scram_verifier("secret");
+        match parse_verifier(&text) {
+            Some(ScramSecret::Verifier {
+                iterations,
+                salt,
+                stored_key,
+                server_key,
+            }) => {
+                assert_eq!(iterations, 4096);
+                assert_eq!((salt.len(), stored_key.len(), server_key.len()), (16, 32, 32));
+            }
+            other => panic!("not read: {other:?}"),
+        }
+        assert!(parse_verifier("secret").is_none());
+        assert!(parse_verifier("SCRAM-SHA-256$4096:c2FsdA==$AAAA:AAAA").is_none());
     }
 }

@@ -71,10 +71,10 @@ fn read_users(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>
         else {
             bail!("{}:{}: expected name:password", path.display(), number + 1);
         };
-        let verifier = if freshet_frontend::is_scram_verifier(password) {
+        let verifier = if freshet_adapter::is_scram_verifier(password) {
             password.to_owned()
         } else {
-            freshet_frontend::scram_verifier(password)
+            freshet_adapter::scram_verifier(password)
         };
         if users.insert(name.to_owned(), verifier).is_some() {
             bail!("{}:{}: user {name} appears twice", path.display(), number + 1);

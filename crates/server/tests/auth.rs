@@ -44,7 +44,7 @@ async fn users_from_a_file_log_in_with_their_passwords() -> anyhow::Result<()> {
     let users = dir.path().join("users");
     // One password in clear, one as a verifier (made by the server's own
     // code, as an operator would paste one from PostgreSQL).
-    let verifier = freshet_frontend::scram_verifier("s3cret");
+    let verifier = freshet_adapter::scram_verifier("s3cret");
     std::fs::write(&users, format!("# operators\nalice:wonderland\n\nbob:{verifier}\n"))?;
     let users = users.to_string_lossy().into_owned();
     let server = TestServer::start_with(
@@ -179,5 +179,55 @@ async fn with_tls_every_connection_is_encrypted() -> anyhow::Result<()> {
     child.kill()?;
     child.wait()?;
     assert!(first.starts_with("listening on 0.0.0.0:"), "{first}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn roles_created_with_sql_log_in_and_outlive_a_restart() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let users = dir.path().join("users");
+    std::fs::write(&users, "admin:root-pw\n")?;
+    let users = users.to_string_lossy().into_owned();
+    let data = dir.path().join("data");
+    let flags = ["--auth", "password", "--users-file", users.as_str()];
+    let server = TestServer::start_with(&data, &flags)?;
+
+    let config = format!(
+        "host=127.0.0.1 port={} user=admin password=root-pw dbname=materialize",
+        server.addr.port()
+    );
+    let (admin, connection) = tokio_postgres::connect(&config, NoTls).await?;
+    tokio::spawn(connection);
+    admin
+        .batch_execute("CREATE ROLE app WITH LOGIN PASSWORD 'first'; CREATE ROLE ghost WITH PASSWORD 'boo'")
+        .await?;
+    login(&server, "app", "first").await?;
+    // A role without LOGIN cannot log in, whatever its password.
+    let err = login(&server, "ghost", "boo").await.expect_err("no login");
+    assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
+
+    admin.batch_execute("ALTER ROLE app WITH PASSWORD 'second'").await?;
+    let err = login(&server, "app", "first").await.expect_err("old password");
+    assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
+    login(&server, "app", "second").await?;
+
+    // Roles are durable.
+    drop(admin);
+    server.kill()?;
+    let server = TestServer::start_with(&data, &flags)?;
+    login(&server, "app", "second").await?;
+
+    let config = format!(
+        "host=127.0.0.1 port={} user=app password=second dbname=materialize",
+        server.addr.port()
+    );
+    let (app, connection) = tokio_postgres::connect(&config, NoTls).await?;
+    tokio::spawn(connection);
+    app.batch_execute("ALTER ROLE app NOLOGIN").await?;
+    let err = login(&server, "app", "second").await.expect_err("no login any more");
+    assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
+    app.batch_execute("DROP ROLE app, ghost").await?;
+    let err = app.batch_execute("DROP ROLE app").await.expect_err("gone");
+    assert_eq!(err.code(), Some(&SqlState::UNDEFINED_OBJECT));
     Ok(())
 }

@@ -19,6 +19,6 @@ pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo
 pub use error::PlanError;
 pub use parse::{CreateIndex, ShowObjects, Statement, parse};
 pub use plan::{
-    DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan, QueryAsOf, SelectPlan, SetValue, TablePlan,
-    UniqueKey, ViewPlan, describe, plan, plan_bound, scalar_type_from_sql,
+    DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan, QueryAsOf, RoleOptions, SelectPlan, SetValue,
+    TablePlan, UniqueKey, ViewPlan, describe, plan, plan_bound, scalar_type_from_sql,
 };

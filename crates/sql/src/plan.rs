@@ -13,6 +13,7 @@ mod lowering;
 mod mutate;
 mod params;
 mod query;
+mod role;
 mod scope;
 mod select;
 mod session;
@@ -117,6 +118,27 @@ pub enum Plan {
         /// `CASCADE`: drop dependents too.
         cascade: bool,
     },
+    /// `CREATE ROLE`
+    CreateRole {
+        /// The new role's name.
+        name: String,
+        /// Its attributes.
+        options: RoleOptions,
+    },
+    /// `ALTER ROLE`
+    AlterRole {
+        /// The role.
+        name: String,
+        /// What changes.
+        options: RoleOptions,
+    },
+    /// `DROP ROLE`
+    DropRoles {
+        /// The roles.
+        names: Vec<String>,
+        /// Skip, with a notice, names of no role.
+        if_exists: bool,
+    },
     /// A query.
     Select(SelectPlan),
     /// `INSERT`.
@@ -150,6 +172,28 @@ pub enum Plan {
     Commit,
     /// `ROLLBACK`.
     Rollback,
+}
+
+/// What `CREATE ROLE` or `ALTER ROLE` sets; `None` leaves an attribute as
+/// it is (or at its default).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RoleOptions {
+    /// `LOGIN` or `NOLOGIN`.
+    pub login: Option<bool>,
+    /// `PASSWORD 'text'` (in clear: the adapter keeps only its verifier) or
+    /// `PASSWORD NULL`.
+    pub password: Option<Option<String>>,
+}
+
+impl std::fmt::Debug for RoleOptions {
+    /// Never shows the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let password = self.password.as_ref().map(|p| p.as_ref().map(|_| "<redacted>"));
+        f.debug_struct("RoleOptions")
+            .field("login", &self.login)
+            .field("password", &password)
+            .finish()
+    }
 }
 
 /// The new value of a session variable.
@@ -324,7 +368,19 @@ fn plan_sql(
         S::CreateSchema { .. } => ddl::plan_create_schema(catalog, stmt),
         S::CreateTable(create) => ddl::plan_create_table(catalog, create),
         S::CreateView(create) => view::plan_create_view(catalog, create),
+        S::Drop {
+            object_type: ast::ObjectType::Role,
+            names,
+            if_exists,
+            cascade: false,
+            purge: false,
+            temporary: false,
+            table: None,
+            ..
+        } => role::plan_drop_roles(names, *if_exists),
         S::Drop { .. } => ddl::plan_drop(catalog, stmt),
+        S::CreateRole(create) => role::plan_create_role(create),
+        S::AlterRole { name, operation } => role::plan_alter_role(name, operation),
         S::Set(set) => session::plan_set(set),
         S::Reset(reset) => session::plan_reset(reset),
         S::ShowVariable { variable } => session::plan_show_variable(variable),

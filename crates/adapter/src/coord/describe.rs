@@ -46,6 +46,9 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::DropDatabase { .. }
         | Plan::DropSchema { .. }
         | Plan::DropItems { .. }
+        | Plan::CreateRole { .. }
+        | Plan::AlterRole { .. }
+        | Plan::DropRoles { .. }
         | Plan::Insert(_)
         | Plan::Update(_)
         | Plan::Delete(_)

@@ -26,6 +26,9 @@ impl Coordinator {
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),
+                Plan::CreateRole { .. } => Err(AdapterError::InTransactionBlock("CREATE ROLE")),
+                Plan::AlterRole { .. } => Err(AdapterError::InTransactionBlock("ALTER ROLE")),
+                Plan::DropRoles { .. } => Err(AdapterError::InTransactionBlock("DROP ROLE")),
                 Plan::Update(_) | Plan::Delete(_) => Err(AdapterError::TransactionMode(
                     "UPDATE and DELETE read before they write, and cannot run inside a transaction block",
                 )),

@@ -55,7 +55,7 @@ impl Backend for FakeBackend {
 
     /// `alice` has the password `wonderland`; nobody else has one.
     async fn password_verifier(&self, user: &str) -> Result<Option<String>, AdapterError> {
-        Ok((user == "alice").then(|| crate::scram::scram_verifier("wonderland")))
+        Ok((user == "alice").then(|| freshet_adapter::scram_verifier("wonderland")))
     }
 
     /// Stops a waiting `sleep` of `conn_id`, which then fails with 57014.
