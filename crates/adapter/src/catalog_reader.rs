@@ -29,6 +29,7 @@ impl SessionCatalog<'_> {
                 freshet_catalog::ItemKind::Table => ItemKind::Table,
                 freshet_catalog::ItemKind::View => ItemKind::View,
                 freshet_catalog::ItemKind::Index => ItemKind::Index,
+                freshet_catalog::ItemKind::Secret => ItemKind::Secret,
             },
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
             create_sql: item.create_sql.clone(),

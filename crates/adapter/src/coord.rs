@@ -162,6 +162,8 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>,
         match plan {
             Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
             Plan::CreateView { view, .. } => catalog.set_item_desc(id, view.desc),
+            // A secret has no columns; its value is stored apart.
+            Plan::CreateSecret { .. } => {}
             Plan::CreateIndex { name, index, .. } => {
                 catalog.set_item_desc(id, index.desc.clone());
                 indexes.push((id, index::IndexInfo::new(name.to_string(), index)));
@@ -406,6 +408,8 @@ impl Coordinator {
             | Plan::CreateSchema { .. }
             | Plan::CreateTable { .. }
             | Plan::CreateView { .. }
+            | Plan::CreateSecret { .. }
+            | Plan::AlterSecret { .. }
             | Plan::DropDatabase { .. }
             | Plan::DropSchema { .. }
             | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),

@@ -109,6 +109,18 @@ impl ItemRecord {
     }
 }
 
+/// A secret's value, kept apart from its item (whose `create_sql` shows
+/// no value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SecretRecord {
+    pub(crate) id: GlobalId,
+    pub(crate) value: String,
+}
+
+pub(crate) fn secret_key(id: GlobalId) -> Vec<u8> {
+    format!("secret/{id}").into_bytes()
+}
+
 pub(crate) fn database_key(id: DatabaseId) -> Vec<u8> {
     format!("database/{id}").into_bytes()
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::CatalogError;
 use crate::builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
 use crate::durable::{
-    DatabaseRecord, FORMAT_VERSION, ItemRecord, NEXT_IDS_KEY, NextIds, SchemaRecord, VERSION_KEY, database_key, decode,
-    item_key, put, schema_key,
+    DatabaseRecord, FORMAT_VERSION, ItemRecord, NEXT_IDS_KEY, NextIds, SchemaRecord, SecretRecord, VERSION_KEY,
+    database_key, decode, item_key, put, schema_key, secret_key,
 };
 use crate::roles::{self, Role, RoleAttributes};
 
@@ -47,6 +47,8 @@ pub enum ItemKind {
     View,
     /// An index: a table or view kept arranged in memory (rebuilt at boot).
     Index,
+    /// A secret: a value connections name instead of holding it.
+    Secret,
 }
 
 impl ItemKind {
@@ -56,6 +58,7 @@ impl ItemKind {
             ItemKind::Table => "table",
             ItemKind::View => "view",
             ItemKind::Index => "index",
+            ItemKind::Secret => "secret",
         }
     }
 }
@@ -134,6 +137,25 @@ pub enum Op {
         /// Drop what uses them too.
         cascade: bool,
     },
+    /// Creates a secret: an item whose value is kept apart from its
+    /// (redacted) definition.
+    CreateSecret {
+        /// The schema.
+        schema: SchemaId,
+        /// The name.
+        name: String,
+        /// The defining statement, with the value redacted.
+        create_sql: String,
+        /// The value.
+        value: String,
+    },
+    /// Replaces a secret's value.
+    AlterSecret {
+        /// The secret.
+        id: GlobalId,
+        /// The new value.
+        value: String,
+    },
     /// Creates a role.
     CreateRole {
         /// The name.
@@ -164,6 +186,8 @@ pub enum OpResult {
     CreatedSchema(SchemaId),
     /// An item was created.
     CreatedItem(GlobalId),
+    /// An item was changed.
+    Altered(GlobalId),
     /// A role was created, changed or dropped.
     Role,
     /// Objects were dropped; these items among them.
@@ -188,6 +212,7 @@ struct State {
     schemas: BTreeMap<SchemaId, Schema>,
     items: BTreeMap<GlobalId, Item>,
     roles: BTreeMap<String, Role>,
+    secrets: BTreeMap<GlobalId, String>,
     next: NextIds,
 }
 
@@ -238,6 +263,10 @@ impl Catalog {
                 Some("item") => {
                     let r: ItemRecord = decode(key, value)?;
                     catalog.state.items.insert(r.id, r.into_item(None));
+                }
+                Some("secret") => {
+                    let r: SecretRecord = decode(key, value)?;
+                    catalog.state.secrets.insert(r.id, r.value);
                 }
                 Some("role") => {
                     let role: Role = decode(key, value)?;
@@ -344,6 +373,11 @@ impl Catalog {
         self.state.items.values()
     }
 
+    /// The value of secret `id`.
+    pub fn secret(&self, id: GlobalId) -> Option<&str> {
+        self.state.secrets.get(&id).map(String::as_str)
+    }
+
     /// The role with this name.
     pub fn role(&self, name: &str) -> Option<&Role> {
         self.state.roles.get(name)
@@ -364,6 +398,49 @@ impl State {
 
     fn apply(&mut self, op: Op, writes: &mut Vec<KvOp>) -> Result<OpResult, CatalogError> {
         match op {
+            Op::CreateSecret {
+                schema,
+                name,
+                create_sql,
+                value,
+            } => {
+                let created = self.apply(
+                    Op::CreateItem {
+                        schema,
+                        name,
+                        kind: ItemKind::Secret,
+                        create_sql,
+                        desc: RelationDesc::empty(),
+                        uses: vec![],
+                    },
+                    writes,
+                )?;
+                if let OpResult::CreatedItem(id) = created {
+                    writes.push(put(
+                        secret_key(id),
+                        &SecretRecord {
+                            id,
+                            value: value.clone(),
+                        },
+                    ));
+                    self.secrets.insert(id, value);
+                }
+                Ok(created)
+            }
+            Op::AlterSecret { id, value } => {
+                if self.items.get(&id).is_none_or(|item| item.kind != ItemKind::Secret) {
+                    return Err(CatalogError::UnknownItem(id.to_string()));
+                }
+                writes.push(put(
+                    secret_key(id),
+                    &SecretRecord {
+                        id,
+                        value: value.clone(),
+                    },
+                ));
+                self.secrets.insert(id, value);
+                Ok(OpResult::Altered(id))
+            }
             Op::CreateRole { name, attributes } => {
                 let oid = self.allocate_oid();
                 roles::create(&mut self.roles, name, attributes, oid, writes)?;
@@ -538,6 +615,9 @@ impl State {
         for id in ids {
             self.items.remove(id);
             writes.push(KvOp::Delete(item_key(*id)));
+            if self.secrets.remove(id).is_some() {
+                writes.push(KvOp::Delete(secret_key(*id)));
+            }
         }
     }
 

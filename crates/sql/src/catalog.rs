@@ -14,6 +14,8 @@ pub enum ItemKind {
     View,
     /// An index: a table or view kept arranged in memory by a key.
     Index,
+    /// A secret: a value connections use without showing it.
+    Secret,
 }
 
 impl ItemKind {
@@ -23,6 +25,7 @@ impl ItemKind {
             ItemKind::Table => "a table",
             ItemKind::View => "a view",
             ItemKind::Index => "an index",
+            ItemKind::Secret => "a secret",
         }
     }
 
@@ -32,6 +35,7 @@ impl ItemKind {
             ItemKind::Table => "table",
             ItemKind::View => "view",
             ItemKind::Index => "index",
+            ItemKind::Secret => "secret",
         }
     }
 }

@@ -42,6 +42,36 @@ pub enum Statement {
         /// Its name.
         name: ast::ObjectName,
     },
+    /// `CREATE SECRET [IF NOT EXISTS] name AS value`
+    CreateSecret {
+        /// The secret's name.
+        name: ast::ObjectName,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+        /// The value.
+        value: ast::Expr,
+    },
+    /// `ALTER SECRET [IF EXISTS] name AS value`
+    AlterSecret {
+        /// The secret's name.
+        name: ast::ObjectName,
+        /// Succeed with a notice if it does not exist.
+        if_exists: bool,
+        /// The new value.
+        value: ast::Expr,
+    },
+    /// `DROP kind [IF EXISTS] name, … [CASCADE | RESTRICT]`, for the kinds
+    /// sqlparser does not know (`SECRET`).
+    DropObjects {
+        /// The kind of the objects named.
+        kind: crate::catalog::ItemKind,
+        /// Their names.
+        names: Vec<ast::ObjectName>,
+        /// Skip, with a notice, names of nothing.
+        if_exists: bool,
+        /// Drop what depends on them too.
+        cascade: bool,
+    },
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
@@ -110,6 +140,11 @@ pub enum ShowObjects {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
     },
+    /// `SHOW SECRETS [FROM schema]`
+    Secrets {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+    },
     /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`
     Indexes {
         /// The schema, default the first existing one of the search path.
@@ -138,6 +173,10 @@ impl fmt::Display for Statement {
                 f.write_str("SHOW VIEWS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
+            Statement::Show(ShowObjects::Secrets { from }) => {
+                f.write_str("SHOW SECRETS")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
             Statement::Show(ShowObjects::Indexes { from, on, cluster }) => {
                 f.write_str("SHOW INDEXES")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
@@ -150,6 +189,35 @@ impl fmt::Display for Statement {
             Statement::CreateIndex(create) => write!(f, "{create}"),
             Statement::ShowCreate { kind, name } => {
                 write!(f, "SHOW CREATE {} {name}", kind.name().to_uppercase())
+            }
+            // A secret's value is never printed.
+            Statement::CreateSecret {
+                name, if_not_exists, ..
+            } => write!(
+                f,
+                "CREATE SECRET {}{name} AS '********'",
+                if *if_not_exists { "IF NOT EXISTS " } else { "" }
+            ),
+            Statement::AlterSecret { name, if_exists, .. } => write!(
+                f,
+                "ALTER SECRET {}{name} AS '********'",
+                if *if_exists { "IF EXISTS " } else { "" }
+            ),
+            Statement::DropObjects {
+                kind,
+                names,
+                if_exists,
+                cascade,
+            } => {
+                let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "DROP {} {}{}{}",
+                    kind.name().to_uppercase(),
+                    if *if_exists { "IF EXISTS " } else { "" },
+                    names.join(", "),
+                    if *cascade { " CASCADE" } else { "" }
+                )
             }
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }

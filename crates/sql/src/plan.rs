@@ -15,6 +15,7 @@ mod params;
 mod query;
 mod role;
 mod scope;
+mod secret;
 mod select;
 mod session;
 mod show;
@@ -117,6 +118,28 @@ pub enum Plan {
         missing: Vec<String>,
         /// `CASCADE`: drop dependents too.
         cascade: bool,
+    },
+    /// `CREATE SECRET`
+    CreateSecret {
+        /// The schema it goes in.
+        schema: SchemaId,
+        /// The new secret's name, fully qualified.
+        name: FullItemName,
+        /// The statement as stored, its value redacted.
+        create_sql: String,
+        /// The value.
+        value: String,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `ALTER SECRET`
+    AlterSecret {
+        /// The secret, or `None` if it does not exist and `IF EXISTS` was given.
+        id: Option<GlobalId>,
+        /// Its name, for notices.
+        name: String,
+        /// The new value.
+        value: String,
     },
     /// `CREATE ROLE`
     CreateRole {
@@ -337,6 +360,20 @@ fn plan_with_params(
         Statement::Show(show) => show::plan_show_objects(catalog, show),
         Statement::Sql(stmt) => plan_sql(catalog, stmt, params),
         Statement::CreateIndex(create) => index::plan_create_index(catalog, create),
+        Statement::CreateSecret {
+            name,
+            if_not_exists,
+            value,
+        } => secret::plan_create_secret(catalog, name, *if_not_exists, value),
+        Statement::AlterSecret { name, if_exists, value } => {
+            secret::plan_alter_secret(catalog, name, *if_exists, value)
+        }
+        Statement::DropObjects {
+            kind,
+            names,
+            if_exists,
+            cascade,
+        } => ddl::plan_drop_items(catalog, *kind, names, *if_exists, *cascade),
         Statement::ShowCreate { kind, name } => show::plan_show_create(catalog, *kind, name),
         Statement::AsOf { query, as_of, at_least } => {
             let mut select = query::plan_query(catalog, params, query)?;

@@ -9,6 +9,11 @@ fn render(statement: &Statement) -> String {
         Statement::Sql(_) | Statement::Show(_) | Statement::CreateIndex(_) | Statement::ShowCreate { .. } => {
             statement.to_string()
         }
+        Statement::DropObjects { .. } => statement.to_string(),
+        // The statement's text hides the value; the test shows what was parsed.
+        Statement::CreateSecret { value, .. } | Statement::AlterSecret { value, .. } => {
+            format!("{statement} -- value: {value}")
+        }
         Statement::AsOf { .. } => format!("as of: {statement}"),
         Statement::NotYetSupported { feature } => format!("not yet supported: {feature}"),
     }

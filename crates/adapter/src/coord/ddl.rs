@@ -101,6 +101,33 @@ impl Coordinator {
                 let result = self.catalog.transact(vec![op]);
                 created(&mut ctx, result, if_not_exists, "relation", &name.item).map(|_| command("CREATE VIEW"))
             }
+            Plan::CreateSecret {
+                schema,
+                name,
+                create_sql,
+                value,
+                if_not_exists,
+            } => {
+                let op = Op::CreateSecret {
+                    schema,
+                    name: name.item.clone(),
+                    create_sql,
+                    value,
+                };
+                let result = self.catalog.transact(vec![op]);
+                created(&mut ctx, result, if_not_exists, "secret", &name.item).map(|_| command("CREATE SECRET"))
+            }
+            Plan::AlterSecret { id, name, value } => match id {
+                Some(id) => self
+                    .catalog
+                    .transact(vec![Op::AlterSecret { id, value }])
+                    .map(|_| command("ALTER SECRET"))
+                    .map_err(AdapterError::from),
+                None => {
+                    ctx.notice(format!("secret \"{name}\" does not exist, skipping"));
+                    Ok(command("ALTER SECRET"))
+                }
+            },
             Plan::DropDatabase { id, name, restrict } => match id {
                 Some(id) => return self.drop(ctx, vec![Op::DropDatabase { id, restrict }], "DROP DATABASE"),
                 None => {

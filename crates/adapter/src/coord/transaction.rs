@@ -23,6 +23,8 @@ impl Coordinator {
                 Plan::CreateSchema { .. } => Err(AdapterError::InTransactionBlock("CREATE SCHEMA")),
                 Plan::CreateTable { .. } => Err(AdapterError::InTransactionBlock("CREATE TABLE")),
                 Plan::CreateView { .. } => Err(AdapterError::InTransactionBlock("CREATE VIEW")),
+                Plan::CreateSecret { .. } => Err(AdapterError::InTransactionBlock("CREATE SECRET")),
+                Plan::AlterSecret { .. } => Err(AdapterError::InTransactionBlock("ALTER SECRET")),
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),

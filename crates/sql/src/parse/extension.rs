@@ -13,7 +13,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"],
     &["CREATE", "OR", "REPLACE", "VIEW"],
     &["CREATE", "MATERIALIZED", "VIEW"],
-    &["CREATE", "SECRET"],
     &["CREATE", "CONNECTION"],
     &["CREATE", "SOURCE"],
     &["CREATE", "SINK"],
@@ -22,14 +21,12 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "MATERIALIZED", "VIEW"],
     &["ALTER", "VIEW"],
     &["ALTER", "INDEX"],
-    &["ALTER", "SECRET"],
     &["ALTER", "CONNECTION"],
     &["ALTER", "SOURCE"],
     &["ALTER", "SINK"],
     &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
     &["DROP", "MATERIALIZED", "VIEW"],
-    &["DROP", "SECRET"],
     &["DROP", "CONNECTION"],
     &["DROP", "SOURCE"],
     &["DROP", "SINK"],
@@ -46,7 +43,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["SHOW", "SUBSOURCES"],
     &["SHOW", "SINKS"],
     &["SHOW", "CONNECTIONS"],
-    &["SHOW", "SECRETS"],
     &["SHOW", "CLUSTER", "REPLICAS"],
     &["SHOW", "CLUSTERS"],
     &["SHOW", "MATERIALIZED", "VIEWS"],
@@ -84,6 +80,12 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     {
         return Ok(Some(statement));
     }
+    if words[1] == "SECRET" && matches!(words[0].as_str(), "CREATE" | "ALTER") {
+        return parse_secret(parser).map(Some);
+    }
+    if words[0] == "DROP" && words[1] == "SECRET" {
+        return parse_drop_objects(parser, ItemKind::Secret).map(Some);
+    }
     if words[0] == "CREATE" && (words[1] == "INDEX" || words[1..3] == ["DEFAULT", "INDEX"]) {
         return parse_create_index(parser).map(|c| Some(Statement::CreateIndex(c)));
     }
@@ -111,6 +113,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "SCHEMAS" => Some(ShowObjects::Schemas { from: None }),
             "TABLES" => Some(ShowObjects::Tables { from: None }),
             "VIEWS" => Some(ShowObjects::Views { from: None }),
+            "SECRETS" => Some(ShowObjects::Secrets { from: None }),
             _ => None,
         };
         if let Some(mut show) = show {
@@ -120,9 +123,10 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                 parser.next_token();
                 let name = parser.parse_object_name(false)?;
                 match &mut show {
-                    ShowObjects::Schemas { from } | ShowObjects::Tables { from } | ShowObjects::Views { from } => {
-                        *from = Some(name)
-                    }
+                    ShowObjects::Schemas { from }
+                    | ShowObjects::Tables { from }
+                    | ShowObjects::Views { from }
+                    | ShowObjects::Secrets { from } => *from = Some(name),
                     ShowObjects::Databases | ShowObjects::Indexes { .. } => {
                         return parser.expected("end of statement", parser.peek_token());
                     }
@@ -132,6 +136,52 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
         }
     }
     Ok(None)
+}
+
+/// `CREATE SECRET [IF NOT EXISTS] name AS value` or
+/// `ALTER SECRET [IF EXISTS] name AS value`.
+fn parse_secret(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    use sqlparser::keywords::Keyword;
+    let create = parser.parse_keyword(Keyword::CREATE);
+    if !create {
+        parser.expect_keyword(Keyword::ALTER)?;
+    }
+    parser.expect_keyword(Keyword::SECRET)?;
+    let if_not_exists = create && parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let if_exists = !create && parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    parser.expect_keyword(Keyword::AS)?;
+    let value = parser.parse_expr()?;
+    Ok(if create {
+        Statement::CreateSecret {
+            name,
+            if_not_exists,
+            value,
+        }
+    } else {
+        Statement::AlterSecret { name, if_exists, value }
+    })
+}
+
+/// `DROP kind [IF EXISTS] name, … [CASCADE | RESTRICT]`, the kind's
+/// keywords being next.
+fn parse_drop_objects(parser: &mut Parser<'_>, kind: ItemKind) -> Result<Statement, ParserError> {
+    use sqlparser::keywords::Keyword;
+    // DROP and the kind's one keyword.
+    parser.next_token();
+    parser.next_token();
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let names = parser.parse_comma_separated(|p| p.parse_object_name(false))?;
+    let cascade = matches!(
+        parser.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
+        Some(Keyword::CASCADE)
+    );
+    Ok(Statement::DropObjects {
+        kind,
+        names,
+        if_exists,
+        cascade,
+    })
 }
 
 /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`.

@@ -250,45 +250,55 @@ pub(crate) fn plan_drop(catalog: &dyn CatalogReader, stmt: &ast::Statement) -> R
                 ObjectType::View => ItemKind::View,
                 _ => ItemKind::Index,
             };
-            let mut ids = Vec::new();
-            let mut missing = Vec::new();
-            for name in names {
-                match resolve_item(catalog, name) {
-                    Ok(item) if item.kind == kind => {
-                        if item.name.database.is_none() {
-                            return Err(PlanError::SystemSchema(item.name.schema));
-                        }
-                        ids.push(item.id);
-                    }
-                    Ok(item) => {
-                        return Err(PlanError::WrongObjectType {
-                            name: item.name.item,
-                            expected: kind.with_article(),
-                        });
-                    }
-                    Err(
-                        PlanError::UnknownRelation(name)
-                        | PlanError::UnknownSchema(name)
-                        | PlanError::UnknownDatabase(name),
-                    ) if *if_exists => {
-                        missing.push(name);
-                    }
-                    Err(PlanError::UnknownRelation(name)) => {
-                        return Err(PlanError::UnknownItem {
-                            kind: kind.name(),
-                            name,
-                        });
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(Plan::DropItems {
-                kind,
-                ids,
-                missing,
-                cascade: *cascade,
-            })
+            plan_drop_items(catalog, kind, names, *if_exists, *cascade)
         }
         other => Err(PlanError::Unsupported(format!("DROP {other}"))),
     }
+}
+
+/// `DROP TABLE|VIEW|INDEX|SECRET`: the items named, which must be of `kind`;
+/// with `if_exists`, names of nothing are kept for notices.
+pub(crate) fn plan_drop_items(
+    catalog: &dyn CatalogReader,
+    kind: ItemKind,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> Result<Plan, PlanError> {
+    let mut ids = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        match resolve_item(catalog, name) {
+            Ok(item) if item.kind == kind => {
+                if item.name.database.is_none() {
+                    return Err(PlanError::SystemSchema(item.name.schema));
+                }
+                ids.push(item.id);
+            }
+            Ok(item) => {
+                return Err(PlanError::WrongObjectType {
+                    name: item.name.item,
+                    expected: kind.with_article(),
+                });
+            }
+            Err(
+                PlanError::UnknownRelation(name) | PlanError::UnknownSchema(name) | PlanError::UnknownDatabase(name),
+            ) if if_exists => {
+                missing.push(name);
+            }
+            Err(PlanError::UnknownRelation(name)) => {
+                return Err(PlanError::UnknownItem {
+                    kind: kind.name(),
+                    name,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Plan::DropItems {
+        kind,
+        ids,
+        missing,
+        cascade,
+    })
 }

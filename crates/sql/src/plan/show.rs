@@ -35,9 +35,10 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .map(|s| s.name)
                 .collect()
         }
-        ShowObjects::Tables { from } | ShowObjects::Views { from } => {
+        ShowObjects::Tables { from } | ShowObjects::Views { from } | ShowObjects::Secrets { from } => {
             let kind = match show {
                 ShowObjects::Views { .. } => ItemKind::View,
+                ShowObjects::Secrets { .. } => ItemKind::Secret,
                 _ => ItemKind::Table,
             };
             let schema = shown_schema(catalog, from.as_ref())?;
