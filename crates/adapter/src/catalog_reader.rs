@@ -30,6 +30,7 @@ impl SessionCatalog<'_> {
                 freshet_catalog::ItemKind::View => ItemKind::View,
                 freshet_catalog::ItemKind::Index => ItemKind::Index,
                 freshet_catalog::ItemKind::Secret => ItemKind::Secret,
+                freshet_catalog::ItemKind::Connection => ItemKind::Connection,
             },
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
             create_sql: item.create_sql.clone(),

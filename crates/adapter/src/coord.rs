@@ -6,6 +6,7 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod cancel;
+mod connection;
 mod ddl;
 mod describe;
 mod index;
@@ -54,13 +55,32 @@ pub struct Config {
 }
 
 /// Messages the coordinator sends itself when spawned work finishes.
-#[derive(Debug)]
 enum Internal {
     /// A statement's asynchronous part finished; continue the query string.
     StatementDone {
         ctx: ExecuteContext,
         result: Result<ExecuteResponse, AdapterError>,
     },
+    /// A statement's asynchronous part finished; its last part runs in the
+    /// coordinator (e.g. the catalog change after a validation).
+    Continue { ctx: ExecuteContext, then: Continuation },
+}
+
+/// The part of a statement that runs in the coordinator after its spawned
+/// part succeeded.
+type Continuation = Box<dyn FnOnce(&mut Coordinator, ExecuteContext) -> Sequenced + Send>;
+
+impl std::fmt::Debug for Internal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Internal::StatementDone { ctx, result } => f
+                .debug_struct("StatementDone")
+                .field("ctx", ctx)
+                .field("result", result)
+                .finish(),
+            Internal::Continue { ctx, .. } => f.debug_struct("Continue").field("ctx", ctx).finish(),
+        }
+    }
 }
 
 /// A query string being executed: what is left, and what happened so far.
@@ -162,8 +182,8 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>,
         match plan {
             Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
             Plan::CreateView { view, .. } => catalog.set_item_desc(id, view.desc),
-            // A secret has no columns; its value is stored apart.
-            Plan::CreateSecret { .. } => {}
+            // Secrets and connections have no columns.
+            Plan::CreateSecret { .. } | Plan::CreateConnection { .. } => {}
             Plan::CreateIndex { name, index, .. } => {
                 catalog.set_item_desc(id, index.desc.clone());
                 indexes.push((id, index::IndexInfo::new(name.to_string(), index)));
@@ -247,6 +267,13 @@ impl Coordinator {
                     Internal::StatementDone { ctx, result } => {
                         self.cancels.remove(&ctx.conn_id);
                         self.finish_statement(ctx, result);
+                    }
+                    Internal::Continue { ctx, then } => {
+                        self.cancels.remove(&ctx.conn_id);
+                        match then(&mut self, ctx) {
+                            Sequenced::Done(ctx, result) => self.finish_statement(ctx, result),
+                            Sequenced::Pending => {}
+                        }
                     }
                 },
                 command = commands.recv() => match command {
@@ -424,6 +451,9 @@ impl Coordinator {
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
+            Plan::CreateConnection { .. } | Plan::ValidateConnection { .. } => {
+                return self.sequence_connection(ctx, plan);
+            }
             Plan::CreateRole { .. } | Plan::AlterRole { .. } | Plan::DropRoles { .. } => {
                 let mut ctx = ctx;
                 let result = self.sequence_role(&mut ctx, plan);
@@ -445,15 +475,44 @@ impl Coordinator {
         W: FnOnce(cancel::CancelSignal) -> F,
         F: Future<Output = Result<ExecuteResponse, AdapterError>> + Send + 'static,
     {
-        let timeout = self
-            .sessions
-            .get(&ctx.conn_id)
-            .and_then(|session| session.vars.statement_timeout());
-        let work = work(self.cancel_signal(ctx.conn_id, timeout));
+        let work = work(self.statement_signal(&ctx));
         let internal = self.internal_tx.clone();
         tokio::spawn(async move {
             let result = work.await;
             let _ = internal.send(Internal::StatementDone { ctx, result });
         });
+    }
+
+    /// Like [`Coordinator::spawn_statement`], but the statement ends back in
+    /// the coordinator: once `work` succeeds, `then` runs with its output.
+    pub(crate) fn spawn_then<W, F, T, Then>(&mut self, ctx: ExecuteContext, work: W, then: Then)
+    where
+        W: FnOnce(cancel::CancelSignal) -> F,
+        F: Future<Output = Result<T, AdapterError>> + Send + 'static,
+        T: Send + 'static,
+        Then: FnOnce(&mut Coordinator, ExecuteContext, T) -> Sequenced + Send + 'static,
+    {
+        let work = work(self.statement_signal(&ctx));
+        let internal = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let message = match work.await {
+                Ok(output) => Internal::Continue {
+                    ctx,
+                    then: Box::new(move |coord, ctx| then(coord, ctx, output)),
+                },
+                Err(e) => Internal::StatementDone { ctx, result: Err(e) },
+            };
+            let _ = internal.send(message);
+        });
+    }
+
+    /// The cancel signal of the statement `ctx` is running, with the
+    /// session's `statement_timeout`.
+    fn statement_signal(&mut self, ctx: &ExecuteContext) -> cancel::CancelSignal {
+        let timeout = self
+            .sessions
+            .get(&ctx.conn_id)
+            .and_then(|session| session.vars.statement_timeout());
+        self.cancel_signal(ctx.conn_id, timeout)
     }
 }

@@ -83,6 +83,9 @@ pub enum AdapterError {
     /// described (a table it reads was dropped and created anew).
     #[error("cached plan must not change result type")]
     ResultTypeChanged,
+    /// Reaching or validating an upstream MySQL server failed.
+    #[error(transparent)]
+    MySql(#[from] freshet_mysql::MySqlError),
     /// The statement was stopped before it finished; it had no effect.
     #[error("canceling statement due to {0}")]
     Canceled(CancelReason),
@@ -130,6 +133,7 @@ impl AdapterError {
             AdapterError::Internal(_) => SqlState::InternalError,
             AdapterError::MultipleStatements => SqlState::SyntaxError,
             AdapterError::ResultTypeChanged => SqlState::FeatureNotSupported,
+            AdapterError::MySql(e) => e.code(),
             AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
         }
@@ -153,6 +157,7 @@ impl AdapterError {
             AdapterError::Catalog(e) => e.hint(),
             AdapterError::Storage(e) => e.hint(),
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
+            AdapterError::MySql(e) => e.hint(),
             AdapterError::TransactionMode(_) => {
                 Some("A transaction either reads or writes; run reads and writes in separate transactions.".into())
             }

@@ -49,6 +49,8 @@ pub enum ItemKind {
     Index,
     /// A secret: a value connections name instead of holding it.
     Secret,
+    /// A connection: how to reach an upstream MySQL server.
+    Connection,
 }
 
 impl ItemKind {
@@ -59,6 +61,7 @@ impl ItemKind {
             ItemKind::View => "view",
             ItemKind::Index => "index",
             ItemKind::Secret => "secret",
+            ItemKind::Connection => "connection",
         }
     }
 }

@@ -14,6 +14,10 @@ pub enum SqlState {
     SuccessfulCompletion,
     /// `01000`
     Warning,
+    /// `08000`
+    ConnectionException,
+    /// `08001`
+    SqlclientUnableToEstablishSqlconnection,
     /// `08P01`
     ProtocolViolation,
     /// `0A000`
@@ -154,6 +158,8 @@ impl SqlState {
         match self {
             SqlState::SuccessfulCompletion => "00000",
             SqlState::Warning => "01000",
+            SqlState::ConnectionException => "08000",
+            SqlState::SqlclientUnableToEstablishSqlconnection => "08001",
             SqlState::ProtocolViolation => "08P01",
             SqlState::FeatureNotSupported => "0A000",
             SqlState::CardinalityViolation => "21000",

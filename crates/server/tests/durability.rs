@@ -291,3 +291,42 @@ async fn indexes_are_rebuilt_after_a_restart() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn secrets_and_connections_survive_kill_9() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    client
+        .batch_execute(
+            "CREATE SCHEMA ingest;
+             CREATE SECRET ingest.pw AS 'hunter2';
+             CREATE CONNECTION ingest.mysql TO MYSQL (HOST '127.0.0.1', PORT 1, USER 'freshet', PASSWORD SECRET ingest.pw)
+                 WITH (VALIDATE = false);",
+        )
+        .await?;
+    server.kill()?;
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    assert_eq!(column(&client, "SHOW SECRETS FROM ingest").await?, ["pw"]);
+    assert_eq!(column(&client, "SHOW CONNECTIONS FROM ingest").await?, ["mysql"]);
+    // The connection still resolves its secret: validating it reaches for the server.
+    let (code, message, _) = db_error(&client, "VALIDATE CONNECTION ingest.mysql").await?;
+    assert_eq!(code, "08001");
+    assert!(message.contains("Connection refused"), "{message}");
+    // The secret's value is nowhere in what the catalog shows.
+    let definition: Vec<String> = client
+        .simple_query("SHOW CREATE CONNECTION ingest.mysql")
+        .await?
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(1).map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(definition.len(), 1);
+    assert!(definition[0].contains("PASSWORD SECRET"), "{definition:?}");
+    assert!(!definition[0].contains("hunter2"), "{definition:?}");
+    Ok(())
+}

@@ -16,6 +16,8 @@ pub enum ItemKind {
     Index,
     /// A secret: a value connections use without showing it.
     Secret,
+    /// A connection: how to reach an upstream MySQL server.
+    Connection,
 }
 
 impl ItemKind {
@@ -26,6 +28,7 @@ impl ItemKind {
             ItemKind::View => "a view",
             ItemKind::Index => "an index",
             ItemKind::Secret => "a secret",
+            ItemKind::Connection => "a connection",
         }
     }
 
@@ -36,6 +39,7 @@ impl ItemKind {
             ItemKind::View => "view",
             ItemKind::Index => "index",
             ItemKind::Secret => "secret",
+            ItemKind::Connection => "connection",
         }
     }
 }

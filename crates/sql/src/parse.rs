@@ -6,7 +6,10 @@
 //! own on the same token stream, which rewinds when a statement is not one of
 //! ours; sqlparser is wrapped, never forked.
 
+mod connection;
 mod extension;
+
+pub use connection::{ConnectionOption, CreateConnection, OptionValue};
 
 use std::fmt;
 
@@ -35,7 +38,7 @@ pub enum Statement {
     },
     /// `CREATE [DEFAULT] INDEX …`
     CreateIndex(CreateIndex),
-    /// `SHOW CREATE TABLE|VIEW|INDEX name`: the stored definition.
+    /// `SHOW CREATE TABLE|VIEW|INDEX|CONNECTION name`: the stored definition.
     ShowCreate {
         /// The kind of object named.
         kind: crate::catalog::ItemKind,
@@ -59,6 +62,13 @@ pub enum Statement {
         if_exists: bool,
         /// The new value.
         value: ast::Expr,
+    },
+    /// `CREATE CONNECTION … TO MYSQL (…)`
+    CreateConnection(CreateConnection),
+    /// `VALIDATE CONNECTION name`
+    ValidateConnection {
+        /// The connection.
+        name: ast::ObjectName,
     },
     /// `DROP kind [IF EXISTS] name, … [CASCADE | RESTRICT]`, for the kinds
     /// sqlparser does not know (`SECRET`).
@@ -140,6 +150,11 @@ pub enum ShowObjects {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
     },
+    /// `SHOW CONNECTIONS [FROM schema]`
+    Connections {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+    },
     /// `SHOW SECRETS [FROM schema]`
     Secrets {
         /// The schema, default the first existing one of the search path.
@@ -173,6 +188,10 @@ impl fmt::Display for Statement {
                 f.write_str("SHOW VIEWS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
+            Statement::Show(ShowObjects::Connections { from }) => {
+                f.write_str("SHOW CONNECTIONS")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
             Statement::Show(ShowObjects::Secrets { from }) => {
                 f.write_str("SHOW SECRETS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
@@ -203,6 +222,8 @@ impl fmt::Display for Statement {
                 "ALTER SECRET {}{name} AS '********'",
                 if *if_exists { "IF EXISTS " } else { "" }
             ),
+            Statement::CreateConnection(create) => write!(f, "{create}"),
+            Statement::ValidateConnection { name } => write!(f, "VALIDATE CONNECTION {name}"),
             Statement::DropObjects {
                 kind,
                 names,

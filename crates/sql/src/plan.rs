@@ -1,6 +1,7 @@
 //! Planning: a parsed [`Statement`] and a [`CatalogReader`] in, a [`Plan`] out.
 //! Pure and synchronous: no I/O, no mutation.
 
+mod connection;
 mod ddl;
 mod expr;
 mod from;
@@ -35,6 +36,7 @@ use crate::parse::Statement;
 pub use params::{DescribedPlan, Params, describe, plan_bound};
 pub use types::scalar_type_from_sql;
 
+pub use connection::{ConnectionPlan, TextOrSecret};
 use params::ParamState;
 use std::rc::Rc;
 
@@ -118,6 +120,30 @@ pub enum Plan {
         missing: Vec<String>,
         /// `CASCADE`: drop dependents too.
         cascade: bool,
+    },
+    /// `CREATE CONNECTION … TO MYSQL`
+    CreateConnection {
+        /// The schema it goes in.
+        schema: SchemaId,
+        /// The new connection's name, fully qualified.
+        name: FullItemName,
+        /// Its options.
+        connection: ConnectionPlan,
+        /// Connect and check the server before creating it.
+        validate: bool,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+        /// The statement as stored.
+        create_sql: String,
+        /// The secrets it names.
+        uses: Vec<GlobalId>,
+    },
+    /// `VALIDATE CONNECTION`
+    ValidateConnection {
+        /// The connection.
+        id: GlobalId,
+        /// Its options.
+        connection: ConnectionPlan,
     },
     /// `CREATE SECRET`
     CreateSecret {
@@ -368,6 +394,8 @@ fn plan_with_params(
         Statement::AlterSecret { name, if_exists, value } => {
             secret::plan_alter_secret(catalog, name, *if_exists, value)
         }
+        Statement::CreateConnection(create) => connection::plan_create_connection(catalog, create),
+        Statement::ValidateConnection { name } => connection::plan_validate_connection(catalog, name),
         Statement::DropObjects {
             kind,
             names,

@@ -191,7 +191,7 @@ impl Coordinator {
 
 /// The results of a creation, or `None` (with a notice) when the object
 /// exists and `IF NOT EXISTS` was given.
-fn created(
+pub(crate) fn created(
     ctx: &mut ExecuteContext,
     result: Result<Vec<OpResult>, CatalogError>,
     if_not_exists: bool,

@@ -46,6 +46,8 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::DropDatabase { .. }
         | Plan::DropSchema { .. }
         | Plan::DropItems { .. }
+        | Plan::CreateConnection { .. }
+        | Plan::ValidateConnection { .. }
         | Plan::CreateSecret { .. }
         | Plan::AlterSecret { .. }
         | Plan::CreateRole { .. }

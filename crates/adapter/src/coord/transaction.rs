@@ -24,6 +24,8 @@ impl Coordinator {
                 Plan::CreateTable { .. } => Err(AdapterError::InTransactionBlock("CREATE TABLE")),
                 Plan::CreateView { .. } => Err(AdapterError::InTransactionBlock("CREATE VIEW")),
                 Plan::CreateSecret { .. } => Err(AdapterError::InTransactionBlock("CREATE SECRET")),
+                Plan::CreateConnection { .. } => Err(AdapterError::InTransactionBlock("CREATE CONNECTION")),
+                Plan::ValidateConnection { .. } => Err(AdapterError::InTransactionBlock("VALIDATE CONNECTION")),
                 Plan::AlterSecret { .. } => Err(AdapterError::InTransactionBlock("ALTER SECRET")),
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),

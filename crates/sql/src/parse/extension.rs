@@ -13,7 +13,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"],
     &["CREATE", "OR", "REPLACE", "VIEW"],
     &["CREATE", "MATERIALIZED", "VIEW"],
-    &["CREATE", "CONNECTION"],
     &["CREATE", "SOURCE"],
     &["CREATE", "SINK"],
     &["CREATE", "CLUSTER", "REPLICA"],
@@ -27,22 +26,18 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
     &["DROP", "MATERIALIZED", "VIEW"],
-    &["DROP", "CONNECTION"],
     &["DROP", "SOURCE"],
     &["DROP", "SINK"],
     &["DROP", "CLUSTER", "REPLICA"],
     &["DROP", "CLUSTER"],
-    &["VALIDATE", "CONNECTION"],
     &["SUBSCRIBE"],
     &["COPY", "(", "SUBSCRIBE"],
     &["SHOW", "CREATE", "MATERIALIZED", "VIEW"],
     &["SHOW", "CREATE", "SOURCE"],
-    &["SHOW", "CREATE", "CONNECTION"],
     &["SHOW", "CREATE", "SINK"],
     &["SHOW", "SOURCES"],
     &["SHOW", "SUBSOURCES"],
     &["SHOW", "SINKS"],
-    &["SHOW", "CONNECTIONS"],
     &["SHOW", "CLUSTER", "REPLICAS"],
     &["SHOW", "CLUSTERS"],
     &["SHOW", "MATERIALIZED", "VIEWS"],
@@ -86,6 +81,15 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "DROP" && words[1] == "SECRET" {
         return parse_drop_objects(parser, ItemKind::Secret).map(Some);
     }
+    if words[0] == "DROP" && words[1] == "CONNECTION" {
+        return parse_drop_objects(parser, ItemKind::Connection).map(Some);
+    }
+    if words[0] == "CREATE" && words[1] == "CONNECTION" {
+        return super::connection::parse_create_connection(parser).map(Some);
+    }
+    if words[0] == "VALIDATE" && words[1] == "CONNECTION" {
+        return super::connection::parse_validate_connection(parser).map(Some);
+    }
     if words[0] == "CREATE" && (words[1] == "INDEX" || words[1..3] == ["DEFAULT", "INDEX"]) {
         return parse_create_index(parser).map(|c| Some(Statement::CreateIndex(c)));
     }
@@ -94,6 +98,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "TABLE" => Some(ItemKind::Table),
             "VIEW" => Some(ItemKind::View),
             "INDEX" => Some(ItemKind::Index),
+            "CONNECTION" => Some(ItemKind::Connection),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -114,6 +119,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "TABLES" => Some(ShowObjects::Tables { from: None }),
             "VIEWS" => Some(ShowObjects::Views { from: None }),
             "SECRETS" => Some(ShowObjects::Secrets { from: None }),
+            "CONNECTIONS" => Some(ShowObjects::Connections { from: None }),
             _ => None,
         };
         if let Some(mut show) = show {
@@ -126,7 +132,8 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                     ShowObjects::Schemas { from }
                     | ShowObjects::Tables { from }
                     | ShowObjects::Views { from }
-                    | ShowObjects::Secrets { from } => *from = Some(name),
+                    | ShowObjects::Secrets { from }
+                    | ShowObjects::Connections { from } => *from = Some(name),
                     ShowObjects::Databases | ShowObjects::Indexes { .. } => {
                         return parser.expected("end of statement", parser.peek_token());
                     }

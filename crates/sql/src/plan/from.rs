@@ -347,7 +347,7 @@ pub(crate) fn plan_item(
     let rel = match item.kind {
         ItemKind::Table => HirRel::Get { id: item.id, typ },
         ItemKind::View => plan_view(catalog, &item)?,
-        ItemKind::Index | ItemKind::Secret => {
+        ItemKind::Index | ItemKind::Secret | ItemKind::Connection => {
             return Err(PlanError::WrongObjectType {
                 name: item.name.item,
                 expected: "a table or view",
@@ -371,7 +371,7 @@ pub(crate) fn plan_table(
     let planned = plan_item(catalog, name, alias)?;
     match planned.0.kind {
         ItemKind::Table => Ok(planned),
-        ItemKind::View | ItemKind::Index | ItemKind::Secret => Err(PlanError::WrongObjectType {
+        ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => Err(PlanError::WrongObjectType {
             name: planned.0.name.item,
             expected: "a table",
         }),

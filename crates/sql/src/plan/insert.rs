@@ -68,7 +68,7 @@ pub(crate) fn plan_insert(
     let item = resolve_item(catalog, name)?;
     match item.kind {
         ItemKind::Table => {}
-        ItemKind::View | ItemKind::Index | ItemKind::Secret => {
+        ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => {
             return Err(PlanError::WrongObjectType {
                 name: item.name.item,
                 expected: "a table",

@@ -35,10 +35,14 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .map(|s| s.name)
                 .collect()
         }
-        ShowObjects::Tables { from } | ShowObjects::Views { from } | ShowObjects::Secrets { from } => {
+        ShowObjects::Tables { from }
+        | ShowObjects::Views { from }
+        | ShowObjects::Secrets { from }
+        | ShowObjects::Connections { from } => {
             let kind = match show {
                 ShowObjects::Views { .. } => ItemKind::View,
                 ShowObjects::Secrets { .. } => ItemKind::Secret,
+                ShowObjects::Connections { .. } => ItemKind::Connection,
                 _ => ItemKind::Table,
             };
             let schema = shown_schema(catalog, from.as_ref())?;
@@ -140,8 +144,11 @@ pub(crate) fn plan_show_create(
     name: &ast::ObjectName,
 ) -> Result<Plan, PlanError> {
     let item = match resolve_item(catalog, name) {
-        Err(PlanError::UnknownRelation(name)) if kind == ItemKind::Index => {
-            return Err(PlanError::UnknownItem { kind: "index", name });
+        Err(PlanError::UnknownRelation(name)) if matches!(kind, ItemKind::Index | ItemKind::Connection) => {
+            return Err(PlanError::UnknownItem {
+                kind: kind.name(),
+                name,
+            });
         }
         other => other?,
     };

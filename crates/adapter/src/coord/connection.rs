@@ -1,0 +1,104 @@
+//! Sequencing `CREATE CONNECTION` and `VALIDATE CONNECTION`: reaching MySQL
+//! runs in a spawned task (a host that times out never stalls other
+//! sessions); the catalog changes in the coordinator afterwards.
+
+use freshet_catalog::{ItemKind, Op};
+use freshet_mysql::{MySqlConnection, SslMode, validate};
+use freshet_sql::{ConnectionPlan, Plan, TextOrSecret};
+
+use super::ddl::created;
+use super::{Coordinator, ExecuteContext, Sequenced};
+use crate::AdapterError;
+use crate::client::ExecuteResponse;
+
+impl Coordinator {
+    /// `CREATE CONNECTION` (validated first unless `VALIDATE = false`) or
+    /// `VALIDATE CONNECTION`.
+    pub(crate) fn sequence_connection(&mut self, ctx: ExecuteContext, plan: Plan) -> Sequenced {
+        match plan {
+            Plan::CreateConnection {
+                schema,
+                name,
+                connection,
+                validate: check,
+                if_not_exists,
+                create_sql,
+                uses,
+            } => {
+                let create = move |coord: &mut Coordinator, mut ctx: ExecuteContext, (): ()| {
+                    let op = Op::CreateItem {
+                        schema,
+                        name: name.item.clone(),
+                        kind: ItemKind::Connection,
+                        create_sql,
+                        desc: freshet_repr::RelationDesc::empty(),
+                        uses,
+                    };
+                    let result = coord.catalog.transact(vec![op]);
+                    let result = created(&mut ctx, result, if_not_exists, "connection", &name.item).map(|_| {
+                        ExecuteResponse::Command {
+                            tag: "CREATE CONNECTION".into(),
+                        }
+                    });
+                    Sequenced::Done(ctx, result)
+                };
+                if !check {
+                    return create(self, ctx, ());
+                }
+                let options = match self.mysql_options(&connection) {
+                    Ok(options) => options,
+                    Err(e) => return Sequenced::Done(ctx, Err(e)),
+                };
+                self.spawn_then(
+                    ctx,
+                    |mut signal| async move { signal.run(async { Ok(validate(&options).await?) }).await },
+                    create,
+                );
+                Sequenced::Pending
+            }
+            Plan::ValidateConnection { connection, .. } => {
+                let options = match self.mysql_options(&connection) {
+                    Ok(options) => options,
+                    Err(e) => return Sequenced::Done(ctx, Err(e)),
+                };
+                self.spawn_statement(ctx, |mut signal| async move {
+                    signal.run(async { Ok(validate(&options).await?) }).await?;
+                    Ok(ExecuteResponse::Command {
+                        tag: "VALIDATE CONNECTION".into(),
+                    })
+                });
+                Sequenced::Pending
+            }
+            other => Sequenced::Done(
+                ctx,
+                Err(AdapterError::Internal(format!("not a connection plan: {other:?}"))),
+            ),
+        }
+    }
+
+    /// The options of `plan` with its secrets' values filled in.
+    fn mysql_options(&self, plan: &ConnectionPlan) -> Result<MySqlConnection, AdapterError> {
+        let secret = |id| {
+            self.catalog
+                .secret(id)
+                .map(str::to_owned)
+                .ok_or_else(|| AdapterError::Internal(format!("secret {id} has no value")))
+        };
+        let value = |value: &Option<TextOrSecret>| match value {
+            None => Ok(None),
+            Some(TextOrSecret::Text(text)) => Ok(Some(text.clone())),
+            Some(TextOrSecret::Secret(id)) => secret(*id).map(Some),
+        };
+        Ok(MySqlConnection {
+            host: plan.host.clone(),
+            port: plan.port,
+            user: plan.user.clone(),
+            password: plan.password.map(secret).transpose()?,
+            ssl_mode: SslMode::parse(&plan.ssl_mode)
+                .ok_or_else(|| AdapterError::Internal(format!("unknown SSL MODE {}", plan.ssl_mode)))?,
+            ssl_ca: value(&plan.ssl_ca)?,
+            ssl_cert: value(&plan.ssl_cert)?,
+            ssl_key: plan.ssl_key.map(secret).transpose()?,
+        })
+    }
+}

@@ -1,0 +1,141 @@
+//! What can go wrong talking to MySQL, each case with its SQLSTATE, and a
+//! hint saying how to fix it.
+
+use freshet_repr::SqlState;
+
+/// A failure reaching or validating a MySQL server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MySqlError {
+    /// The host name does not resolve.
+    #[error("failed to resolve MySQL host \"{host}\": {reason}")]
+    UnknownHost {
+        /// The host.
+        host: String,
+        /// The resolver's words.
+        reason: String,
+    },
+    /// Nothing listens at the address.
+    #[error("cannot connect to MySQL at {host}:{port}: Connection refused")]
+    ConnectionRefused {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// The server did not answer in time.
+    #[error("cannot connect to MySQL at {host}:{port}: timed out after {seconds} s")]
+    Timeout {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+        /// How long it waited.
+        seconds: u64,
+    },
+    /// Any other network failure.
+    #[error("cannot connect to MySQL at {host}:{port}: {reason}")]
+    Network {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+        /// What failed.
+        reason: String,
+    },
+    /// The server refused the user or password.
+    #[error("MySQL refused the credentials: {0}")]
+    AccessDenied(String),
+    /// TLS could not be set up as `SSL MODE` asks.
+    #[error("TLS with MySQL failed: {0}")]
+    Tls(String),
+    /// The connection's options are inconsistent (e.g. a certificate without its key).
+    #[error("invalid MySQL connection: {0}")]
+    InvalidOptions(String),
+    /// A server setting a source needs has another value.
+    #[error("MySQL setting {name} is {found}, but a source needs {expected}")]
+    Setting {
+        /// The setting (`gtid_mode`).
+        name: &'static str,
+        /// Its value on the server.
+        found: String,
+        /// The value needed.
+        expected: &'static str,
+    },
+    /// The user lacks privileges a source needs.
+    #[error("MySQL user {user} lacks privileges a source needs: {missing}")]
+    MissingPrivileges {
+        /// The user, as MySQL names it (`'freshet'@'%'`).
+        user: String,
+        /// The privileges it lacks, comma-separated.
+        missing: String,
+    },
+    /// The server answered a query with an error.
+    #[error("MySQL error {code}: {message}")]
+    Server {
+        /// MySQL's error number.
+        code: u16,
+        /// Its message.
+        message: String,
+    },
+}
+
+impl MySqlError {
+    /// The SQLSTATE reported to the client.
+    pub fn code(&self) -> SqlState {
+        match self {
+            MySqlError::UnknownHost { .. }
+            | MySqlError::ConnectionRefused { .. }
+            | MySqlError::Timeout { .. }
+            | MySqlError::Network { .. }
+            | MySqlError::Tls(_) => SqlState::SqlclientUnableToEstablishSqlconnection,
+            MySqlError::AccessDenied(_) => SqlState::InvalidPassword,
+            MySqlError::InvalidOptions(_) => SqlState::InvalidParameterValue,
+            MySqlError::Setting { .. } => SqlState::ObjectNotInPrerequisiteState,
+            MySqlError::MissingPrivileges { .. } => SqlState::InsufficientPrivilege,
+            MySqlError::Server { .. } => SqlState::ConnectionException,
+        }
+    }
+
+    /// A sentence on how to fix it, where one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            MySqlError::UnknownHost { .. } => Some("Check the connection's HOST.".into()),
+            MySqlError::ConnectionRefused { .. } => {
+                Some("Check that MySQL is running and listens on the connection's HOST and PORT.".into())
+            }
+            MySqlError::Timeout { .. } | MySqlError::Network { .. } => {
+                Some("Check that the MySQL server is reachable from Freshet's host.".into())
+            }
+            MySqlError::AccessDenied(_) => Some("Check the connection's USER and PASSWORD secret.".into()),
+            MySqlError::Tls(_) => Some(
+                "Check the connection's SSL MODE and SSL CERTIFICATE AUTHORITY, and that MySQL serves a certificate for this host."
+                    .into(),
+            ),
+            MySqlError::InvalidOptions(_) => None,
+            MySqlError::Setting { name, expected, .. } => Some(format!(
+                "Set {name} = {expected} in MySQL's configuration (or with SET PERSIST where the setting allows it)."
+            )),
+            MySqlError::MissingPrivileges { user, missing } => {
+                Some(format!("Run GRANT {missing} ON *.* TO {user}; on MySQL."))
+            }
+            MySqlError::Server { .. } => None,
+        }
+    }
+
+    /// Whether trying again later may succeed (the network, a server
+    /// restarting); otherwise the configuration must change first.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            MySqlError::ConnectionRefused { .. }
+            | MySqlError::Timeout { .. }
+            | MySqlError::Network { .. }
+            | MySqlError::Server { .. } => true,
+            MySqlError::UnknownHost { .. }
+            | MySqlError::AccessDenied(_)
+            | MySqlError::Tls(_)
+            | MySqlError::InvalidOptions(_)
+            | MySqlError::Setting { .. }
+            | MySqlError::MissingPrivileges { .. } => false,
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Freshet's side of MySQL.
+//!
+//! Owns how Freshet reaches a MySQL server: the options of a `CONNECTION …
+//! TO MYSQL` ([`MySqlConnection`], TLS included), opening a connection with
+//! them, and validating that the server can feed a source (reachable,
+//! credentials, the binlog settings, the privileges), each failure a
+//! [`MySqlError`] naming the problem and its fix.
+//!
+//! Its boundary types are [`MySqlConnection`] in and [`MySqlError`] out. It
+//! must not depend on the catalog, the planner or the adapter: callers
+//! resolve secrets into the options before calling, and run these calls
+//! outside the coordinator's task (they wait on the network).
+
+mod connect;
+mod error;
+mod validate;
+
+pub use connect::{MySqlConnection, SslMode, connect};
+pub use error::MySqlError;
+pub use validate::validate;

@@ -1,0 +1,86 @@
+//! Checking that a MySQL server can feed a source: the binlog settings a
+//! GTID-based, row-based replica needs, and the user's privileges.
+
+use mysql_async::prelude::Queryable;
+
+use crate::{MySqlConnection, MySqlError, connect};
+
+/// Each setting a source needs, and its value.
+const SETTINGS: &[(&str, &str)] = &[
+    ("log_bin", "ON"),
+    ("binlog_format", "ROW"),
+    ("binlog_row_image", "FULL"),
+    ("gtid_mode", "ON"),
+    ("enforce_gtid_consistency", "ON"),
+];
+
+/// The global privileges a source needs (`SELECT` and `LOCK TABLES` are
+/// checked per table when a source is created).
+const PRIVILEGES: &[&str] = &["REPLICATION SLAVE", "REPLICATION CLIENT"];
+
+/// Connects with `options` and checks the server's settings and the user's
+/// privileges; the first problem found is the error.
+pub async fn validate(options: &MySqlConnection) -> Result<(), MySqlError> {
+    let mut conn = connect(options).await?;
+    let result = check(&mut conn).await;
+    // The checks' answer stands whether or not the goodbye is heard.
+    let _ = conn.disconnect().await;
+    result
+}
+
+async fn check(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
+    for (name, expected) in SETTINGS {
+        let found: Option<String> = conn
+            .query_first(format!("SELECT CAST(@@GLOBAL.{name} AS CHAR)"))
+            .await
+            .map_err(server_error)?;
+        let found = found.unwrap_or_default();
+        // `log_bin` reads 1 for ON.
+        let normalized = match found.as_str() {
+            "1" => "ON".to_owned(),
+            "0" => "OFF".to_owned(),
+            other => other.to_ascii_uppercase(),
+        };
+        if normalized != *expected {
+            return Err(MySqlError::Setting { name, found, expected });
+        }
+    }
+    let user: Option<String> = conn.query_first("SELECT CURRENT_USER()").await.map_err(server_error)?;
+    let user = user.unwrap_or_default();
+    let grantee = match user.rsplit_once('@') {
+        Some((name, host)) => format!("'{name}'@'{host}'"),
+        None => format!("'{user}'"),
+    };
+    let granted: Vec<String> = conn
+        .exec(
+            "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?",
+            (grantee.clone(),),
+        )
+        .await
+        .map_err(server_error)?;
+    let missing: Vec<&str> = PRIVILEGES
+        .iter()
+        .filter(|p| !granted.iter().any(|g| g == *p))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(MySqlError::MissingPrivileges {
+            user: grantee,
+            missing: missing.join(", "),
+        });
+    }
+    Ok(())
+}
+
+fn server_error(err: mysql_async::Error) -> MySqlError {
+    match err {
+        mysql_async::Error::Server(e) => MySqlError::Server {
+            code: e.code,
+            message: e.message,
+        },
+        other => MySqlError::Server {
+            code: 0,
+            message: other.to_string(),
+        },
+    }
+}
