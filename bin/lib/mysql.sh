@@ -712,8 +712,10 @@ mysql_smoke_test() {
     mkdir -p "$base"
     FRESHET_MYSQL_RUN="$(mktemp -d "$base/smoke.XXXXXX")"
     export FRESHET_MYSQL_RUN
-    trap 'mysql_stop_all >/dev/null 2>&1 || true; rm -rf "$FRESHET_MYSQL_RUN"' EXIT
-    trap 'exit 130' INT TERM # so that the EXIT trap stops the servers
+    # On the way out, also after a failure or a Ctrl-C (and deaf to another
+    # one): let starts under way finish, then stop the servers and delete them.
+    trap 'trap "" INT TERM; wait; mysql_stop_all >/dev/null 2>&1 || true; rm -rf "$FRESHET_MYSQL_RUN"' EXIT
+    trap 'exit 130' INT TERM
 
     local failures=0
     check() { # check WHAT ACTUAL EXPECTED
@@ -738,8 +740,14 @@ mysql_smoke_test() {
     plain_port="$(free_port)" || _mysql_die "found no free port"
     tls_port="$plain_port"
     while [ "$tls_port" = "$plain_port" ]; do tls_port="$(free_port)" || _mysql_die "found no free port"; done
-    mysql_start plain --port "$plain_port" --server-id 4101 >/dev/null
-    mysql_start secure --port "$tls_port" --server-id 4102 --tls >/dev/null
+    # Side by side, started at the same time (each start mostly waits).
+    local plain_start secure_start
+    mysql_start plain --port "$plain_port" --server-id 4101 >/dev/null &
+    plain_start=$!
+    mysql_start secure --port "$tls_port" --server-id 4102 --tls >/dev/null &
+    secure_start=$!
+    wait "$plain_start" || _mysql_die "smoke test: server plain did not start"
+    wait "$secure_start" || _mysql_die "smoke test: server secure did not start"
 
     local name id row
     for name in plain secure; do
