@@ -1,0 +1,224 @@
+//! `CREATE CONNECTION … TO MYSQL` against real MySQL 9.7 servers started
+//! with `bin/mysql`: what validation accepts, and each problem it names.
+
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::TestServer;
+use tokio_postgres::Client;
+
+/// `bin/mysql`, from this crate's folder.
+fn bin_mysql() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin/mysql")
+}
+
+/// MySQL servers started for one test, in a folder of its own; stopped
+/// when dropped.
+struct MySql {
+    run: tempfile::TempDir,
+    names: Vec<String>,
+}
+
+impl MySql {
+    fn new() -> anyhow::Result<MySql> {
+        Ok(MySql {
+            run: tempfile::tempdir()?,
+            names: Vec::new(),
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(bin_mysql());
+        command.env("FRESHET_MYSQL_RUN", self.run.path());
+        command
+    }
+
+    /// Starts server `name` with `flags`; returns the `export` values it prints.
+    fn start(&mut self, name: &str, server_id: u32, flags: &[&str]) -> anyhow::Result<HashMap<String, String>> {
+        let port = free_port()?.to_string();
+        let output = self
+            .command()
+            .args(["start", name, "--port", &port, "--server-id", &server_id.to_string()])
+            .args(flags)
+            .output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "bin/mysql start {name} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        self.names.push(name.to_owned());
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("export "))
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, value)| (key.to_owned(), value.trim_matches('\'').to_owned()))
+            .collect())
+    }
+
+    /// Runs SQL as root on server `name`.
+    fn root(&self, name: &str, sql: &str) -> anyhow::Result<()> {
+        let output = self.command().args(["client", name, "-e", sql]).output()?;
+        anyhow::ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        Ok(())
+    }
+}
+
+impl Drop for MySql {
+    fn drop(&mut self) {
+        let _ = self.command().arg("stop").args(&self.names).output();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The SQLSTATE, message and hint of the error `sql` fails with.
+async fn error(client: &Client, sql: &str) -> anyhow::Result<(String, String, String)> {
+    let err = client
+        .batch_execute(sql)
+        .await
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("{sql} succeeded"))?;
+    let db = err
+        .as_db_error()
+        .ok_or_else(|| anyhow::anyhow!("not a server error: {err}"))?;
+    Ok((
+        db.code().code().to_owned(),
+        db.message().to_owned(),
+        db.hint().unwrap_or_default().to_owned(),
+    ))
+}
+
+#[tokio::test]
+async fn connections_are_validated_against_real_mysql() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let good = mysql.start("good", 101, &["--tls"])?;
+    let off = mysql.start("off", 102, &["--gtid", "off"])?;
+    mysql.root(
+        "good",
+        "CREATE USER 'weak'@'%' IDENTIFIED BY 'weakpw'; GRANT SELECT ON *.* TO 'weak'@'%';",
+    )?;
+    let (port, off_port) = (&good["MYSQL_PORT"], &off["MYSQL_PORT"]);
+    let ca = std::fs::read_to_string(&good["MYSQL_CA"])?;
+
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    client
+        .batch_execute(&format!(
+            "CREATE SECRET pw AS 'freshet'; CREATE SECRET wrong AS 'nope'; CREATE SECRET weakpw AS 'weakpw';
+             CREATE SECRET ca AS '{ca}';"
+        ))
+        .await?;
+    let create = |name: &str, port: &str, options: &str| {
+        format!("CREATE CONNECTION {name} TO MYSQL (HOST '127.0.0.1', PORT {port}, {options})")
+    };
+
+    // Everything right: with and without TLS.
+    client
+        .batch_execute(&create("plain", port, "USER 'freshet', PASSWORD SECRET pw"))
+        .await?;
+    client.batch_execute("VALIDATE CONNECTION plain").await?;
+    client
+        .batch_execute(&create(
+            "required",
+            port,
+            "USER 'freshet', PASSWORD SECRET pw, SSL MODE REQUIRED",
+        ))
+        .await?;
+    client
+        .batch_execute(&create(
+            "verified",
+            port,
+            "USER 'freshet', PASSWORD SECRET pw, SSL MODE VERIFY_IDENTITY, SSL CERTIFICATE AUTHORITY SECRET ca",
+        ))
+        .await?;
+
+    // Each problem, named.
+    let (code, message, hint) = error(&client, &create("c", port, "USER 'freshet', PASSWORD SECRET wrong")).await?;
+    assert_eq!(code, "28P01");
+    assert!(message.contains("Access denied for user 'freshet'"), "{message}");
+    assert!(hint.contains("PASSWORD"), "{hint}");
+
+    let (code, message, hint) = error(&client, &create("c", port, "USER 'weak', PASSWORD SECRET weakpw")).await?;
+    assert_eq!(code, "42501");
+    assert_eq!(
+        message,
+        "MySQL user 'weak'@'%' lacks privileges a source needs: REPLICATION SLAVE, REPLICATION CLIENT"
+    );
+    assert_eq!(
+        hint,
+        "Run GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'weak'@'%'; on MySQL."
+    );
+
+    let (code, message, hint) = error(&client, &create("c", off_port, "USER 'freshet', PASSWORD SECRET pw")).await?;
+    assert_eq!(code, "55000");
+    assert_eq!(message, "MySQL setting gtid_mode is OFF, but a source needs ON");
+    assert!(hint.starts_with("Set gtid_mode = ON"), "{hint}");
+
+    // A certificate from another authority (the TLS-less server's own), or
+    // no authority to check against: refused.
+    let (code, message, _) = error(
+        &client,
+        &create(
+            "c",
+            off_port,
+            "USER 'freshet', PASSWORD SECRET pw, SSL MODE VERIFY_CA, SSL CERTIFICATE AUTHORITY SECRET ca",
+        ),
+    )
+    .await?;
+    assert_eq!(code, "08001");
+    assert!(message.starts_with("TLS with MySQL failed"), "{message}");
+    let (code, _, _) = error(
+        &client,
+        &create("c", port, "USER 'freshet', PASSWORD SECRET pw, SSL MODE VERIFY_CA"),
+    )
+    .await?;
+    assert_eq!(code, "08001");
+
+    // A connection that stopped validating (the password changed upstream).
+    mysql.root("good", "ALTER USER 'freshet'@'%' IDENTIFIED BY 'changed';")?;
+    let (code, _, _) = error(&client, "VALIDATE CONNECTION plain").await?;
+    assert_eq!(code, "28P01");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_stalls_only_its_own_statement() -> anyhow::Result<()> {
+    // Accepts connections and says nothing, as a MySQL behind a dead link would.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = silent.local_addr()?.port();
+
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let waiting = server.connect().await?;
+    let other = server.connect().await?;
+    let token = waiting.cancel_token();
+    let create = tokio::spawn(async move {
+        waiting
+            .batch_execute(&format!(
+                "CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet')"
+            ))
+            .await
+    });
+    // Wait until Freshet's connection attempt arrives.
+    let _accepted = tokio::time::timeout(Duration::from_secs(60), silent.accept()).await??;
+    // Other sessions are served meanwhile, DDL included.
+    other
+        .batch_execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
+        .await?;
+    assert!(!create.is_finished(), "the validation ended before the server answered");
+    // The waiting statement can be canceled.
+    token.cancel_query(tokio_postgres::NoTls).await?;
+    let err = create.await?.expect_err("canceled");
+    assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::QUERY_CANCELED));
+    assert_eq!(common::column(&other, "SHOW CONNECTIONS").await?, Vec::<String>::new());
+    Ok(())
+}
