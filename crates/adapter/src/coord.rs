@@ -451,7 +451,7 @@ impl Coordinator {
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
-            Plan::CreateConnection { .. } | Plan::ValidateConnection { .. } => {
+            Plan::CreateConnection { .. } | Plan::AlterConnection { .. } | Plan::ValidateConnection { .. } => {
                 return self.sequence_connection(ctx, plan);
             }
             Plan::CreateRole { .. } | Plan::AlterRole { .. } | Plan::DropRoles { .. } => {

@@ -152,6 +152,15 @@ pub enum Op {
         /// The value.
         value: String,
     },
+    /// Replaces an item's definition and what it uses (`ALTER CONNECTION`).
+    AlterItem {
+        /// The item.
+        id: GlobalId,
+        /// Its new definition.
+        create_sql: String,
+        /// The items the new definition names.
+        uses: Vec<GlobalId>,
+    },
     /// Replaces a secret's value.
     AlterSecret {
         /// The secret.
@@ -429,6 +438,25 @@ impl State {
                     self.secrets.insert(id, value);
                 }
                 Ok(created)
+            }
+            Op::AlterItem { id, create_sql, uses } => {
+                let item = self
+                    .items
+                    .get_mut(&id)
+                    .ok_or_else(|| CatalogError::UnknownItem(id.to_string()))?;
+                item.create_sql = create_sql;
+                item.uses = uses;
+                let record = ItemRecord {
+                    id,
+                    schema: item.schema,
+                    name: item.name.clone(),
+                    kind: item.kind,
+                    oid: item.oid,
+                    create_sql: item.create_sql.clone(),
+                    uses: item.uses.clone(),
+                };
+                writes.push(put(item_key(id), &record));
+                Ok(OpResult::Altered(id))
             }
             Op::AlterSecret { id, value } => {
                 if self.items.get(&id).is_none_or(|item| item.kind != ItemKind::Secret) {

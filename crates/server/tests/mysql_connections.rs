@@ -187,6 +187,13 @@ async fn connections_are_validated_against_real_mysql() -> anyhow::Result<()> {
     mysql.root("good", "ALTER USER 'freshet'@'%' IDENTIFIED BY 'changed';")?;
     let (code, _, _) = error(&client, "VALIDATE CONNECTION plain").await?;
     assert_eq!(code, "28P01");
+    // Pointing it at the new password: validated before it changes.
+    client.batch_execute("CREATE SECRET changed AS 'changed'").await?;
+    let (code, _, _) = error(&client, "ALTER CONNECTION plain SET (PASSWORD = SECRET wrong)").await?;
+    assert_eq!(code, "28P01");
+    client
+        .batch_execute("ALTER CONNECTION plain SET (PASSWORD = SECRET changed); VALIDATE CONNECTION plain")
+        .await?;
     Ok(())
 }
 

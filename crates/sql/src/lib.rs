@@ -17,9 +17,11 @@ mod plan;
 
 pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::PlanError;
-pub use parse::{ConnectionOption, CreateConnection, CreateIndex, OptionValue, ShowObjects, Statement, parse};
+pub use parse::{
+    AlterConnection, ConnectionOption, CreateConnection, CreateIndex, OptionValue, ShowObjects, Statement, parse,
+};
 pub use plan::{
-    ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan, QueryAsOf, RoleOptions,
-    SelectPlan, SetValue, TablePlan, TextOrSecret, UniqueKey, ViewPlan, describe, plan, plan_bound,
+    ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan, QueryAsOf,
+    RoleOptions, SelectPlan, SetValue, TablePlan, TextOrSecret, UniqueKey, ViewPlan, describe, plan, plan_bound,
     scalar_type_from_sql,
 };

@@ -9,7 +9,7 @@
 mod connection;
 mod extension;
 
-pub use connection::{ConnectionOption, CreateConnection, OptionValue};
+pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
 
 use std::fmt;
 
@@ -65,6 +65,8 @@ pub enum Statement {
     },
     /// `CREATE CONNECTION … TO MYSQL (…)`
     CreateConnection(CreateConnection),
+    /// `ALTER CONNECTION … SET (…) | RESET (…)`
+    AlterConnection(AlterConnection),
     /// `VALIDATE CONNECTION name`
     ValidateConnection {
         /// The connection.
@@ -224,6 +226,7 @@ impl fmt::Display for Statement {
             ),
             Statement::CreateConnection(create) => write!(f, "{create}"),
             Statement::ValidateConnection { name } => write!(f, "VALIDATE CONNECTION {name}"),
+            Statement::AlterConnection(alter) => write!(f, "{alter}"),
             Statement::DropObjects {
                 kind,
                 names,

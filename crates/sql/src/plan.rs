@@ -36,7 +36,7 @@ use crate::parse::Statement;
 pub use params::{DescribedPlan, Params, describe, plan_bound};
 pub use types::scalar_type_from_sql;
 
-pub use connection::{ConnectionPlan, TextOrSecret};
+pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret};
 use params::ParamState;
 use std::rc::Rc;
 
@@ -137,6 +137,15 @@ pub enum Plan {
         create_sql: String,
         /// The secrets it names.
         uses: Vec<GlobalId>,
+    },
+    /// `ALTER CONNECTION`
+    AlterConnection {
+        /// The connection, or `None` if it does not exist and `IF EXISTS` was given.
+        id: Option<GlobalId>,
+        /// Its name, for notices.
+        name: String,
+        /// What it becomes (`None` with `id`).
+        change: Option<ConnectionChange>,
     },
     /// `VALIDATE CONNECTION`
     ValidateConnection {
@@ -396,6 +405,7 @@ fn plan_with_params(
         }
         Statement::CreateConnection(create) => connection::plan_create_connection(catalog, create),
         Statement::ValidateConnection { name } => connection::plan_validate_connection(catalog, name),
+        Statement::AlterConnection(alter) => connection::plan_alter_connection(catalog, alter),
         Statement::DropObjects {
             kind,
             names,

@@ -35,11 +35,8 @@ impl Coordinator {
                         uses,
                     };
                     let result = coord.catalog.transact(vec![op]);
-                    let result = created(&mut ctx, result, if_not_exists, "connection", &name.item).map(|_| {
-                        ExecuteResponse::Command {
-                            tag: "CREATE CONNECTION".into(),
-                        }
-                    });
+                    let result = created(&mut ctx, result, if_not_exists, "connection", &name.item)
+                        .map(|_| command("CREATE CONNECTION"));
                     Sequenced::Done(ctx, result)
                 };
                 if !check {
@@ -56,6 +53,42 @@ impl Coordinator {
                 );
                 Sequenced::Pending
             }
+            Plan::AlterConnection { id, name, change } => {
+                let (Some(id), Some(change)) = (id, change) else {
+                    let mut ctx = ctx;
+                    ctx.notice(format!("connection \"{name}\" does not exist, skipping"));
+                    return Sequenced::Done(ctx, Ok(command("ALTER CONNECTION")));
+                };
+                let check = change.validate;
+                let options = match check.then(|| self.mysql_options(&change.connection)).transpose() {
+                    Ok(options) => options,
+                    Err(e) => return Sequenced::Done(ctx, Err(e)),
+                };
+                let alter = move |coord: &mut Coordinator, ctx: ExecuteContext, (): ()| {
+                    let op = Op::AlterItem {
+                        id,
+                        create_sql: change.create_sql,
+                        uses: change.uses,
+                    };
+                    let result = coord
+                        .catalog
+                        .transact(vec![op])
+                        .map(|_| command("ALTER CONNECTION"))
+                        .map_err(AdapterError::from);
+                    Sequenced::Done(ctx, result)
+                };
+                match options {
+                    None => alter(self, ctx, ()),
+                    Some(options) => {
+                        self.spawn_then(
+                            ctx,
+                            |mut signal| async move { signal.run(async { Ok(validate(&options).await?) }).await },
+                            alter,
+                        );
+                        Sequenced::Pending
+                    }
+                }
+            }
             Plan::ValidateConnection { connection, .. } => {
                 let options = match self.mysql_options(&connection) {
                     Ok(options) => options,
@@ -63,9 +96,7 @@ impl Coordinator {
                 };
                 self.spawn_statement(ctx, |mut signal| async move {
                     signal.run(async { Ok(validate(&options).await?) }).await?;
-                    Ok(ExecuteResponse::Command {
-                        tag: "VALIDATE CONNECTION".into(),
-                    })
+                    Ok(command("VALIDATE CONNECTION"))
                 });
                 Sequenced::Pending
             }
@@ -101,4 +132,8 @@ impl Coordinator {
             ssl_key: plan.ssl_key.map(secret).transpose()?,
         })
     }
+}
+
+fn command(tag: &str) -> ExecuteResponse {
+    ExecuteResponse::Command { tag: tag.into() }
 }

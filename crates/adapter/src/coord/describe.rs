@@ -47,6 +47,7 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::DropSchema { .. }
         | Plan::DropItems { .. }
         | Plan::CreateConnection { .. }
+        | Plan::AlterConnection { .. }
         | Plan::ValidateConnection { .. }
         | Plan::CreateSecret { .. }
         | Plan::AlterSecret { .. }

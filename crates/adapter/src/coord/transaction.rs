@@ -25,6 +25,7 @@ impl Coordinator {
                 Plan::CreateView { .. } => Err(AdapterError::InTransactionBlock("CREATE VIEW")),
                 Plan::CreateSecret { .. } => Err(AdapterError::InTransactionBlock("CREATE SECRET")),
                 Plan::CreateConnection { .. } => Err(AdapterError::InTransactionBlock("CREATE CONNECTION")),
+                Plan::AlterConnection { .. } => Err(AdapterError::InTransactionBlock("ALTER CONNECTION")),
                 Plan::ValidateConnection { .. } => Err(AdapterError::InTransactionBlock("VALIDATE CONNECTION")),
                 Plan::AlterSecret { .. } => Err(AdapterError::InTransactionBlock("ALTER SECRET")),
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),

@@ -119,22 +119,7 @@ pub(super) fn parse_create_connection(parser: &mut Parser<'_>) -> Result<Stateme
     parser.expect_token(&Token::LParen)?;
     let options = parser.parse_comma_separated(parse_option)?;
     parser.expect_token(&Token::RParen)?;
-    let mut validate = None;
-    if parser.parse_keyword(Keyword::WITH) {
-        parser.expect_token(&Token::LParen)?;
-        let option = parser.peek_token();
-        match parser.parse_identifier() {
-            Ok(word) if word.value.eq_ignore_ascii_case("validate") => {}
-            _ => return parser.expected("VALIDATE", option),
-        }
-        let _ = parser.consume_token(&Token::Eq);
-        validate = Some(match parser.parse_one_of_keywords(&[Keyword::TRUE, Keyword::FALSE]) {
-            Some(Keyword::TRUE) => true,
-            Some(_) => false,
-            None => return parser.expected("true or false", parser.peek_token()),
-        });
-        parser.expect_token(&Token::RParen)?;
-    }
+    let validate = parse_with_validate(parser)?;
     Ok(Statement::CreateConnection(CreateConnection {
         name,
         if_not_exists,
@@ -143,8 +128,47 @@ pub(super) fn parse_create_connection(parser: &mut Parser<'_>) -> Result<Stateme
     }))
 }
 
+/// `[WITH (VALIDATE [=] true|false)]`.
+fn parse_with_validate(parser: &mut Parser<'_>) -> Result<Option<bool>, ParserError> {
+    if !parser.parse_keyword(Keyword::WITH) {
+        return Ok(None);
+    }
+    parser.expect_token(&Token::LParen)?;
+    let option = parser.peek_token();
+    match parser.parse_identifier() {
+        Ok(word) if word.value.eq_ignore_ascii_case("validate") => {}
+        _ => return parser.expected("VALIDATE", option),
+    }
+    let _ = parser.consume_token(&Token::Eq);
+    let validate = match parser.parse_one_of_keywords(&[Keyword::TRUE, Keyword::FALSE]) {
+        Some(Keyword::TRUE) => true,
+        Some(_) => false,
+        None => return parser.expected("true or false", parser.peek_token()),
+    };
+    parser.expect_token(&Token::RParen)?;
+    Ok(Some(validate))
+}
+
 /// One `OPTION [=] value`.
 fn parse_option(parser: &mut Parser<'_>) -> Result<(ConnectionOption, OptionValue), ParserError> {
+    let option = parse_option_name(parser)?;
+    let _ = parser.consume_token(&Token::Eq);
+    let value = if parser.parse_keyword(Keyword::SECRET) {
+        OptionValue::Secret(parser.parse_object_name(false)?)
+    } else {
+        let token = parser.next_token();
+        match token.token {
+            Token::SingleQuotedString(text) => OptionValue::Text(text),
+            Token::Number(n, _) => OptionValue::Number(n),
+            Token::Word(w) => OptionValue::Word(w.value),
+            _ => return parser.expected("a string, a number or SECRET name", token),
+        }
+    };
+    Ok((option, value))
+}
+
+/// An option's name (`SSL CERTIFICATE AUTHORITY`).
+fn parse_option_name(parser: &mut Parser<'_>) -> Result<ConnectionOption, ParserError> {
     let first_token = parser.peek_token();
     let first = parser.parse_identifier()?;
     let word = |w: &Ident, expected: &str| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(expected);
@@ -180,19 +204,79 @@ fn parse_option(parser: &mut Parser<'_>) -> Result<(ConnectionOption, OptionValu
             first_token,
         );
     };
-    let _ = parser.consume_token(&Token::Eq);
-    let value = if parser.parse_keyword(Keyword::SECRET) {
-        OptionValue::Secret(parser.parse_object_name(false)?)
-    } else {
-        let token = parser.next_token();
-        match token.token {
-            Token::SingleQuotedString(text) => OptionValue::Text(text),
-            Token::Number(n, _) => OptionValue::Number(n),
-            Token::Word(w) => OptionValue::Word(w.value),
-            _ => return parser.expected("a string, a number or SECRET name", token),
+    Ok(option)
+}
+
+/// `ALTER CONNECTION [IF EXISTS] name SET (option [=] value) | RESET (option)
+/// [, …] [WITH (VALIDATE = bool)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterConnection {
+    /// The connection's name.
+    pub name: ObjectName,
+    /// Succeed with a notice if it does not exist.
+    pub if_exists: bool,
+    /// The options set, in order.
+    pub set: Vec<(ConnectionOption, OptionValue)>,
+    /// The options reset to their defaults (or removed).
+    pub reset: Vec<ConnectionOption>,
+    /// `WITH (VALIDATE = …)`, if given.
+    pub validate: Option<bool>,
+}
+
+impl fmt::Display for AlterConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ALTER CONNECTION {}{}",
+            if self.if_exists { "IF EXISTS " } else { "" },
+            self.name
+        )?;
+        let mut actions: Vec<String> = self
+            .set
+            .iter()
+            .map(|(option, value)| format!("SET ({} = {value})", option.name()))
+            .collect();
+        actions.extend(self.reset.iter().map(|option| format!("RESET ({})", option.name())));
+        write!(f, " {}", actions.join(", "))?;
+        if let Some(validate) = self.validate {
+            write!(f, " WITH (VALIDATE = {validate})")?;
         }
-    };
-    Ok((option, value))
+        Ok(())
+    }
+}
+
+/// Parses `ALTER CONNECTION …`, at its first keyword.
+pub(super) fn parse_alter_connection(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    parser.expect_keywords(&[Keyword::ALTER, Keyword::CONNECTION])?;
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    let (mut set, mut reset) = (Vec::new(), Vec::new());
+    loop {
+        match parser.parse_one_of_keywords(&[Keyword::SET, Keyword::RESET]) {
+            Some(Keyword::SET) => {
+                parser.expect_token(&Token::LParen)?;
+                set.extend(parser.parse_comma_separated(parse_option)?);
+                parser.expect_token(&Token::RParen)?;
+            }
+            Some(_) => {
+                parser.expect_token(&Token::LParen)?;
+                reset.extend(parser.parse_comma_separated(parse_option_name)?);
+                parser.expect_token(&Token::RParen)?;
+            }
+            None => return parser.expected("SET or RESET", parser.peek_token()),
+        }
+        if !parser.consume_token(&Token::Comma) {
+            break;
+        }
+    }
+    let validate = parse_with_validate(parser)?;
+    Ok(Statement::AlterConnection(AlterConnection {
+        name,
+        if_exists,
+        set,
+        reset,
+        validate,
+    }))
 }
 
 /// `VALIDATE CONNECTION name`.

@@ -20,7 +20,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "MATERIALIZED", "VIEW"],
     &["ALTER", "VIEW"],
     &["ALTER", "INDEX"],
-    &["ALTER", "CONNECTION"],
     &["ALTER", "SOURCE"],
     &["ALTER", "SINK"],
     &["ALTER", "CLUSTER"],
@@ -86,6 +85,9 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     }
     if words[0] == "CREATE" && words[1] == "CONNECTION" {
         return super::connection::parse_create_connection(parser).map(Some);
+    }
+    if words[0] == "ALTER" && words[1] == "CONNECTION" {
+        return super::connection::parse_alter_connection(parser).map(Some);
     }
     if words[0] == "VALIDATE" && words[1] == "CONNECTION" {
         return super::connection::parse_validate_connection(parser).map(Some);

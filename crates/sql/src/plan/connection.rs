@@ -9,7 +9,7 @@ use super::Plan;
 use crate::PlanError;
 use crate::catalog::{CatalogReader, ItemKind};
 use crate::names::{name_for_create, qualified_name, resolve_item};
-use crate::parse::{ConnectionOption, CreateConnection, OptionValue, Statement, parse};
+use crate::parse::{AlterConnection, ConnectionOption, CreateConnection, OptionValue, Statement, parse};
 
 /// What `SSL MODE` accepts.
 const SSL_MODES: &[&str] = &["disabled", "required", "verify_ca", "verify_identity"];
@@ -67,6 +67,83 @@ pub(crate) fn plan_create_connection(
         create_sql: stored.to_string(),
         uses,
     })
+}
+
+/// `ALTER CONNECTION … SET (…) | RESET (…) [WITH (VALIDATE = b)]`: the
+/// stored definition with the options changed, planned anew.
+pub(crate) fn plan_alter_connection(catalog: &dyn CatalogReader, alter: &AlterConnection) -> Result<Plan, PlanError> {
+    let item = match resolve_item(catalog, &alter.name) {
+        Ok(item) if item.kind == ItemKind::Connection => item,
+        Ok(item) => {
+            return Err(PlanError::WrongObjectType {
+                name: item.name.item,
+                expected: ItemKind::Connection.with_article(),
+            });
+        }
+        Err(PlanError::UnknownRelation(name)) if alter.if_exists => {
+            return Ok(Plan::AlterConnection {
+                id: None,
+                name,
+                change: None,
+            });
+        }
+        Err(PlanError::UnknownRelation(name)) => {
+            return Err(PlanError::UnknownItem {
+                kind: "connection",
+                name,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let mut stored = match parse(&item.create_sql)?.into_iter().next() {
+        Some(Statement::CreateConnection(create)) => create,
+        _ => {
+            return Err(PlanError::Unsupported(format!(
+                "a stored connection definition: {}",
+                item.create_sql
+            )));
+        }
+    };
+    for option in &alter.reset {
+        if alter.set.iter().any(|(set, _)| set == option) {
+            return Err(PlanError::InvalidParameter(format!(
+                "{} both set and reset",
+                option.name()
+            )));
+        }
+        stored.options.retain(|(o, _)| o != option);
+    }
+    for (option, value) in &alter.set {
+        match stored.options.iter_mut().find(|(o, _)| o == option) {
+            Some(existing) => existing.1 = value.clone(),
+            None => stored.options.push((*option, value.clone())),
+        }
+    }
+    let (connection, uses, options) = plan_options(catalog, &stored.options)?;
+    stored.options = options;
+    Ok(Plan::AlterConnection {
+        id: Some(item.id),
+        name: item.name.to_string(),
+        change: Some(ConnectionChange {
+            connection,
+            validate: alter.validate.unwrap_or(true),
+            create_sql: stored.to_string(),
+            uses,
+        }),
+    })
+}
+
+/// What `ALTER CONNECTION` makes of a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionChange {
+    /// Its new options.
+    pub connection: ConnectionPlan,
+    /// Connect and check the server before changing it.
+    pub validate: bool,
+    /// Its new stored definition.
+    pub create_sql: String,
+    /// The secrets it now names.
+    pub uses: Vec<GlobalId>,
 }
 
 /// `VALIDATE CONNECTION name`: the connection's stored options.
