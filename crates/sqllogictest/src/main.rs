@@ -62,6 +62,12 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "freshet_bin")]
     connect: Option<String>,
 
+    /// The MySQL server `connection mysql` records run on (as root, no
+    /// password). Files see its address as the variables MYSQL_HOST and
+    /// MYSQL_PORT (with `control substitution on`).
+    #[arg(long, value_name = "HOST:PORT")]
+    mysql: Option<String>,
+
     /// Rewrite the files in place with the actual results instead of checking them.
     #[arg(long, conflicts_with = "conformance_format")]
     complete: bool,
@@ -202,8 +208,19 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
             (ServerSource::Spawn(bin), args.jobs as usize)
         }
     };
+    let mysql = match &args.mysql {
+        Some(addr) => {
+            let target = parse_connect(addr)?;
+            Some(crate::session::mysql::MySqlTarget {
+                host: target.host,
+                port: target.port,
+            })
+        }
+        None => None,
+    };
     let ctx = Arc::new(RunContext {
         server,
+        mysql,
         labels: args.labels.clone(),
         complete: args.complete,
         colorize: std::io::stdout().is_terminal(),

@@ -42,6 +42,8 @@ pub(crate) enum ServerSource {
 pub(crate) struct RunContext {
     /// Where each file's server comes from.
     pub(crate) server: ServerSource,
+    /// The MySQL server `connection mysql` goes to, if any.
+    pub(crate) mysql: Option<crate::session::mysql::MySqlTarget>,
     /// Labels turned on in addition to [`ALWAYS_ON_LABELS`].
     pub(crate) labels: Vec<String>,
     /// Rewrite files with the actual results instead of checking them.
@@ -145,8 +147,16 @@ async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, S
         .conformance
         .as_ref()
         .map_or(ValueFormat::Postgres, |conformance| conformance.format);
-    let (factory, selector) = SessionFactory::new(Targets { postgres: target }, format);
+    let targets = Targets {
+        postgres: target,
+        mysql: ctx.mysql.clone(),
+    };
+    let (factory, selector) = SessionFactory::new(targets, format);
     let mut runner = SltRunner::new(factory);
+    if let Some(mysql) = &ctx.mysql {
+        runner.set_var("MYSQL_HOST".into(), mysql.host.clone());
+        runner.set_var("MYSQL_PORT".into(), mysql.port.to_string());
+    }
     let labels: Vec<&str> = ALWAYS_ON_LABELS
         .iter()
         .copied()

@@ -10,11 +10,14 @@
 //! The same announcement carries the column types a `query` record declares, which
 //! sessions in [`ValueFormat::Sqlite`] convert their values to (see [`value_format`]).
 //!
-//! Adding a connection kind (a MySQL client, say) means: a module next to
+//! `connection mysql` goes to the MySQL server given with `--mysql`.
+//!
+//! Adding a connection kind means: a module next to
 //! [`postgres`] with a session type implementing `sqllogictest::AsyncDB` and an error
 //! type, a variant in [`Session`] and in [`SessionError`], a field in [`Targets`], and
 //! an arm in [`SessionFactory::make`] routing its connection name there.
 
+pub(crate) mod mysql;
 pub(crate) mod postgres;
 pub(crate) mod value_format;
 
@@ -26,6 +29,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqllogictest::{AsyncDB, Connection, DBOutput, DefaultColumnType, MakeConnection, QueryExpect, Record};
 
+use self::mysql::{MySqlError, MySqlSession, MySqlTarget};
 use self::postgres::{PgError, PgSession, PgTarget};
 use self::value_format::{ExpectedTypes, Rendering, ValueFormat};
 
@@ -34,12 +38,16 @@ use self::value_format::{ExpectedTypes, Rendering, ValueFormat};
 pub(crate) struct Targets {
     /// The pgwire server behind the default connection.
     pub(crate) postgres: PgTarget,
+    /// The MySQL server behind `connection mysql`, if one was given.
+    pub(crate) mysql: Option<MySqlTarget>,
 }
 
 /// One open connection of a test file, of whichever kind its name routes to.
 pub(crate) enum Session {
     /// A pgwire connection (the default connection).
     Postgres(PgSession),
+    /// A MySQL connection (`connection mysql`).
+    MySql(MySqlSession),
 }
 
 /// An error from any kind of [`Session`], or from routing a connection name.
@@ -50,6 +58,9 @@ pub(crate) enum SessionError {
     /// An error on a pgwire connection.
     #[error(transparent)]
     Postgres(#[from] PgError),
+    /// An error on a MySQL connection.
+    #[error(transparent)]
+    MySql(#[from] MySqlError),
     /// A record asked for a named connection that no target is configured for.
     #[error("connection {0} is not configured")]
     NotConfigured(String),
@@ -63,18 +74,21 @@ impl AsyncDB for Session {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SessionError> {
         match self {
             Session::Postgres(session) => Ok(session.run(sql).await?),
+            Session::MySql(session) => Ok(session.run(sql).await?),
         }
     }
 
     async fn shutdown(&mut self) {
         match self {
             Session::Postgres(session) => session.shutdown().await,
+            Session::MySql(session) => session.shutdown().await,
         }
     }
 
     fn engine_name(&self) -> &str {
         match self {
             Session::Postgres(session) => session.engine_name(),
+            Session::MySql(_) => "mysql",
         }
     }
 
@@ -89,6 +103,7 @@ impl AsyncDB for Session {
     fn error_sql_state(error: &SessionError) -> Option<String> {
         match error {
             SessionError::Postgres(error) => PgSession::error_sql_state(error),
+            SessionError::MySql(error) => error.sql_state(),
             SessionError::NotConfigured(_) => None,
         }
     }
@@ -179,7 +194,13 @@ impl MakeConnection for SessionFactory {
                 let rendering = self.rendering.clone();
                 Box::pin(async move { Ok(Session::Postgres(PgSession::connect(&target, rendering).await?)) })
             }
-            Connection::Named(name) => Box::pin(async move { Err(SessionError::NotConfigured(name)) }),
+            Connection::Named(name) => match (&self.targets.mysql, name.as_str()) {
+                (Some(target), "mysql") => {
+                    let target = target.clone();
+                    Box::pin(async move { Ok(Session::MySql(MySqlSession::connect(&target).await?)) })
+                }
+                _ => Box::pin(async move { Err(SessionError::NotConfigured(name)) }),
+            },
         }
     }
 }
