@@ -2,13 +2,15 @@
 
 use freshet_catalog::{Catalog, Item};
 use freshet_repr::{DatabaseId, RelationDesc, SchemaId};
-use freshet_sql::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo};
+use freshet_sql::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo};
 
 /// The catalog as seen by a session with a database and a search path.
 pub(crate) struct SessionCatalog<'a> {
     pub(crate) catalog: &'a Catalog,
     pub(crate) database: &'a str,
     pub(crate) search_path: &'a [String],
+    /// The session's cluster (`SET cluster`).
+    pub(crate) cluster: &'a str,
 }
 
 impl SessionCatalog<'_> {
@@ -85,5 +87,25 @@ impl CatalogReader for SessionCatalog<'_> {
             .filter(|i| i.schema == schema)
             .filter_map(|i| self.item(i))
             .collect()
+    }
+
+    fn active_cluster(&self) -> &str {
+        self.cluster
+    }
+
+    fn cluster(&self, name: &str) -> Option<ClusterInfo> {
+        self.catalog.cluster(name).map(cluster_info)
+    }
+
+    fn clusters(&self) -> Vec<ClusterInfo> {
+        self.catalog.clusters().map(cluster_info).collect()
+    }
+}
+
+fn cluster_info(cluster: &freshet_catalog::Cluster) -> ClusterInfo {
+    ClusterInfo {
+        name: cluster.name.clone(),
+        size: cluster.size.clone(),
+        replication_factor: cluster.replication_factor,
     }
 }

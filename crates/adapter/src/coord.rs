@@ -6,6 +6,7 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod cancel;
+mod cluster;
 mod connection;
 mod ddl;
 mod describe;
@@ -170,6 +171,7 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>,
             catalog,
             database: "",
             search_path: &[],
+            cluster: "",
         };
         let plan = match statements.as_slice() {
             [statement] => freshet_sql::plan(&reader, statement)?,
@@ -418,10 +420,12 @@ impl Coordinator {
             return Sequenced::Done(ctx, Err(AdapterError::Internal("session not found".into())));
         };
         let (database, search_path) = (session.vars.database(), session.vars.search_path());
+        let cluster = session.vars.get("cluster").unwrap_or_default();
         let reader = SessionCatalog {
             catalog: &self.catalog,
             database: &database,
             search_path: &search_path,
+            cluster: &cluster,
         };
         let plan = match describe::plan_statement(&reader, &session.vars, statement, ctx.prepared.as_deref()) {
             Ok(plan) => plan,
@@ -451,6 +455,7 @@ impl Coordinator {
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
+            Plan::CreateCluster { .. } | Plan::DropClusters { .. } => return self.sequence_cluster(ctx, plan),
             Plan::CreateConnection { .. } | Plan::AlterConnection { .. } | Plan::ValidateConnection { .. } => {
                 return self.sequence_connection(ctx, plan);
             }

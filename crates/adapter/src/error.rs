@@ -83,6 +83,16 @@ pub enum AdapterError {
     /// described (a table it reads was dropped and created anew).
     #[error("cached plan must not change result type")]
     ResultTypeChanged,
+    /// An object other objects depend on, dropped without `CASCADE`.
+    #[error("cannot drop {kind} \"{name}\" because other objects depend on it")]
+    DependentObjects {
+        /// The object's kind (`cluster`).
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// One line per dependent object.
+        detail: String,
+    },
     /// Reaching or validating an upstream MySQL server failed.
     #[error(transparent)]
     MySql(#[from] freshet_mysql::MySqlError),
@@ -134,6 +144,7 @@ impl AdapterError {
             AdapterError::MultipleStatements => SqlState::SyntaxError,
             AdapterError::ResultTypeChanged => SqlState::FeatureNotSupported,
             AdapterError::MySql(e) => e.code(),
+            AdapterError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
         }
@@ -145,7 +156,9 @@ impl AdapterError {
             AdapterError::Plan(e) => e.detail(),
             AdapterError::Catalog(e) => e.detail(),
             AdapterError::Eval(e) => e.detail(),
-            AdapterError::UniqueViolation { detail, .. } => Some(detail.clone()),
+            AdapterError::UniqueViolation { detail, .. } | AdapterError::DependentObjects { detail, .. } => {
+                Some(detail.clone())
+            }
             _ => None,
         }
     }
@@ -158,6 +171,9 @@ impl AdapterError {
             AdapterError::Storage(e) => e.hint(),
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
             AdapterError::MySql(e) => e.hint(),
+            AdapterError::DependentObjects { .. } => {
+                Some("Use DROP ... CASCADE to drop the dependent objects too.".into())
+            }
             AdapterError::TransactionMode(_) => {
                 Some("A transaction either reads or writes; run reads and writes in separate transactions.".into())
             }

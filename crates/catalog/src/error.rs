@@ -29,6 +29,12 @@ pub enum CatalogError {
     /// An item that does not exist (dropped concurrently).
     #[error("catalog item \"{0}\" does not exist")]
     UnknownItem(String),
+    /// A cluster with the name exists.
+    #[error("cluster \"{0}\" already exists")]
+    ClusterExists(String),
+    /// A cluster that does not exist.
+    #[error("unknown cluster '{0}'")]
+    UnknownCluster(String),
     /// A role with the name exists.
     #[error("role \"{0}\" already exists")]
     RoleExists(String),
@@ -83,7 +89,8 @@ impl CatalogError {
             CatalogError::SchemaExists(_) => SqlState::DuplicateSchema,
             CatalogError::ItemExists { .. } => SqlState::DuplicateTable,
             CatalogError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
-            CatalogError::RoleExists(_) => SqlState::DuplicateObject,
+            CatalogError::RoleExists(_) | CatalogError::ClusterExists(_) => SqlState::DuplicateObject,
+            CatalogError::UnknownCluster(_) => SqlState::UndefinedObject,
             CatalogError::UnknownRole(_) => SqlState::UndefinedObject,
             CatalogError::UnknownSchema(_) => SqlState::InvalidSchemaName,
             CatalogError::UnknownItem(_) => SqlState::UndefinedObject,
@@ -124,7 +131,10 @@ impl CatalogError {
     pub fn is_already_exists(&self) -> bool {
         matches!(
             self,
-            CatalogError::DatabaseExists(_) | CatalogError::SchemaExists(_) | CatalogError::ItemExists { .. }
+            CatalogError::DatabaseExists(_)
+                | CatalogError::SchemaExists(_)
+                | CatalogError::ItemExists { .. }
+                | CatalogError::ClusterExists(_)
         )
     }
 }

@@ -1,7 +1,7 @@
 //! Freshet's durable catalog.
 //!
 //! Owns the definitions of databases, schemas and items (each with its id,
-//! name, `create_sql` and OID), the roles (with their password verifiers), the allocation of ids that are never reused,
+//! name, `create_sql` and OID), the roles (with their password verifiers), the clusters, the allocation of ids that are never reused,
 //! the builtin schemas, and the versioned on-disk format in the store's
 //! catalog column family. Every change is one atomic, synced write
 //! ([`Catalog::transact`]).
@@ -11,12 +11,14 @@
 //! the resulting [`RelationDesc`](freshet_repr::RelationDesc).
 
 mod builtin;
+mod clusters;
 mod durable;
 mod error;
 mod roles;
 mod state;
 
 pub use builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
+pub use clusters::{Cluster, DEFAULT_CLUSTER, DEFAULT_CLUSTER_SIZE};
 pub use durable::FORMAT_VERSION;
 pub use error::CatalogError;
 pub use roles::{Role, RoleAttributes};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CatalogError;
 use crate::builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
+use crate::clusters::{self, Cluster, DEFAULT_CLUSTER, DEFAULT_CLUSTER_SIZE};
 use crate::durable::{
     DatabaseRecord, FORMAT_VERSION, ItemRecord, NEXT_IDS_KEY, NextIds, SchemaRecord, SecretRecord, VERSION_KEY,
     database_key, decode, item_key, put, schema_key, secret_key,
@@ -168,6 +169,20 @@ pub enum Op {
         /// The new value.
         value: String,
     },
+    /// Creates a cluster.
+    CreateCluster {
+        /// The name.
+        name: String,
+        /// Its size.
+        size: String,
+        /// How many replicas it has.
+        replication_factor: u32,
+    },
+    /// Drops a cluster (its indexes must be dropped in the same transaction, first).
+    DropCluster {
+        /// The cluster.
+        name: String,
+    },
     /// Creates a role.
     CreateRole {
         /// The name.
@@ -202,6 +217,8 @@ pub enum OpResult {
     Altered(GlobalId),
     /// A role was created, changed or dropped.
     Role,
+    /// A cluster was created or dropped.
+    Cluster,
     /// Objects were dropped; these items among them.
     Dropped {
         /// Every item that no longer exists.
@@ -224,6 +241,7 @@ struct State {
     schemas: BTreeMap<SchemaId, Schema>,
     items: BTreeMap<GlobalId, Item>,
     roles: BTreeMap<String, Role>,
+    clusters: BTreeMap<String, Cluster>,
     secrets: BTreeMap<GlobalId, String>,
     next: NextIds,
 }
@@ -255,6 +273,7 @@ impl Catalog {
             catalog.transact(vec![Op::CreateDatabase {
                 name: DEFAULT_DATABASE.to_owned(),
             }])?;
+            catalog.ensure_default_cluster()?;
             tracing::info!(version = FORMAT_VERSION, "initialized a new catalog");
             return Ok(catalog);
         }
@@ -279,6 +298,10 @@ impl Catalog {
                 Some("secret") => {
                     let r: SecretRecord = decode(key, value)?;
                     catalog.state.secrets.insert(r.id, r.value);
+                }
+                Some("cluster") => {
+                    let cluster: Cluster = decode(key, value)?;
+                    catalog.state.clusters.insert(cluster.name.clone(), cluster);
                 }
                 Some("role") => {
                     let role: Role = decode(key, value)?;
@@ -307,6 +330,8 @@ impl Catalog {
                 });
             }
         }
+        // Data directories from before clusters existed get `quickstart` now.
+        catalog.ensure_default_cluster()?;
         tracing::info!(
             databases = catalog.state.databases.len(),
             schemas = catalog.state.schemas.len(),
@@ -390,6 +415,28 @@ impl Catalog {
         self.state.secrets.get(&id).map(String::as_str)
     }
 
+    /// The cluster with this name.
+    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+        self.state.clusters.get(name)
+    }
+
+    /// Every cluster, by name.
+    pub fn clusters(&self) -> impl Iterator<Item = &Cluster> {
+        self.state.clusters.values()
+    }
+
+    /// Creates [`DEFAULT_CLUSTER`] if the catalog has no cluster at all.
+    fn ensure_default_cluster(&mut self) -> Result<(), CatalogError> {
+        if self.state.clusters.is_empty() {
+            self.transact(vec![Op::CreateCluster {
+                name: DEFAULT_CLUSTER.to_owned(),
+                size: DEFAULT_CLUSTER_SIZE.to_owned(),
+                replication_factor: 1,
+            }])?;
+        }
+        Ok(())
+    }
+
     /// The role with this name.
     pub fn role(&self, name: &str) -> Option<&Role> {
         self.state.roles.get(name)
@@ -471,6 +518,25 @@ impl State {
                 ));
                 self.secrets.insert(id, value);
                 Ok(OpResult::Altered(id))
+            }
+            Op::CreateCluster {
+                name,
+                size,
+                replication_factor,
+            } => {
+                let oid = self.allocate_oid();
+                let cluster = Cluster {
+                    name,
+                    oid,
+                    size,
+                    replication_factor,
+                };
+                clusters::create(&mut self.clusters, cluster, writes)?;
+                Ok(OpResult::Cluster)
+            }
+            Op::DropCluster { name } => {
+                clusters::drop(&mut self.clusters, &name, writes)?;
+                Ok(OpResult::Cluster)
             }
             Op::CreateRole { name, attributes } => {
                 let oid = self.allocate_oid();

@@ -330,3 +330,34 @@ async fn secrets_and_connections_survive_kill_9() -> anyhow::Result<()> {
     assert!(!definition[0].contains("hunter2"), "{definition:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn clusters_and_their_indexes_survive_kill_9() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    client
+        .batch_execute(
+            "CREATE CLUSTER analytics (SIZE = '100cc');
+             CREATE TABLE t (a int);
+             INSERT INTO t VALUES (1), (2);
+             CREATE INDEX t_a IN CLUSTER analytics ON t (a);
+             CREATE CLUSTER gone (SIZE = '25cc');
+             DROP CLUSTER gone;",
+        )
+        .await?;
+    server.kill()?;
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    assert_eq!(column(&client, "SHOW CLUSTERS").await?, ["analytics", "quickstart"]);
+    assert_eq!(column(&client, "SHOW INDEXES IN CLUSTER analytics").await?, ["t_a"]);
+    // The index was rebuilt at boot and answers the lookup.
+    let plan = column(&client, "EXPLAIN SELECT a FROM t WHERE a = 2").await?.join("\n");
+    assert!(
+        plan.starts_with("Read from index materialize.public.t_a (lookup)"),
+        "{plan}"
+    );
+    assert_eq!(column(&client, "SELECT a FROM t WHERE a = 2").await?, ["2"]);
+    Ok(())
+}

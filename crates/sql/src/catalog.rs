@@ -127,4 +127,21 @@ pub trait CatalogReader {
     fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo>;
     /// The items of a schema.
     fn items(&self, schema: SchemaId) -> Vec<CatalogItem>;
+    /// The session's cluster (`SET cluster`), which need not exist.
+    fn active_cluster(&self) -> &str;
+    /// The cluster with this name.
+    fn cluster(&self, name: &str) -> Option<ClusterInfo>;
+    /// Every cluster, sorted by name.
+    fn clusters(&self) -> Vec<ClusterInfo>;
+}
+
+/// What planning needs to know of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterInfo {
+    /// Its name.
+    pub name: String,
+    /// Its size.
+    pub size: String,
+    /// How many replicas it has.
+    pub replication_factor: u32,
 }

@@ -39,6 +39,9 @@ pub enum PlanError {
     /// A cluster that does not exist.
     #[error("unknown cluster '{0}'")]
     UnknownCluster(String),
+    /// A cluster size that does not exist.
+    #[error("unknown cluster size {0}")]
+    InvalidClusterSize(String),
     /// A column that does not exist.
     #[error("column \"{0}\" does not exist")]
     UnknownColumn(String),
@@ -221,6 +224,7 @@ impl PlanError {
             PlanError::UnknownDatabase(_) => SqlState::InvalidCatalogName,
             PlanError::UnknownSchema(_) | PlanError::NoSchemaSelected => SqlState::InvalidSchemaName,
             PlanError::UnknownItem { kind: "index", .. } | PlanError::UnknownCluster(_) => SqlState::UndefinedObject,
+            PlanError::InvalidClusterSize(_) => SqlState::InvalidParameterValue,
             PlanError::UnknownRelation(_) | PlanError::UnknownItem { .. } | PlanError::MissingFromEntry(_) => {
                 SqlState::UndefinedTable
             }

@@ -15,13 +15,13 @@ mod names;
 mod parse;
 mod plan;
 
-pub use catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo, quote_ident};
+pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::PlanError;
 pub use parse::{
     AlterConnection, ConnectionOption, CreateConnection, CreateIndex, OptionValue, ShowObjects, Statement, parse,
 };
 pub use plan::{
-    ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan, QueryAsOf,
-    RoleOptions, SelectPlan, SetValue, TablePlan, TextOrSecret, UniqueKey, ViewPlan, describe, plan, plan_bound,
-    scalar_type_from_sql,
+    CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,
+    QueryAsOf, RoleOptions, SelectPlan, SetValue, TablePlan, TextOrSecret, UniqueKey, ViewPlan, describe, plan,
+    plan_bound, scalar_type_from_sql,
 };

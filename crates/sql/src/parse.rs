@@ -65,6 +65,24 @@ pub enum Statement {
     },
     /// `CREATE CONNECTION … TO MYSQL (…)`
     CreateConnection(CreateConnection),
+    /// `CREATE CLUSTER name (SIZE = 'size' [, REPLICATION FACTOR = n])`
+    CreateCluster {
+        /// The cluster's name.
+        name: ast::Ident,
+        /// `SIZE`, if given.
+        size: Option<String>,
+        /// `REPLICATION FACTOR`, if given.
+        replication_factor: Option<u64>,
+    },
+    /// `DROP CLUSTER [IF EXISTS] name, … [CASCADE | RESTRICT]`
+    DropClusters {
+        /// The clusters.
+        names: Vec<ast::Ident>,
+        /// Skip, with a notice, names of no cluster.
+        if_exists: bool,
+        /// Drop the indexes in them too.
+        cascade: bool,
+    },
     /// `ALTER CONNECTION … SET (…) | RESET (…)`
     AlterConnection(AlterConnection),
     /// `VALIDATE CONNECTION name`
@@ -152,6 +170,8 @@ pub enum ShowObjects {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
     },
+    /// `SHOW CLUSTERS`
+    Clusters,
     /// `SHOW CONNECTIONS [FROM schema]`
     Connections {
         /// The schema, default the first existing one of the search path.
@@ -190,6 +210,7 @@ impl fmt::Display for Statement {
                 f.write_str("SHOW VIEWS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
+            Statement::Show(ShowObjects::Clusters) => f.write_str("SHOW CLUSTERS"),
             Statement::Show(ShowObjects::Connections { from }) => {
                 f.write_str("SHOW CONNECTIONS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
@@ -227,6 +248,34 @@ impl fmt::Display for Statement {
             Statement::CreateConnection(create) => write!(f, "{create}"),
             Statement::ValidateConnection { name } => write!(f, "VALIDATE CONNECTION {name}"),
             Statement::AlterConnection(alter) => write!(f, "{alter}"),
+            Statement::CreateCluster {
+                name,
+                size,
+                replication_factor,
+            } => {
+                let mut options = Vec::new();
+                if let Some(size) = size {
+                    options.push(format!("SIZE = {}", ast::Value::SingleQuotedString(size.clone())));
+                }
+                if let Some(n) = replication_factor {
+                    options.push(format!("REPLICATION FACTOR = {n}"));
+                }
+                write!(f, "CREATE CLUSTER {name} ({})", options.join(", "))
+            }
+            Statement::DropClusters {
+                names,
+                if_exists,
+                cascade,
+            } => {
+                let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "DROP CLUSTER {}{}{}",
+                    if *if_exists { "IF EXISTS " } else { "" },
+                    names.join(", "),
+                    if *cascade { " CASCADE" } else { "" }
+                )
+            }
             Statement::DropObjects {
                 kind,
                 names,

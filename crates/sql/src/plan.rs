@@ -1,6 +1,7 @@
 //! Planning: a parsed [`Statement`] and a [`CatalogReader`] in, a [`Plan`] out.
 //! Pure and synchronous: no I/O, no mutation.
 
+mod cluster;
 mod connection;
 mod ddl;
 mod expr;
@@ -36,6 +37,7 @@ use crate::parse::Statement;
 pub use params::{DescribedPlan, Params, describe, plan_bound};
 pub use types::scalar_type_from_sql;
 
+pub use cluster::CLUSTER_SIZES;
 pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret};
 use params::ParamState;
 use std::rc::Rc;
@@ -119,6 +121,24 @@ pub enum Plan {
         /// Names given with `IF EXISTS` that do not exist.
         missing: Vec<String>,
         /// `CASCADE`: drop dependents too.
+        cascade: bool,
+    },
+    /// `CREATE CLUSTER`
+    CreateCluster {
+        /// The new cluster's name.
+        name: String,
+        /// Its size.
+        size: String,
+        /// How many replicas it has.
+        replication_factor: u32,
+    },
+    /// `DROP CLUSTER`
+    DropClusters {
+        /// The clusters that exist.
+        names: Vec<String>,
+        /// Names given with `IF EXISTS` that do not exist.
+        missing: Vec<String>,
+        /// `CASCADE`: drop the indexes in them too.
         cascade: bool,
     },
     /// `CREATE CONNECTION … TO MYSQL`
@@ -403,6 +423,16 @@ fn plan_with_params(
         Statement::AlterSecret { name, if_exists, value } => {
             secret::plan_alter_secret(catalog, name, *if_exists, value)
         }
+        Statement::CreateCluster {
+            name,
+            size,
+            replication_factor,
+        } => cluster::plan_create_cluster(name, size.as_deref(), *replication_factor),
+        Statement::DropClusters {
+            names,
+            if_exists,
+            cascade,
+        } => cluster::plan_drop_clusters(catalog, names, *if_exists, *cascade),
         Statement::CreateConnection(create) => connection::plan_create_connection(catalog, create),
         Statement::ValidateConnection { name } => connection::plan_validate_connection(catalog, name),
         Statement::AlterConnection(alter) => connection::plan_alter_connection(catalog, alter),

@@ -9,9 +9,11 @@ fn render(statement: &Statement) -> String {
         Statement::Sql(_) | Statement::Show(_) | Statement::CreateIndex(_) | Statement::ShowCreate { .. } => {
             statement.to_string()
         }
-        Statement::DropObjects { .. } | Statement::ValidateConnection { .. } | Statement::AlterConnection(_) => {
-            statement.to_string()
-        }
+        Statement::DropObjects { .. }
+        | Statement::ValidateConnection { .. }
+        | Statement::AlterConnection(_)
+        | Statement::CreateCluster { .. }
+        | Statement::DropClusters { .. } => statement.to_string(),
         Statement::CreateConnection(create) => format!("{statement} -- validate: {:?}", create.validate),
         // The statement's text hides the value; the test shows what was parsed.
         Statement::CreateSecret { value, .. } | Statement::AlterSecret { value, .. } => {

@@ -163,7 +163,7 @@ impl Coordinator {
     }
 
     /// Drops from the catalog, then the dropped tables' collections.
-    fn drop(&mut self, ctx: ExecuteContext, ops: Vec<Op>, tag: &str) -> Sequenced {
+    pub(crate) fn drop(&mut self, ctx: ExecuteContext, ops: Vec<Op>, tag: &str) -> Sequenced {
         let tables: BTreeSet<GlobalId> = self
             .catalog
             .items()

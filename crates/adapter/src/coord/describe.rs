@@ -46,6 +46,8 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::DropDatabase { .. }
         | Plan::DropSchema { .. }
         | Plan::DropItems { .. }
+        | Plan::CreateCluster { .. }
+        | Plan::DropClusters { .. }
         | Plan::CreateConnection { .. }
         | Plan::AlterConnection { .. }
         | Plan::ValidateConnection { .. }
@@ -129,10 +131,12 @@ impl Coordinator {
             });
         };
         let (database, search_path) = (session.vars.database(), session.vars.search_path());
+        let cluster = session.vars.get("cluster").unwrap_or_default();
         let reader = SessionCatalog {
             catalog: &self.catalog,
             database: &database,
             search_path: &search_path,
+            cluster: &cluster,
         };
         let described = freshet_sql::describe(&reader, &statement, given)?;
         if session.transaction == TransactionStatus::Failed && !matches!(described.plan, Plan::Commit | Plan::Rollback)

@@ -24,6 +24,8 @@ impl Coordinator {
                 Plan::CreateTable { .. } => Err(AdapterError::InTransactionBlock("CREATE TABLE")),
                 Plan::CreateView { .. } => Err(AdapterError::InTransactionBlock("CREATE VIEW")),
                 Plan::CreateSecret { .. } => Err(AdapterError::InTransactionBlock("CREATE SECRET")),
+                Plan::CreateCluster { .. } => Err(AdapterError::InTransactionBlock("CREATE CLUSTER")),
+                Plan::DropClusters { .. } => Err(AdapterError::InTransactionBlock("DROP CLUSTER")),
                 Plan::CreateConnection { .. } => Err(AdapterError::InTransactionBlock("CREATE CONNECTION")),
                 Plan::AlterConnection { .. } => Err(AdapterError::InTransactionBlock("ALTER CONNECTION")),
                 Plan::ValidateConnection { .. } => Err(AdapterError::InTransactionBlock("VALIDATE CONNECTION")),

@@ -1,6 +1,7 @@
 //! Freshet's own statements, parsed on sqlparser's token stream.
 
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
@@ -16,7 +17,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["CREATE", "SOURCE"],
     &["CREATE", "SINK"],
     &["CREATE", "CLUSTER", "REPLICA"],
-    &["CREATE", "CLUSTER"],
     &["ALTER", "MATERIALIZED", "VIEW"],
     &["ALTER", "VIEW"],
     &["ALTER", "INDEX"],
@@ -28,7 +28,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["DROP", "SOURCE"],
     &["DROP", "SINK"],
     &["DROP", "CLUSTER", "REPLICA"],
-    &["DROP", "CLUSTER"],
     &["SUBSCRIBE"],
     &["COPY", "(", "SUBSCRIBE"],
     &["SHOW", "CREATE", "MATERIALIZED", "VIEW"],
@@ -38,7 +37,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["SHOW", "SUBSOURCES"],
     &["SHOW", "SINKS"],
     &["SHOW", "CLUSTER", "REPLICAS"],
-    &["SHOW", "CLUSTERS"],
     &["SHOW", "MATERIALIZED", "VIEWS"],
     &["SHOW", "OBJECTS"],
 ];
@@ -86,6 +84,24 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "CREATE" && words[1] == "CONNECTION" {
         return super::connection::parse_create_connection(parser).map(Some);
     }
+    if words[0] == "CREATE" && words[1] == "CLUSTER" {
+        return parse_create_cluster(parser).map(Some);
+    }
+    if words[0] == "DROP" && words[1] == "CLUSTER" {
+        parser.next_token();
+        parser.next_token();
+        let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+        let names = parser.parse_comma_separated(Parser::parse_identifier)?;
+        let cascade = matches!(
+            parser.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
+            Some(Keyword::CASCADE)
+        );
+        return Ok(Some(Statement::DropClusters {
+            names,
+            if_exists,
+            cascade,
+        }));
+    }
     if words[0] == "ALTER" && words[1] == "CONNECTION" {
         return super::connection::parse_alter_connection(parser).map(Some);
     }
@@ -122,6 +138,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "VIEWS" => Some(ShowObjects::Views { from: None }),
             "SECRETS" => Some(ShowObjects::Secrets { from: None }),
             "CONNECTIONS" => Some(ShowObjects::Connections { from: None }),
+            "CLUSTERS" => Some(ShowObjects::Clusters),
             _ => None,
         };
         if let Some(mut show) = show {
@@ -136,7 +153,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                     | ShowObjects::Views { from }
                     | ShowObjects::Secrets { from }
                     | ShowObjects::Connections { from } => *from = Some(name),
-                    ShowObjects::Databases | ShowObjects::Indexes { .. } => {
+                    ShowObjects::Databases | ShowObjects::Clusters | ShowObjects::Indexes { .. } => {
                         return parser.expected("end of statement", parser.peek_token());
                     }
                 }
@@ -169,6 +186,39 @@ fn parse_secret(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
         }
     } else {
         Statement::AlterSecret { name, if_exists, value }
+    })
+}
+
+/// `CREATE CLUSTER name (SIZE [=] 'size' [, REPLICATION FACTOR [=] n])`.
+fn parse_create_cluster(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    parser.expect_keywords(&[Keyword::CREATE, Keyword::CLUSTER])?;
+    let name = parser.parse_identifier()?;
+    let (mut size, mut replication_factor) = (None, None);
+    parser.expect_token(&Token::LParen)?;
+    loop {
+        let option = parser.peek_token();
+        let words = peek_words(parser, 2);
+        if words[0] == "SIZE" {
+            parser.next_token();
+            let _ = parser.consume_token(&Token::Eq);
+            size = Some(parser.parse_literal_string()?);
+        } else if words[0] == "REPLICATION" && words[1] == "FACTOR" {
+            parser.next_token();
+            parser.next_token();
+            let _ = parser.consume_token(&Token::Eq);
+            replication_factor = Some(parser.parse_literal_uint()?);
+        } else {
+            return parser.expected("SIZE or REPLICATION FACTOR", option);
+        }
+        if !parser.consume_token(&Token::Comma) {
+            break;
+        }
+    }
+    parser.expect_token(&Token::RParen)?;
+    Ok(Statement::CreateCluster {
+        name,
+        size,
+        replication_factor,
     })
 }
 

@@ -18,9 +18,6 @@ use crate::catalog::{CatalogReader, FullItemName};
 use crate::names::{normalize_ident, qualified_name, schema_of};
 use crate::parse::CreateIndex;
 
-/// The only cluster there is, until clusters can be created.
-const DEFAULT_CLUSTER: &str = "quickstart";
-
 /// An identifier, always quoted (as stored definitions write names).
 fn quoted(name: &str) -> String {
     ast::Ident::with_quote('"', name).to_string()
@@ -28,11 +25,12 @@ fn quoted(name: &str) -> String {
 
 /// `CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj [(key, …)]`.
 pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateIndex) -> Result<Plan, PlanError> {
+    // Without IN CLUSTER, the session's cluster.
     let cluster = create
         .cluster
         .as_ref()
-        .map_or_else(|| DEFAULT_CLUSTER.to_owned(), normalize_ident);
-    if cluster != DEFAULT_CLUSTER {
+        .map_or_else(|| catalog.active_cluster().to_owned(), normalize_ident);
+    if catalog.cluster(&cluster).is_none() {
         return Err(PlanError::UnknownCluster(cluster));
     }
     let (item, rel, scope) = plan_item(catalog, &create.on, None)?;

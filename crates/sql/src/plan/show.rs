@@ -16,6 +16,27 @@ use crate::parse::{ShowObjects, Statement};
 /// (`name`, `comment`), as Materialize prints it.
 pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects) -> Result<Plan, PlanError> {
     let names: Vec<String> = match show {
+        ShowObjects::Clusters => {
+            let clusters = catalog.clusters();
+            let replicas: Vec<String> = clusters
+                .iter()
+                .map(|c| {
+                    (1..=c.replication_factor)
+                        .map(|r| format!("r{r} ({})", c.size))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect();
+            let rows = clusters
+                .iter()
+                .zip(&replicas)
+                .map(|(c, replicas)| vec![Some(c.name.as_str()), Some(replicas.as_str()), None])
+                .collect();
+            return Ok(text_rows(
+                &[("name", false), ("replicas", false), ("comment", true)],
+                rows,
+            ));
+        }
         ShowObjects::Indexes { from, on, cluster } => {
             return plan_show_indexes(catalog, from.as_ref(), on.as_ref(), cluster.as_ref());
         }

@@ -17,7 +17,7 @@ use super::hir::HirRel;
 use super::query::{QueryContext, plan_nested_query};
 use super::{Plan, ViewPlan};
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, SchemaInfo};
+use crate::catalog::{CatalogItem, CatalogReader, ClusterInfo, SchemaInfo};
 use crate::names::{name_for_create, name_parts, normalize_ident, qualified_name, resolve_item};
 use crate::parse::{Statement, parse};
 
@@ -233,5 +233,14 @@ impl CatalogReader for WithoutSearchPath<'_> {
     }
     fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
         self.0.items(schema)
+    }
+    fn active_cluster(&self) -> &str {
+        self.0.active_cluster()
+    }
+    fn cluster(&self, name: &str) -> Option<ClusterInfo> {
+        self.0.cluster(name)
+    }
+    fn clusters(&self) -> Vec<ClusterInfo> {
+        self.0.clusters()
     }
 }

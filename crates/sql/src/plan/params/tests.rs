@@ -88,6 +88,15 @@ impl CatalogReader for OneTable {
     fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
         if schema == SCHEMA { vec![self.table()] } else { vec![] }
     }
+    fn active_cluster(&self) -> &str {
+        "quickstart"
+    }
+    fn cluster(&self, _name: &str) -> Option<crate::ClusterInfo> {
+        None
+    }
+    fn clusters(&self) -> Vec<crate::ClusterInfo> {
+        vec![]
+    }
 }
 
 fn statement(sql: &str) -> Statement {

@@ -1,0 +1,64 @@
+//! Clusters: named groups of compute resources that indexes (and later
+//! sources and materialized views) run in. Every catalog has `quickstart`.
+//!
+//! A cluster is stored under its name with its size and replication
+//! factor. Freshet runs every cluster's work on its one set of workers; the
+//! size is recorded for the catalog and for what later versions do with it.
+
+use std::collections::BTreeMap;
+
+use freshet_storage::KvOp;
+use serde::{Deserialize, Serialize};
+
+use crate::CatalogError;
+use crate::durable::put;
+
+/// The cluster every catalog starts with, and sessions use by default.
+pub const DEFAULT_CLUSTER: &str = "quickstart";
+
+/// The size of [`DEFAULT_CLUSTER`].
+pub const DEFAULT_CLUSTER_SIZE: &str = "25cc";
+
+/// A cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// Its name.
+    pub name: String,
+    /// Its PostgreSQL OID.
+    pub oid: u32,
+    /// Its size (`25cc`).
+    pub size: String,
+    /// How many replicas it has.
+    pub replication_factor: u32,
+}
+
+pub(crate) fn cluster_key(name: &str) -> Vec<u8> {
+    format!("cluster/{name}").into_bytes()
+}
+
+/// Creates `cluster`.
+pub(crate) fn create(
+    clusters: &mut BTreeMap<String, Cluster>,
+    cluster: Cluster,
+    writes: &mut Vec<KvOp>,
+) -> Result<(), CatalogError> {
+    if clusters.contains_key(&cluster.name) {
+        return Err(CatalogError::ClusterExists(cluster.name));
+    }
+    writes.push(put(cluster_key(&cluster.name), &cluster));
+    clusters.insert(cluster.name.clone(), cluster);
+    Ok(())
+}
+
+/// Drops cluster `name`.
+pub(crate) fn drop(
+    clusters: &mut BTreeMap<String, Cluster>,
+    name: &str,
+    writes: &mut Vec<KvOp>,
+) -> Result<(), CatalogError> {
+    clusters
+        .remove(name)
+        .ok_or_else(|| CatalogError::UnknownCluster(name.to_owned()))?;
+    writes.push(KvOp::Delete(cluster_key(name)));
+    Ok(())
+}
