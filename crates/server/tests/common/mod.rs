@@ -65,6 +65,26 @@ impl TestServer {
         Ok(client)
     }
 
+    /// Whether the process is still running.
+    pub(crate) fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// How many sockets the process holds open: its listener and one per
+    /// connection it has not released (Linux only: read from `/proc`).
+    pub(crate) fn open_sockets(&self) -> anyhow::Result<usize> {
+        let mut sockets = 0;
+        for entry in std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))? {
+            // A descriptor closed while listing is not counted.
+            if let Ok(target) = std::fs::read_link(entry?.path())
+                && target.to_string_lossy().starts_with("socket:")
+            {
+                sockets += 1;
+            }
+        }
+        Ok(sockets)
+    }
+
     /// Kills the process with SIGKILL, as a crash would, and waits for it.
     pub(crate) fn kill(mut self) -> anyhow::Result<()> {
         self.child.kill()?;
