@@ -653,7 +653,6 @@ async fn random_bytes_never_take_the_server_down() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a canceled simple query keeps running, and the connection answers nothing until it ends"]
 async fn a_canceled_simple_query_that_would_never_end_frees_its_connection() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (mut server, _) = start(&dir).await?;
@@ -685,7 +684,8 @@ async fn a_canceled_simple_query_that_would_never_end_frees_its_connection() -> 
 }
 
 #[tokio::test]
-#[ignore = "server bug: a connection whose client left during a query that never ends is never released"]
+#[ignore = "known limit: pgwire reads a connection's socket only between its messages, so a client that leaves \
+            during a statement is noticed when the statement ends; statement_timeout bounds how long that is"]
 async fn a_client_that_leaves_during_a_query_that_would_never_end_is_released() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (mut server, baseline) = start(&dir).await?;
