@@ -50,7 +50,10 @@ where
     let start = Instant::now();
     loop {
         token.cancel_query(NoTls).await?;
-        match tokio::time::timeout(Duration::from_millis(50), &mut running).await {
+        // Long enough for the request to arrive (tokio-postgres does not wait
+        // for the server to act on it), so that no stray one cancels the next
+        // statement.
+        match tokio::time::timeout(Duration::from_secs(2), &mut running).await {
             Ok(result) => {
                 return result?
                     .err()
