@@ -39,7 +39,12 @@ pub struct ComputeController {
 
 struct Inner {
     store: Store,
+    /// One channel per worker. Sent to only under [`Inner::send_order`]:
+    /// every worker must see the commands in the same order, as timely
+    /// needs every worker to build the same dataflows in the same order.
     commands: Vec<Sender<ComputeCommand>>,
+    /// Held while a command goes to every worker.
+    send_order: Mutex<()>,
     threads: Vec<Thread>,
     pending: Arc<Mutex<HashMap<PeekId, PendingPeek>>>,
     next_peek: AtomicU64,
@@ -116,6 +121,7 @@ impl ComputeController {
             inner: Arc::new(Inner {
                 store,
                 commands: command_txs,
+                send_order: Mutex::new(()),
                 threads: threads.into_iter().map(|(_, t)| t).collect(),
                 pending,
                 next_peek: AtomicU64::new(1),
@@ -124,8 +130,15 @@ impl ComputeController {
         })
     }
 
-    /// Sends a command to every worker and wakes them.
+    /// Sends a command to every worker and wakes them. Commands broadcast
+    /// from different tasks at once reach every worker in one order.
     fn broadcast(&self, command: ComputeCommand) -> Result<(), ComputeError> {
+        // A panic while sending leaves nothing half-done that the lock guards.
+        let _order = self
+            .inner
+            .send_order
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (tx, thread) in self.inner.commands.iter().zip(&self.inner.threads) {
             tx.send(command.clone()).map_err(|_| ComputeError::WorkersStopped)?;
             thread.unpark();
