@@ -653,43 +653,6 @@ async fn random_bytes_never_take_the_server_down() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-async fn a_canceled_simple_query_that_would_never_end_frees_its_connection() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let (mut server, _) = start(&dir).await?;
-    let client = server.connect().await?;
-    client
-        .batch_execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
-        .await?;
-    let cancel = client.cancel_token();
-    let query = tokio::spawn(async move {
-        let result = client.simple_query(&format!("SELECT a FROM t AS OF {NEVER}")).await;
-        (client, result)
-    });
-    // A cancel request before the query started is ignored: repeat it, but
-    // only once the last one had time to arrive (tokio-postgres does not wait
-    // for the server to act on it), so that none is left to cancel the next
-    // statement.
-    let mut query = query;
-    let deadline = Instant::now() + WAIT;
-    let (client, result) = loop {
-        anyhow::ensure!(Instant::now() < deadline, "the query was not canceled");
-        cancel.cancel_query(tokio_postgres::NoTls).await?;
-        if let Ok(finished) = timeout(Duration::from_secs(2), &mut query).await {
-            break finished?;
-        }
-    };
-    let err = result
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("the query was not canceled"))?;
-    assert_eq!(err.code().map(|c| c.code()), Some("57014"));
-    let rows = timeout(WAIT, client.simple_query("SELECT 1"))
-        .await
-        .map_err(|_| anyhow::anyhow!("the connection did not answer within {WAIT:?} of the cancel"))??;
-    assert_eq!(rows.len(), 3, "{rows:?}");
-    assert_serving(&mut server).await
-}
-
-#[tokio::test]
 #[ignore = "known limit: pgwire reads a connection's socket only between its messages, so a client that leaves \
             during a statement is noticed when the statement ends; statement_timeout bounds how long that is"]
 async fn a_client_that_leaves_during_a_query_that_would_never_end_is_released() -> anyhow::Result<()> {
