@@ -475,14 +475,7 @@ impl State {
                     writes,
                 )?;
                 if let OpResult::CreatedItem(id) = created {
-                    writes.push(put(
-                        secret_key(id),
-                        &SecretRecord {
-                            id,
-                            value: value.clone(),
-                        },
-                    ));
-                    self.secrets.insert(id, value);
+                    self.set_secret(id, value, writes);
                 }
                 Ok(created)
             }
@@ -509,14 +502,7 @@ impl State {
                 if self.items.get(&id).is_none_or(|item| item.kind != ItemKind::Secret) {
                     return Err(CatalogError::UnknownItem(id.to_string()));
                 }
-                writes.push(put(
-                    secret_key(id),
-                    &SecretRecord {
-                        id,
-                        value: value.clone(),
-                    },
-                ));
-                self.secrets.insert(id, value);
+                self.set_secret(id, value, writes);
                 Ok(OpResult::Altered(id))
             }
             Op::CreateCluster {
@@ -705,6 +691,18 @@ impl State {
             });
         }
         Ok(all)
+    }
+
+    /// Sets secret `id`'s value, and its durable record.
+    fn set_secret(&mut self, id: GlobalId, value: String, writes: &mut Vec<KvOp>) {
+        writes.push(put(
+            secret_key(id),
+            &SecretRecord {
+                id,
+                value: value.clone(),
+            },
+        ));
+        self.secrets.insert(id, value);
     }
 
     /// Removes items, and their durable records.

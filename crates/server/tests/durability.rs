@@ -65,14 +65,7 @@ async fn catalog_survives_kill_9() -> anyhow::Result<()> {
 
 /// The server's error for `sql`, as (SQLSTATE, message, detail).
 async fn db_error(client: &tokio_postgres::Client, sql: &str) -> anyhow::Result<(String, String, Option<String>)> {
-    let err = client
-        .batch_execute(sql)
-        .await
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("{sql} succeeded"))?;
-    let db = err
-        .as_db_error()
-        .ok_or_else(|| anyhow::anyhow!("not a server error: {err}"))?;
+    let db = common::db_error(client, sql).await?;
     Ok((
         db.code().code().to_owned(),
         db.message().to_owned(),

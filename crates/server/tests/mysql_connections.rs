@@ -81,14 +81,7 @@ fn free_port() -> anyhow::Result<u16> {
 
 /// The SQLSTATE, message and hint of the error `sql` fails with.
 async fn error(client: &Client, sql: &str) -> anyhow::Result<(String, String, String)> {
-    let err = client
-        .batch_execute(sql)
-        .await
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("{sql} succeeded"))?;
-    let db = err
-        .as_db_error()
-        .ok_or_else(|| anyhow::anyhow!("not a server error: {err}"))?;
+    let db = common::db_error(client, sql).await?;
     Ok((
         db.code().code().to_owned(),
         db.message().to_owned(),

@@ -110,3 +110,19 @@ pub(crate) async fn column(client: &tokio_postgres::Client, sql: &str) -> anyhow
     }
     Ok(out)
 }
+
+/// The error the server answers `sql` with; fails if `sql` succeeds or the
+/// error is not the server's.
+pub(crate) async fn db_error(
+    client: &tokio_postgres::Client,
+    sql: &str,
+) -> anyhow::Result<tokio_postgres::error::DbError> {
+    let err = client
+        .batch_execute(sql)
+        .await
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("{sql} succeeded"))?;
+    err.as_db_error()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("not a server error: {err}"))
+}
