@@ -4,13 +4,40 @@ use freshet_catalog::{Catalog, Item};
 use freshet_repr::{DatabaseId, RelationDesc, SchemaId};
 use freshet_sql::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo};
 
-/// The catalog as seen by a session with a database and a search path.
+use crate::session::SessionVars;
+
+/// The catalog as seen by a session with a database, a search path and a
+/// cluster.
 pub(crate) struct SessionCatalog<'a> {
-    pub(crate) catalog: &'a Catalog,
-    pub(crate) database: &'a str,
-    pub(crate) search_path: &'a [String],
+    catalog: &'a Catalog,
+    database: String,
+    search_path: Vec<String>,
     /// The session's cluster (`SET cluster`).
-    pub(crate) cluster: &'a str,
+    cluster: String,
+}
+
+impl<'a> SessionCatalog<'a> {
+    /// The catalog as the session with `vars` sees it.
+    pub(crate) fn new(catalog: &'a Catalog, vars: &SessionVars) -> SessionCatalog<'a> {
+        SessionCatalog {
+            catalog,
+            database: vars.database(),
+            search_path: vars.search_path(),
+            cluster: vars.get("cluster").unwrap_or_default(),
+        }
+    }
+
+    /// The catalog as the server sees it when it re-plans stored
+    /// definitions at boot: no database, search path or cluster (stored
+    /// definitions name everything fully).
+    pub(crate) fn at_boot(catalog: &'a Catalog) -> SessionCatalog<'a> {
+        SessionCatalog {
+            catalog,
+            database: String::new(),
+            search_path: Vec::new(),
+            cluster: String::new(),
+        }
+    }
 }
 
 impl SessionCatalog<'_> {
@@ -50,11 +77,11 @@ fn schema_info(schema: &freshet_catalog::Schema) -> SchemaInfo {
 
 impl CatalogReader for SessionCatalog<'_> {
     fn active_database(&self) -> &str {
-        self.database
+        &self.database
     }
 
     fn search_path(&self) -> &[String] {
-        self.search_path
+        &self.search_path
     }
 
     fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
@@ -90,7 +117,7 @@ impl CatalogReader for SessionCatalog<'_> {
     }
 
     fn active_cluster(&self) -> &str {
-        self.cluster
+        &self.cluster
     }
 
     fn cluster(&self, name: &str) -> Option<ClusterInfo> {

@@ -167,12 +167,7 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>,
     let items: Vec<(freshet_repr::GlobalId, String)> = catalog.items().map(|i| (i.id, i.create_sql.clone())).collect();
     for (id, create_sql) in items {
         let statements = freshet_sql::parse(&create_sql)?;
-        let reader = SessionCatalog {
-            catalog,
-            database: "",
-            search_path: &[],
-            cluster: "",
-        };
+        let reader = SessionCatalog::at_boot(catalog);
         let plan = match statements.as_slice() {
             [statement] => freshet_sql::plan(&reader, statement)?,
             _ => {
@@ -419,14 +414,7 @@ impl Coordinator {
         let Some(session) = self.sessions.get(&ctx.conn_id) else {
             return Sequenced::Done(ctx, Err(AdapterError::Internal("session not found".into())));
         };
-        let (database, search_path) = (session.vars.database(), session.vars.search_path());
-        let cluster = session.vars.get("cluster").unwrap_or_default();
-        let reader = SessionCatalog {
-            catalog: &self.catalog,
-            database: &database,
-            search_path: &search_path,
-            cluster: &cluster,
-        };
+        let reader = SessionCatalog::new(&self.catalog, &session.vars);
         let plan = match describe::plan_statement(&reader, &session.vars, statement, ctx.prepared.as_deref()) {
             Ok(plan) => plan,
             Err(e) => return Sequenced::Done(ctx, Err(e)),

@@ -130,14 +130,7 @@ impl Coordinator {
                 result: None,
             });
         };
-        let (database, search_path) = (session.vars.database(), session.vars.search_path());
-        let cluster = session.vars.get("cluster").unwrap_or_default();
-        let reader = SessionCatalog {
-            catalog: &self.catalog,
-            database: &database,
-            search_path: &search_path,
-            cluster: &cluster,
-        };
+        let reader = SessionCatalog::new(&self.catalog, &session.vars);
         let described = freshet_sql::describe(&reader, &statement, given)?;
         if session.transaction == TransactionStatus::Failed && !matches!(described.plan, Plan::Commit | Plan::Rollback)
         {
