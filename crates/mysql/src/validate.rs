@@ -1,5 +1,6 @@
 //! Checking that a MySQL server can feed a source: the binlog settings a
-//! GTID-based, row-based replica needs, and the user's privileges.
+//! GTID-based, row-based replica needs, the user's privileges, and on a
+//! server that is itself a replica, commits in its source's order.
 
 use mysql_async::prelude::Queryable;
 
@@ -47,6 +48,36 @@ async fn check(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
     }
     let user: Option<String> = conn.query_first("SELECT CURRENT_USER()").await.map_err(server_error)?;
     let user = user.unwrap_or_default();
+    check_privileges(conn, &user).await?;
+    check_replica(conn).await
+}
+
+/// A replica (a server with a replication channel) must commit its
+/// transactions in its source's order, or a reader of its binlog would see
+/// GTIDs out of order.
+async fn check_replica(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
+    // Needs REPLICATION CLIENT, which the privilege check made sure of.
+    let channels: Vec<mysql_async::Row> = conn.query("SHOW REPLICA STATUS").await.map_err(server_error)?;
+    if channels.is_empty() {
+        return Ok(());
+    }
+    let order: Option<String> = conn
+        .query_first("SELECT CAST(@@GLOBAL.replica_preserve_commit_order AS CHAR)")
+        .await
+        .map_err(server_error)?;
+    let order = order.unwrap_or_default();
+    if !matches!(order.as_str(), "1" | "ON") {
+        return Err(MySqlError::Setting {
+            name: "replica_preserve_commit_order",
+            found: if order == "0" { "OFF".into() } else { order },
+            expected: "ON",
+        });
+    }
+    Ok(())
+}
+
+/// The user has the global privileges a source needs.
+async fn check_privileges(conn: &mut mysql_async::Conn, user: &str) -> Result<(), MySqlError> {
     let grantee = match user.rsplit_once('@') {
         Some((name, host)) => format!("'{name}'@'{host}'"),
         None => format!("'{user}'"),

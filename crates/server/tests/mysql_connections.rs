@@ -176,6 +176,38 @@ async fn connections_are_validated_against_real_mysql() -> anyhow::Result<()> {
     .await?;
     assert_eq!(code, "08001");
 
+    // A replica that may commit out of its source's order.
+    let replica = mysql.start("replica", 103, &["--replica-preserve-commit-order=OFF"])?;
+    mysql.root(
+        "replica",
+        &format!(
+            "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT={port}, SOURCE_USER='freshet', \
+             SOURCE_PASSWORD='freshet', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1; START REPLICA;"
+        ),
+    )?;
+    let (code, message, hint) = error(
+        &client,
+        &create("c", &replica["MYSQL_PORT"], "USER 'freshet', PASSWORD SECRET pw"),
+    )
+    .await?;
+    assert_eq!(code, "55000");
+    assert_eq!(
+        message,
+        "MySQL setting replica_preserve_commit_order is OFF, but a source needs ON"
+    );
+    assert!(hint.starts_with("Set replica_preserve_commit_order = ON"), "{hint}");
+    mysql.root(
+        "replica",
+        "STOP REPLICA; SET GLOBAL replica_preserve_commit_order = ON; START REPLICA;",
+    )?;
+    client
+        .batch_execute(&create(
+            "from_replica",
+            &replica["MYSQL_PORT"],
+            "USER 'freshet', PASSWORD SECRET pw",
+        ))
+        .await?;
+
     // A connection that stopped validating (the password changed upstream).
     mysql.root("good", "ALTER USER 'freshet'@'%' IDENTIFIED BY 'changed';")?;
     let (code, _, _) = error(&client, "VALIDATE CONNECTION plain").await?;
