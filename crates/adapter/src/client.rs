@@ -77,6 +77,13 @@ pub enum ExecuteResponse {
     },
 }
 
+impl ExecuteResponse {
+    /// The response of a command that returns no rows, tagged `tag`.
+    pub(crate) fn command(tag: &str) -> ExecuteResponse {
+        ExecuteResponse::Command { tag: tag.to_owned() }
+    }
+}
+
 /// What describing a prepared statement tells: what its parameters are and
 /// what it returns.
 #[derive(Debug, Clone, PartialEq)]

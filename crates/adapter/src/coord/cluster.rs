@@ -25,9 +25,7 @@ impl Coordinator {
                         size,
                         replication_factor,
                     }])
-                    .map(|_| ExecuteResponse::Command {
-                        tag: "CREATE CLUSTER".into(),
-                    })
+                    .map(|_| ExecuteResponse::command("CREATE CLUSTER"))
                     .map_err(AdapterError::from);
                 Sequenced::Done(ctx, result)
             }
@@ -68,12 +66,7 @@ impl Coordinator {
                 }
                 ops.extend(names.into_iter().map(|name| Op::DropCluster { name }));
                 if ops.is_empty() {
-                    return Sequenced::Done(
-                        ctx,
-                        Ok(ExecuteResponse::Command {
-                            tag: "DROP CLUSTER".into(),
-                        }),
-                    );
+                    return Sequenced::Done(ctx, Ok(ExecuteResponse::command("DROP CLUSTER")));
                 }
                 self.drop(ctx, ops, "DROP CLUSTER")
             }

@@ -1,4 +1,4 @@
-//! Sequencing `CREATE CONNECTION` and `VALIDATE CONNECTION`: reaching MySQL
+//! Sequencing `CREATE CONNECTION`, `ALTER CONNECTION` and `VALIDATE CONNECTION`: reaching MySQL
 //! runs in a spawned task (a host that times out never stalls other
 //! sessions); the catalog changes in the coordinator afterwards.
 
@@ -12,8 +12,8 @@ use crate::AdapterError;
 use crate::client::ExecuteResponse;
 
 impl Coordinator {
-    /// `CREATE CONNECTION` (validated first unless `VALIDATE = false`) or
-    /// `VALIDATE CONNECTION`.
+    /// `CREATE CONNECTION` or `ALTER CONNECTION` (validated first unless
+    /// `VALIDATE = false`), or `VALIDATE CONNECTION`.
     pub(crate) fn sequence_connection(&mut self, ctx: ExecuteContext, plan: Plan) -> Sequenced {
         match plan {
             Plan::CreateConnection {
@@ -36,34 +36,18 @@ impl Coordinator {
                     };
                     let result = coord.catalog.transact(vec![op]);
                     let result = created(&mut ctx, result, if_not_exists, "connection", &name.item)
-                        .map(|_| command("CREATE CONNECTION"));
+                        .map(|_| ExecuteResponse::command("CREATE CONNECTION"));
                     Sequenced::Done(ctx, result)
                 };
-                if !check {
-                    return create(self, ctx, ());
-                }
-                let options = match self.mysql_options(&connection) {
-                    Ok(options) => options,
-                    Err(e) => return Sequenced::Done(ctx, Err(e)),
-                };
-                self.spawn_then(
-                    ctx,
-                    |mut signal| async move { signal.run(async { Ok(validate(&options).await?) }).await },
-                    create,
-                );
-                Sequenced::Pending
+                self.after_validation(ctx, check.then_some(&connection), create)
             }
             Plan::AlterConnection { id, name, change } => {
                 let (Some(id), Some(change)) = (id, change) else {
                     let mut ctx = ctx;
                     ctx.notice(format!("connection \"{name}\" does not exist, skipping"));
-                    return Sequenced::Done(ctx, Ok(command("ALTER CONNECTION")));
+                    return Sequenced::Done(ctx, Ok(ExecuteResponse::command("ALTER CONNECTION")));
                 };
-                let check = change.validate;
-                let options = match check.then(|| self.mysql_options(&change.connection)).transpose() {
-                    Ok(options) => options,
-                    Err(e) => return Sequenced::Done(ctx, Err(e)),
-                };
+                let connection = change.validate.then(|| change.connection.clone());
                 let alter = move |coord: &mut Coordinator, ctx: ExecuteContext, (): ()| {
                     let op = Op::AlterItem {
                         id,
@@ -73,21 +57,11 @@ impl Coordinator {
                     let result = coord
                         .catalog
                         .transact(vec![op])
-                        .map(|_| command("ALTER CONNECTION"))
+                        .map(|_| ExecuteResponse::command("ALTER CONNECTION"))
                         .map_err(AdapterError::from);
                     Sequenced::Done(ctx, result)
                 };
-                match options {
-                    None => alter(self, ctx, ()),
-                    Some(options) => {
-                        self.spawn_then(
-                            ctx,
-                            |mut signal| async move { signal.run(async { Ok(validate(&options).await?) }).await },
-                            alter,
-                        );
-                        Sequenced::Pending
-                    }
-                }
+                self.after_validation(ctx, connection.as_ref(), alter)
             }
             Plan::ValidateConnection { connection, .. } => {
                 let options = match self.mysql_options(&connection) {
@@ -96,7 +70,7 @@ impl Coordinator {
                 };
                 self.spawn_statement(ctx, |mut signal| async move {
                     signal.run(async { Ok(validate(&options).await?) }).await?;
-                    Ok(command("VALIDATE CONNECTION"))
+                    Ok(ExecuteResponse::command("VALIDATE CONNECTION"))
                 });
                 Sequenced::Pending
             }
@@ -105,6 +79,32 @@ impl Coordinator {
                 Err(AdapterError::Internal(format!("not a connection plan: {other:?}"))),
             ),
         }
+    }
+
+    /// Runs `then` in the coordinator: at once without a `connection` to
+    /// check, otherwise once a spawned task has validated it.
+    fn after_validation<Then>(
+        &mut self,
+        ctx: ExecuteContext,
+        connection: Option<&ConnectionPlan>,
+        then: Then,
+    ) -> Sequenced
+    where
+        Then: FnOnce(&mut Coordinator, ExecuteContext, ()) -> Sequenced + Send + 'static,
+    {
+        let Some(connection) = connection else {
+            return then(self, ctx, ());
+        };
+        let options = match self.mysql_options(connection) {
+            Ok(options) => options,
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
+        };
+        self.spawn_then(
+            ctx,
+            |mut signal| async move { signal.run(async { Ok(validate(&options).await?) }).await },
+            then,
+        );
+        Sequenced::Pending
     }
 
     /// The options of `plan` with its secrets' values filled in.
@@ -132,8 +132,4 @@ impl Coordinator {
             ssl_key: plan.ssl_key.map(secret).transpose()?,
         })
     }
-}
-
-fn command(tag: &str) -> ExecuteResponse {
-    ExecuteResponse::Command { tag: tag.into() }
 }

@@ -12,10 +12,6 @@ use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
 
-fn command(tag: &str) -> ExecuteResponse {
-    ExecuteResponse::Command { tag: tag.to_owned() }
-}
-
 /// The items a catalog transaction dropped.
 fn dropped_items(results: &[OpResult]) -> Vec<GlobalId> {
     results
@@ -33,7 +29,8 @@ impl Coordinator {
         let result = match plan {
             Plan::CreateDatabase { name, if_not_exists } => {
                 let result = self.catalog.transact(vec![Op::CreateDatabase { name: name.clone() }]);
-                created(&mut ctx, result, if_not_exists, "database", &name).map(|_| command("CREATE DATABASE"))
+                created(&mut ctx, result, if_not_exists, "database", &name)
+                    .map(|_| ExecuteResponse::command("CREATE DATABASE"))
             }
             Plan::CreateSchema {
                 database,
@@ -44,7 +41,8 @@ impl Coordinator {
                     database,
                     name: name.clone(),
                 }]);
-                created(&mut ctx, result, if_not_exists, "schema", &name).map(|_| command("CREATE SCHEMA"))
+                created(&mut ctx, result, if_not_exists, "schema", &name)
+                    .map(|_| ExecuteResponse::command("CREATE SCHEMA"))
             }
             Plan::CreateTable {
                 schema,
@@ -76,11 +74,11 @@ impl Coordinator {
                             for id in ids {
                                 committer.create_collection(id).await?;
                             }
-                            Ok(command("CREATE TABLE"))
+                            Ok(ExecuteResponse::command("CREATE TABLE"))
                         });
                         return Sequenced::Pending;
                     }
-                    Ok(None) => Ok(command("CREATE TABLE")),
+                    Ok(None) => Ok(ExecuteResponse::command("CREATE TABLE")),
                     Err(e) => Err(e),
                 }
             }
@@ -99,7 +97,8 @@ impl Coordinator {
                     uses: view.uses,
                 };
                 let result = self.catalog.transact(vec![op]);
-                created(&mut ctx, result, if_not_exists, "relation", &name.item).map(|_| command("CREATE VIEW"))
+                created(&mut ctx, result, if_not_exists, "relation", &name.item)
+                    .map(|_| ExecuteResponse::command("CREATE VIEW"))
             }
             Plan::CreateSecret {
                 schema,
@@ -115,31 +114,32 @@ impl Coordinator {
                     value,
                 };
                 let result = self.catalog.transact(vec![op]);
-                created(&mut ctx, result, if_not_exists, "secret", &name.item).map(|_| command("CREATE SECRET"))
+                created(&mut ctx, result, if_not_exists, "secret", &name.item)
+                    .map(|_| ExecuteResponse::command("CREATE SECRET"))
             }
             Plan::AlterSecret { id, name, value } => match id {
                 Some(id) => self
                     .catalog
                     .transact(vec![Op::AlterSecret { id, value }])
-                    .map(|_| command("ALTER SECRET"))
+                    .map(|_| ExecuteResponse::command("ALTER SECRET"))
                     .map_err(AdapterError::from),
                 None => {
                     ctx.notice(format!("secret \"{name}\" does not exist, skipping"));
-                    Ok(command("ALTER SECRET"))
+                    Ok(ExecuteResponse::command("ALTER SECRET"))
                 }
             },
             Plan::DropDatabase { id, name, restrict } => match id {
                 Some(id) => return self.drop(ctx, vec![Op::DropDatabase { id, restrict }], "DROP DATABASE"),
                 None => {
                     ctx.notice(format!("database \"{name}\" does not exist, skipping"));
-                    Ok(command("DROP DATABASE"))
+                    Ok(ExecuteResponse::command("DROP DATABASE"))
                 }
             },
             Plan::DropSchema { id, name, cascade } => match id {
                 Some(id) => return self.drop(ctx, vec![Op::DropSchema { id, cascade }], "DROP SCHEMA"),
                 None => {
                     ctx.notice(format!("schema \"{name}\" does not exist, skipping"));
-                    Ok(command("DROP SCHEMA"))
+                    Ok(ExecuteResponse::command("DROP SCHEMA"))
                 }
             },
             Plan::DropItems {
@@ -155,7 +155,7 @@ impl Coordinator {
                 if !ids.is_empty() {
                     return self.drop(ctx, vec![Op::DropItems { ids, cascade }], &tag);
                 }
-                Ok(command(&tag))
+                Ok(ExecuteResponse::command(&tag))
             }
             other => Err(AdapterError::Internal(format!("not a DDL plan: {other:?}"))),
         };
@@ -183,7 +183,7 @@ impl Coordinator {
             for id in items {
                 committer.drop_collection(id).await?;
             }
-            Ok(command(&tag))
+            Ok(ExecuteResponse::command(&tag))
         });
         Sequenced::Pending
     }

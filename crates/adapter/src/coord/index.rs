@@ -74,7 +74,7 @@ impl Coordinator {
             Ok(results) => results,
             Err(e) if if_not_exists && e.is_already_exists() => {
                 ctx.notice(format!("relation \"{}\" already exists, skipping", name.item));
-                return Sequenced::Done(ctx, Ok(command("CREATE INDEX")));
+                return Sequenced::Done(ctx, Ok(ExecuteResponse::command("CREATE INDEX")));
             }
             Err(e) => return Sequenced::Done(ctx, Err(e.into())),
         };
@@ -86,7 +86,9 @@ impl Coordinator {
             return Sequenced::Done(ctx, Err(AdapterError::Internal("CREATE INDEX created no item".into())));
         };
         let info = IndexInfo::new(name.to_string(), index);
-        let result = self.install_index(id, info).map(|()| command("CREATE INDEX"));
+        let result = self
+            .install_index(id, info)
+            .map(|()| ExecuteResponse::command("CREATE INDEX"));
         Sequenced::Done(ctx, result)
     }
 
@@ -142,10 +144,6 @@ impl Coordinator {
     pub(crate) fn index_name(&self, id: GlobalId) -> String {
         self.indexes.get(&id).map_or_else(|| id.to_string(), |i| i.name.clone())
     }
-}
-
-fn command(tag: &str) -> ExecuteResponse {
-    ExecuteResponse::Command { tag: tag.to_owned() }
 }
 
 /// `expr` with `relation` replaced by a `Get` of `index`, if `expr` is

@@ -46,7 +46,7 @@ impl Coordinator {
             other => return Err(AdapterError::Internal(format!("not a role plan: {other:?}"))),
         };
         self.catalog.transact(ops)?;
-        Ok(ExecuteResponse::Command { tag: tag.into() })
+        Ok(ExecuteResponse::command(tag))
     }
 
     /// The password verifier a client logging in as `user` must match: the
