@@ -150,6 +150,14 @@ impl fmt::Display for CreateIndex {
     }
 }
 
+/// The item kinds `SHOW <plural> [FROM schema]` lists, by their plural.
+pub(crate) const SHOWN_ITEMS: &[(&str, crate::catalog::ItemKind)] = &[
+    ("TABLES", crate::catalog::ItemKind::Table),
+    ("VIEWS", crate::catalog::ItemKind::View),
+    ("SECRETS", crate::catalog::ItemKind::Secret),
+    ("CONNECTIONS", crate::catalog::ItemKind::Connection),
+];
+
 /// What a `SHOW` of a kind of object lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShowObjects {
@@ -160,28 +168,16 @@ pub enum ShowObjects {
         /// The database, default the session's.
         from: Option<ast::ObjectName>,
     },
-    /// `SHOW TABLES [FROM schema]`
-    Tables {
-        /// The schema, default the first existing one of the search path.
-        from: Option<ast::ObjectName>,
-    },
-    /// `SHOW VIEWS [FROM schema]`
-    Views {
+    /// `SHOW TABLES|VIEWS|SECRETS|CONNECTIONS [FROM schema]`: the items of
+    /// one kind.
+    Items {
+        /// The kind listed.
+        kind: crate::catalog::ItemKind,
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
     },
     /// `SHOW CLUSTERS`
     Clusters,
-    /// `SHOW CONNECTIONS [FROM schema]`
-    Connections {
-        /// The schema, default the first existing one of the search path.
-        from: Option<ast::ObjectName>,
-    },
-    /// `SHOW SECRETS [FROM schema]`
-    Secrets {
-        /// The schema, default the first existing one of the search path.
-        from: Option<ast::ObjectName>,
-    },
     /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`
     Indexes {
         /// The schema, default the first existing one of the search path.
@@ -202,23 +198,12 @@ impl fmt::Display for Statement {
                 f.write_str("SHOW SCHEMAS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
-            Statement::Show(ShowObjects::Tables { from }) => {
-                f.write_str("SHOW TABLES")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
-            }
-            Statement::Show(ShowObjects::Views { from }) => {
-                f.write_str("SHOW VIEWS")?;
+            Statement::Show(ShowObjects::Items { kind, from }) => {
+                let plural = SHOWN_ITEMS.iter().find(|(_, k)| k == kind).map_or("ITEMS", |(p, _)| *p);
+                write!(f, "SHOW {plural}")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
             Statement::Show(ShowObjects::Clusters) => f.write_str("SHOW CLUSTERS"),
-            Statement::Show(ShowObjects::Connections { from }) => {
-                f.write_str("SHOW CONNECTIONS")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
-            }
-            Statement::Show(ShowObjects::Secrets { from }) => {
-                f.write_str("SHOW SECRETS")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
-            }
             Statement::Show(ShowObjects::Indexes { from, on, cluster }) => {
                 f.write_str("SHOW INDEXES")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;

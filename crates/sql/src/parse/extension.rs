@@ -5,7 +5,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::{CreateIndex, ShowObjects, Statement};
+use super::{CreateIndex, SHOWN_ITEMS, ShowObjects, Statement};
 use crate::catalog::ItemKind;
 
 /// Statements of the Materialize surface that later versions implement,
@@ -88,14 +88,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
         return parse_create_cluster(parser).map(Some);
     }
     if words[0] == "DROP" && words[1] == "CLUSTER" {
-        parser.next_token();
-        parser.next_token();
-        let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
-        let names = parser.parse_comma_separated(Parser::parse_identifier)?;
-        let cascade = matches!(
-            parser.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
-            Some(Keyword::CASCADE)
-        );
+        let (names, if_exists, cascade) = parse_drop(parser, Parser::parse_identifier)?;
         return Ok(Some(Statement::DropClusters {
             names,
             if_exists,
@@ -134,12 +127,14 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
         let show = match words[1].as_str() {
             "DATABASES" => Some(ShowObjects::Databases),
             "SCHEMAS" => Some(ShowObjects::Schemas { from: None }),
-            "TABLES" => Some(ShowObjects::Tables { from: None }),
-            "VIEWS" => Some(ShowObjects::Views { from: None }),
-            "SECRETS" => Some(ShowObjects::Secrets { from: None }),
-            "CONNECTIONS" => Some(ShowObjects::Connections { from: None }),
             "CLUSTERS" => Some(ShowObjects::Clusters),
-            _ => None,
+            plural => SHOWN_ITEMS
+                .iter()
+                .find(|(p, _)| *p == plural)
+                .map(|(_, kind)| ShowObjects::Items {
+                    kind: *kind,
+                    from: None,
+                }),
         };
         if let Some(mut show) = show {
             parser.next_token();
@@ -148,11 +143,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                 parser.next_token();
                 let name = parser.parse_object_name(false)?;
                 match &mut show {
-                    ShowObjects::Schemas { from }
-                    | ShowObjects::Tables { from }
-                    | ShowObjects::Views { from }
-                    | ShowObjects::Secrets { from }
-                    | ShowObjects::Connections { from } => *from = Some(name),
+                    ShowObjects::Schemas { from } | ShowObjects::Items { from, .. } => *from = Some(name),
                     ShowObjects::Databases | ShowObjects::Clusters | ShowObjects::Indexes { .. } => {
                         return parser.expected("end of statement", parser.peek_token());
                     }
@@ -167,7 +158,6 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
 /// `CREATE SECRET [IF NOT EXISTS] name AS value` or
 /// `ALTER SECRET [IF EXISTS] name AS value`.
 fn parse_secret(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
-    use sqlparser::keywords::Keyword;
     let create = parser.parse_keyword(Keyword::CREATE);
     if !create {
         parser.expect_keyword(Keyword::ALTER)?;
@@ -222,19 +212,9 @@ fn parse_create_cluster(parser: &mut Parser<'_>) -> Result<Statement, ParserErro
     })
 }
 
-/// `DROP kind [IF EXISTS] name, … [CASCADE | RESTRICT]`, the kind's
-/// keywords being next.
+/// `DROP SECRET|CONNECTION [IF EXISTS] name, … [CASCADE | RESTRICT]`.
 fn parse_drop_objects(parser: &mut Parser<'_>, kind: ItemKind) -> Result<Statement, ParserError> {
-    use sqlparser::keywords::Keyword;
-    // DROP and the kind's one keyword.
-    parser.next_token();
-    parser.next_token();
-    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
-    let names = parser.parse_comma_separated(|p| p.parse_object_name(false))?;
-    let cascade = matches!(
-        parser.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
-        Some(Keyword::CASCADE)
-    );
+    let (names, if_exists, cascade) = parse_drop(parser, |p| p.parse_object_name(false))?;
     Ok(Statement::DropObjects {
         kind,
         names,
@@ -243,9 +223,27 @@ fn parse_drop_objects(parser: &mut Parser<'_>, kind: ItemKind) -> Result<Stateme
     })
 }
 
+/// `DROP kind [IF EXISTS] name, … [CASCADE | RESTRICT]`, the kind being one
+/// keyword: the names (each read by `name`), whether `IF EXISTS` was given,
+/// and whether `CASCADE` was.
+fn parse_drop<'a, T>(
+    parser: &mut Parser<'a>,
+    name: impl FnMut(&mut Parser<'a>) -> Result<T, ParserError>,
+) -> Result<(Vec<T>, bool, bool), ParserError> {
+    // DROP and the kind's keyword.
+    parser.next_token();
+    parser.next_token();
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let names = parser.parse_comma_separated(name)?;
+    let cascade = matches!(
+        parser.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
+        Some(Keyword::CASCADE)
+    );
+    Ok((names, if_exists, cascade))
+}
+
 /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`.
 fn parse_show_indexes(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
-    use sqlparser::keywords::Keyword;
     parser.next_token();
     parser.next_token();
     let (mut from, mut on) = (None, None);
@@ -268,7 +266,6 @@ fn parse_show_indexes(parser: &mut Parser<'_>) -> Result<Statement, ParserError>
 /// default index has no key list, any other needs one. Orderings are
 /// accepted for PostgreSQL's syntax and mean nothing to an arrangement.
 fn parse_create_index(parser: &mut Parser<'_>) -> Result<CreateIndex, ParserError> {
-    use sqlparser::keywords::Keyword;
     parser.expect_keyword(Keyword::CREATE)?;
     let default = parser.parse_keyword(Keyword::DEFAULT);
     parser.expect_keyword(Keyword::INDEX)?;

@@ -56,21 +56,12 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .map(|s| s.name)
                 .collect()
         }
-        ShowObjects::Tables { from }
-        | ShowObjects::Views { from }
-        | ShowObjects::Secrets { from }
-        | ShowObjects::Connections { from } => {
-            let kind = match show {
-                ShowObjects::Views { .. } => ItemKind::View,
-                ShowObjects::Secrets { .. } => ItemKind::Secret,
-                ShowObjects::Connections { .. } => ItemKind::Connection,
-                _ => ItemKind::Table,
-            };
+        ShowObjects::Items { kind, from } => {
             let schema = shown_schema(catalog, from.as_ref())?;
             catalog
                 .items(schema.id)
                 .into_iter()
-                .filter(|item| item.kind == kind)
+                .filter(|item| item.kind == *kind)
                 .map(|item| item.name.item)
                 .collect()
         }
