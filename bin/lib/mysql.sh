@@ -330,6 +330,17 @@ _mysql_load_settings() {
 # Whether something listens on 127.0.0.1:PORT.
 _mysql_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Prints a port nothing listens on, below Linux's ephemeral range (which
+# outgoing connections use); fails after 100 tries.
+mysql_free_port() {
+    local p _
+    for _ in $(seq 100); do
+        p=$((20000 + RANDOM % 12000))
+        _mysql_port_in_use "$p" || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
 # Makes, once per run folder, a test CA, a server certificate for
 # 127.0.0.1 and localhost (subjectAltName IP and DNS: clients that verify
 # the identity, such as `mysql --ssl-mode=VERIFY_IDENTITY`, accept it), and
@@ -726,20 +737,11 @@ mysql_smoke_test() {
             failures=$((failures + 1))
         fi
     }
-    free_port() { # below Linux's ephemeral range, which outgoing connections use
-        local p _
-        for _ in $(seq 100); do
-            p=$((20000 + RANDOM % 12000))
-            _mysql_port_in_use "$p" || { echo "$p"; return 0; }
-        done
-        return 1
-    }
-
     mysql_install
     local plain_port tls_port
-    plain_port="$(free_port)" || _mysql_die "found no free port"
+    plain_port="$(mysql_free_port)" || _mysql_die "found no free port"
     tls_port="$plain_port"
-    while [ "$tls_port" = "$plain_port" ]; do tls_port="$(free_port)" || _mysql_die "found no free port"; done
+    while [ "$tls_port" = "$plain_port" ]; do tls_port="$(mysql_free_port)" || _mysql_die "found no free port"; done
     # Side by side, started at the same time (each start mostly waits).
     local plain_start secure_start
     mysql_start plain --port "$plain_port" --server-id 4101 >/dev/null &
