@@ -5,11 +5,12 @@
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::TestServer;
+use common::{TestServer, column};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, NoTls};
 
 /// A query that waits until it is stopped (the far future, in milliseconds).
 const WAITS_FOREVER: &str = "SELECT * FROM t AS OF 99999999999999";
@@ -26,27 +27,25 @@ async fn server_with_table(dir: &std::path::Path) -> anyhow::Result<(TestServer,
     Ok((server, client))
 }
 
-/// The single value `sql` returns, as text.
-async fn value(client: &Client, sql: &str) -> anyhow::Result<String> {
-    let messages = client.simple_query(sql).await?;
-    messages
-        .iter()
-        .find_map(|m| match m {
-            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
-            _ => None,
-        })
-        .ok_or_else(|| anyhow::anyhow!("{sql} returned no value"))
+/// The protocol a query is sent with.
+#[derive(Clone, Copy)]
+enum Protocol {
+    Simple,
+    Extended,
 }
 
-/// Runs `query` on `client` in a task and sends cancel requests until it
-/// ends (a request that arrives before the query starts is ignored, as in
-/// PostgreSQL); returns the error it ended with.
-async fn cancel_until_done<F>(client: &Client, query: F) -> anyhow::Result<tokio_postgres::Error>
-where
-    F: Future<Output = Result<(), tokio_postgres::Error>> + Send + 'static,
-{
+/// Runs [`WAITS_FOREVER`] on `client` in a task, with `protocol`, and sends
+/// cancel requests until it ends (a request that arrives before the query
+/// starts is ignored, as in PostgreSQL); returns the error it ended with.
+async fn cancel_until_done(client: &Arc<Client>, protocol: Protocol) -> anyhow::Result<tokio_postgres::Error> {
     let token = client.cancel_token();
-    let mut running = tokio::spawn(query);
+    let running = Arc::clone(client);
+    let mut running = tokio::spawn(async move {
+        match protocol {
+            Protocol::Simple => running.simple_query(WAITS_FOREVER).await.map(drop),
+            Protocol::Extended => running.query(WAITS_FOREVER, &[]).await.map(drop),
+        }
+    });
     let start = Instant::now();
     loop {
         token.cancel_query(NoTls).await?;
@@ -82,25 +81,15 @@ fn assert_canceled(err: &tokio_postgres::Error, reason: &str) {
 async fn a_cancel_request_stops_the_running_query() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (server, client) = server_with_table(dir.path()).await?;
-    let client = std::sync::Arc::new(client);
+    let client = Arc::new(client);
 
     // The simple query protocol.
-    let running = std::sync::Arc::clone(&client);
-    let err = cancel_until_done(
-        &client,
-        async move { running.simple_query(WAITS_FOREVER).await.map(drop) },
-    )
-    .await?;
+    let err = cancel_until_done(&client, Protocol::Simple).await?;
     assert_canceled(&err, "user request");
-    assert_eq!(value(&client, "SELECT count(*) FROM t").await?, "1");
+    assert_eq!(column(&client, "SELECT count(*) FROM t").await?, ["1"]);
 
     // The extended query protocol.
-    let running = std::sync::Arc::clone(&client);
-    let err = cancel_until_done(
-        &client,
-        async move { running.query(WAITS_FOREVER, &[]).await.map(drop) },
-    )
-    .await?;
+    let err = cancel_until_done(&client, Protocol::Extended).await?;
     assert_canceled(&err, "user request");
     let row = client.query_one("SELECT a FROM t WHERE a = $1", &[&1i32]).await?;
     assert_eq!(row.get::<_, i32>(0), 1);
@@ -108,7 +97,7 @@ async fn a_cancel_request_stops_the_running_query() -> anyhow::Result<()> {
     // A cancel request for another connection's key leaves this one alone.
     let other = server.connect().await?;
     other.cancel_token().cancel_query(NoTls).await?;
-    assert_eq!(value(&client, "SELECT 'still here'").await?, "still here");
+    assert_eq!(column(&client, "SELECT 'still here'").await?, ["still here"]);
     Ok(())
 }
 
@@ -116,14 +105,9 @@ async fn a_cancel_request_stops_the_running_query() -> anyhow::Result<()> {
 async fn a_canceled_statement_fails_its_transaction() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (_server, client) = server_with_table(dir.path()).await?;
-    let client = std::sync::Arc::new(client);
+    let client = Arc::new(client);
     client.batch_execute("BEGIN").await?;
-    let running = std::sync::Arc::clone(&client);
-    let err = cancel_until_done(
-        &client,
-        async move { running.simple_query(WAITS_FOREVER).await.map(drop) },
-    )
-    .await?;
+    let err = cancel_until_done(&client, Protocol::Simple).await?;
     assert_canceled(&err, "user request");
     let err = client
         .simple_query("SELECT 1")
@@ -131,7 +115,7 @@ async fn a_canceled_statement_fails_its_transaction() -> anyhow::Result<()> {
         .expect_err("the transaction failed");
     assert_eq!(err.code(), Some(&SqlState::IN_FAILED_SQL_TRANSACTION));
     client.batch_execute("ROLLBACK").await?;
-    assert_eq!(value(&client, "SELECT count(*) FROM t").await?, "1");
+    assert_eq!(column(&client, "SELECT count(*) FROM t").await?, ["1"]);
     Ok(())
 }
 
@@ -139,17 +123,17 @@ async fn a_canceled_statement_fails_its_transaction() -> anyhow::Result<()> {
 async fn statement_timeout_stops_statements_that_run_too_long() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (_server, client) = server_with_table(dir.path()).await?;
-    assert_eq!(value(&client, "SHOW statement_timeout").await?, "0");
+    assert_eq!(column(&client, "SHOW statement_timeout").await?, ["0"]);
 
     client.batch_execute("SET statement_timeout = 200").await?;
-    assert_eq!(value(&client, "SHOW statement_timeout").await?, "200ms");
+    assert_eq!(column(&client, "SHOW statement_timeout").await?, ["200ms"]);
     let err = within_deadline(client.simple_query(WAITS_FOREVER))
         .await?
         .expect_err("times out");
     assert_canceled(&err, "statement timeout");
     // Statements that finish in time are not affected, reads or writes.
     client.batch_execute("INSERT INTO t VALUES (2)").await?;
-    assert_eq!(value(&client, "SELECT count(*) FROM t").await?, "2");
+    assert_eq!(column(&client, "SELECT count(*) FROM t").await?, ["2"]);
     let err = within_deadline(client.query(WAITS_FOREVER, &[]))
         .await?
         .expect_err("times out");
@@ -157,13 +141,13 @@ async fn statement_timeout_stops_statements_that_run_too_long() -> anyhow::Resul
 
     // A unit, and back to no limit.
     client.batch_execute("SET statement_timeout = '1s'").await?;
-    assert_eq!(value(&client, "SHOW statement_timeout").await?, "1s");
+    assert_eq!(column(&client, "SHOW statement_timeout").await?, ["1s"]);
     let err = client
         .batch_execute("SET statement_timeout = '1 fortnight'")
         .await
         .expect_err("not a duration");
     assert_eq!(err.code(), Some(&SqlState::INVALID_PARAMETER_VALUE));
     client.batch_execute("RESET statement_timeout").await?;
-    assert_eq!(value(&client, "SHOW statement_timeout").await?, "0");
+    assert_eq!(column(&client, "SHOW statement_timeout").await?, ["0"]);
     Ok(())
 }
