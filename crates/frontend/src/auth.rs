@@ -8,13 +8,14 @@ use std::sync::Arc;
 use freshet_repr::SqlState;
 use pgwire::api::auth::sasl::SCRAM_SHA_256_METHOD;
 use pgwire::api::auth::sasl::scram::{ScramServerAuth, ScramServerAuthWaitingForClientFinal};
-use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_FATAL};
+use pgwire::error::PgWireError;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::tokio::TlsAcceptor;
 use pgwire::tokio::tokio_rustls::rustls;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::error::frontend_fatal;
 use crate::scram::{parse_verifier, unmatchable_verifier};
 
 /// How the server accepts connections.
@@ -129,21 +130,21 @@ pub(crate) fn advance(
         PasswordExchange::AwaitingClientFirst { verifier } => {
             let initial = message.into_sasl_initial_response()?;
             if initial.auth_method != SCRAM_SHA_256_METHOD {
-                return Err(fatal(
+                return Err(frontend_fatal(
                     SqlState::ProtocolViolation,
                     format!("unsupported SASL mechanism {}", initial.auth_method),
                 ));
             }
             let data = initial
                 .data
-                .ok_or_else(|| fatal(SqlState::ProtocolViolation, "empty SCRAM client-first message".into()))?;
+                .ok_or_else(|| frontend_fatal(SqlState::ProtocolViolation, "empty SCRAM client-first message"))?;
             let secret = verifier
                 .as_deref()
                 .and_then(parse_verifier)
                 .unwrap_or_else(unmatchable_verifier);
             let (server_first, waiting) = ScramServerAuth::new()
                 .on_client_first_message_with_secret(&data, secret)
-                .map_err(|e| fatal(SqlState::ProtocolViolation, e.to_string()))?;
+                .map_err(|e| frontend_fatal(SqlState::ProtocolViolation, e.to_string()))?;
             Ok(Step::Continue(
                 Authentication::SASLContinue(server_first.into()),
                 PasswordExchange::AwaitingClientFinal(Box::new(waiting)),
@@ -153,20 +154,11 @@ pub(crate) fn advance(
             let response = message.into_sasl_response()?;
             match waiting.on_client_final_message(&response.data) {
                 Ok(server_final) => Ok(Step::Done(Authentication::SASLFinal(server_final.into()))),
-                Err(_) => Err(fatal(
+                Err(_) => Err(frontend_fatal(
                     SqlState::InvalidPassword,
                     format!("password authentication failed for user \"{user}\""),
                 )),
             }
         }
     }
-}
-
-/// An error that ends the connection.
-pub(crate) fn fatal(code: SqlState, message: String) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        SEVERITY_FATAL.to_owned(),
-        code.code().to_owned(),
-        message,
-    )))
 }

@@ -29,6 +29,16 @@ pub(crate) fn fatal(err: &AdapterError) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(err, SEVERITY_FATAL)))
 }
 
+/// A `FATAL` error with `code` and `message` that did not come from the
+/// adapter (startup and authentication); the connection ends after it.
+pub(crate) fn frontend_fatal(code: SqlState, message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        SEVERITY_FATAL.to_owned(),
+        code.code().to_owned(),
+        message.into(),
+    )))
+}
+
 /// An `ERROR` with `code` and `message` that did not come from the adapter.
 pub(crate) fn frontend_error(code: SqlState, message: &str) -> ErrorInfo {
     ErrorInfo::new(SEVERITY_ERROR.to_owned(), code.code().to_owned(), message.to_owned())

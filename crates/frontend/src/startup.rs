@@ -17,7 +17,7 @@ use pgwire::api::{
     ClientInfo, METADATA_APPLICATION_NAME, METADATA_DATABASE, METADATA_USER, PgWireConnectionState,
     PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
 };
-use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_FATAL};
+use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
 use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
@@ -26,7 +26,7 @@ use tracing::info;
 use crate::auth::{self, AuthMethod, PasswordExchange, ServerConfig, Step};
 use crate::backend::{Backend, Session};
 use crate::cancel::{CancelKeys, Registration};
-use crate::error::{fatal, notice_message};
+use crate::error::{fatal, frontend_fatal, notice_message};
 
 /// The version reported to clients: Materialize's, which keeps `psql`'s
 /// backslash commands on queries Freshet can answer.
@@ -67,9 +67,9 @@ impl<B: Backend> StartupHandler for FreshetStartupHandler<B> {
                 protocol_negotiation(client, &startup).await?;
                 save_startup_parameters_to_metadata(client, &startup);
                 if self.config.tls.is_some() && !client.is_secure() {
-                    return Err(auth::fatal(
+                    return Err(frontend_fatal(
                         SqlState::InvalidAuthorizationSpecification,
-                        "this server accepts only TLS connections".into(),
+                        "this server accepts only TLS connections",
                     ));
                 }
                 let params = startup_params(client.metadata())?;
@@ -91,7 +91,7 @@ impl<B: Backend> StartupHandler for FreshetStartupHandler<B> {
                     .session_extensions()
                     .get::<Mutex<Option<PasswordExchange>>>()
                     .and_then(|slot| slot.lock().ok()?.take())
-                    .ok_or_else(|| auth::fatal(SqlState::ProtocolViolation, "unexpected password message".into()))?;
+                    .ok_or_else(|| frontend_fatal(SqlState::ProtocolViolation, "unexpected password message"))?;
                 let params = startup_params(client.metadata())?;
                 match auth::advance(exchange, message, &params.user) {
                     Ok(Step::Continue(request, exchange)) => self.continue_exchange(client, request, exchange).await,
@@ -105,9 +105,9 @@ impl<B: Backend> StartupHandler for FreshetStartupHandler<B> {
                     }
                 }
             }
-            _ => Err(auth::fatal(
+            _ => Err(frontend_fatal(
                 SqlState::ProtocolViolation,
-                "unexpected message before startup completed".into(),
+                "unexpected message before startup completed",
             )),
         }
     }
@@ -221,11 +221,10 @@ pub(crate) fn startup_params(metadata: &HashMap<String, String>) -> PgWireResult
 /// The error for a startup message without a user name, as PostgreSQL
 /// words it.
 fn no_user() -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        SEVERITY_FATAL.to_owned(),
-        SqlState::InvalidAuthorizationSpecification.code().to_owned(),
-        "no PostgreSQL user name specified in startup packet".to_owned(),
-    )))
+    frontend_fatal(
+        SqlState::InvalidAuthorizationSpecification,
+        "no PostgreSQL user name specified in startup packet",
+    )
 }
 
 /// The server parameters reported at startup (`ParameterStatus`).
