@@ -3,7 +3,7 @@
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, FullItemName, SchemaInfo};
+use crate::catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind, SchemaInfo};
 
 /// Builtin schemas searched before the search path, as PostgreSQL searches
 /// `pg_catalog` implicitly.
@@ -126,6 +126,28 @@ pub(crate) fn schema_of(catalog: &dyn CatalogReader, name: &FullItemName) -> Res
         catalog,
         &[name.database.clone().unwrap_or_default(), name.schema.clone()],
     )
+}
+
+/// The item named by `[[database.]schema.]item`, which must be of `kind`:
+/// a name of nothing fails with `kind`'s own "does not exist", an item of
+/// another kind with "is not a …".
+pub(crate) fn resolve_item_of_kind(
+    catalog: &dyn CatalogReader,
+    name: &ObjectName,
+    kind: ItemKind,
+) -> Result<CatalogItem, PlanError> {
+    match resolve_item(catalog, name) {
+        Ok(item) if item.kind == kind => Ok(item),
+        Ok(item) => Err(PlanError::WrongObjectType {
+            name: item.name.item,
+            expected: kind.with_article(),
+        }),
+        Err(PlanError::UnknownRelation(name)) => Err(PlanError::UnknownItem {
+            kind: kind.name(),
+            name,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// The item named by `[[database.]schema.]item`.

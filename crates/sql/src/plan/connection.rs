@@ -8,7 +8,7 @@ use sqlparser::ast::ObjectName;
 use super::Plan;
 use crate::PlanError;
 use crate::catalog::{CatalogReader, ItemKind};
-use crate::names::{name_for_create, qualified_name, resolve_item};
+use crate::names::{name_for_create, qualified_name, resolve_item_of_kind};
 use crate::parse::{AlterConnection, ConnectionOption, CreateConnection, OptionValue, Statement, parse};
 
 /// What `SSL MODE` accepts.
@@ -72,25 +72,13 @@ pub(crate) fn plan_create_connection(
 /// `ALTER CONNECTION … SET (…) | RESET (…) [WITH (VALIDATE = b)]`: the
 /// stored definition with the options changed, planned anew.
 pub(crate) fn plan_alter_connection(catalog: &dyn CatalogReader, alter: &AlterConnection) -> Result<Plan, PlanError> {
-    let item = match resolve_item(catalog, &alter.name) {
-        Ok(item) if item.kind == ItemKind::Connection => item,
-        Ok(item) => {
-            return Err(PlanError::WrongObjectType {
-                name: item.name.item,
-                expected: ItemKind::Connection.with_article(),
-            });
-        }
-        Err(PlanError::UnknownRelation(name)) if alter.if_exists => {
+    let item = match resolve_item_of_kind(catalog, &alter.name, ItemKind::Connection) {
+        Ok(item) => item,
+        Err(PlanError::UnknownItem { name, .. }) if alter.if_exists => {
             return Ok(Plan::AlterConnection {
                 id: None,
                 name,
                 change: None,
-            });
-        }
-        Err(PlanError::UnknownRelation(name)) => {
-            return Err(PlanError::UnknownItem {
-                kind: "connection",
-                name,
             });
         }
         Err(e) => return Err(e),
@@ -148,22 +136,7 @@ pub struct ConnectionChange {
 
 /// `VALIDATE CONNECTION name`: the connection's stored options.
 pub(crate) fn plan_validate_connection(catalog: &dyn CatalogReader, name: &ObjectName) -> Result<Plan, PlanError> {
-    let item = match resolve_item(catalog, name) {
-        Ok(item) if item.kind == ItemKind::Connection => item,
-        Ok(item) => {
-            return Err(PlanError::WrongObjectType {
-                name: item.name.item,
-                expected: ItemKind::Connection.with_article(),
-            });
-        }
-        Err(PlanError::UnknownRelation(name)) => {
-            return Err(PlanError::UnknownItem {
-                kind: "connection",
-                name,
-            });
-        }
-        Err(e) => return Err(e),
-    };
+    let item = resolve_item_of_kind(catalog, name, ItemKind::Connection)?;
     let connection = stored_connection(catalog, &item.create_sql)?;
     Ok(Plan::ValidateConnection {
         id: item.id,
@@ -210,16 +183,7 @@ fn plan_options(
         seen.push(*option);
         let value = match value {
             OptionValue::Secret(name) => {
-                let item = resolve_item(catalog, name).map_err(|e| match e {
-                    PlanError::UnknownRelation(name) => PlanError::UnknownItem { kind: "secret", name },
-                    other => other,
-                })?;
-                if item.kind != ItemKind::Secret {
-                    return Err(PlanError::WrongObjectType {
-                        name: item.name.item,
-                        expected: ItemKind::Secret.with_article(),
-                    });
-                }
+                let item = resolve_item_of_kind(catalog, name, ItemKind::Secret)?;
                 uses.push(item.id);
                 let value = OptionValue::Secret(qualified_name(&item.name));
                 stored.push((*option, value));

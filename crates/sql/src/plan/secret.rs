@@ -6,7 +6,7 @@ use sqlparser::ast::{self, Expr, Value};
 use super::Plan;
 use crate::PlanError;
 use crate::catalog::{CatalogReader, ItemKind};
-use crate::names::{name_for_create, qualified_name, resolve_item};
+use crate::names::{name_for_create, qualified_name, resolve_item_of_kind};
 
 /// `CREATE SECRET [IF NOT EXISTS] name AS 'value'`.
 pub(crate) fn plan_create_secret(
@@ -34,18 +34,13 @@ pub(crate) fn plan_alter_secret(
     value: &Expr,
 ) -> Result<Plan, PlanError> {
     let value = secret_value(value)?;
-    match resolve_item(catalog, name) {
-        Ok(item) if item.kind == ItemKind::Secret => Ok(Plan::AlterSecret {
+    match resolve_item_of_kind(catalog, name, ItemKind::Secret) {
+        Ok(item) => Ok(Plan::AlterSecret {
             id: Some(item.id),
             name: item.name.to_string(),
             value,
         }),
-        Ok(item) => Err(PlanError::WrongObjectType {
-            name: item.name.item,
-            expected: ItemKind::Secret.with_article(),
-        }),
-        Err(PlanError::UnknownRelation(name)) if if_exists => Ok(Plan::AlterSecret { id: None, name, value }),
-        Err(PlanError::UnknownRelation(name)) => Err(PlanError::UnknownItem { kind: "secret", name }),
+        Err(PlanError::UnknownItem { name, .. }) if if_exists => Ok(Plan::AlterSecret { id: None, name, value }),
         Err(e) => Err(e),
     }
 }
