@@ -50,6 +50,8 @@ struct Inner {
     next_peek: AtomicU64,
     /// Set once a worker has panicked: no peek can finish any more.
     broken: Arc<AtomicBool>,
+    /// Joins the worker threads; taken by [`ComputeController::shutdown`].
+    guards: Mutex<Option<timely::communication::WorkerGuards<()>>>,
 }
 
 impl std::fmt::Debug for ComputeController {
@@ -102,8 +104,6 @@ impl ComputeController {
             tracing::error!(error = %e, "cannot start compute workers");
             ComputeError::WorkersStopped
         })?;
-        // The workers run until told to stop; their guards would join them on drop.
-        std::mem::forget(guards);
         let mut threads: Vec<(usize, Thread)> = (0..workers)
             .map(|_| thread_rx.recv().map_err(|_| ComputeError::WorkersStopped))
             .collect::<Result<_, _>>()?;
@@ -126,6 +126,7 @@ impl ComputeController {
                 pending,
                 next_peek: AtomicU64::new(1),
                 broken,
+                guards: Mutex::new(Some(guards)),
             }),
         })
     }
@@ -233,9 +234,18 @@ impl ComputeController {
         self.broadcast(ComputeCommand::DropIndex { id })
     }
 
-    /// Stops the workers.
+    /// Stops the workers and waits until their threads end, so nothing
+    /// they hold (the store) outlives the shutdown.
     pub fn shutdown(&self) {
         let _ = self.broadcast(ComputeCommand::Shutdown);
+        let guards = self.inner.guards.lock().ok().and_then(|mut guards| guards.take());
+        if let Some(guards) = guards {
+            for result in guards.join() {
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "a compute worker ended with a panic");
+                }
+            }
+        }
     }
 }
 
