@@ -69,6 +69,37 @@ pub enum MySqlError {
         /// The privileges it lacks, comma-separated.
         missing: String,
     },
+    /// A source names tables MySQL does not have (or the user cannot see).
+    #[error("referenced tables not found in MySQL: {}", .0.join(", "))]
+    TablesNotFound(Vec<String>),
+    /// `FOR ALL TABLES` or `FOR SCHEMAS` found nothing to copy.
+    #[error("no tables found for {what}")]
+    NoTables {
+        /// What named them (`FOR ALL TABLES`, `schema shop`).
+        what: String,
+    },
+    /// A `TEXT COLUMNS` or `EXCLUDE COLUMNS` entry does not fit the source.
+    #[error("invalid source column option: {0}")]
+    ColumnOption(String),
+    /// A `TEXT COLUMNS` column is of a type text cannot hold.
+    #[error("TEXT COLUMNS cannot hold column {column} of type {upstream_type}")]
+    TextColumnType {
+        /// The column, `schema.table.column`.
+        column: String,
+        /// Its MySQL type.
+        upstream_type: String,
+    },
+    /// Columns of types Freshet cannot copy, neither text nor excluded.
+    #[error("referenced tables use unsupported types: {}", .0.join(", "))]
+    UnsupportedTypes(Vec<String>),
+    /// The user may not snapshot some of the source's tables.
+    #[error("MySQL user {user} lacks privileges on the source's tables: {}", .missing.join(", "))]
+    MissingTablePrivileges {
+        /// The user, as MySQL names it.
+        user: String,
+        /// Each privilege missing, with where (`SELECT ON shop.orders`).
+        missing: Vec<String>,
+    },
     /// The server answered a query with an error.
     #[error("MySQL error {code}: {message}")]
     Server {
@@ -93,6 +124,10 @@ impl MySqlError {
             MySqlError::Setting { .. } => SqlState::ObjectNotInPrerequisiteState,
             MySqlError::MissingPrivileges { .. } => SqlState::InsufficientPrivilege,
             MySqlError::Server { .. } => SqlState::ConnectionException,
+            MySqlError::TablesNotFound(_) | MySqlError::NoTables { .. } => SqlState::UndefinedTable,
+            MySqlError::ColumnOption(_) => SqlState::InvalidParameterValue,
+            MySqlError::TextColumnType { .. } | MySqlError::UnsupportedTypes(_) => SqlState::FeatureNotSupported,
+            MySqlError::MissingTablePrivileges { .. } => SqlState::InsufficientPrivilege,
         }
     }
 
@@ -118,7 +153,32 @@ impl MySqlError {
             MySqlError::MissingPrivileges { user, missing } => {
                 Some(format!("Run GRANT {missing} ON *.* TO {user}; on MySQL."))
             }
-            MySqlError::Server { .. } => None,
+            MySqlError::Server { .. } | MySqlError::ColumnOption(_) => None,
+            MySqlError::TablesNotFound(_) => Some(
+                "Check the names (MySQL compares them case-sensitively) and that the connection's user can see the tables."
+                    .into(),
+            ),
+            MySqlError::NoTables { .. } => {
+                Some("Create the tables first, or check that the connection's user can see them.".into())
+            }
+            MySqlError::TextColumnType { .. } => Some(
+                "TEXT COLUMNS takes enum, set, year, json, date, datetime, timestamp and time columns; leave others out with EXCLUDE COLUMNS."
+                    .into(),
+            ),
+            MySqlError::UnsupportedTypes(_) => Some(
+                "Name enum, set and year columns in TEXT COLUMNS, and leave other columns out with EXCLUDE COLUMNS.".into(),
+            ),
+            MySqlError::MissingTablePrivileges { user, missing } => {
+                let schemas: std::collections::BTreeSet<&str> = missing
+                    .iter()
+                    .filter_map(|m| m.split_once(" ON ").map(|(_, on)| on.split('.').next().unwrap_or(on)))
+                    .collect();
+                let grants: Vec<String> = schemas
+                    .into_iter()
+                    .map(|schema| format!("GRANT SELECT, LOCK TABLES ON {schema}.* TO {user};"))
+                    .collect();
+                Some(format!("Run {} on MySQL.", grants.join(" ")))
+            }
         }
     }
 
@@ -135,7 +195,13 @@ impl MySqlError {
             | MySqlError::Tls(_)
             | MySqlError::InvalidOptions(_)
             | MySqlError::Setting { .. }
-            | MySqlError::MissingPrivileges { .. } => false,
+            | MySqlError::MissingPrivileges { .. }
+            | MySqlError::TablesNotFound(_)
+            | MySqlError::NoTables { .. }
+            | MySqlError::ColumnOption(_)
+            | MySqlError::TextColumnType { .. }
+            | MySqlError::UnsupportedTypes(_)
+            | MySqlError::MissingTablePrivileges { .. } => false,
         }
     }
 }

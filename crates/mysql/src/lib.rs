@@ -4,7 +4,9 @@
 //! TO MYSQL` ([`MySqlConnection`], TLS included), opening a connection with
 //! them, and validating that the server can feed a source (reachable,
 //! credentials, the binlog settings, the privileges), each failure a
-//! [`MySqlError`] naming the problem and its fix.
+//! [`MySqlError`] naming the problem and its fix; and purification
+//! ([`purify`]): the tables a source names, with their columns in ordinal
+//! order and the type each is copied as ([`mapped_type`]).
 //!
 //! Its boundary types are [`MySqlConnection`] in and [`MySqlError`] out. It
 //! must not depend on the catalog, the planner or the adapter: callers
@@ -13,8 +15,12 @@
 
 mod connect;
 mod error;
+mod purify;
+mod types;
 mod validate;
 
 pub use connect::{MySqlConnection, SslMode, connect};
 pub use error::MySqlError;
+pub use purify::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
+pub use types::{mapped_type, text_allowed};
 pub use validate::validate;

@@ -29,7 +29,7 @@ pub async fn validate(options: &MySqlConnection) -> Result<(), MySqlError> {
     result
 }
 
-async fn check(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
+pub(crate) async fn check(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
     for (name, expected) in SETTINGS {
         let found: Option<String> = conn
             .query_first(format!("SELECT CAST(@@GLOBAL.{name} AS CHAR)"))
@@ -46,9 +46,7 @@ async fn check(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
             return Err(MySqlError::Setting { name, found, expected });
         }
     }
-    let user: Option<String> = conn.query_first("SELECT CURRENT_USER()").await.map_err(server_error)?;
-    let user = user.unwrap_or_default();
-    check_privileges(conn, &user).await?;
+    check_privileges(conn).await?;
     check_replica(conn).await
 }
 
@@ -76,19 +74,48 @@ async fn check_replica(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
     Ok(())
 }
 
-/// The user has the global privileges a source needs.
-async fn check_privileges(conn: &mut mysql_async::Conn, user: &str) -> Result<(), MySqlError> {
-    let grantee = match user.rsplit_once('@') {
+/// The grantees whose privileges the session has, as information_schema
+/// names them (`'freshet'@'%'`): the user first, then its active roles.
+pub(crate) async fn current_grantees(conn: &mut mysql_async::Conn) -> Result<Vec<String>, MySqlError> {
+    let (user, roles): (Option<String>, Option<String>) = conn
+        .query_first("SELECT CURRENT_USER(), CURRENT_ROLE()")
+        .await
+        .map_err(server_error)?
+        .unwrap_or_default();
+    let user = user.unwrap_or_default();
+    let mut grantees = vec![match user.rsplit_once('@') {
         Some((name, host)) => format!("'{name}'@'{host}'"),
         None => format!("'{user}'"),
-    };
-    let granted: Vec<String> = conn
-        .exec(
-            "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?",
-            (grantee.clone(),),
-        )
-        .await
-        .map_err(server_error)?;
+    }];
+    // CURRENT_ROLE() lists `role`@`host`, comma-separated, or NONE.
+    for role in roles.unwrap_or_default().split(',') {
+        let role = role.trim();
+        if role.is_empty() || role == "NONE" {
+            continue;
+        }
+        grantees.push(role.replace('`', "'"));
+    }
+    Ok(grantees)
+}
+
+/// The global privileges `grantees` hold, each once per grantee.
+pub(crate) async fn global_privileges(
+    conn: &mut mysql_async::Conn,
+    grantees: &[String],
+) -> Result<Vec<String>, MySqlError> {
+    let placeholders = vec!["?"; grantees.len()].join(", ");
+    conn.exec(
+        format!("SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE IN ({placeholders})"),
+        grantees.to_vec(),
+    )
+    .await
+    .map_err(server_error)
+}
+
+/// The user (or an active role) has the global privileges a source needs.
+async fn check_privileges(conn: &mut mysql_async::Conn) -> Result<(), MySqlError> {
+    let mut grantees = current_grantees(conn).await?;
+    let granted = global_privileges(conn, &grantees).await?;
     let missing: Vec<&str> = PRIVILEGES
         .iter()
         .filter(|p| !granted.iter().any(|g| g == *p))
@@ -96,14 +123,14 @@ async fn check_privileges(conn: &mut mysql_async::Conn, user: &str) -> Result<()
         .collect();
     if !missing.is_empty() {
         return Err(MySqlError::MissingPrivileges {
-            user: grantee,
+            user: grantees.swap_remove(0),
             missing: missing.join(", "),
         });
     }
     Ok(())
 }
 
-fn server_error(err: mysql_async::Error) -> MySqlError {
+pub(crate) fn server_error(err: mysql_async::Error) -> MySqlError {
     match err {
         mysql_async::Error::Server(e) => MySqlError::Server {
             code: e.code,

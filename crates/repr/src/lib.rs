@@ -4,7 +4,9 @@
 //! [`ScalarType`]/[`ColumnType`]/[`RelationDesc`] (SQL types and relation
 //! shapes), [`GlobalId`], [`Timestamp`] and [`Diff`] (the units of time and
 //! multiplicity), [`SqlState`] (error codes), and the text forms of every
-//! type ([`parse_datum`], [`format_datum`]).
+//! type ([`parse_datum`], [`format_datum`]), and the upstream tables a
+//! source copies ([`UpstreamTable`]), which purification, the catalog and
+//! ingestion share.
 //!
 //! It depends on no other Freshet crate and knows nothing of SQL text,
 //! storage, dataflow or the network.
@@ -19,6 +21,7 @@ mod row;
 mod scalar;
 mod sqlstate;
 mod strconv;
+mod upstream;
 
 pub use adt::{Interval, Numeric, NumericRef};
 pub use arena::RowArena;
@@ -30,3 +33,4 @@ pub use row::{DatumIter, Row, RowPacker};
 pub use scalar::{ColumnType, NUMERIC_MAX_PRECISION, ScalarType};
 pub use sqlstate::SqlState;
 pub use strconv::{format_datum, parse_datum};
+pub use upstream::{ColumnIngest, UpstreamColumn, UpstreamTable};
