@@ -32,6 +32,14 @@ pub struct Cluster {
     pub replication_factor: u32,
 }
 
+impl Cluster {
+    /// Its id as the system relations print it (`u<oid>`): stable for the
+    /// cluster's life, never reused.
+    pub fn id(&self) -> String {
+        format!("u{}", self.oid)
+    }
+}
+
 pub(crate) fn cluster_key(name: &str) -> Vec<u8> {
     format!("cluster/{name}").into_bytes()
 }

@@ -2,7 +2,9 @@
 //!
 //! Owns the definitions of databases, schemas and items (each with its id,
 //! name, `create_sql` and OID), the roles (with their password verifiers), the clusters, the allocation of ids that are never reused,
-//! the builtin schemas, and the versioned on-disk format in the store's
+//! the builtin schemas and system relations ([`BUILTIN_RELATIONS`], items
+//! with system ids that are never stored: the adapter fills their
+//! collections), and the versioned on-disk format in the store's
 //! catalog column family. Every change is one atomic, synced write
 //! ([`Catalog::transact`]).
 //!
@@ -17,9 +19,12 @@ mod error;
 mod roles;
 mod state;
 
-pub use builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
+pub use builtin::{
+    BUILTIN_RELATIONS, BUILTIN_SCHEMAS, BuiltinRelation, DEFAULT_DATABASE, DEFAULT_SCHEMA, MZ_MYSQL_SOURCE_TABLES,
+    MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATUSES, MZ_SOURCES,
+};
 pub use clusters::{Cluster, DEFAULT_CLUSTER, DEFAULT_CLUSTER_SIZE};
 pub use durable::FORMAT_VERSION;
 pub use error::CatalogError;
 pub use roles::{Role, RoleAttributes};
-pub use state::{Catalog, Database, Item, ItemKind, Op, OpResult, Schema};
+pub use state::{Catalog, Database, Item, ItemKind, NewItem, Op, OpResult, Schema};

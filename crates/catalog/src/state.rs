@@ -7,11 +7,11 @@ use freshet_storage::{KvOp, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::CatalogError;
-use crate::builtin::{BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
+use crate::builtin::{BUILTIN_RELATIONS, BUILTIN_SCHEMAS, DEFAULT_DATABASE, DEFAULT_SCHEMA};
 use crate::clusters::{self, Cluster, DEFAULT_CLUSTER, DEFAULT_CLUSTER_SIZE};
 use crate::durable::{
     DatabaseRecord, FORMAT_VERSION, ItemRecord, NEXT_IDS_KEY, NextIds, SchemaRecord, SecretRecord, VERSION_KEY,
-    database_key, decode, item_key, put, schema_key, secret_key,
+    database_key, decode, item_key, put, schema_key,
 };
 use crate::roles::{self, Role, RoleAttributes};
 
@@ -52,10 +52,17 @@ pub enum ItemKind {
     Secret,
     /// A connection: how to reach an upstream MySQL server.
     Connection,
+    /// A MySQL source: one binlog stream feeding its subsources.
+    Source,
+    /// A subsource: one upstream table's copy, part of its source.
+    Subsource,
+    /// A source's progress subsource: the frontier of its GTIDs.
+    ProgressSubsource,
 }
 
 impl ItemKind {
-    /// The kind's name in messages (`table`, `view`).
+    /// The kind's name in messages (`table`, `view`); every part of a
+    /// source is a `source`, as `DROP SOURCE` names them.
     pub fn name(self) -> &'static str {
         match self {
             ItemKind::Table => "table",
@@ -63,6 +70,17 @@ impl ItemKind {
             ItemKind::Index => "index",
             ItemKind::Secret => "secret",
             ItemKind::Connection => "connection",
+            ItemKind::Source | ItemKind::Subsource | ItemKind::ProgressSubsource => "source",
+        }
+    }
+
+    /// Whether an item of this kind is part of the item it uses, and goes
+    /// with it when it is dropped (an index with its relation, a subsource
+    /// with its source) rather than keeping it from being dropped.
+    pub fn is_part(self) -> bool {
+        match self {
+            ItemKind::Index | ItemKind::Subsource | ItemKind::ProgressSubsource => true,
+            ItemKind::Table | ItemKind::View | ItemKind::Secret | ItemKind::Connection | ItemKind::Source => false,
         }
     }
 }
@@ -85,6 +103,23 @@ pub struct Item {
     /// Its columns, once the adapter has planned `create_sql`.
     pub desc: Option<RelationDesc>,
     /// The items its definition names; it cannot outlive them.
+    pub uses: Vec<GlobalId>,
+}
+
+/// An item to create, in [`Op::CreateSource`].
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The schema.
+    pub schema: SchemaId,
+    /// The name.
+    pub name: String,
+    /// The kind.
+    pub kind: ItemKind,
+    /// The defining statement.
+    pub create_sql: String,
+    /// Its columns.
+    pub desc: RelationDesc,
+    /// The items its definition names.
     pub uses: Vec<GlobalId>,
 }
 
@@ -117,6 +152,14 @@ pub enum Op {
         desc: RelationDesc,
         /// The items its definition names.
         uses: Vec<GlobalId>,
+    },
+    /// Creates a source and its subsources, each of which uses the source
+    /// (besides the items in its own `uses`).
+    CreateSource {
+        /// The source.
+        source: NewItem,
+        /// Its subsources and progress subsource.
+        subsources: Vec<NewItem>,
     },
     /// Drops a database with everything in it (`restrict`: only if it has
     /// no schemas).
@@ -213,6 +256,13 @@ pub enum OpResult {
     CreatedSchema(SchemaId),
     /// An item was created.
     CreatedItem(GlobalId),
+    /// A source was created with these subsources.
+    CreatedSource {
+        /// The source.
+        source: GlobalId,
+        /// Its subsources, in the order given.
+        subsources: Vec<GlobalId>,
+    },
     /// An item was changed.
     Altered(GlobalId),
     /// A role was created, changed or dropped.
@@ -231,6 +281,7 @@ pub enum OpResult {
 pub struct Catalog {
     store: Store,
     state: State,
+    generation: u64,
 }
 
 /// Everything the catalog holds in memory; cloned to apply a transaction
@@ -265,7 +316,32 @@ impl Catalog {
                 },
             );
         }
-        let mut catalog = Catalog { store, state };
+        for (n, relation) in BUILTIN_RELATIONS.iter().enumerate() {
+            let schema = state
+                .schemas
+                .values()
+                .find(|s| s.name == relation.schema)
+                .map(|s| s.id)
+                .expect("every builtin relation is in a builtin schema");
+            state.items.insert(
+                relation.id,
+                Item {
+                    id: relation.id,
+                    schema,
+                    name: relation.name.to_owned(),
+                    kind: ItemKind::Table,
+                    oid: 17_000 + u32::try_from(n).unwrap_or(0),
+                    create_sql: String::new(),
+                    desc: Some(relation.desc()),
+                    uses: vec![],
+                },
+            );
+        }
+        let mut catalog = Catalog {
+            store,
+            state,
+            generation: 0,
+        };
         if entries.is_empty() {
             catalog
                 .store
@@ -352,7 +428,14 @@ impl Catalog {
         writes.push(put(NEXT_IDS_KEY.as_bytes().to_vec(), &state.next));
         self.store.catalog_write(writes)?;
         self.state = state;
+        self.generation += 1;
         Ok(results)
+    }
+
+    /// How many transactions have changed the catalog since it was opened:
+    /// what derives from it is current while this stays the same.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Records the columns the adapter planned for an item at boot.
@@ -479,6 +562,18 @@ impl State {
                 }
                 Ok(created)
             }
+            Op::CreateSource { source, subsources } => {
+                let source = self.create_item(source, writes)?;
+                let mut created = Vec::new();
+                for mut subsource in subsources {
+                    subsource.uses.insert(0, source);
+                    created.push(self.create_item(subsource, writes)?);
+                }
+                Ok(OpResult::CreatedSource {
+                    source,
+                    subsources: created,
+                })
+            }
             Op::AlterItem { id, create_sql, uses } => {
                 let item = self
                     .items
@@ -588,27 +683,15 @@ impl State {
                 desc,
                 uses,
             } => {
-                if !self.schemas.contains_key(&schema) {
-                    return Err(CatalogError::UnknownSchema(schema.to_string()));
-                }
-                if self.items.values().any(|i| i.schema == schema && i.name == name) {
-                    return Err(CatalogError::ItemExists { kind: "relation", name });
-                }
-                let id = GlobalId::User(self.next.item);
-                self.next.item += 1;
-                let oid = self.allocate_oid();
-                let record = ItemRecord {
-                    id,
+                let item = NewItem {
                     schema,
                     name,
                     kind,
-                    oid,
                     create_sql,
+                    desc,
                     uses,
                 };
-                writes.push(put(item_key(id), &record));
-                self.items.insert(id, record.into_item(Some(desc)));
-                Ok(OpResult::CreatedItem(id))
+                Ok(OpResult::CreatedItem(self.create_item(item, writes)?))
             }
             Op::DropDatabase { id, restrict } => {
                 let database = self
@@ -651,97 +734,8 @@ impl State {
             }
         }
     }
-
-    /// `ids` and, transitively, every item that uses one of them. Without
-    /// `cascade`, such users make it fail, naming each dependency; indexes
-    /// are not such users: they go with what they index, as in PostgreSQL.
-    fn with_dependents(&self, ids: &[GlobalId], cascade: bool) -> Result<Vec<GlobalId>, CatalogError> {
-        let mut all: Vec<GlobalId> = ids.to_vec();
-        let mut edges = Vec::new();
-        let mut i = 0;
-        while i < all.len() {
-            let used = all[i];
-            for item in self.items.values().filter(|item| item.uses.contains(&used)) {
-                edges.push((item.id, used));
-                if !all.contains(&item.id) {
-                    all.push(item.id);
-                }
-            }
-            i += 1;
-        }
-        let blocking =
-            |id: &GlobalId| !ids.contains(id) && self.items.get(id).is_some_and(|i| i.kind != ItemKind::Index);
-        if !cascade && all.iter().any(blocking) {
-            let describe = |id: &GlobalId| {
-                self.items
-                    .get(id)
-                    .map(|item| format!("{} {}", item.kind.name(), item.name))
-                    .unwrap_or_else(|| id.to_string())
-            };
-            let first = self.items.get(&ids[0]);
-            return Err(CatalogError::DependentObjects {
-                kind: first.map_or("item", |item| item.kind.name()),
-                name: first.map_or_else(|| ids[0].to_string(), |item| item.name.clone()),
-                detail: edges
-                    .iter()
-                    .filter(|(user, _)| blocking(user))
-                    .map(|(user, used)| format!("{} depends on {}", describe(user), describe(used)))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            });
-        }
-        Ok(all)
-    }
-
-    /// Sets secret `id`'s value, and its durable record.
-    fn set_secret(&mut self, id: GlobalId, value: String, writes: &mut Vec<KvOp>) {
-        writes.push(put(
-            secret_key(id),
-            &SecretRecord {
-                id,
-                value: value.clone(),
-            },
-        ));
-        self.secrets.insert(id, value);
-    }
-
-    /// Removes items, and their durable records.
-    fn remove_items(&mut self, ids: &[GlobalId], writes: &mut Vec<KvOp>) {
-        for id in ids {
-            self.items.remove(id);
-            writes.push(KvOp::Delete(item_key(*id)));
-            if self.secrets.remove(id).is_some() {
-                writes.push(KvOp::Delete(secret_key(*id)));
-            }
-        }
-    }
-
-    fn drop_schema(
-        &mut self,
-        id: SchemaId,
-        cascade: bool,
-        writes: &mut Vec<KvOp>,
-    ) -> Result<Vec<GlobalId>, CatalogError> {
-        let schema = self
-            .schemas
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| CatalogError::UnknownSchema(id.to_string()))?;
-        let items: Vec<GlobalId> = self.items.values().filter(|i| i.schema == id).map(|i| i.id).collect();
-        if !cascade && !items.is_empty() {
-            return Err(CatalogError::NotEmpty {
-                kind: "schema",
-                name: schema.name,
-            });
-        }
-        // Items elsewhere that use the schema's items go with them.
-        let items = self.with_dependents(&items, true)?;
-        self.remove_items(&items, writes);
-        self.schemas.remove(&id);
-        writes.push(KvOp::Delete(schema_key(id)));
-        Ok(items)
-    }
 }
 
+mod items;
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,12 @@ pub enum ItemKind {
     Secret,
     /// A connection: how to reach an upstream MySQL server.
     Connection,
+    /// A MySQL source.
+    Source,
+    /// A subsource: one upstream table's copy.
+    Subsource,
+    /// A source's progress subsource.
+    ProgressSubsource,
 }
 
 impl ItemKind {
@@ -29,6 +35,7 @@ impl ItemKind {
             ItemKind::Index => "an index",
             ItemKind::Secret => "a secret",
             ItemKind::Connection => "a connection",
+            ItemKind::Source | ItemKind::Subsource | ItemKind::ProgressSubsource => "a source",
         }
     }
 
@@ -40,6 +47,26 @@ impl ItemKind {
             ItemKind::Index => "index",
             ItemKind::Secret => "secret",
             ItemKind::Connection => "connection",
+            ItemKind::Source | ItemKind::Subsource | ItemKind::ProgressSubsource => "source",
+        }
+    }
+
+    /// Whether it is a source or a part of one (what `DROP SOURCE` and
+    /// `SHOW SOURCES` name).
+    pub fn is_source(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Source | ItemKind::Subsource | ItemKind::ProgressSubsource
+        )
+    }
+
+    /// The `type` `SHOW SOURCES` and `mz_sources` print for a source kind.
+    pub fn source_type(self) -> Option<&'static str> {
+        match self {
+            ItemKind::Source => Some("mysql"),
+            ItemKind::Subsource => Some("subsource"),
+            ItemKind::ProgressSubsource => Some("progress"),
+            ItemKind::Table | ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => None,
         }
     }
 }
@@ -133,6 +160,12 @@ pub trait CatalogReader {
     fn cluster(&self, name: &str) -> Option<ClusterInfo>;
     /// Every cluster, sorted by name.
     fn clusters(&self) -> Vec<ClusterInfo>;
+    /// Whether the statements planned are the catalog's stored definitions
+    /// (at boot), which may use forms users cannot write (`CREATE
+    /// SUBSOURCE`, a purified `CREATE SOURCE`).
+    fn stored_definitions(&self) -> bool {
+        false
+    }
 }
 
 /// What planning needs to know of a cluster.

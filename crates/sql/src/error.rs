@@ -210,6 +210,30 @@ pub enum PlanError {
         /// The type another place gives it.
         second: String,
     },
+    /// Two upstream tables of one source would get the same subsource name.
+    #[error("multiple subsources would be named \"{name}\": {}", .tables.join(", "))]
+    SubsourceNameClash {
+        /// The name.
+        name: String,
+        /// The upstream tables, `schema.table` each.
+        tables: Vec<String>,
+    },
+    /// A subsource's name is taken by an existing object.
+    #[error("relation \"{name}\" already exists")]
+    SubsourceExists {
+        /// The name.
+        name: String,
+        /// The upstream table it copies (`None` for the progress subsource).
+        table: Option<String>,
+    },
+    /// `DROP SOURCE` of a progress subsource without its source.
+    #[error("source \"{name}\" is a progress subsource and cannot be dropped alone")]
+    ProgressSubsourceDrop {
+        /// The progress subsource.
+        name: String,
+        /// Its source.
+        source_name: String,
+    },
     /// An error evaluating a constant while planning (`'abc'::int`).
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -256,6 +280,9 @@ impl PlanError {
             PlanError::UndefinedParameter(_) => SqlState::UndefinedParameter,
             PlanError::IndeterminateParameter(_) => SqlState::IndeterminateDatatype,
             PlanError::InconsistentParameter { .. } => SqlState::AmbiguousParameter,
+            PlanError::SubsourceNameClash { .. } => SqlState::DuplicateObject,
+            PlanError::SubsourceExists { .. } => SqlState::DuplicateTable,
+            PlanError::ProgressSubsourceDrop { .. } => SqlState::WrongObjectType,
             PlanError::Eval(e) => e.code(),
         }
     }
@@ -296,6 +323,20 @@ impl PlanError {
             )),
             PlanError::SetOperationOrderBy => {
                 Some("Add the expression/function to every SELECT, or move the UNION into a FROM clause.".into())
+            }
+            PlanError::SubsourceNameClash { tables, .. } => Some(format!(
+                "Name them apart with AS in FOR TABLES, e.g. FOR TABLES ({} AS {}).",
+                tables[0],
+                tables[0].replace('.', "_")
+            )),
+            PlanError::SubsourceExists { table: Some(table), .. } => Some(format!(
+                "Give the subsource another name with FOR TABLES ({table} AS other_name), or create the source in another schema."
+            )),
+            PlanError::SubsourceExists { table: None, .. } => {
+                Some("Name the progress subsource with EXPOSE PROGRESS AS other_name.".into())
+            }
+            PlanError::ProgressSubsourceDrop { source_name, .. } => {
+                Some(format!("Drop the source instead: DROP SOURCE {source_name}."))
             }
             PlanError::Eval(e) => e.hint(),
             _ => None,

@@ -18,10 +18,12 @@ mod plan;
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::PlanError;
 pub use parse::{
-    AlterConnection, ConnectionOption, CreateConnection, CreateIndex, OptionValue, ShowObjects, Statement, parse,
+    AlterConnection, ConnectionOption, CreateConnection, CreateIndex, CreateSource, CreateSubsource, OptionValue,
+    ShowObjects, SourceTables, Statement, SubsourceColumn, SubsourceOf, parse,
 };
 pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,
-    QueryAsOf, RoleOptions, SelectPlan, SetValue, TablePlan, TextOrSecret, UniqueKey, ViewPlan, describe, plan,
-    plan_bound, scalar_type_from_sql,
+    PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubsourcePlan, TablePlan, TextOrSecret,
+    UniqueKey, UpstreamSelection, ViewPlan, describe, plan, plan_bound, plan_purified_source, progress_desc,
+    scalar_type_from_sql,
 };

@@ -8,8 +8,10 @@
 
 mod connection;
 mod extension;
+mod source;
 
 pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
+pub use source::{CreateSource, CreateSubsource, SourceTables, SubsourceColumn, SubsourceOf};
 
 use std::fmt;
 
@@ -85,6 +87,10 @@ pub enum Statement {
     },
     /// `ALTER CONNECTION … SET (…) | RESET (…)`
     AlterConnection(AlterConnection),
+    /// `CREATE SOURCE … FROM MYSQL CONNECTION …`
+    CreateSource(CreateSource),
+    /// `CREATE SUBSOURCE …`: only in the catalog's stored definitions.
+    CreateSubsource(CreateSubsource),
     /// `VALIDATE CONNECTION name`
     ValidateConnection {
         /// The connection.
@@ -178,6 +184,19 @@ pub enum ShowObjects {
     },
     /// `SHOW CLUSTERS`
     Clusters,
+    /// `SHOW SOURCES [FROM schema]`: sources, subsources and progress
+    /// subsources, with their type and cluster.
+    Sources {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+    },
+    /// `SHOW SUBSOURCES [FROM schema | ON source]`
+    Subsources {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+        /// Only the subsources of this source.
+        on: Option<ast::ObjectName>,
+    },
     /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`
     Indexes {
         /// The schema, default the first existing one of the search path.
@@ -204,6 +223,15 @@ impl fmt::Display for Statement {
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
             Statement::Show(ShowObjects::Clusters) => f.write_str("SHOW CLUSTERS"),
+            Statement::Show(ShowObjects::Sources { from }) => {
+                f.write_str("SHOW SOURCES")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+            }
+            Statement::Show(ShowObjects::Subsources { from, on }) => {
+                f.write_str("SHOW SUBSOURCES")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
+                on.iter().try_for_each(|n| write!(f, " ON {n}"))
+            }
             Statement::Show(ShowObjects::Indexes { from, on, cluster }) => {
                 f.write_str("SHOW INDEXES")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
@@ -233,6 +261,8 @@ impl fmt::Display for Statement {
             Statement::CreateConnection(create) => write!(f, "{create}"),
             Statement::ValidateConnection { name } => write!(f, "VALIDATE CONNECTION {name}"),
             Statement::AlterConnection(alter) => write!(f, "{alter}"),
+            Statement::CreateSource(create) => write!(f, "{create}"),
+            Statement::CreateSubsource(create) => write!(f, "{create}"),
             Statement::CreateCluster {
                 name,
                 size,

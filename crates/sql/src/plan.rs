@@ -21,6 +21,7 @@ mod secret;
 mod select;
 mod session;
 mod show;
+mod source;
 mod subquery;
 mod typeconv;
 mod types;
@@ -40,6 +41,7 @@ pub use types::scalar_type_from_sql;
 pub use cluster::CLUSTER_SIZES;
 pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret};
 use params::ParamState;
+pub use source::{PurifySourcePlan, SourcePlan, SubsourcePlan, UpstreamSelection, plan_purified_source, progress_desc};
 use std::rc::Rc;
 
 /// What a statement does, with every name resolved and every expression typed.
@@ -174,6 +176,13 @@ pub enum Plan {
         /// Its options.
         connection: ConnectionPlan,
     },
+    /// `CREATE SOURCE` as written: its tables must be looked up on MySQL
+    /// (purified) before it can be planned with [`plan_purified_source`].
+    PurifySource(Box<PurifySourcePlan>),
+    /// `CREATE SOURCE`, purified (or stored, re-planned at boot).
+    CreateSource(Box<SourcePlan>),
+    /// A stored subsource, re-planned at boot.
+    CreateSubsource(Box<SubsourcePlan>),
     /// `CREATE SECRET`
     CreateSecret {
         /// The schema it goes in.
@@ -436,6 +445,8 @@ fn plan_with_params(
         Statement::CreateConnection(create) => connection::plan_create_connection(catalog, create),
         Statement::ValidateConnection { name } => connection::plan_validate_connection(catalog, name),
         Statement::AlterConnection(alter) => connection::plan_alter_connection(catalog, alter),
+        Statement::CreateSource(create) => source::plan_create_source(catalog, create),
+        Statement::CreateSubsource(create) => source::plan_create_subsource(catalog, create),
         Statement::DropObjects {
             kind,
             names,

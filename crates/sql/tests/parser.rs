@@ -13,7 +13,9 @@ fn render(statement: &Statement) -> String {
         | Statement::ValidateConnection { .. }
         | Statement::AlterConnection(_)
         | Statement::CreateCluster { .. }
-        | Statement::DropClusters { .. } => statement.to_string(),
+        | Statement::DropClusters { .. }
+        | Statement::CreateSource(_)
+        | Statement::CreateSubsource(_) => statement.to_string(),
         Statement::CreateConnection(create) => format!("{statement} -- validate: {:?}", create.validate),
         // The statement's text hides the value; the test shows what was parsed.
         Statement::CreateSecret { value, .. } | Statement::AlterSecret { value, .. } => {

@@ -14,7 +14,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"],
     &["CREATE", "OR", "REPLACE", "VIEW"],
     &["CREATE", "MATERIALIZED", "VIEW"],
-    &["CREATE", "SOURCE"],
     &["CREATE", "SINK"],
     &["CREATE", "CLUSTER", "REPLICA"],
     &["ALTER", "MATERIALIZED", "VIEW"],
@@ -25,16 +24,12 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
     &["DROP", "MATERIALIZED", "VIEW"],
-    &["DROP", "SOURCE"],
     &["DROP", "SINK"],
     &["DROP", "CLUSTER", "REPLICA"],
     &["SUBSCRIBE"],
     &["COPY", "(", "SUBSCRIBE"],
     &["SHOW", "CREATE", "MATERIALIZED", "VIEW"],
-    &["SHOW", "CREATE", "SOURCE"],
     &["SHOW", "CREATE", "SINK"],
-    &["SHOW", "SOURCES"],
-    &["SHOW", "SUBSOURCES"],
     &["SHOW", "SINKS"],
     &["SHOW", "CLUSTER", "REPLICAS"],
     &["SHOW", "MATERIALIZED", "VIEWS"],
@@ -81,6 +76,18 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "DROP" && words[1] == "CONNECTION" {
         return parse_drop_objects(parser, ItemKind::Connection).map(Some);
     }
+    if words[0] == "DROP" && words[1] == "SOURCE" {
+        return parse_drop_objects(parser, ItemKind::Source).map(Some);
+    }
+    if words[0] == "CREATE" && words[1] == "SOURCE" {
+        return super::source::parse_create_source(parser).map(Some);
+    }
+    if words[0] == "CREATE" && words[1] == "SUBSOURCE" {
+        return super::source::parse_create_subsource(parser).map(Some);
+    }
+    if words[0] == "SHOW" && words[1] == "SUBSOURCES" {
+        return parse_show_subsources(parser).map(Some);
+    }
     if words[0] == "CREATE" && words[1] == "CONNECTION" {
         return super::connection::parse_create_connection(parser).map(Some);
     }
@@ -110,6 +117,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "VIEW" => Some(ItemKind::View),
             "INDEX" => Some(ItemKind::Index),
             "CONNECTION" => Some(ItemKind::Connection),
+            "SOURCE" => Some(ItemKind::Source),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -128,6 +136,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "DATABASES" => Some(ShowObjects::Databases),
             "SCHEMAS" => Some(ShowObjects::Schemas { from: None }),
             "CLUSTERS" => Some(ShowObjects::Clusters),
+            "SOURCES" => Some(ShowObjects::Sources { from: None }),
             plural => SHOWN_ITEMS
                 .iter()
                 .find(|(p, _)| *p == plural)
@@ -143,8 +152,13 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                 parser.next_token();
                 let name = parser.parse_object_name(false)?;
                 match &mut show {
-                    ShowObjects::Schemas { from } | ShowObjects::Items { from, .. } => *from = Some(name),
-                    ShowObjects::Databases | ShowObjects::Clusters | ShowObjects::Indexes { .. } => {
+                    ShowObjects::Schemas { from } | ShowObjects::Items { from, .. } | ShowObjects::Sources { from } => {
+                        *from = Some(name)
+                    }
+                    ShowObjects::Databases
+                    | ShowObjects::Clusters
+                    | ShowObjects::Indexes { .. }
+                    | ShowObjects::Subsources { .. } => {
                         return parser.expected("end of statement", parser.peek_token());
                     }
                 }
@@ -242,16 +256,32 @@ fn parse_drop<'a, T>(
     Ok((names, if_exists, cascade))
 }
 
+/// `SHOW SUBSOURCES [FROM schema | ON source]`.
+fn parse_show_subsources(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    parser.next_token();
+    parser.next_token();
+    let (from, on) = parse_from_or_on(parser)?;
+    Ok(Statement::Show(ShowObjects::Subsources { from, on }))
+}
+
+/// `[FROM schema | ON object]` after a `SHOW`.
+fn parse_from_or_on(
+    parser: &mut Parser<'_>,
+) -> Result<(Option<sqlparser::ast::ObjectName>, Option<sqlparser::ast::ObjectName>), ParserError> {
+    if parser.parse_keyword(Keyword::FROM) {
+        Ok((Some(parser.parse_object_name(false)?), None))
+    } else if parser.parse_keyword(Keyword::ON) {
+        Ok((None, Some(parser.parse_object_name(false)?)))
+    } else {
+        Ok((None, None))
+    }
+}
+
 /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`.
 fn parse_show_indexes(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
     parser.next_token();
     parser.next_token();
-    let (mut from, mut on) = (None, None);
-    if parser.parse_keyword(Keyword::FROM) {
-        from = Some(parser.parse_object_name(false)?);
-    } else if parser.parse_keyword(Keyword::ON) {
-        on = Some(parser.parse_object_name(false)?);
-    }
+    let (from, on) = parse_from_or_on(parser)?;
     let cluster = if parser.parse_keyword(Keyword::IN) {
         parser.expect_keyword(Keyword::CLUSTER)?;
         Some(parser.parse_identifier()?)

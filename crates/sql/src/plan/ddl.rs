@@ -269,9 +269,16 @@ pub(crate) fn plan_drop_items(
     let mut missing = Vec::new();
     for name in names {
         match resolve_item(catalog, name) {
-            Ok(item) if item.kind == kind => {
+            Ok(item) if item.kind == kind || (kind == ItemKind::Source && item.kind.is_source()) => {
                 if item.name.database.is_none() {
                     return Err(PlanError::SystemSchema(item.name.schema));
+                }
+                if item.kind == ItemKind::ProgressSubsource {
+                    let source = super::source::source_of(catalog, &item);
+                    return Err(PlanError::ProgressSubsourceDrop {
+                        name: item.name.item,
+                        source_name: source.map_or_else(|| "its source".into(), |s| s.name.to_string()),
+                    });
                 }
                 ids.push(item.id);
             }

@@ -345,12 +345,13 @@ pub(crate) fn plan_item(
     let names: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
     let scope = named_scope(alias, &item.name.item, &names, &typ)?;
     let rel = match item.kind {
-        ItemKind::Table => HirRel::Get { id: item.id, typ },
+        ItemKind::Table | ItemKind::Subsource | ItemKind::ProgressSubsource => HirRel::Get { id: item.id, typ },
         ItemKind::View => plan_view(catalog, &item)?,
-        ItemKind::Index | ItemKind::Secret | ItemKind::Connection => {
+        // A source's data is in its subsources.
+        ItemKind::Source | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => {
             return Err(PlanError::WrongObjectType {
                 name: item.name.item,
-                expected: "a table or view",
+                expected: "a table, view or subsource",
             });
         }
     };
@@ -369,11 +370,11 @@ pub(crate) fn plan_table(
     let (name, alias) =
         named_table(&table.relation).ok_or_else(|| PlanError::Unsupported(format!("FROM {}", table.relation)))?;
     let planned = plan_item(catalog, name, alias)?;
-    match planned.0.kind {
-        ItemKind::Table => Ok(planned),
-        ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => Err(PlanError::WrongObjectType {
+    if planned.0.kind != ItemKind::Table {
+        return Err(PlanError::WrongObjectType {
             name: planned.0.name.item,
             expected: "a table",
-        }),
+        });
     }
+    Ok(planned)
 }

@@ -66,14 +66,11 @@ pub(crate) fn plan_insert(
         return Err(PlanError::Unsupported("INSERT INTO a table function".into()));
     };
     let item = resolve_item(catalog, name)?;
-    match item.kind {
-        ItemKind::Table => {}
-        ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => {
-            return Err(PlanError::WrongObjectType {
-                name: item.name.item,
-                expected: "a table",
-            });
-        }
+    if item.kind != ItemKind::Table {
+        return Err(PlanError::WrongObjectType {
+            name: item.name.item,
+            expected: "a table",
+        });
     }
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));

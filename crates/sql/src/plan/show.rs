@@ -8,7 +8,8 @@ use super::{Plan, SelectPlan};
 use crate::PlanError;
 use sqlparser::ast;
 
-use crate::catalog::{CatalogReader, ItemKind, SchemaInfo};
+use super::source::{cluster_of, source_of};
+use crate::catalog::{CatalogItem, CatalogReader, ItemKind, SchemaInfo};
 use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, schema_of};
 use crate::parse::{ShowObjects, Statement};
 
@@ -40,6 +41,8 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
         ShowObjects::Indexes { from, on, cluster } => {
             return plan_show_indexes(catalog, from.as_ref(), on.as_ref(), cluster.as_ref());
         }
+        ShowObjects::Sources { from } => return plan_show_sources(catalog, from.as_ref()),
+        ShowObjects::Subsources { from, on } => return plan_show_subsources(catalog, from.as_ref(), on.as_ref()),
         ShowObjects::Databases => catalog.database_names(),
         ShowObjects::Schemas { from } => {
             let database = match from {
@@ -148,6 +151,72 @@ fn plan_show_indexes(
     ))
 }
 
+/// `SHOW SOURCES [FROM schema]`: each source, subsource and progress
+/// subsource of the schema with its type and cluster (a progress subsource
+/// runs in none).
+fn plan_show_sources(catalog: &dyn CatalogReader, from: Option<&ast::ObjectName>) -> Result<Plan, PlanError> {
+    let schema = shown_schema(catalog, from)?;
+    let rows: Vec<(String, &str, Option<String>)> = catalog
+        .items(schema.id)
+        .into_iter()
+        .filter_map(|item| {
+            let typ = item.kind.source_type()?;
+            let cluster = match item.kind {
+                ItemKind::Source => cluster_of(&item),
+                ItemKind::Subsource => source_of(catalog, &item).and_then(|source| cluster_of(&source)),
+                _ => None,
+            };
+            Some((item.name.item, typ, cluster))
+        })
+        .collect();
+    Ok(text_rows(
+        &[("name", false), ("type", false), ("cluster", true)],
+        rows.iter()
+            .map(|(name, typ, cluster)| vec![Some(name.as_str()), Some(*typ), cluster.as_deref()])
+            .collect(),
+    ))
+}
+
+/// `SHOW SUBSOURCES [FROM schema | ON source]`: subsources and progress
+/// subsources with their type; `ON` lists one source's, wherever they are.
+fn plan_show_subsources(
+    catalog: &dyn CatalogReader,
+    from: Option<&ast::ObjectName>,
+    on: Option<&ast::ObjectName>,
+) -> Result<Plan, PlanError> {
+    let items: Vec<CatalogItem> = match on {
+        Some(name) => {
+            let source = resolve_item(catalog, name)?;
+            if source.kind != ItemKind::Source {
+                return Err(PlanError::WrongObjectType {
+                    name: source.name.item,
+                    expected: "a source",
+                });
+            }
+            let databases = catalog.database_names();
+            databases
+                .iter()
+                .filter_map(|db| catalog.resolve_database(db))
+                .flat_map(|db| catalog.schemas(Some(db)))
+                .flat_map(|schema| catalog.items(schema.id))
+                .filter(|item| source_of(catalog, item).is_some_and(|s| s.id == source.id))
+                .collect()
+        }
+        None => catalog.items(shown_schema(catalog, from)?.id),
+    };
+    let rows: Vec<(String, &str)> = items
+        .into_iter()
+        .filter(|item| matches!(item.kind, ItemKind::Subsource | ItemKind::ProgressSubsource))
+        .filter_map(|item| Some((item.name.item, item.kind.source_type()?)))
+        .collect();
+    Ok(text_rows(
+        &[("name", false), ("type", false)],
+        rows.iter()
+            .map(|(name, typ)| vec![Some(name.as_str()), Some(*typ)])
+            .collect(),
+    ))
+}
+
 /// `SHOW CREATE TABLE|VIEW|INDEX name`: the object's full name and its
 /// stored definition, names fully qualified.
 pub(crate) fn plan_show_create(
@@ -156,7 +225,9 @@ pub(crate) fn plan_show_create(
     name: &ast::ObjectName,
 ) -> Result<Plan, PlanError> {
     let item = match resolve_item(catalog, name) {
-        Err(PlanError::UnknownRelation(name)) if matches!(kind, ItemKind::Index | ItemKind::Connection) => {
+        Err(PlanError::UnknownRelation(name))
+            if matches!(kind, ItemKind::Index | ItemKind::Connection | ItemKind::Source) =>
+        {
             return Err(PlanError::UnknownItem {
                 kind: kind.name(),
                 name,
@@ -164,7 +235,7 @@ pub(crate) fn plan_show_create(
         }
         other => other?,
     };
-    if item.kind != kind {
+    if item.kind != kind && !(kind == ItemKind::Source && item.kind.is_source()) {
         return Err(PlanError::WrongObjectType {
             name: item.name.item,
             expected: kind.with_article(),
