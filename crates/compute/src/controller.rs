@@ -54,6 +54,17 @@ struct Inner {
     guards: Mutex<Option<timely::communication::WorkerGuards<()>>>,
 }
 
+impl Drop for Inner {
+    /// Without a [`ComputeController::shutdown`], the workers end when they
+    /// see their command channels close, after this; joining them here
+    /// would wait forever, and timely's guards would join on drop.
+    fn drop(&mut self) {
+        if let Some(guards) = self.guards.get_mut().ok().and_then(Option::take) {
+            std::mem::forget(guards);
+        }
+    }
+}
+
 impl std::fmt::Debug for ComputeController {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ComputeController")

@@ -90,7 +90,14 @@ pub(crate) fn run(
                     }
                     index_peeks.retain(|peek| peek.id != id);
                 }
-                Ok(ComputeCommand::Shutdown) | Err(TryRecvError::Disconnected) => return,
+                Ok(ComputeCommand::Shutdown) | Err(TryRecvError::Disconnected) => {
+                    // Timely steps a worker until its dataflows finish
+                    // before the thread ends; indexes never finish.
+                    for dataflow in worker.installed_dataflows() {
+                        worker.drop_dataflow(dataflow);
+                    }
+                    return;
+                }
                 Err(TryRecvError::Empty) => break,
             }
         }
