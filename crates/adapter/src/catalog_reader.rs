@@ -10,6 +10,8 @@ use crate::session::SessionVars;
 /// cluster.
 pub(crate) struct SessionCatalog<'a> {
     catalog: &'a Catalog,
+    /// Whether this plans the catalog's stored definitions, at boot.
+    stored: bool,
     database: String,
     search_path: Vec<String>,
     /// The session's cluster (`SET cluster`).
@@ -21,6 +23,7 @@ impl<'a> SessionCatalog<'a> {
     pub(crate) fn new(catalog: &'a Catalog, vars: &SessionVars) -> SessionCatalog<'a> {
         SessionCatalog {
             catalog,
+            stored: false,
             database: vars.database(),
             search_path: vars.search_path(),
             cluster: vars.get("cluster").unwrap_or_default(),
@@ -33,6 +36,7 @@ impl<'a> SessionCatalog<'a> {
     pub(crate) fn at_boot(catalog: &'a Catalog) -> SessionCatalog<'a> {
         SessionCatalog {
             catalog,
+            stored: true,
             database: String::new(),
             search_path: Vec::new(),
             cluster: String::new(),
@@ -60,6 +64,9 @@ impl SessionCatalog<'_> {
                 freshet_catalog::ItemKind::Index => ItemKind::Index,
                 freshet_catalog::ItemKind::Secret => ItemKind::Secret,
                 freshet_catalog::ItemKind::Connection => ItemKind::Connection,
+                freshet_catalog::ItemKind::Source => ItemKind::Source,
+                freshet_catalog::ItemKind::Subsource => ItemKind::Subsource,
+                freshet_catalog::ItemKind::ProgressSubsource => ItemKind::ProgressSubsource,
             },
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
             create_sql: item.create_sql.clone(),
@@ -76,6 +83,10 @@ fn schema_info(schema: &freshet_catalog::Schema) -> SchemaInfo {
 }
 
 impl CatalogReader for SessionCatalog<'_> {
+    fn stored_definitions(&self) -> bool {
+        self.stored
+    }
+
     fn active_database(&self) -> &str {
         &self.database
     }

@@ -5,6 +5,7 @@
 //! that waits (a peek on compute) runs in a spawned task that reports back
 //! with an internal message, so the coordinator never blocks.
 
+mod builtin;
 mod cancel;
 mod cluster;
 mod connection;
@@ -14,6 +15,7 @@ mod index;
 mod peek;
 mod role;
 mod session_vars;
+mod source;
 mod transaction;
 mod write;
 
@@ -157,15 +159,40 @@ pub(crate) struct Coordinator {
     pub(crate) cancels: HashMap<ConnectionId, tokio::sync::watch::Sender<Option<crate::CancelReason>>>,
     /// Held by statements that read and then write, for their duration.
     pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// What each source and subsource was planned as.
+    pub(crate) sources: BTreeMap<GlobalId, source::SourceInfo>,
+    /// The latest status of each source and subsource.
+    pub(crate) source_statuses: BTreeMap<GlobalId, source::SourceStatus>,
+    /// What the system relations' collections hold.
+    pub(crate) builtins: builtin::BuiltinContents,
+    /// The catalog generation the system relations were written for.
+    pub(crate) builtins_generation: u64,
+    /// Whether something besides the catalog changed what they hold.
+    pub(crate) builtins_dirty: bool,
     internal_tx: mpsc::UnboundedSender<Internal>,
+}
+
+/// What re-planning the stored definitions found.
+struct Rehydrated {
+    /// The indexes, to rebuild.
+    indexes: Vec<(GlobalId, index::IndexInfo)>,
+    /// The sources and subsources.
+    sources: BTreeMap<GlobalId, source::SourceInfo>,
 }
 
 /// Re-plans every item's stored definition, in creation order, so the
 /// catalog knows each item's columns; fails if one no longer plans.
-fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>, AdapterError> {
-    let mut indexes = Vec::new();
-    let items: Vec<(freshet_repr::GlobalId, String)> = catalog.items().map(|i| (i.id, i.create_sql.clone())).collect();
-    for (id, create_sql) in items {
+fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
+    let mut rehydrated = Rehydrated {
+        indexes: Vec::new(),
+        sources: BTreeMap::new(),
+    };
+    let items: Vec<(GlobalId, String, Vec<GlobalId>)> = catalog
+        .items()
+        .filter(|i| matches!(i.id, GlobalId::User(_)))
+        .map(|i| (i.id, i.create_sql.clone(), i.uses.clone()))
+        .collect();
+    for (id, create_sql, uses) in items {
         let statements = freshet_sql::parse(&create_sql)?;
         let reader = SessionCatalog::at_boot(catalog);
         let plan = match statements.as_slice() {
@@ -183,7 +210,33 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>,
             Plan::CreateSecret { .. } | Plan::CreateConnection { .. } => {}
             Plan::CreateIndex { name, index, .. } => {
                 catalog.set_item_desc(id, index.desc.clone());
-                indexes.push((id, index::IndexInfo::new(name.to_string(), index)));
+                rehydrated
+                    .indexes
+                    .push((id, index::IndexInfo::new(name.to_string(), index)));
+            }
+            Plan::CreateSource(source) => {
+                let info = source::SourceInfo {
+                    cluster: Some(source.cluster),
+                    table: None,
+                };
+                rehydrated.sources.insert(id, info);
+            }
+            Plan::CreateSubsource(subsource) => {
+                catalog.set_item_desc(id, subsource.desc);
+                // A subsource uses its source first; a progress subsource
+                // runs in no cluster.
+                let cluster = match subsource.kind {
+                    freshet_sql::ItemKind::ProgressSubsource => None,
+                    _ => uses
+                        .first()
+                        .and_then(|source| rehydrated.sources.get(source))
+                        .and_then(|info| info.cluster.clone()),
+                };
+                let info = source::SourceInfo {
+                    cluster,
+                    table: subsource.table,
+                };
+                rehydrated.sources.insert(id, info);
             }
             other => {
                 return Err(AdapterError::Internal(format!(
@@ -192,7 +245,7 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Vec<(GlobalId, index::IndexInfo)>,
             }
         }
     }
-    Ok(indexes)
+    Ok(rehydrated)
 }
 
 /// Makes the store's collections match the catalog's tables: a crash
@@ -207,7 +260,11 @@ fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), Adapter
     let collections: BTreeSet<GlobalId> = store.collections()?.into_iter().collect();
     let start = store.timestamp_bound()?.unwrap_or(0);
     for id in tables.difference(&collections) {
-        tracing::info!(%id, "creating the collection of a table a crash left without one");
+        if matches!(id, GlobalId::System(_)) {
+            tracing::info!(%id, "creating the collection of a system relation");
+        } else {
+            tracing::info!(%id, "creating the collection of a table a crash left without one");
+        }
         store.create_collection(*id, start)?;
     }
     for id in collections.difference(&tables) {
@@ -217,8 +274,9 @@ fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), Adapter
     Ok(())
 }
 
-/// Starts the coordinator task on the current tokio runtime.
-pub fn start(config: Config) -> Result<Client, AdapterError> {
+/// Starts the coordinator task on the current tokio runtime, once the
+/// system relations hold what the catalog says.
+pub async fn start(config: Config) -> Result<Client, AdapterError> {
     let Config {
         mut catalog,
         store,
@@ -227,7 +285,7 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         tick_interval,
         passwords,
     } = config;
-    let indexes = rehydrate(&mut catalog)?;
+    let Rehydrated { indexes, sources } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -242,8 +300,29 @@ pub fn start(config: Config) -> Result<Client, AdapterError> {
         passwords,
         cancels: HashMap::new(),
         write_lock: std::sync::Arc::default(),
+        sources: BTreeMap::new(),
+        source_statuses: BTreeMap::new(),
+        builtins: BTreeMap::new(),
+        builtins_generation: 0,
+        builtins_dirty: false,
         internal_tx,
     };
+    // Every source starts over as `created` until ingestion reports on it.
+    let now = coord.committer.last();
+    for (id, info) in sources {
+        coord.sources.insert(id, info);
+        coord.source_statuses.insert(
+            id,
+            source::SourceStatus {
+                status: "created",
+                error: None,
+                at: now,
+            },
+        );
+    }
+    coord.builtins = coord.builtin_contents();
+    coord.builtins_generation = coord.catalog.generation();
+    builtin::resync(&coord.store, &coord.committer, &coord.builtins).await?;
     // Indexes are in-memory arrangements: rebuilt from their inputs at boot.
     for (id, index) in indexes {
         coord.install_index(id, index)?;
@@ -359,9 +438,31 @@ impl Coordinator {
     }
 
     /// Records a statement's result, then continues with the next one.
-    fn finish_statement(&mut self, mut ctx: ExecuteContext, result: Result<ExecuteResponse, AdapterError>) {
+    fn finish_statement(&mut self, ctx: ExecuteContext, result: Result<ExecuteResponse, AdapterError>) {
+        let Some((mut ctx, result)) = self.after_builtins(ctx, result) else {
+            return;
+        };
         self.record(&mut ctx, result);
         self.continue_execution(ctx);
+    }
+
+    /// Gives a finished statement back at once, unless it changed what the
+    /// system relations hold: then it finishes (through
+    /// [`Internal::StatementDone`]) once their change is durable.
+    fn after_builtins(
+        &mut self,
+        ctx: ExecuteContext,
+        result: Result<ExecuteResponse, AdapterError>,
+    ) -> Option<(ExecuteContext, Result<ExecuteResponse, AdapterError>)> {
+        let Some(write) = self.write_builtins() else {
+            return Some((ctx, result));
+        };
+        let internal = self.internal_tx.clone();
+        tokio::spawn(async move {
+            write.await;
+            let _ = internal.send(Internal::StatementDone { ctx, result });
+        });
+        None
     }
 
     /// Runs statements until one is pending, one failed, or none are left.
@@ -381,7 +482,10 @@ impl Coordinator {
                 return;
             };
             match self.sequence(ctx, &statement) {
-                Sequenced::Done(mut done, result) => {
+                Sequenced::Done(done, result) => {
+                    let Some((mut done, result)) = self.after_builtins(done, result) else {
+                        return;
+                    };
                     self.record(&mut done, result);
                     ctx = done;
                 }
@@ -447,6 +551,10 @@ impl Coordinator {
             Plan::CreateConnection { .. } | Plan::AlterConnection { .. } | Plan::ValidateConnection { .. } => {
                 return self.sequence_connection(ctx, plan);
             }
+            Plan::PurifySource(plan) => return self.sequence_purify_source(ctx, *plan),
+            Plan::CreateSource(_) | Plan::CreateSubsource(_) => Err(AdapterError::Internal(
+                "a purified source definition outside the catalog".into(),
+            )),
             Plan::CreateRole { .. } | Plan::AlterRole { .. } | Plan::DropRoles { .. } => {
                 let mut ctx = ctx;
                 let result = self.sequence_role(&mut ctx, plan);

@@ -102,6 +102,9 @@ pub enum AdapterError {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     Shutdown,
+    /// A query reads a subsource whose source has no data for it yet.
+    #[error("source \"{0}\" has no data yet: its source has not taken a snapshot of MySQL")]
+    SourceNotReadable(String),
 }
 
 /// Why a statement was canceled.
@@ -147,6 +150,7 @@ impl AdapterError {
             AdapterError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
+            AdapterError::SourceNotReadable(_) => SqlState::ObjectNotInPrerequisiteState,
         }
     }
 
@@ -171,6 +175,10 @@ impl AdapterError {
             AdapterError::Storage(e) => e.hint(),
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
             AdapterError::MySql(e) => e.hint(),
+            AdapterError::SourceNotReadable(_) => Some(
+                "Check the source's status in mz_internal.mz_source_statuses; this version does not ingest MySQL data yet."
+                    .into(),
+            ),
             AdapterError::DependentObjects { .. } => {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.".into())
             }

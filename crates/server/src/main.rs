@@ -135,6 +135,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         tick_interval: std::time::Duration::from_secs(1),
         passwords,
     })
+    .await
     .context("starting the coordinator")?;
     let listener = TcpListener::bind(args.listen_addr)
         .await

@@ -1,5 +1,6 @@
-//! `CREATE CONNECTION … TO MYSQL` against real MySQL 9.7 servers started
-//! with `bin/mysql`: what validation accepts, and each problem it names.
+//! `CREATE CONNECTION … TO MYSQL` and `CREATE SOURCE` against real MySQL
+//! 9.7 servers started with `bin/mysql`: what validation accepts, each
+//! problem it names, and sources kept across restarts.
 
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
@@ -252,5 +253,69 @@ async fn a_server_that_never_answers_stalls_only_its_own_statement() -> anyhow::
     let err = create.await?.expect_err("canceled");
     assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::QUERY_CANCELED));
     assert_eq!(common::column(&other, "SHOW CONNECTIONS").await?, Vec::<String>::new());
+    Ok(())
+}
+
+/// A source is stored purified: after a restart with MySQL gone, its
+/// subsources, their columns and the system relations are as before.
+#[tokio::test]
+async fn sources_are_rebuilt_from_the_catalog_without_mysql() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 111, &[])?;
+    mysql.root(
+        "upstream",
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id int PRIMARY KEY, amount decimal(65,30), at datetime(6));
+         CREATE TABLE shop.tags (id int, label enum('a','b'), spot point);",
+    )?;
+    let port = &upstream["MYSQL_PORT"];
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    client
+        .batch_execute(&format!(
+            "CREATE SECRET pw AS 'freshet';
+             CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet', PASSWORD SECRET pw);
+             CREATE SOURCE src FROM MYSQL CONNECTION c (TEXT COLUMNS (shop.tags.label), EXCLUDE COLUMNS (shop.tags.spot))
+                 FOR SCHEMAS (shop);
+             CREATE VIEW big AS SELECT id, amount FROM orders WHERE amount > 100;"
+        ))
+        .await?;
+    let catalog_queries = [
+        "SELECT id || ' ' || name || ' ' || type || ' ' || create_sql FROM mz_catalog.mz_sources ORDER BY id",
+        "SELECT object_id || ' ' || referenced_object_id FROM mz_internal.mz_object_dependencies ORDER BY 1",
+        "SELECT id || ' ' || schema_name || '.' || table_name FROM mz_internal.mz_mysql_source_tables ORDER BY 1",
+        "SELECT id || ' ' || status FROM mz_internal.mz_source_statuses ORDER BY 1",
+    ];
+    let mut before = Vec::new();
+    for query in &catalog_queries {
+        before.push(common::column(&client, query).await?);
+    }
+    assert_eq!(
+        before[0].len(),
+        4,
+        "a source, two subsources, a progress subsource: {before:?}"
+    );
+    assert!(
+        before[0]
+            .iter()
+            .any(|row| row.contains("\"at\" TIMESTAMP WITHOUT TIME ZONE") && row.contains("UPSTREAM 'datetime(6)'"))
+    );
+    drop(client);
+    server.kill()?;
+    drop(mysql);
+
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    let mut after = Vec::new();
+    for query in &catalog_queries {
+        after.push(common::column(&client, query).await?);
+    }
+    assert_eq!(before, after);
+    // The view over a subsource still plans, and the source still drops.
+    client.batch_execute("DROP VIEW big; DROP SOURCE src").await?;
+    assert_eq!(
+        common::column(&client, "SELECT count(*) FROM mz_sources").await?,
+        vec!["0"]
+    );
     Ok(())
 }

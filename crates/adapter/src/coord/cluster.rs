@@ -39,11 +39,12 @@ impl Coordinator {
                 }
                 let mut indexes = Vec::new();
                 for name in &names {
-                    let inside = self.indexes_in_cluster(name);
+                    let inside = self.items_in_cluster(name);
                     if !cascade && !inside.is_empty() {
                         let detail = inside
                             .iter()
-                            .map(|id| format!("index {} depends on cluster {name}", self.index_name(*id)))
+                            .filter_map(|id| self.catalog.item(*id))
+                            .map(|item| format!("{} {} depends on cluster {name}", item.kind.name(), item.name))
                             .collect::<Vec<_>>()
                             .join("\n");
                         return Sequenced::Done(
@@ -77,13 +78,20 @@ impl Coordinator {
         }
     }
 
-    /// The indexes whose stored definition puts them in cluster `name`.
-    fn indexes_in_cluster(&self, name: &str) -> Vec<GlobalId> {
+    /// The indexes and sources whose stored definitions put them in
+    /// cluster `name`.
+    fn items_in_cluster(&self, name: &str) -> Vec<GlobalId> {
         self.catalog
             .items()
-            .filter(|item| item.kind == ItemKind::Index)
-            .filter(|item| match freshet_sql::parse(&item.create_sql).as_deref() {
-                Ok([Statement::CreateIndex(create)]) => create.cluster.as_ref().is_some_and(|c| c.value == name),
+            .filter(|item| match item.kind {
+                ItemKind::Index => match freshet_sql::parse(&item.create_sql).as_deref() {
+                    Ok([Statement::CreateIndex(create)]) => create.cluster.as_ref().is_some_and(|c| c.value == name),
+                    _ => false,
+                },
+                ItemKind::Source => self
+                    .sources
+                    .get(&item.id)
+                    .is_some_and(|source| source.cluster.as_deref() == Some(name)),
                 _ => false,
             })
             .map(|item| item.id)

@@ -108,7 +108,7 @@ impl Coordinator {
     }
 
     /// The options of `plan` with its secrets' values filled in.
-    fn mysql_options(&self, plan: &ConnectionPlan) -> Result<MySqlConnection, AdapterError> {
+    pub(crate) fn mysql_options(&self, plan: &ConnectionPlan) -> Result<MySqlConnection, AdapterError> {
         let secret = |id| {
             self.catalog
                 .secret(id)

@@ -176,6 +176,8 @@ impl Coordinator {
         };
         let mut items = dropped_items(&results);
         self.drop_indexes(&items);
+        self.sources.retain(|id, _| !items.contains(id));
+        self.source_statuses.retain(|id, _| !items.contains(id));
         items.retain(|id| tables.contains(id));
         let committer = self.committer.clone();
         let tag = tag.to_owned();

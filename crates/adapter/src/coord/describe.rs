@@ -51,6 +51,9 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::CreateConnection { .. }
         | Plan::AlterConnection { .. }
         | Plan::ValidateConnection { .. }
+        | Plan::PurifySource(_)
+        | Plan::CreateSource(_)
+        | Plan::CreateSubsource(_)
         | Plan::CreateSecret { .. }
         | Plan::AlterSecret { .. }
         | Plan::CreateRole { .. }

@@ -58,6 +58,9 @@ impl Coordinator {
         // inputs). The dataflow's plan is optimized only if it is run.
         let index_peek = self.index_peek(&expr);
         let inputs = expr.depends_on();
+        if let Err(e) = self.check_readable(&inputs) {
+            return Sequenced::Done(ctx, Err(e));
+        }
         let read = match requested {
             Some(requested) => self.requested_read_time(&inputs, requested),
             None => self.transaction_read_time(&ctx, &inputs),
@@ -96,6 +99,23 @@ impl Coordinator {
     }
 
     /// The latest time at which every input is complete.
+    /// Every input has a collection: a subsource has one only once its
+    /// source has data for it.
+    fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
+        for id in inputs {
+            if self.store.upper(*id).is_err()
+                && let Some(item) = self.catalog.item(*id)
+                && matches!(
+                    item.kind,
+                    freshet_catalog::ItemKind::Subsource | freshet_catalog::ItemKind::ProgressSubsource
+                )
+            {
+                return Err(AdapterError::SourceNotReadable(item.name.clone()));
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn choose_as_of(&self, inputs: &[GlobalId]) -> Result<Timestamp, AdapterError> {
         latest_complete_time(&self.store, &self.committer, inputs)
     }

@@ -27,6 +27,7 @@ impl Coordinator {
                 Plan::CreateCluster { .. } => Err(AdapterError::InTransactionBlock("CREATE CLUSTER")),
                 Plan::DropClusters { .. } => Err(AdapterError::InTransactionBlock("DROP CLUSTER")),
                 Plan::CreateConnection { .. } => Err(AdapterError::InTransactionBlock("CREATE CONNECTION")),
+                Plan::PurifySource(_) => Err(AdapterError::InTransactionBlock("CREATE SOURCE")),
                 Plan::AlterConnection { .. } => Err(AdapterError::InTransactionBlock("ALTER CONNECTION")),
                 Plan::ValidateConnection { .. } => Err(AdapterError::InTransactionBlock("VALIDATE CONNECTION")),
                 Plan::AlterSecret { .. } => Err(AdapterError::InTransactionBlock("ALTER SECRET")),

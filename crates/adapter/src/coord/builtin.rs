@@ -1,0 +1,228 @@
+//! The system relations (DESIGN.md §7): their rows derived from the
+//! catalog and the sources' statuses, kept in their collections by writing
+//! the difference whenever the catalog changes, and at boot against what
+//! is stored (their contents are never a source of truth).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use freshet_catalog::{
+    Catalog, ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATUSES, MZ_SOURCES,
+};
+use freshet_repr::{Datum, Diff, GlobalId, Row, Timestamp};
+use freshet_sql::quote_ident;
+use freshet_storage::{Batch, Committer, Store};
+
+use super::Coordinator;
+use super::source::{SourceInfo, SourceStatus};
+use crate::AdapterError;
+
+/// The contents of each system relation, as multisets of rows.
+pub(crate) type BuiltinContents = BTreeMap<GlobalId, BTreeMap<Row, Diff>>;
+
+/// What the system relations are derived from besides the catalog.
+pub(crate) struct BuiltinInputs<'a> {
+    /// The catalog.
+    pub(crate) catalog: &'a Catalog,
+    /// What each source and subsource was planned as.
+    pub(crate) sources: &'a BTreeMap<GlobalId, SourceInfo>,
+    /// The latest status of each source and subsource.
+    pub(crate) statuses: &'a BTreeMap<GlobalId, SourceStatus>,
+}
+
+/// The rows every system relation holds for `inputs`.
+pub(crate) fn builtin_contents(inputs: &BuiltinInputs<'_>) -> BuiltinContents {
+    let mut contents: BuiltinContents = BTreeMap::new();
+    let mut add = |relation: GlobalId, datums: &[Datum<'_>]| {
+        *contents
+            .entry(relation)
+            .or_default()
+            .entry(Row::pack_slice(datums))
+            .or_default() += 1;
+    };
+    let catalog = inputs.catalog;
+    for item in catalog.items().filter(|item| matches!(item.id, GlobalId::User(_))) {
+        let id = item.id.to_string();
+        let info = inputs.sources.get(&item.id);
+        let source_type = match item.kind {
+            ItemKind::Source => Some("mysql"),
+            ItemKind::Subsource => Some("subsource"),
+            ItemKind::ProgressSubsource => Some("progress"),
+            ItemKind::Table | ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => None,
+        };
+        // Dependencies: what the item names; a subsource is instead named
+        // by its source, as Materialize lists them.
+        for used in &item.uses {
+            let used = used.to_string();
+            let (object, referenced) = match item.kind {
+                ItemKind::Subsource | ItemKind::ProgressSubsource => (used.as_str(), id.as_str()),
+                _ => (id.as_str(), used.as_str()),
+            };
+            add(
+                MZ_OBJECT_DEPENDENCIES.id,
+                &[Datum::String(object), Datum::String(referenced)],
+            );
+        }
+        let Some(source_type) = source_type else { continue };
+        let schema_id = item.schema.to_string();
+        let cluster_id = info
+            .and_then(|info| info.cluster.as_deref())
+            .and_then(|name| catalog.cluster(name))
+            .map(|cluster| cluster.id());
+        let connection_id = match item.kind {
+            ItemKind::Source => item.uses.first().map(ToString::to_string),
+            _ => None,
+        };
+        add(
+            MZ_SOURCES.id,
+            &[
+                Datum::String(&id),
+                Datum::UInt32(item.oid),
+                Datum::String(&schema_id),
+                Datum::String(&item.name),
+                Datum::String(source_type),
+                connection_id.as_deref().map_or(Datum::Null, Datum::String),
+                Datum::Null,
+                Datum::Null,
+                Datum::Null,
+                Datum::Null,
+                cluster_id.as_deref().map_or(Datum::Null, Datum::String),
+                Datum::String(OWNER_ID),
+                Datum::String("{}"),
+                Datum::String(&item.create_sql),
+                Datum::String(&item.create_sql),
+            ],
+        );
+        if let Some(table) = info.and_then(|info| info.table.as_ref()) {
+            add(
+                MZ_MYSQL_SOURCE_TABLES.id,
+                &[
+                    Datum::String(&id),
+                    Datum::String(&quote_ident(&table.schema)),
+                    Datum::String(&quote_ident(&table.name)),
+                ],
+            );
+        }
+        let status = inputs.statuses.get(&item.id);
+        let at = status
+            .and_then(|s| chrono::DateTime::from_timestamp_millis(i64::try_from(s.at).unwrap_or(i64::MAX)))
+            .map_or(Datum::Null, Datum::TimestampTz);
+        add(
+            MZ_SOURCE_STATUSES.id,
+            &[
+                Datum::String(&id),
+                Datum::String(&item.name),
+                Datum::String(source_type),
+                at,
+                Datum::String(status.map_or("created", |s| s.status)),
+                status
+                    .and_then(|s| s.error.as_deref())
+                    .map_or(Datum::Null, Datum::String),
+                Datum::Null,
+            ],
+        );
+    }
+    contents
+}
+
+/// The owner of every object: the first user role, as in Materialize.
+const OWNER_ID: &str = "u1";
+
+/// The updates that turn `from` into `to`, per relation.
+fn difference(from: &BuiltinContents, to: &BuiltinContents) -> BTreeMap<GlobalId, Vec<(Row, Diff)>> {
+    let mut updates: BTreeMap<GlobalId, BTreeMap<Row, Diff>> = BTreeMap::new();
+    for (id, rows) in to {
+        for (row, diff) in rows {
+            *updates.entry(*id).or_default().entry(row.clone()).or_default() += diff;
+        }
+    }
+    for (id, rows) in from {
+        for (row, diff) in rows {
+            *updates.entry(*id).or_default().entry(row.clone()).or_default() -= diff;
+        }
+    }
+    updates
+        .into_iter()
+        .map(|(id, rows)| (id, rows.into_iter().filter(|(_, diff)| *diff != 0).collect::<Vec<_>>()))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect()
+}
+
+/// Writes `updates` as one unit at one timestamp.
+async fn commit(
+    store: Store,
+    committer: Committer,
+    updates: BTreeMap<GlobalId, Vec<(Row, Diff)>>,
+) -> Result<Timestamp, AdapterError> {
+    let mut writes: Vec<(GlobalId, Batch)> = Vec::new();
+    for (id, rows) in updates {
+        let mut builder = store.batch_builder()?;
+        for (row, diff) in &rows {
+            builder.push(row, *diff)?;
+        }
+        writes.push((id, builder.finish()?));
+    }
+    Ok(committer.commit(writes).await?)
+}
+
+/// At boot: makes each system relation's collection hold what the catalog
+/// says, whatever an earlier version or a crash left in it.
+pub(crate) async fn resync(
+    store: &Store,
+    committer: &Committer,
+    contents: &BuiltinContents,
+) -> Result<(), AdapterError> {
+    let mut stored: BuiltinContents = BTreeMap::new();
+    for relation in freshet_catalog::BUILTIN_RELATIONS {
+        let upper = store.upper(relation.id)?;
+        let rows = stored.entry(relation.id).or_default();
+        // A collection never written to has nothing readable yet.
+        if upper == 0 {
+            continue;
+        }
+        for (row, diff) in store.snapshot(relation.id, upper - 1)? {
+            *rows.entry(row).or_default() += diff;
+        }
+    }
+    let updates = difference(&stored, contents);
+    if !updates.is_empty() {
+        commit(store.clone(), committer.clone(), updates).await?;
+    }
+    Ok(())
+}
+
+impl Coordinator {
+    /// What the system relations should hold now.
+    pub(crate) fn builtin_contents(&self) -> BuiltinContents {
+        builtin_contents(&BuiltinInputs {
+            catalog: &self.catalog,
+            sources: &self.sources,
+            statuses: &self.source_statuses,
+        })
+    }
+
+    /// If the catalog (or a source's status) changed since the system
+    /// relations were last written, sends the difference to the committer
+    /// and returns what finishes once it is durable: a statement that
+    /// changed the catalog answers only then, so its session's next read
+    /// sees the change.
+    pub(crate) fn write_builtins(&mut self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        if self.builtins_generation == self.catalog.generation() && !self.builtins_dirty {
+            return None;
+        }
+        self.builtins_generation = self.catalog.generation();
+        self.builtins_dirty = false;
+        let contents = self.builtin_contents();
+        let updates = difference(&self.builtins, &contents);
+        self.builtins = contents;
+        if updates.is_empty() {
+            return None;
+        }
+        let (store, committer) = (self.store.clone(), self.committer.clone());
+        Some(async move {
+            if let Err(e) = commit(store, committer, updates).await {
+                tracing::error!(error = %e, "the system relations could not be written; they are stale until the next restart");
+            }
+        })
+    }
+}

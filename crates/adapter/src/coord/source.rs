@@ -1,0 +1,215 @@
+//! Sequencing `CREATE SOURCE`: purification (reaching MySQL) runs in a
+//! spawned task; the purified source, its subsources and its progress
+//! subsource are then planned and created in the coordinator, in one
+//! catalog transaction.
+
+use freshet_catalog::{ItemKind, NewItem, Op, OpResult};
+use freshet_mysql::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
+use freshet_repr::{GlobalId, RelationDesc, Timestamp, UpstreamTable};
+use freshet_sql::{PurifySourcePlan, SourcePlan, UpstreamSelection, plan_purified_source};
+
+use super::{Coordinator, ExecuteContext, Sequenced};
+use crate::AdapterError;
+use crate::catalog_reader::SessionCatalog;
+use crate::client::ExecuteResponse;
+
+/// What the coordinator keeps of a source or subsource's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceInfo {
+    /// The cluster it runs in (a source and its subsources).
+    pub(crate) cluster: Option<String>,
+    /// The upstream table a subsource copies.
+    pub(crate) table: Option<UpstreamTable>,
+}
+
+/// A source's or subsource's latest status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceStatus {
+    /// `created`, `starting`, `running`, `stalled`, `failed`.
+    pub(crate) status: &'static str,
+    /// Why it is stalled or failed.
+    pub(crate) error: Option<String>,
+    /// When it took this status.
+    pub(crate) at: Timestamp,
+}
+
+impl Coordinator {
+    /// `CREATE SOURCE`: purifies in a spawned task, then creates.
+    pub(crate) fn sequence_purify_source(&mut self, mut ctx: ExecuteContext, plan: PurifySourcePlan) -> Sequenced {
+        let exists = self.catalog.item_by_name(plan.schema, &plan.name.item).is_some();
+        if exists && plan.if_not_exists {
+            ctx.notice(format!("source \"{}\" already exists, skipping", plan.name.item));
+            return Sequenced::Done(ctx, Ok(ExecuteResponse::command("CREATE SOURCE")));
+        }
+        if exists {
+            let error = freshet_catalog::CatalogError::ItemExists {
+                kind: "relation",
+                name: plan.name.item.clone(),
+            };
+            return Sequenced::Done(ctx, Err(error.into()));
+        }
+        let options = match self.mysql_options(&plan.connection) {
+            Ok(options) => options,
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
+        };
+        let request = source_request(&plan);
+        self.spawn_then(
+            ctx,
+            |mut signal| async move { signal.run(async { Ok(purify(&options, &request).await?) }).await },
+            move |coord: &mut Coordinator, ctx: ExecuteContext, purified: PurifiedSource| {
+                let result = coord.create_source(&ctx, &plan, purified);
+                Sequenced::Done(ctx, result)
+            },
+        );
+        Sequenced::Pending
+    }
+
+    /// Plans the purified source and creates it with its subsources.
+    fn create_source(
+        &mut self,
+        ctx: &ExecuteContext,
+        plan: &PurifySourcePlan,
+        purified: PurifiedSource,
+    ) -> Result<ExecuteResponse, AdapterError> {
+        let server_id = match plan.statement.server_id {
+            Some(id) => id,
+            None => self.choose_server_id(purified.server_id),
+        };
+        let session = self
+            .sessions
+            .get(&ctx.conn_id)
+            .ok_or_else(|| AdapterError::Internal("session not found".into()))?;
+        let reader = SessionCatalog::new(&self.catalog, &session.vars);
+        let source = plan_purified_source(&reader, plan, purified.tables, server_id)?;
+        let op = Op::CreateSource {
+            source: NewItem {
+                schema: source.schema,
+                name: source.name.item.clone(),
+                kind: ItemKind::Source,
+                create_sql: source.create_sql.clone(),
+                desc: RelationDesc::empty(),
+                uses: vec![source.connection],
+            },
+            subsources: source
+                .subsources
+                .iter()
+                .map(|subsource| NewItem {
+                    schema: subsource.schema,
+                    name: subsource.name.item.clone(),
+                    kind: match subsource.kind {
+                        freshet_sql::ItemKind::ProgressSubsource => ItemKind::ProgressSubsource,
+                        _ => ItemKind::Subsource,
+                    },
+                    create_sql: subsource.create_sql.clone(),
+                    desc: subsource.desc.clone(),
+                    uses: vec![],
+                })
+                .collect(),
+        };
+        let results = self.catalog.transact(vec![op])?;
+        if let Some(OpResult::CreatedSource { source: id, subsources }) = results.first() {
+            self.register_source(*id, &source, subsources);
+        }
+        tracing::info!(source = %source.name, server_id, "created source");
+        Ok(ExecuteResponse::command("CREATE SOURCE"))
+    }
+
+    /// Records what the coordinator keeps of a source and its subsources
+    /// (`ids` in the order of the plan's subsources).
+    pub(crate) fn register_source(&mut self, id: GlobalId, source: &SourcePlan, ids: &[GlobalId]) {
+        let now = self.committer.last();
+        let cluster = Some(source.cluster.clone());
+        self.sources.insert(
+            id,
+            SourceInfo {
+                cluster: cluster.clone(),
+                table: None,
+            },
+        );
+        self.set_source_status(id, now);
+        for (subsource, id) in source.subsources.iter().zip(ids) {
+            let progress = subsource.kind == freshet_sql::ItemKind::ProgressSubsource;
+            self.sources.insert(
+                *id,
+                SourceInfo {
+                    cluster: if progress { None } else { cluster.clone() },
+                    table: subsource.table.clone(),
+                },
+            );
+            self.set_source_status(*id, now);
+        }
+    }
+
+    /// Records that a source or subsource was created at `at`: it stays
+    /// `created` until ingestion reports on it.
+    fn set_source_status(&mut self, id: GlobalId, at: Timestamp) {
+        self.source_statuses.insert(
+            id,
+            SourceStatus {
+                status: "created",
+                error: None,
+                at,
+            },
+        );
+    }
+
+    /// A server id for a new source's binlog client: unused by the other
+    /// sources and unlike the upstream server's own.
+    fn choose_server_id(&self, upstream: u32) -> u32 {
+        let taken: Vec<u32> = self
+            .catalog
+            .items()
+            .filter(|item| item.kind == ItemKind::Source)
+            .filter_map(|item| stored_server_id(&item.create_sql))
+            .collect();
+        loop {
+            // Far above the small ids people give their servers.
+            let id = rand_u32() | 0x4000_0000;
+            if id != upstream && !taken.contains(&id) {
+                return id;
+            }
+        }
+    }
+}
+
+/// The server id a stored source definition names.
+fn stored_server_id(create_sql: &str) -> Option<u32> {
+    match freshet_sql::parse(create_sql).ok()?.as_slice() {
+        [freshet_sql::Statement::CreateSource(create)] => create.server_id,
+        _ => None,
+    }
+}
+
+/// A random number from the operating system's generator (through ring).
+fn rand_u32() -> u32 {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 4];
+    // The system generator does not fail on supported platforms; a fixed
+    // fallback is still unlike any server's own id.
+    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+        return 0x3fff_fff7;
+    }
+    u32::from_le_bytes(bytes) & 0x7fff_ffff
+}
+
+/// What purification looks up for `plan`.
+fn source_request(plan: &PurifySourcePlan) -> SourceRequest {
+    let columns = |refs: &[[String; 3]]| {
+        refs.iter()
+            .map(|[schema, table, column]| ColumnRef {
+                schema: schema.clone(),
+                table: table.clone(),
+                column: column.clone(),
+            })
+            .collect()
+    };
+    SourceRequest {
+        selection: match &plan.tables {
+            UpstreamSelection::All => TableSelection::All,
+            UpstreamSelection::Schemas(schemas) => TableSelection::Schemas(schemas.clone()),
+            UpstreamSelection::Tables(tables) => TableSelection::Tables(tables.clone()),
+        },
+        text_columns: columns(&plan.text_columns),
+        exclude_columns: columns(&plan.exclude_columns),
+    }
+}
