@@ -58,19 +58,24 @@ impl SessionCatalog<'_> {
                 schema: schema.name.clone(),
                 item: item.name.clone(),
             },
-            kind: match item.kind {
-                freshet_catalog::ItemKind::Table => ItemKind::Table,
-                freshet_catalog::ItemKind::View => ItemKind::View,
-                freshet_catalog::ItemKind::Index => ItemKind::Index,
-                freshet_catalog::ItemKind::Secret => ItemKind::Secret,
-                freshet_catalog::ItemKind::Connection => ItemKind::Connection,
-                freshet_catalog::ItemKind::Source => ItemKind::Source,
-                freshet_catalog::ItemKind::Subsource => ItemKind::Subsource,
-                freshet_catalog::ItemKind::ProgressSubsource => ItemKind::ProgressSubsource,
-            },
+            kind: planner_kind(item.kind),
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
             create_sql: item.create_sql.clone(),
         })
+    }
+}
+
+/// The planner's name for a catalog item kind.
+pub(crate) fn planner_kind(kind: freshet_catalog::ItemKind) -> ItemKind {
+    match kind {
+        freshet_catalog::ItemKind::Table => ItemKind::Table,
+        freshet_catalog::ItemKind::View => ItemKind::View,
+        freshet_catalog::ItemKind::Index => ItemKind::Index,
+        freshet_catalog::ItemKind::Secret => ItemKind::Secret,
+        freshet_catalog::ItemKind::Connection => ItemKind::Connection,
+        freshet_catalog::ItemKind::Source => ItemKind::Source,
+        freshet_catalog::ItemKind::Subsource => ItemKind::Subsource,
+        freshet_catalog::ItemKind::ProgressSubsource => ItemKind::ProgressSubsource,
     }
 }
 

@@ -167,8 +167,6 @@ pub(crate) struct Coordinator {
     pub(crate) builtins: builtin::BuiltinContents,
     /// The catalog generation the system relations were written for.
     pub(crate) builtins_generation: u64,
-    /// Whether something besides the catalog changed what they hold.
-    pub(crate) builtins_dirty: bool,
     internal_tx: mpsc::UnboundedSender<Internal>,
 }
 
@@ -187,12 +185,12 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
         indexes: Vec::new(),
         sources: BTreeMap::new(),
     };
-    let items: Vec<(GlobalId, String, Vec<GlobalId>)> = catalog
+    let items: Vec<(GlobalId, String)> = catalog
         .items()
         .filter(|i| matches!(i.id, GlobalId::User(_)))
-        .map(|i| (i.id, i.create_sql.clone(), i.uses.clone()))
+        .map(|i| (i.id, i.create_sql.clone()))
         .collect();
-    for (id, create_sql, uses) in items {
+    for (id, create_sql) in items {
         let statements = freshet_sql::parse(&create_sql)?;
         let reader = SessionCatalog::at_boot(catalog);
         let plan = match statements.as_slice() {
@@ -215,27 +213,15 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
                     .push((id, index::IndexInfo::new(name.to_string(), index)));
             }
             Plan::CreateSource(source) => {
-                let info = source::SourceInfo {
-                    cluster: Some(source.cluster),
-                    table: None,
+                let info = source::SourceInfo::Source {
+                    cluster: source.cluster,
+                    server_id: source.server_id,
                 };
                 rehydrated.sources.insert(id, info);
             }
             Plan::CreateSubsource(subsource) => {
                 catalog.set_item_desc(id, subsource.desc);
-                // A subsource uses its source first; a progress subsource
-                // runs in no cluster.
-                let cluster = match subsource.kind {
-                    freshet_sql::ItemKind::ProgressSubsource => None,
-                    _ => uses
-                        .first()
-                        .and_then(|source| rehydrated.sources.get(source))
-                        .and_then(|info| info.cluster.clone()),
-                };
-                let info = source::SourceInfo {
-                    cluster,
-                    table: subsource.table,
-                };
+                let info = source::SourceInfo::Subsource { table: subsource.table };
                 rehydrated.sources.insert(id, info);
             }
             other => {
@@ -304,21 +290,12 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         source_statuses: BTreeMap::new(),
         builtins: BTreeMap::new(),
         builtins_generation: 0,
-        builtins_dirty: false,
         internal_tx,
     };
     // Every source starts over as `created` until ingestion reports on it.
     let now = coord.committer.last();
     for (id, info) in sources {
-        coord.sources.insert(id, info);
-        coord.source_statuses.insert(
-            id,
-            source::SourceStatus {
-                status: "created",
-                error: None,
-                at: now,
-            },
-        );
+        coord.add_source(id, info, now);
     }
     coord.builtins = coord.builtin_contents();
     coord.builtins_generation = coord.catalog.generation();

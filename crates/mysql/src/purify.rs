@@ -8,7 +8,7 @@ use freshet_repr::{ColumnIngest, UpstreamColumn, UpstreamTable};
 use mysql_async::prelude::Queryable;
 
 use crate::types::{mapped_type, text_allowed};
-use crate::validate::{check, current_grantees, global_privileges, server_error};
+use crate::validate::{check, current_grantees, global_privileges, placeholders, server_error};
 use crate::{MySqlConnection, MySqlError, connect};
 
 /// Schemas that hold MySQL's own tables, never part of `FOR ALL TABLES`.
@@ -154,7 +154,7 @@ async fn read_columns(
     names: &BTreeSet<(String, String)>,
 ) -> Result<Vec<UpstreamTable>, MySqlError> {
     let schemas: BTreeSet<&String> = names.iter().map(|(schema, _)| schema).collect();
-    let placeholders = vec!["?"; schemas.len()].join(", ");
+    let placeholders = placeholders(schemas.len());
     let rows: Vec<(String, String, String, String, String, String)> = conn
         .exec(
             format!(
@@ -295,7 +295,7 @@ fn check_types(tables: &[UpstreamTable], excluded: &[ColumnRef]) -> Result<(), M
 async fn check_table_privileges(conn: &mut mysql_async::Conn, tables: &[UpstreamTable]) -> Result<(), MySqlError> {
     let grantees = current_grantees(conn).await?;
     let global = global_privileges(conn, &grantees).await?;
-    let placeholders = vec!["?"; grantees.len()].join(", ");
+    let placeholders = placeholders(grantees.len());
     let schema_level: Vec<(String, String)> = conn
         .exec(
             format!(

@@ -98,12 +98,17 @@ pub(crate) async fn current_grantees(conn: &mut mysql_async::Conn) -> Result<Vec
     Ok(grantees)
 }
 
+/// `n` query parameters for an `IN (…)` list: `?, ?, ?`.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 /// The global privileges `grantees` hold, each once per grantee.
 pub(crate) async fn global_privileges(
     conn: &mut mysql_async::Conn,
     grantees: &[String],
 ) -> Result<Vec<String>, MySqlError> {
-    let placeholders = vec!["?"; grantees.len()].join(", ");
+    let placeholders = placeholders(grantees.len());
     conn.exec(
         format!("SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE IN ({placeholders})"),
         grantees.to_vec(),

@@ -60,6 +60,13 @@ impl ItemKind {
         )
     }
 
+    /// Whether a statement about objects of this kind (`DROP SOURCE`) can
+    /// name an item of kind `item`: one of the same kind, or for sources,
+    /// any part of one.
+    pub fn accepts(self, item: ItemKind) -> bool {
+        self == item || (self == ItemKind::Source && item.is_source())
+    }
+
     /// The `type` `SHOW SOURCES` and `mz_sources` print for a source kind.
     pub fn source_type(self) -> Option<&'static str> {
         match self {

@@ -137,7 +137,7 @@ pub(crate) fn resolve_item_of_kind(
     kind: ItemKind,
 ) -> Result<CatalogItem, PlanError> {
     match resolve_item(catalog, name) {
-        Ok(item) if item.kind == kind => Ok(item),
+        Ok(item) if kind.accepts(item.kind) => Ok(item),
         Ok(item) => Err(PlanError::WrongObjectType {
             name: item.name.item,
             expected: kind.with_article(),

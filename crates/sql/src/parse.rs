@@ -281,35 +281,34 @@ impl fmt::Display for Statement {
                 names,
                 if_exists,
                 cascade,
-            } => {
-                let names: Vec<String> = names.iter().map(ToString::to_string).collect();
-                write!(
-                    f,
-                    "DROP CLUSTER {}{}{}",
-                    if *if_exists { "IF EXISTS " } else { "" },
-                    names.join(", "),
-                    if *cascade { " CASCADE" } else { "" }
-                )
-            }
+            } => write_drop(f, "CLUSTER", names, *if_exists, *cascade),
             Statement::DropObjects {
                 kind,
                 names,
                 if_exists,
                 cascade,
-            } => {
-                let names: Vec<String> = names.iter().map(ToString::to_string).collect();
-                write!(
-                    f,
-                    "DROP {} {}{}{}",
-                    kind.name().to_uppercase(),
-                    if *if_exists { "IF EXISTS " } else { "" },
-                    names.join(", "),
-                    if *cascade { " CASCADE" } else { "" }
-                )
-            }
+            } => write_drop(f, &kind.name().to_uppercase(), names, *if_exists, *cascade),
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }
     }
+}
+
+/// `DROP kind [IF EXISTS] name, … [CASCADE]`.
+fn write_drop<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    kind: &str,
+    names: &[T],
+    if_exists: bool,
+    cascade: bool,
+) -> fmt::Result {
+    let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+    write!(
+        f,
+        "DROP {kind} {}{}{}",
+        if if_exists { "IF EXISTS " } else { "" },
+        names.join(", "),
+        if cascade { " CASCADE" } else { "" }
+    )
 }
 
 /// Parses every statement of `sql`, separated by semicolons.

@@ -6,123 +6,132 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use freshet_catalog::{
-    Catalog, ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATUSES, MZ_SOURCES,
-};
+use freshet_catalog::{ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATUSES, MZ_SOURCES};
 use freshet_repr::{Datum, Diff, GlobalId, Row, Timestamp};
 use freshet_sql::quote_ident;
 use freshet_storage::{Batch, Committer, Store};
 
 use super::Coordinator;
-use super::source::{SourceInfo, SourceStatus};
+use super::source::SourceInfo;
 use crate::AdapterError;
+use crate::catalog_reader::planner_kind;
 
 /// The contents of each system relation, as multisets of rows.
 pub(crate) type BuiltinContents = BTreeMap<GlobalId, BTreeMap<Row, Diff>>;
 
-/// What the system relations are derived from besides the catalog.
-pub(crate) struct BuiltinInputs<'a> {
-    /// The catalog.
-    pub(crate) catalog: &'a Catalog,
-    /// What each source and subsource was planned as.
-    pub(crate) sources: &'a BTreeMap<GlobalId, SourceInfo>,
-    /// The latest status of each source and subsource.
-    pub(crate) statuses: &'a BTreeMap<GlobalId, SourceStatus>,
-}
-
-/// The rows every system relation holds for `inputs`.
-pub(crate) fn builtin_contents(inputs: &BuiltinInputs<'_>) -> BuiltinContents {
-    let mut contents: BuiltinContents = BTreeMap::new();
-    let mut add = |relation: GlobalId, datums: &[Datum<'_>]| {
-        *contents
-            .entry(relation)
-            .or_default()
-            .entry(Row::pack_slice(datums))
-            .or_default() += 1;
-    };
-    let catalog = inputs.catalog;
-    for item in catalog.items().filter(|item| matches!(item.id, GlobalId::User(_))) {
-        let id = item.id.to_string();
-        let info = inputs.sources.get(&item.id);
-        let source_type = match item.kind {
-            ItemKind::Source => Some("mysql"),
-            ItemKind::Subsource => Some("subsource"),
-            ItemKind::ProgressSubsource => Some("progress"),
-            ItemKind::Table | ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => None,
+impl Coordinator {
+    /// What the system relations should hold now: derived from the catalog,
+    /// the sources' plans and their statuses.
+    pub(crate) fn builtin_contents(&self) -> BuiltinContents {
+        let mut contents: BuiltinContents = BTreeMap::new();
+        let mut add = |relation: GlobalId, datums: &[Datum<'_>]| {
+            *contents
+                .entry(relation)
+                .or_default()
+                .entry(Row::pack_slice(datums))
+                .or_default() += 1;
         };
-        // Dependencies: what the item names; a subsource is instead named
-        // by its source, as Materialize lists them.
-        for used in &item.uses {
-            let used = used.to_string();
-            let (object, referenced) = match item.kind {
-                ItemKind::Subsource | ItemKind::ProgressSubsource => (used.as_str(), id.as_str()),
-                _ => (id.as_str(), used.as_str()),
+        let catalog = &self.catalog;
+        for item in catalog.items().filter(|item| matches!(item.id, GlobalId::User(_))) {
+            let id = item.id.to_string();
+            let source_type = planner_kind(item.kind).source_type();
+            // Dependencies: what the item names; a subsource is instead named
+            // by its source, as Materialize lists them.
+            for used in &item.uses {
+                let used = used.to_string();
+                let (object, referenced) = match item.kind {
+                    ItemKind::Subsource | ItemKind::ProgressSubsource => (used.as_str(), id.as_str()),
+                    _ => (id.as_str(), used.as_str()),
+                };
+                add(
+                    MZ_OBJECT_DEPENDENCIES.id,
+                    &[Datum::String(object), Datum::String(referenced)],
+                );
+            }
+            let Some(source_type) = source_type else { continue };
+            let schema_id = item.schema.to_string();
+            let cluster_id = self
+                .source_cluster(item)
+                .and_then(|name| catalog.cluster(name))
+                .map(|cluster| cluster.id());
+            let connection_id = match item.kind {
+                ItemKind::Source => item.uses.first().map(ToString::to_string),
+                _ => None,
             };
             add(
-                MZ_OBJECT_DEPENDENCIES.id,
-                &[Datum::String(object), Datum::String(referenced)],
-            );
-        }
-        let Some(source_type) = source_type else { continue };
-        let schema_id = item.schema.to_string();
-        let cluster_id = info
-            .and_then(|info| info.cluster.as_deref())
-            .and_then(|name| catalog.cluster(name))
-            .map(|cluster| cluster.id());
-        let connection_id = match item.kind {
-            ItemKind::Source => item.uses.first().map(ToString::to_string),
-            _ => None,
-        };
-        add(
-            MZ_SOURCES.id,
-            &[
-                Datum::String(&id),
-                Datum::UInt32(item.oid),
-                Datum::String(&schema_id),
-                Datum::String(&item.name),
-                Datum::String(source_type),
-                connection_id.as_deref().map_or(Datum::Null, Datum::String),
-                Datum::Null,
-                Datum::Null,
-                Datum::Null,
-                Datum::Null,
-                cluster_id.as_deref().map_or(Datum::Null, Datum::String),
-                Datum::String(OWNER_ID),
-                Datum::String("{}"),
-                Datum::String(&item.create_sql),
-                Datum::String(&item.create_sql),
-            ],
-        );
-        if let Some(table) = info.and_then(|info| info.table.as_ref()) {
-            add(
-                MZ_MYSQL_SOURCE_TABLES.id,
+                MZ_SOURCES.id,
                 &[
                     Datum::String(&id),
-                    Datum::String(&quote_ident(&table.schema)),
-                    Datum::String(&quote_ident(&table.name)),
+                    Datum::UInt32(item.oid),
+                    Datum::String(&schema_id),
+                    Datum::String(&item.name),
+                    Datum::String(source_type),
+                    connection_id.as_deref().map_or(Datum::Null, Datum::String),
+                    Datum::Null,
+                    Datum::Null,
+                    Datum::Null,
+                    Datum::Null,
+                    cluster_id.as_deref().map_or(Datum::Null, Datum::String),
+                    Datum::String(OWNER_ID),
+                    Datum::String("{}"),
+                    Datum::String(&item.create_sql),
+                    Datum::String(&item.create_sql),
+                ],
+            );
+            if let Some(SourceInfo::Subsource { table: Some(table) }) = self.sources.get(&item.id) {
+                add(
+                    MZ_MYSQL_SOURCE_TABLES.id,
+                    &[
+                        Datum::String(&id),
+                        Datum::String(&quote_ident(&table.schema)),
+                        Datum::String(&quote_ident(&table.name)),
+                    ],
+                );
+            }
+            let status = self.source_statuses.get(&item.id);
+            let at = status
+                .and_then(|s| chrono::DateTime::from_timestamp_millis(i64::try_from(s.at).unwrap_or(i64::MAX)))
+                .map_or(Datum::Null, Datum::TimestampTz);
+            add(
+                MZ_SOURCE_STATUSES.id,
+                &[
+                    Datum::String(&id),
+                    Datum::String(&item.name),
+                    Datum::String(source_type),
+                    at,
+                    Datum::String(status.map_or("created", |s| s.status)),
+                    status
+                        .and_then(|s| s.error.as_deref())
+                        .map_or(Datum::Null, Datum::String),
+                    Datum::Null,
                 ],
             );
         }
-        let status = inputs.statuses.get(&item.id);
-        let at = status
-            .and_then(|s| chrono::DateTime::from_timestamp_millis(i64::try_from(s.at).unwrap_or(i64::MAX)))
-            .map_or(Datum::Null, Datum::TimestampTz);
-        add(
-            MZ_SOURCE_STATUSES.id,
-            &[
-                Datum::String(&id),
-                Datum::String(&item.name),
-                Datum::String(source_type),
-                at,
-                Datum::String(status.map_or("created", |s| s.status)),
-                status
-                    .and_then(|s| s.error.as_deref())
-                    .map_or(Datum::Null, Datum::String),
-                Datum::Null,
-            ],
-        );
+        contents
     }
-    contents
+
+    /// If the catalog changed since the system relations were last
+    /// written, sends the difference to the committer and returns what
+    /// finishes once it is durable: a statement that changed the catalog
+    /// answers only then, so its session's next read sees the change.
+    pub(crate) fn write_builtins(&mut self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        if self.builtins_generation == self.catalog.generation() {
+            return None;
+        }
+        self.builtins_generation = self.catalog.generation();
+        let contents = self.builtin_contents();
+        let updates = difference(&self.builtins, &contents);
+        self.builtins = contents;
+        if updates.is_empty() {
+            return None;
+        }
+        let (store, committer) = (self.store.clone(), self.committer.clone());
+        Some(async move {
+            if let Err(e) = commit(store, committer, updates).await {
+                tracing::error!(error = %e, "the system relations could not be written; they are stale until the next restart");
+            }
+        })
+    }
 }
 
 /// The owner of every object: the first user role, as in Materialize.
@@ -189,40 +198,4 @@ pub(crate) async fn resync(
         commit(store.clone(), committer.clone(), updates).await?;
     }
     Ok(())
-}
-
-impl Coordinator {
-    /// What the system relations should hold now.
-    pub(crate) fn builtin_contents(&self) -> BuiltinContents {
-        builtin_contents(&BuiltinInputs {
-            catalog: &self.catalog,
-            sources: &self.sources,
-            statuses: &self.source_statuses,
-        })
-    }
-
-    /// If the catalog (or a source's status) changed since the system
-    /// relations were last written, sends the difference to the committer
-    /// and returns what finishes once it is durable: a statement that
-    /// changed the catalog answers only then, so its session's next read
-    /// sees the change.
-    pub(crate) fn write_builtins(&mut self) -> Option<impl Future<Output = ()> + Send + 'static> {
-        if self.builtins_generation == self.catalog.generation() && !self.builtins_dirty {
-            return None;
-        }
-        self.builtins_generation = self.catalog.generation();
-        self.builtins_dirty = false;
-        let contents = self.builtin_contents();
-        let updates = difference(&self.builtins, &contents);
-        self.builtins = contents;
-        if updates.is_empty() {
-            return None;
-        }
-        let (store, committer) = (self.store.clone(), self.committer.clone());
-        Some(async move {
-            if let Err(e) = commit(store, committer, updates).await {
-                tracing::error!(error = %e, "the system relations could not be written; they are stale until the next restart");
-            }
-        })
-    }
 }

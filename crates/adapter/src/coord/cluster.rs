@@ -88,10 +88,7 @@ impl Coordinator {
                     Ok([Statement::CreateIndex(create)]) => create.cluster.as_ref().is_some_and(|c| c.value == name),
                     _ => false,
                 },
-                ItemKind::Source => self
-                    .sources
-                    .get(&item.id)
-                    .is_some_and(|source| source.cluster.as_deref() == Some(name)),
+                ItemKind::Source => self.source_cluster(item) == Some(name),
                 _ => false,
             })
             .map(|item| item.id)

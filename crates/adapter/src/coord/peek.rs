@@ -98,7 +98,6 @@ impl Coordinator {
         Ok((time, Some(self.store.hold(inputs, time)?)))
     }
 
-    /// The latest time at which every input is complete.
     /// Every input has a collection: a subsource has one only once its
     /// source has data for it.
     fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
@@ -116,6 +115,7 @@ impl Coordinator {
         Ok(())
     }
 
+    /// The latest time at which every input is complete.
     pub(crate) fn choose_as_of(&self, inputs: &[GlobalId]) -> Result<Timestamp, AdapterError> {
         latest_complete_time(&self.store, &self.committer, inputs)
     }

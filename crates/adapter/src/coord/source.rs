@@ -15,11 +15,19 @@ use crate::client::ExecuteResponse;
 
 /// What the coordinator keeps of a source or subsource's plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SourceInfo {
-    /// The cluster it runs in (a source and its subsources).
-    pub(crate) cluster: Option<String>,
-    /// The upstream table a subsource copies.
-    pub(crate) table: Option<UpstreamTable>,
+pub(crate) enum SourceInfo {
+    /// A source (a subsource runs where its source does).
+    Source {
+        /// The cluster it runs in.
+        cluster: String,
+        /// The server id of its binlog client.
+        server_id: u32,
+    },
+    /// A subsource or progress subsource.
+    Subsource {
+        /// The upstream table it copies (`None` for a progress subsource).
+        table: Option<UpstreamTable>,
+    },
 }
 
 /// A source's or subsource's latest status.
@@ -116,33 +124,25 @@ impl Coordinator {
 
     /// Records what the coordinator keeps of a source and its subsources
     /// (`ids` in the order of the plan's subsources).
-    pub(crate) fn register_source(&mut self, id: GlobalId, source: &SourcePlan, ids: &[GlobalId]) {
+    fn register_source(&mut self, id: GlobalId, source: &SourcePlan, ids: &[GlobalId]) {
         let now = self.committer.last();
-        let cluster = Some(source.cluster.clone());
-        self.sources.insert(
-            id,
-            SourceInfo {
-                cluster: cluster.clone(),
-                table: None,
-            },
-        );
-        self.set_source_status(id, now);
+        let info = SourceInfo::Source {
+            cluster: source.cluster.clone(),
+            server_id: source.server_id,
+        };
+        self.add_source(id, info, now);
         for (subsource, id) in source.subsources.iter().zip(ids) {
-            let progress = subsource.kind == freshet_sql::ItemKind::ProgressSubsource;
-            self.sources.insert(
-                *id,
-                SourceInfo {
-                    cluster: if progress { None } else { cluster.clone() },
-                    table: subsource.table.clone(),
-                },
-            );
-            self.set_source_status(*id, now);
+            let info = SourceInfo::Subsource {
+                table: subsource.table.clone(),
+            };
+            self.add_source(*id, info, now);
         }
     }
 
-    /// Records that a source or subsource was created at `at`: it stays
-    /// `created` until ingestion reports on it.
-    fn set_source_status(&mut self, id: GlobalId, at: Timestamp) {
+    /// Keeps `info` for source or subsource `id`, created (or loaded at
+    /// boot) at `at`: it stays `created` until ingestion reports on it.
+    pub(crate) fn add_source(&mut self, id: GlobalId, info: SourceInfo, at: Timestamp) {
+        self.sources.insert(id, info);
         self.source_statuses.insert(
             id,
             SourceStatus {
@@ -157,39 +157,35 @@ impl Coordinator {
     /// sources and unlike the upstream server's own.
     fn choose_server_id(&self, upstream: u32) -> u32 {
         let taken: Vec<u32> = self
-            .catalog
-            .items()
-            .filter(|item| item.kind == ItemKind::Source)
-            .filter_map(|item| stored_server_id(&item.create_sql))
+            .sources
+            .values()
+            .filter_map(|info| match info {
+                SourceInfo::Source { server_id, .. } => Some(*server_id),
+                SourceInfo::Subsource { .. } => None,
+            })
             .collect();
         loop {
-            // Far above the small ids people give their servers.
-            let id = rand_u32() | 0x4000_0000;
+            // Far above the small ids people give their servers, below 2^31.
+            let id = (rand::random::<u32>() & 0x3fff_ffff) | 0x4000_0000;
             if id != upstream && !taken.contains(&id) {
                 return id;
             }
         }
     }
-}
 
-/// The server id a stored source definition names.
-fn stored_server_id(create_sql: &str) -> Option<u32> {
-    match freshet_sql::parse(create_sql).ok()?.as_slice() {
-        [freshet_sql::Statement::CreateSource(create)] => create.server_id,
-        _ => None,
+    /// The cluster a source, or a subsource's source, runs in (a progress
+    /// subsource runs in none).
+    pub(crate) fn source_cluster(&self, item: &freshet_catalog::Item) -> Option<&str> {
+        let source = match item.kind {
+            ItemKind::Source => item.id,
+            ItemKind::Subsource => *item.uses.first()?,
+            _ => return None,
+        };
+        match self.sources.get(&source)? {
+            SourceInfo::Source { cluster, .. } => Some(cluster),
+            SourceInfo::Subsource { .. } => None,
+        }
     }
-}
-
-/// A random number from the operating system's generator (through ring).
-fn rand_u32() -> u32 {
-    use ring::rand::SecureRandom;
-    let mut bytes = [0u8; 4];
-    // The system generator does not fail on supported platforms; a fixed
-    // fallback is still unlike any server's own id.
-    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
-        return 0x3fff_fff7;
-    }
-    u32::from_le_bytes(bytes) & 0x7fff_ffff
 }
 
 /// What purification looks up for `plan`.

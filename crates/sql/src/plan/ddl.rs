@@ -269,7 +269,7 @@ pub(crate) fn plan_drop_items(
     let mut missing = Vec::new();
     for name in names {
         match resolve_item(catalog, name) {
-            Ok(item) if item.kind == kind || (kind == ItemKind::Source && item.kind.is_source()) => {
+            Ok(item) if kind.accepts(item.kind) => {
                 if item.name.database.is_none() {
                     return Err(PlanError::SystemSchema(item.name.schema));
                 }

@@ -235,7 +235,7 @@ pub(crate) fn plan_show_create(
         }
         other => other?,
     };
-    if item.kind != kind && !(kind == ItemKind::Source && item.kind.is_source()) {
+    if !kind.accepts(item.kind) {
         return Err(PlanError::WrongObjectType {
             name: item.name.item,
             expected: kind.with_article(),

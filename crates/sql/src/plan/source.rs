@@ -51,6 +51,9 @@ pub struct PurifySourcePlan {
     pub connection: ConnectionPlan,
     /// The tables to look up.
     pub tables: UpstreamSelection,
+    /// `FOR TABLES … AS name`: the subsource names given, by upstream
+    /// `(schema, table)`.
+    pub aliases: Vec<((String, String), ObjectName)>,
     /// `TEXT COLUMNS`: `[schema, table, column]` each.
     pub text_columns: Vec<[String; 3]>,
     /// `EXCLUDE COLUMNS`: `[schema, table, column]` each.
@@ -114,9 +117,6 @@ pub(crate) fn plan_create_source(catalog: &dyn CatalogReader, create: &CreateSou
         ));
     };
     let (schema, name) = name_for_create(catalog, &create.name, "source")?;
-    if schema.database.is_none() {
-        return Err(PlanError::SystemSchema(schema.name));
-    }
     let cluster = match &create.cluster {
         Some(cluster) => normalize_ident(cluster),
         None => catalog.active_cluster().to_owned(),
@@ -126,20 +126,23 @@ pub(crate) fn plan_create_source(catalog: &dyn CatalogReader, create: &CreateSou
     }
     let connection_item = resolve_item_of_kind(catalog, &create.connection, ItemKind::Connection)?;
     let connection = stored_connection(catalog, &connection_item.create_sql)?;
+    let mut aliases = Vec::new();
     let tables = match tables {
         SourceTables::All => UpstreamSelection::All,
         SourceTables::Schemas(schemas) => UpstreamSelection::Schemas(schemas.iter().map(upstream_ident).collect()),
-        SourceTables::Tables(tables) => UpstreamSelection::Tables(
-            tables
-                .iter()
-                .map(|(table, _)| match upstream_parts(table)?.as_slice() {
-                    [schema, table] => Ok((schema.clone(), table.clone())),
-                    _ => Err(PlanError::InvalidParameter(format!(
-                        "FOR TABLES names schema.table, not {table}"
-                    ))),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
+        SourceTables::Tables(tables) => {
+            let mut upstream = Vec::new();
+            for (table, alias) in tables {
+                let [schema, table] = upstream_parts(table)?
+                    .try_into()
+                    .map_err(|_| PlanError::InvalidParameter(format!("FOR TABLES names schema.table, not {table}")))?;
+                if let Some(alias) = alias {
+                    aliases.push(((schema.clone(), table.clone()), alias.clone()));
+                }
+                upstream.push((schema, table));
+            }
+            UpstreamSelection::Tables(upstream)
+        }
     };
     Ok(Plan::PurifySource(Box::new(PurifySourcePlan {
         statement: create.clone(),
@@ -151,6 +154,7 @@ pub(crate) fn plan_create_source(catalog: &dyn CatalogReader, create: &CreateSou
         connection_name: connection_item.name,
         connection,
         tables,
+        aliases,
         text_columns: column_refs("TEXT COLUMNS", &create.text_columns)?,
         exclude_columns: column_refs("EXCLUDE COLUMNS", &create.exclude_columns)?,
     })))
@@ -194,17 +198,6 @@ pub fn plan_purified_source(
     server_id: u32,
 ) -> Result<SourcePlan, PlanError> {
     let create = &purify.statement;
-    let aliases: Vec<((String, String), &ObjectName)> = match &create.tables {
-        Some(SourceTables::Tables(named)) => named
-            .iter()
-            .filter_map(|(table, alias)| alias.as_ref().map(|alias| (table, alias)))
-            .map(|(table, alias)| match upstream_parts(table)?.as_slice() {
-                [schema, table] => Ok(((schema.clone(), table.clone()), alias)),
-                _ => Err(PlanError::InvalidParameter(format!("invalid upstream name {table}"))),
-            })
-            .collect::<Result<_, _>>()?,
-        _ => Vec::new(),
-    };
     let source_name = qualified_name(&purify.name);
     let in_source_schema = |item: &str| FullItemName {
         item: item.to_owned(),
@@ -212,7 +205,11 @@ pub fn plan_purified_source(
     };
     let mut subsources = Vec::new();
     for table in tables {
-        let (schema, name) = match aliases.iter().find(|(t, _)| t.0 == table.schema && t.1 == table.name) {
+        let alias = purify
+            .aliases
+            .iter()
+            .find(|((schema, name), _)| *schema == table.schema && *name == table.name);
+        let (schema, name) = match alias {
             Some((_, alias)) => {
                 let (schema, name) = name_for_create(catalog, alias, "subsource")?;
                 (schema.id, name)
