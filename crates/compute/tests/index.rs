@@ -42,6 +42,7 @@ fn publish(store: &Store, updates: &[(Row, Diff)], ts: Timestamp, upper: Timesta
         collection: TABLE,
         batches: vec![(builder.finish()?, ts)],
         new_upper: upper,
+        offset: None,
     }])?;
     Ok(())
 }

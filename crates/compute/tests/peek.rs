@@ -96,6 +96,7 @@ async fn peeks_read_collections_at_their_as_of() -> Result<(), Box<dyn std::erro
             collection: id,
             batches: vec![(batch, ts)],
             new_upper: ts + 1,
+            offset: None,
         }])?;
     }
     let compute = ComputeController::start(2, store.clone())?;

@@ -51,10 +51,17 @@ type Reply = oneshot::Sender<Result<Timestamp, StorageError>>;
 enum Request {
     /// Publishes one unit at one timestamp; answered exactly once, with the
     /// timestamp once durable, or the error that prevented it.
-    Commit { writes: Vec<(GlobalId, Batch)>, tx: Reply },
-    /// Creates an empty collection that the next tick makes readable;
-    /// answered exactly once, with the collection's first readable time.
-    Create { id: GlobalId, tx: Reply },
+    /// `offsets` are new resume points of collections, published with the
+    /// writes (see [`Store::offset`]).
+    Commit {
+        writes: Vec<(GlobalId, Batch)>,
+        offsets: Vec<(GlobalId, String)>,
+        tx: Reply,
+    },
+    /// Creates an empty collection that the next tick makes readable (or,
+    /// if `held`, that its first write makes readable); answered exactly
+    /// once, with the tick's timestamp.
+    Create { id: GlobalId, held: bool, tx: Reply },
     /// Drops a collection and its data in the next tick; answered exactly
     /// once, with that tick's timestamp. Units after it in the same tick
     /// that write to it are refused.
@@ -84,11 +91,12 @@ impl Committer {
         for id in store.collections()? {
             let upper = store.upper(id)?;
             last = last.max(upper.saturating_sub(1));
-            if upper < bound {
+            if upper < bound && !store.is_held(id)? {
                 publishes.push(Publish {
                     collection: id,
                     batches: vec![],
                     new_upper: bound,
+                    offset: None,
                 });
             }
         }
@@ -117,13 +125,47 @@ impl Committer {
     /// Commits `writes` atomically at one timestamp and returns it once the
     /// writes are durable and visible.
     pub async fn commit(&self, writes: Vec<(GlobalId, Batch)>) -> Result<Timestamp, StorageError> {
-        self.request(|tx| Request::Commit { writes, tx }).await
+        self.commit_with_offsets(writes, Vec::new()).await
+    }
+
+    /// As [`Committer::commit`], and records each collection's new resume
+    /// point in `offsets` in the same write: the data and where its writer
+    /// resumes are always durable together.
+    pub async fn commit_with_offsets(
+        &self,
+        writes: Vec<(GlobalId, Batch)>,
+        offsets: Vec<(GlobalId, String)>,
+    ) -> Result<Timestamp, StorageError> {
+        self.request(|tx| Request::Commit { writes, offsets, tx }).await
+    }
+
+    /// As [`Committer::commit_with_offsets`], except that the unit is
+    /// queued before this returns, so units queued one after another commit
+    /// in that order; the future answers once it is durable.
+    pub fn enqueue(
+        &self,
+        writes: Vec<(GlobalId, Batch)>,
+        offsets: Vec<(GlobalId, String)>,
+    ) -> impl Future<Output = Result<Timestamp, StorageError>> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        let sent = self.tx.send(Request::Commit { writes, offsets, tx });
+        async move {
+            sent.map_err(|_| StorageError::CommitterStopped)?;
+            rx.await.map_err(|_| StorageError::CommitterStopped)?
+        }
     }
 
     /// Creates an empty collection and returns the first time it can be
     /// read at, once it can.
     pub async fn create_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
-        self.request(|tx| Request::Create { id, tx }).await
+        self.request(|tx| Request::Create { id, held: false, tx }).await
+    }
+
+    /// Creates an empty *held* collection (see
+    /// [`Store::create_held_collection`]): readable only once a commit
+    /// writes to it. Returns the tick it was created in.
+    pub async fn create_held_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
+        self.request(|tx| Request::Create { id, held: true, tx }).await
     }
 
     /// Drops a collection and all its data.
@@ -232,10 +274,12 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
         }
     }
     let mut by_collection: BTreeMap<GlobalId, Vec<(Batch, Timestamp)>> = BTreeMap::new();
+    let mut offsets: BTreeMap<GlobalId, String> = BTreeMap::new();
     for request in requests {
         match request {
-            Request::Create { id, tx } => {
+            Request::Create { id, held, tx } => {
                 let result = match &outcome.written {
+                    Ok(_) if held => store.create_held_collection(id, ts).map(|()| ts),
                     Ok(_) => store.create_collection(id, ts).map(|()| ts),
                     Err(e) => Err(e.clone()),
                 };
@@ -248,11 +292,17 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
                 };
                 outcome.answered.push((tx, result));
             }
-            Request::Commit { writes, tx } => {
+            Request::Commit {
+                writes,
+                offsets: new_offsets,
+                tx,
+            } => {
                 let unknown = writes
                     .iter()
-                    .find(|(id, _)| store.upper(*id).is_err())
-                    .map(|(id, _)| *id);
+                    .map(|(id, _)| id)
+                    .chain(new_offsets.iter().map(|(id, _)| id))
+                    .find(|id| store.upper(**id).is_err())
+                    .copied();
                 if let Some(id) = unknown {
                     outcome.answered.push((tx, Err(StorageError::UnknownCollection(id))));
                     continue;
@@ -260,6 +310,8 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
                 for (id, batch) in writes {
                     by_collection.entry(id).or_default().push((batch, ts));
                 }
+                // Later units of the tick come later in the stream.
+                offsets.extend(new_offsets);
                 outcome.accepted.push(tx);
             }
         }
@@ -267,14 +319,28 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
     if outcome.written.is_err() {
         return outcome;
     }
-    let publishes = store.collections().map(|ids| {
-        ids.into_iter()
-            .map(|id| Publish {
+    let publishes = store.collections().and_then(|ids| {
+        let mut publishes = Vec::with_capacity(ids.len());
+        for id in ids {
+            let batches = by_collection.remove(&id).unwrap_or_default();
+            let offset = offsets.remove(&id);
+            // A held collection's upper waits for its first batch.
+            let new_upper = if batches.is_empty() && store.is_held(id)? {
+                if offset.is_none() {
+                    continue;
+                }
+                store.upper(id)?
+            } else {
+                ts + 1
+            };
+            publishes.push(Publish {
                 collection: id,
-                batches: by_collection.remove(&id).unwrap_or_default(),
-                new_upper: ts + 1,
-            })
-            .collect()
+                batches,
+                new_upper,
+                offset,
+            });
+        }
+        Ok(publishes)
     });
     if let Err(e) = publishes.and_then(|publishes| store.publish(publishes)) {
         outcome.written = Err(e);

@@ -37,6 +37,8 @@ pub struct Publish {
     pub batches: Vec<(Batch, Timestamp)>,
     /// The collection's new upper: every update below it is now known.
     pub new_upper: Timestamp,
+    /// The writer's new resume point, if it changes (see [`Store::offset`]).
+    pub offset: Option<String>,
 }
 
 /// A collection in memory: its durable metadata and its upper's watch.
@@ -127,6 +129,17 @@ impl PersistState {
 impl Store {
     /// Creates an empty collection, complete (and readable) from `upper` on.
     pub fn create_collection(&self, id: GlobalId, upper: Timestamp) -> Result<(), StorageError> {
+        self.create(id, upper, false)
+    }
+
+    /// Creates an empty collection that is *held*: not readable, and its
+    /// upper left at `upper` by [`crate::Committer`]'s ticks, until a
+    /// publish adds its first batch (a subsource before its snapshot).
+    pub fn create_held_collection(&self, id: GlobalId, upper: Timestamp) -> Result<(), StorageError> {
+        self.create(id, upper, true)
+    }
+
+    fn create(&self, id: GlobalId, upper: Timestamp, held: bool) -> Result<(), StorageError> {
         let mut state = self.state()?;
         if state.collections.contains_key(&id) {
             return Err(StorageError::CollectionExists(id));
@@ -137,6 +150,8 @@ impl Store {
             base: None,
             batches: Vec::new(),
             merges: 0,
+            held,
+            offset: None,
         };
         self.db
             .put_cf_opt(self.cf(META_CF)?, meta_key(id), meta.encode(), &synced())?;
@@ -206,8 +221,12 @@ impl Store {
                 if batch.updates > 0 {
                     meta.batches.push((batch.id, *ts));
                 }
+                meta.held = false;
             }
             meta.upper = publish.new_upper;
+            if let Some(offset) = &publish.offset {
+                meta.offset = Some(offset.clone());
+            }
             updated.push((publish.collection, meta));
         }
         let meta_cf = self.cf(META_CF)?;
@@ -255,6 +274,17 @@ impl Store {
     /// The collection's upper: every update below it is known.
     pub fn upper(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
         Ok(self.state()?.get(id)?.meta.upper)
+    }
+
+    /// Whether the collection is held: created, and not yet given its first
+    /// batch (see [`Store::create_held_collection`]).
+    pub fn is_held(&self, id: GlobalId) -> Result<bool, StorageError> {
+        Ok(self.state()?.get(id)?.meta.held)
+    }
+
+    /// The resume point last published with the collection's data, if any.
+    pub fn offset(&self, id: GlobalId) -> Result<Option<String>, StorageError> {
+        Ok(self.state()?.get(id)?.meta.offset.clone())
     }
 
     /// The collection's since: the earliest time it can be read at.
@@ -577,6 +607,7 @@ mod tests {
                 collection: id,
                 batches: vec![(batch, 0)],
                 new_upper: 1,
+                offset: None,
             }])?;
             let mut builder = store.batch_builder()?;
             for i in 0..100_000 {

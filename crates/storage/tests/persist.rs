@@ -24,6 +24,7 @@ fn write(store: &Store, id: GlobalId, ts: Timestamp, updates: &[(i64, Diff)]) ->
         collection: id,
         batches: vec![(batch, ts)],
         new_upper: ts + 1,
+        offset: None,
     }])
 }
 
@@ -48,11 +49,13 @@ fn publish_is_atomic_across_collections_and_survives_reopen() -> TestResult {
                 collection: a,
                 batches: vec![(batch_a.finish()?, 10)],
                 new_upper: 11,
+                offset: None,
             },
             Publish {
                 collection: b,
                 batches: vec![(batch_b.finish()?, 10)],
                 new_upper: 11,
+                offset: None,
             },
         ])?;
         // A publish with one invalid part changes nothing at all.
@@ -63,11 +66,13 @@ fn publish_is_atomic_across_collections_and_survives_reopen() -> TestResult {
                 collection: a,
                 batches: vec![],
                 new_upper: 20,
+                offset: None,
             },
             Publish {
                 collection: b,
                 batches: vec![(late.finish()?, 5)],
                 new_upper: 20,
+                offset: None,
             },
         ]);
         assert!(matches!(err, Err(StorageError::InvalidPublish { .. })));

@@ -21,6 +21,14 @@ pub(crate) struct CollectionMeta {
     /// Compactions that merged batches without folding them into the base.
     #[serde(default)]
     pub(crate) merges: u32,
+    /// Not readable yet: idle ticks leave its upper alone until its first
+    /// published batch (a subsource before its snapshot).
+    #[serde(default)]
+    pub(crate) held: bool,
+    /// Where its writer resumes, published with its data (a source's GTID
+    /// set).
+    #[serde(default)]
+    pub(crate) offset: Option<String>,
 }
 
 /// The key of a collection's metadata.
