@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use std::time::Duration;
 
-use freshet_catalog::Catalog;
+use freshet_catalog::{Catalog, ItemKind};
 use freshet_compute::ComputeController;
 use freshet_repr::GlobalId;
 use freshet_sql::{Plan, Statement};
@@ -163,6 +163,13 @@ pub(crate) struct Coordinator {
     pub(crate) sources: BTreeMap<GlobalId, source::SourceInfo>,
     /// The latest status of each source and subsource.
     pub(crate) source_statuses: BTreeMap<GlobalId, source::SourceStatus>,
+    /// The latest statistics of each source and subsource.
+    pub(crate) source_statistics: BTreeMap<GlobalId, freshet_ingest::SourceStatistics>,
+    /// A status or statistic changed since the system relations were last
+    /// written.
+    pub(crate) ingest_changed: bool,
+    /// Runs the sources' ingestion.
+    pub(crate) ingest: freshet_ingest::IngestController,
     /// What the system relations' collections hold.
     pub(crate) builtins: builtin::BuiltinContents,
     /// The catalog generation the system relations were written for.
@@ -234,18 +241,30 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
     Ok(rehydrated)
 }
 
-/// Makes the store's collections match the catalog's tables: a crash
-/// between a table's catalog entry and its collection leaves one without
-/// the other. Runs before the committer starts.
+/// Makes the store's collections match the catalog's tables and
+/// subsources: a crash between an item's catalog entry and its collection
+/// leaves one without the other. Runs before the committer starts.
 fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), AdapterError> {
+    let subsources: BTreeSet<GlobalId> = catalog
+        .items()
+        .filter(|i| matches!(i.kind, ItemKind::Subsource | ItemKind::ProgressSubsource))
+        .map(|i| i.id)
+        .collect();
     let tables: BTreeSet<GlobalId> = catalog
         .items()
-        .filter(|i| i.kind == freshet_catalog::ItemKind::Table)
+        .filter(|i| i.kind == ItemKind::Table)
         .map(|i| i.id)
+        .chain(subsources.iter().copied())
         .collect();
     let collections: BTreeSet<GlobalId> = store.collections()?.into_iter().collect();
     let start = store.timestamp_bound()?.unwrap_or(0);
     for id in tables.difference(&collections) {
+        if subsources.contains(id) {
+            // Readable once its source has taken the snapshot.
+            tracing::info!(%id, "creating the collection of a subsource a crash left without one");
+            store.create_held_collection(*id, start)?;
+            continue;
+        }
         if matches!(id, GlobalId::System(_)) {
             tracing::info!(%id, "creating the collection of a system relation");
         } else {
@@ -274,6 +293,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     let Rehydrated { indexes, sources } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
+    let (ingest, ingest_rx) = freshet_ingest::IngestController::new(store.clone(), committer.clone());
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
     let mut coord = Coordinator {
@@ -288,6 +308,9 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         write_lock: std::sync::Arc::default(),
         sources: BTreeMap::new(),
         source_statuses: BTreeMap::new(),
+        source_statistics: BTreeMap::new(),
+        ingest_changed: false,
+        ingest,
         builtins: BTreeMap::new(),
         builtins_generation: 0,
         internal_tx,
@@ -304,7 +327,8 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     for (id, index) in indexes {
         coord.install_index(id, index)?;
     }
-    tokio::spawn(coord.run(cmd_rx, internal_rx));
+    coord.run_sources();
+    tokio::spawn(coord.run(cmd_rx, internal_rx, ingest_rx));
     Ok(Client::new(cmd_tx))
 }
 
@@ -313,9 +337,11 @@ impl Coordinator {
         mut self,
         mut commands: mpsc::UnboundedReceiver<Command>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
+        mut ingest: mpsc::UnboundedReceiver<freshet_ingest::IngestResponse>,
     ) {
         loop {
             tokio::select! {
+                Some(response) = ingest.recv() => self.handle_ingest(response),
                 Some(message) = internal.recv() => match message {
                     Internal::StatementDone { ctx, result } => {
                         self.cancels.remove(&ctx.conn_id);

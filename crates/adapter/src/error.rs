@@ -95,7 +95,7 @@ pub enum AdapterError {
     },
     /// Reaching or validating an upstream MySQL server failed.
     #[error(transparent)]
-    MySql(#[from] freshet_mysql::MySqlError),
+    MySql(Box<freshet_mysql::MySqlError>),
     /// The statement was stopped before it finished; it had no effect.
     #[error("canceling statement due to {0}")]
     Canceled(CancelReason),
@@ -105,6 +105,10 @@ pub enum AdapterError {
     /// A query reads a subsource whose source has no data for it yet.
     #[error("source \"{0}\" has no data yet: its source has not taken a snapshot of MySQL")]
     SourceNotReadable(String),
+    /// A query reads a subsource that stopped with a definite error: its
+    /// name and the error, as `mz_source_statuses` shows it.
+    #[error("source \"{}\" failed: {}", .0.0, .0.1)]
+    SourceFailed(Box<(String, String)>),
 }
 
 /// Why a statement was canceled.
@@ -122,6 +126,12 @@ impl std::fmt::Display for CancelReason {
             CancelReason::UserRequest => "user request",
             CancelReason::StatementTimeout => "statement timeout",
         })
+    }
+}
+
+impl From<freshet_mysql::MySqlError> for AdapterError {
+    fn from(e: freshet_mysql::MySqlError) -> AdapterError {
+        AdapterError::MySql(Box::new(e))
     }
 }
 
@@ -150,7 +160,9 @@ impl AdapterError {
             AdapterError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
-            AdapterError::SourceNotReadable(_) => SqlState::ObjectNotInPrerequisiteState,
+            AdapterError::SourceNotReadable(_) | AdapterError::SourceFailed(_) => {
+                SqlState::ObjectNotInPrerequisiteState
+            }
         }
     }
 
@@ -176,7 +188,11 @@ impl AdapterError {
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
             AdapterError::MySql(e) => e.hint(),
             AdapterError::SourceNotReadable(_) => Some(
-                "Check the source's status in mz_internal.mz_source_statuses; this version does not ingest MySQL data yet."
+                "Retry once the snapshot is committed; mz_internal.mz_source_statuses shows the source's progress."
+                    .into(),
+            ),
+            AdapterError::SourceFailed(_) => Some(
+                "Drop the subsource with DROP SOURCE and add it again, or re-create the source, once the cause is fixed."
                     .into(),
             ),
             AdapterError::DependentObjects { .. } => {

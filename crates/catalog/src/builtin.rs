@@ -107,10 +107,35 @@ pub const MZ_SOURCE_STATUSES: BuiltinRelation = BuiltinRelation {
     ],
 };
 
+/// `mz_internal.mz_source_statistics`: counters and gauges of each source
+/// and subsource's ingestion since the process started.
+pub const MZ_SOURCE_STATISTICS: BuiltinRelation = BuiltinRelation {
+    id: GlobalId::System(105),
+    schema: "mz_internal",
+    name: "mz_source_statistics",
+    columns: &[
+        ("id", TEXT, false),
+        ("replica_id", TEXT, true),
+        ("messages_received", ScalarType::UInt64, false),
+        ("bytes_received", ScalarType::UInt64, false),
+        ("updates_staged", ScalarType::UInt64, false),
+        ("updates_committed", ScalarType::UInt64, false),
+        ("records_indexed", ScalarType::UInt64, false),
+        ("bytes_indexed", ScalarType::UInt64, false),
+        ("rehydration_latency", ScalarType::Interval, true),
+        ("snapshot_records_known", ScalarType::UInt64, true),
+        ("snapshot_records_staged", ScalarType::UInt64, true),
+        ("snapshot_committed", ScalarType::Bool, false),
+        ("offset_known", ScalarType::UInt64, true),
+        ("offset_committed", ScalarType::UInt64, true),
+    ],
+};
+
 /// Every system relation.
 pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
     MZ_SOURCES,
     MZ_OBJECT_DEPENDENCIES,
     MZ_MYSQL_SOURCE_TABLES,
     MZ_SOURCE_STATUSES,
+    MZ_SOURCE_STATISTICS,
 ];

@@ -100,6 +100,99 @@ pub enum MySqlError {
         /// Each privilege missing, with where (`SELECT ON shop.orders`).
         missing: Vec<String>,
     },
+    /// A GTID set's text is not one.
+    #[error("invalid GTID set \"{text}\": {reason}")]
+    InvalidGtidSet {
+        /// The text.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A table's columns on MySQL are no longer those the source copies.
+    #[error("incompatible schema change in {table}: {detail}")]
+    IncompatibleSchema {
+        /// The table, `schema.table`.
+        table: String,
+        /// What changed.
+        detail: String,
+    },
+    /// A table the source copies no longer exists on MySQL.
+    #[error("table {table} was dropped")]
+    TableDropped {
+        /// The table, `schema.table`.
+        table: String,
+    },
+    /// The binlog is gone past the point the source must resume from.
+    #[error("MySQL has purged binlog the source still needs: transactions {missing} are no longer available")]
+    BinlogPurged {
+        /// The GTIDs the source lacks that the server purged.
+        missing: String,
+    },
+    /// The server lacks transactions the source already ingested.
+    #[error("MySQL lacks transactions the source has already ingested: {missing}")]
+    TransactionsMissing {
+        /// The GTIDs the source has and the server does not.
+        missing: String,
+    },
+    /// A transaction arrived below the frontier of its server: an earlier
+    /// transaction was skipped or came out of order.
+    #[error("transaction {gtid} arrived after later transactions of its server (up to {frontier})")]
+    GtidOutOfOrder {
+        /// The transaction.
+        gtid: String,
+        /// The next transaction number the source expected.
+        frontier: u64,
+    },
+    /// An XA transaction, which a source cannot ingest.
+    #[error("XA transaction {gtid} cannot be ingested")]
+    XaTransaction {
+        /// The transaction.
+        gtid: String,
+    },
+    /// An upstream value that the column's type cannot hold (a TIME beyond
+    /// a day, a zero date, text invalid in the column's character set).
+    #[error("cannot copy value {value} of column {table}.{column}: {reason}")]
+    ValueNotRepresentable {
+        /// The table, `schema.table`.
+        table: String,
+        /// The column.
+        column: String,
+        /// The value, as MySQL prints it (cut short when long).
+        value: String,
+        /// Why the type cannot hold it.
+        reason: String,
+        /// What kind of problem it is.
+        problem: crate::decode::ValueProblem,
+        /// Whether `TEXT COLUMNS` could copy the column instead.
+        text_allowed: bool,
+    },
+    /// A binlog row image lacks columns the source copies
+    /// (`binlog_row_image` is `MINIMAL` or `NOBLOB` where the row changed).
+    #[error("binlog row image of {table} lacks columns the source copies: {}", .missing.join(", "))]
+    IncompleteRowImage {
+        /// The table, `schema.table`.
+        table: String,
+        /// The columns missing (`@3` where the binlog names none).
+        missing: Vec<String>,
+    },
+    /// A binlog row image holds a partial JSON update, not the whole document.
+    #[error("binlog row image of {table} holds a partial update of JSON column {column}")]
+    PartialJson {
+        /// The table, `schema.table`.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A row has another number of columns than the table the source copies.
+    #[error("row of {table} has {found} columns, but the source copies {expected}")]
+    ColumnCount {
+        /// The table, `schema.table`.
+        table: String,
+        /// The number of columns expected.
+        expected: usize,
+        /// The number the row has.
+        found: usize,
+    },
     /// The server answered a query with an error.
     #[error("MySQL error {code}: {message}")]
     Server {
@@ -108,6 +201,13 @@ pub enum MySqlError {
         /// Its message.
         message: String,
     },
+}
+
+impl From<mysql_async::Error> for MySqlError {
+    /// A driver error: the server's answer, or the network failing.
+    fn from(err: mysql_async::Error) -> MySqlError {
+        crate::validate::server_error(err)
+    }
 }
 
 impl MySqlError {
@@ -128,6 +228,17 @@ impl MySqlError {
             MySqlError::ColumnOption(_) => SqlState::InvalidParameterValue,
             MySqlError::TextColumnType { .. } | MySqlError::UnsupportedTypes(_) => SqlState::FeatureNotSupported,
             MySqlError::MissingTablePrivileges { .. } => SqlState::InsufficientPrivilege,
+            MySqlError::InvalidGtidSet { .. } => SqlState::InvalidTextRepresentation,
+            MySqlError::IncompatibleSchema { .. }
+            | MySqlError::TableDropped { .. }
+            | MySqlError::BinlogPurged { .. }
+            | MySqlError::TransactionsMissing { .. }
+            | MySqlError::GtidOutOfOrder { .. } => SqlState::ObjectNotInPrerequisiteState,
+            MySqlError::XaTransaction { .. } => SqlState::FeatureNotSupported,
+            MySqlError::ValueNotRepresentable { problem, .. } => problem.code(),
+            MySqlError::IncompleteRowImage { .. } | MySqlError::PartialJson { .. } | MySqlError::ColumnCount { .. } => {
+                SqlState::ObjectNotInPrerequisiteState
+            }
         }
     }
 
@@ -168,6 +279,46 @@ impl MySqlError {
             MySqlError::UnsupportedTypes(_) => Some(
                 "Name enum, set and year columns in TEXT COLUMNS, and leave other columns out with EXCLUDE COLUMNS.".into(),
             ),
+            MySqlError::InvalidGtidSet { .. } => None,
+            MySqlError::IncompatibleSchema { .. } | MySqlError::TableDropped { .. } => Some(
+                "Drop the subsource with DROP SOURCE and add the table again with ALTER SOURCE … ADD SUBSOURCE.".into(),
+            ),
+            MySqlError::BinlogPurged { .. } => Some(
+                "Keep binlogs longer on MySQL (binlog_expire_logs_seconds), then drop and re-create the source to take a new snapshot.".into(),
+            ),
+            MySqlError::TransactionsMissing { .. } => Some(
+                "Point the connection at a server that has executed every transaction the source ingested (check @@gtid_executed).".into(),
+            ),
+            MySqlError::GtidOutOfOrder { .. } => Some(
+                "When reading from a replica, set replica_preserve_commit_order = ON on it; then drop and re-create the source.".into(),
+            ),
+            MySqlError::XaTransaction { .. } => {
+                Some("Write the source's tables with ordinary transactions, not XA.".into())
+            }
+            MySqlError::ValueNotRepresentable {
+                table,
+                column,
+                text_allowed,
+                ..
+            } => Some(if *text_allowed {
+                format!(
+                    "Name {table}.{column} in the source's TEXT COLUMNS to copy its values as MySQL prints them, or leave it out with EXCLUDE COLUMNS."
+                )
+            } else {
+                format!("Change the value on MySQL, or leave {table}.{column} out with the source's EXCLUDE COLUMNS.")
+            }),
+            MySqlError::IncompleteRowImage { .. } => Some(
+                "Set binlog_row_image = FULL on MySQL, globally and in every session that writes the table (SET PERSIST binlog_row_image = FULL)."
+                    .into(),
+            ),
+            MySqlError::PartialJson { .. } => Some(
+                "Set binlog_row_value_options = '' on MySQL, globally and in every session that writes the table, so that JSON updates are logged whole."
+                    .into(),
+            ),
+            MySqlError::ColumnCount { .. } => Some(
+                "The table's columns changed on MySQL: drop the subsource with DROP SOURCE and add the table again with ALTER SOURCE … ADD SUBSOURCE."
+                    .into(),
+            ),
             MySqlError::MissingTablePrivileges { user, missing } => {
                 let schemas: std::collections::BTreeSet<&str> = missing
                     .iter()
@@ -201,7 +352,18 @@ impl MySqlError {
             | MySqlError::ColumnOption(_)
             | MySqlError::TextColumnType { .. }
             | MySqlError::UnsupportedTypes(_)
-            | MySqlError::MissingTablePrivileges { .. } => false,
+            | MySqlError::MissingTablePrivileges { .. }
+            | MySqlError::InvalidGtidSet { .. }
+            | MySqlError::IncompatibleSchema { .. }
+            | MySqlError::TableDropped { .. }
+            | MySqlError::BinlogPurged { .. }
+            | MySqlError::TransactionsMissing { .. }
+            | MySqlError::GtidOutOfOrder { .. }
+            | MySqlError::XaTransaction { .. }
+            | MySqlError::ValueNotRepresentable { .. }
+            | MySqlError::IncompleteRowImage { .. }
+            | MySqlError::PartialJson { .. }
+            | MySqlError::ColumnCount { .. } => false,
         }
     }
 }

@@ -14,13 +14,19 @@
 //! outside the coordinator's task (they wait on the network).
 
 mod connect;
+mod decode;
 mod error;
+mod gtid;
 mod purify;
+mod schema;
 mod types;
 mod validate;
 
 pub use connect::{MySqlConnection, SslMode, connect};
+pub use decode::{TableDecoder, ValueProblem};
 pub use error::MySqlError;
+pub use gtid::{Gtid, GtidSet, ProgressRow};
 pub use purify::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
+pub use schema::{CurrentColumn, check_schema, current_columns};
 pub use types::{mapped_type, text_allowed};
 pub use validate::validate;

@@ -5,16 +5,17 @@ use freshet_repr::{NUMERIC_MAX_PRECISION, ScalarType};
 
 /// A MySQL `COLUMN_TYPE` taken apart: `decimal(10,2) unsigned zerofill`.
 #[derive(Debug, PartialEq, Eq)]
-struct ParsedType<'a> {
+pub(crate) struct ParsedType<'a> {
     /// The type's name, lower-case (`decimal`).
-    name: String,
+    pub(crate) name: String,
     /// What its parentheses hold, if any (`10,2`).
-    args: Option<&'a str>,
+    pub(crate) args: Option<&'a str>,
     /// `unsigned` (or `zerofill`, which implies it).
-    unsigned: bool,
+    pub(crate) unsigned: bool,
 }
 
-fn parse(column_type: &str) -> ParsedType<'_> {
+/// Takes a `COLUMN_TYPE` apart.
+pub(crate) fn parse(column_type: &str) -> ParsedType<'_> {
     let trimmed = column_type.trim();
     let name_end = trimmed
         .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
@@ -34,7 +35,7 @@ fn parse(column_type: &str) -> ParsedType<'_> {
 }
 
 /// The numbers in a type's parentheses (`10,2` → `[10, 2]`).
-fn numbers(args: Option<&str>) -> Vec<u32> {
+pub(crate) fn numbers(args: Option<&str>) -> Vec<u32> {
     args.map(|a| a.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_default()
 }

@@ -25,5 +25,5 @@ pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,
     PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubsourcePlan, TablePlan, TextOrSecret,
     UniqueKey, UpstreamSelection, ViewPlan, describe, plan, plan_bound, plan_purified_source, progress_desc,
-    scalar_type_from_sql,
+    scalar_type_from_sql, stored_connection,
 };

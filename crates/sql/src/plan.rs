@@ -39,7 +39,7 @@ pub use params::{DescribedPlan, Params, describe, plan_bound};
 pub use types::scalar_type_from_sql;
 
 pub use cluster::CLUSTER_SIZES;
-pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret};
+pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret, stored_connection};
 use params::ParamState;
 pub use source::{PurifySourcePlan, SourcePlan, SubsourcePlan, UpstreamSelection, plan_purified_source, progress_desc};
 use std::rc::Rc;

@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use freshet_catalog::{ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATUSES, MZ_SOURCES};
-use freshet_repr::{Datum, Diff, GlobalId, Row, Timestamp};
+use freshet_catalog::{
+    ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATISTICS, MZ_SOURCE_STATUSES, MZ_SOURCES,
+};
+use freshet_repr::{Datum, Diff, GlobalId, Row};
 use freshet_sql::quote_ident;
 use freshet_storage::{Batch, Committer, Store};
 
@@ -106,6 +108,33 @@ impl Coordinator {
                     Datum::Null,
                 ],
             );
+            if matches!(item.kind, ItemKind::Source | ItemKind::Subsource) {
+                let stats = self.source_statistics.get(&item.id).cloned().unwrap_or_default();
+                let optional = |value: Option<u64>| value.map_or(Datum::Null, Datum::UInt64);
+                add(
+                    MZ_SOURCE_STATISTICS.id,
+                    &[
+                        Datum::String(&id),
+                        Datum::Null,
+                        Datum::UInt64(stats.messages_received),
+                        Datum::UInt64(stats.bytes_received),
+                        Datum::UInt64(stats.updates_staged),
+                        Datum::UInt64(stats.updates_committed),
+                        Datum::UInt64(0),
+                        Datum::UInt64(0),
+                        Datum::Null,
+                        optional(stats.snapshot_records_known),
+                        optional(stats.snapshot_records_staged),
+                        if stats.snapshot_committed {
+                            Datum::True
+                        } else {
+                            Datum::False
+                        },
+                        optional(stats.offset_known),
+                        optional(stats.offset_committed),
+                    ],
+                );
+            }
         }
         contents
     }
@@ -115,19 +144,25 @@ impl Coordinator {
     /// finishes once it is durable: a statement that changed the catalog
     /// answers only then, so its session's next read sees the change.
     pub(crate) fn write_builtins(&mut self) -> Option<impl Future<Output = ()> + Send + 'static> {
-        if self.builtins_generation == self.catalog.generation() {
+        if self.builtins_generation == self.catalog.generation() && !self.ingest_changed {
             return None;
         }
         self.builtins_generation = self.catalog.generation();
+        self.ingest_changed = false;
         let contents = self.builtin_contents();
         let updates = difference(&self.builtins, &contents);
         self.builtins = contents;
         if updates.is_empty() {
             return None;
         }
-        let (store, committer) = (self.store.clone(), self.committer.clone());
+        // Queued now, so differences commit in the order they were taken.
+        let commit = batches(&self.store, updates).map(|writes| self.committer.enqueue(writes, Vec::new()));
         Some(async move {
-            if let Err(e) = commit(store, committer, updates).await {
+            let result = match commit {
+                Ok(commit) => commit.await.map_err(AdapterError::from),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
                 tracing::error!(error = %e, "the system relations could not be written; they are stale until the next restart");
             }
         })
@@ -157,12 +192,11 @@ fn difference(from: &BuiltinContents, to: &BuiltinContents) -> BTreeMap<GlobalId
         .collect()
 }
 
-/// Writes `updates` as one unit at one timestamp.
-async fn commit(
-    store: Store,
-    committer: Committer,
+/// Writes `updates` into one unpublished batch per relation.
+fn batches(
+    store: &Store,
     updates: BTreeMap<GlobalId, Vec<(Row, Diff)>>,
-) -> Result<Timestamp, AdapterError> {
+) -> Result<Vec<(GlobalId, Batch)>, AdapterError> {
     let mut writes: Vec<(GlobalId, Batch)> = Vec::new();
     for (id, rows) in updates {
         let mut builder = store.batch_builder()?;
@@ -171,7 +205,7 @@ async fn commit(
         }
         writes.push((id, builder.finish()?));
     }
-    Ok(committer.commit(writes).await?)
+    Ok(writes)
 }
 
 /// At boot: makes each system relation's collection hold what the catalog
@@ -195,7 +229,7 @@ pub(crate) async fn resync(
     }
     let updates = difference(&stored, contents);
     if !updates.is_empty() {
-        commit(store.clone(), committer.clone(), updates).await?;
+        committer.commit(batches(store, updates)?).await?;
     }
     Ok(())
 }

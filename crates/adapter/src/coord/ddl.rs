@@ -162,22 +162,45 @@ impl Coordinator {
         Sequenced::Done(ctx, result)
     }
 
-    /// Drops from the catalog, then the dropped tables' collections.
+    /// Drops from the catalog, then the dropped tables' and subsources'
+    /// collections.
     pub(crate) fn drop(&mut self, ctx: ExecuteContext, ops: Vec<Op>, tag: &str) -> Sequenced {
         let tables: BTreeSet<GlobalId> = self
             .catalog
             .items()
-            .filter(|item| item.kind == ItemKind::Table)
+            .filter(|item| {
+                matches!(
+                    item.kind,
+                    ItemKind::Table | ItemKind::Subsource | ItemKind::ProgressSubsource
+                )
+            })
             .map(|item| item.id)
             .collect();
+        let parents = self.subsource_parents();
         let results = match self.catalog.transact(ops) {
             Ok(results) => results,
             Err(e) => return Sequenced::Done(ctx, Err(e.into())),
         };
         let mut items = dropped_items(&results);
         self.drop_indexes(&items);
+        // Ingestion stops before its collections go; a source that lost
+        // a subsource alone goes on without it.
+        let mut restart: Vec<GlobalId> = items
+            .iter()
+            .filter_map(|id| parents.get(id))
+            .filter(|source| !items.contains(source))
+            .copied()
+            .collect();
+        restart.sort();
+        restart.dedup();
+        self.stop_sources(&items);
+        self.stop_sources(&restart);
         self.sources.retain(|id, _| !items.contains(id));
         self.source_statuses.retain(|id, _| !items.contains(id));
+        self.source_statistics.retain(|id, _| !items.contains(id));
+        for source in restart {
+            self.run_source(source);
+        }
         items.retain(|id| tables.contains(id));
         let committer = self.committer.clone();
         let tag = tag.to_owned();

@@ -98,17 +98,24 @@ impl Coordinator {
         Ok((time, Some(self.store.hold(inputs, time)?)))
     }
 
-    /// Every input has a collection: a subsource has one only once its
-    /// source has data for it.
+    /// Every input is readable: a subsource only once its source has taken
+    /// the snapshot, and not once it has failed.
     fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
         for id in inputs {
-            if self.store.upper(*id).is_err()
-                && let Some(item) = self.catalog.item(*id)
-                && matches!(
-                    item.kind,
-                    freshet_catalog::ItemKind::Subsource | freshet_catalog::ItemKind::ProgressSubsource
-                )
+            let Some(item) = self.catalog.item(*id) else { continue };
+            if !matches!(
+                item.kind,
+                freshet_catalog::ItemKind::Subsource | freshet_catalog::ItemKind::ProgressSubsource
+            ) {
+                continue;
+            }
+            if let Some(status) = self.source_statuses.get(id)
+                && status.status == "failed"
             {
+                let error = status.error.clone().unwrap_or_default();
+                return Err(AdapterError::SourceFailed(Box::new((item.name.clone(), error))));
+            }
+            if self.store.is_held(*id).unwrap_or(true) {
                 return Err(AdapterError::SourceNotReadable(item.name.clone()));
             }
         }

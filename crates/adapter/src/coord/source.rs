@@ -3,10 +3,13 @@
 //! subsource are then planned and created in the coordinator, in one
 //! catalog transaction.
 
+use std::collections::BTreeMap;
+
 use freshet_catalog::{ItemKind, NewItem, Op, OpResult};
+use freshet_ingest::{IngestCommand, IngestResponse, SourceDescription, SubsourceDescription};
 use freshet_mysql::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
 use freshet_repr::{GlobalId, RelationDesc, Timestamp, UpstreamTable};
-use freshet_sql::{PurifySourcePlan, SourcePlan, UpstreamSelection, plan_purified_source};
+use freshet_sql::{PurifySourcePlan, SourcePlan, UpstreamSelection, plan_purified_source, stored_connection};
 
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
@@ -64,21 +67,24 @@ impl Coordinator {
         self.spawn_then(
             ctx,
             |mut signal| async move { signal.run(async { Ok(purify(&options, &request).await?) }).await },
-            move |coord: &mut Coordinator, ctx: ExecuteContext, purified: PurifiedSource| {
-                let result = coord.create_source(&ctx, &plan, purified);
-                Sequenced::Done(ctx, result)
+            move |coord: &mut Coordinator, ctx: ExecuteContext, purified: PurifiedSource| match coord
+                .create_source(&ctx, &plan, purified)
+            {
+                Ok(id) => coord.start_new_source(ctx, id),
+                Err(e) => Sequenced::Done(ctx, Err(e)),
             },
         );
         Sequenced::Pending
     }
 
-    /// Plans the purified source and creates it with its subsources.
+    /// Plans the purified source and creates it with its subsources;
+    /// returns its id.
     fn create_source(
         &mut self,
         ctx: &ExecuteContext,
         plan: &PurifySourcePlan,
         purified: PurifiedSource,
-    ) -> Result<ExecuteResponse, AdapterError> {
+    ) -> Result<GlobalId, AdapterError> {
         let server_id = match plan.statement.server_id {
             Some(id) => id,
             None => self.choose_server_id(purified.server_id),
@@ -115,11 +121,162 @@ impl Coordinator {
                 .collect(),
         };
         let results = self.catalog.transact(vec![op])?;
-        if let Some(OpResult::CreatedSource { source: id, subsources }) = results.first() {
-            self.register_source(*id, &source, subsources);
-        }
+        let Some(OpResult::CreatedSource { source: id, subsources }) = results.first() else {
+            return Err(AdapterError::Internal("creating a source created no source".into()));
+        };
+        self.register_source(*id, &source, subsources);
         tracing::info!(source = %source.name, server_id, "created source");
-        Ok(ExecuteResponse::command("CREATE SOURCE"))
+        Ok(*id)
+    }
+
+    /// Creates the collections of a new source's subsources (held until
+    /// its snapshot), then starts ingesting it; the statement completes
+    /// once ingestion has started.
+    fn start_new_source(&mut self, ctx: ExecuteContext, id: GlobalId) -> Sequenced {
+        let collections = self.subsources_of(id);
+        let committer = self.committer.clone();
+        self.spawn_then(
+            ctx,
+            move |_| async move {
+                for id in collections {
+                    committer.create_held_collection(id).await?;
+                }
+                Ok(())
+            },
+            move |coord: &mut Coordinator, ctx: ExecuteContext, ()| {
+                coord.run_source(id);
+                Sequenced::Done(ctx, Ok(ExecuteResponse::command("CREATE SOURCE")))
+            },
+        );
+        Sequenced::Pending
+    }
+
+    /// The subsources and progress subsource of source `id`.
+    fn subsources_of(&self, id: GlobalId) -> Vec<GlobalId> {
+        self.catalog
+            .items()
+            .filter(|item| {
+                matches!(item.kind, ItemKind::Subsource | ItemKind::ProgressSubsource) && item.uses.first() == Some(&id)
+            })
+            .map(|item| item.id)
+            .collect()
+    }
+
+    /// Starts ingesting every source (at boot).
+    pub(crate) fn run_sources(&mut self) {
+        let sources: Vec<GlobalId> = self
+            .sources
+            .iter()
+            .filter(|(_, info)| matches!(info, SourceInfo::Source { .. }))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in sources {
+            self.run_source(id);
+        }
+    }
+
+    /// Starts ingesting source `id`; if it cannot be described (its
+    /// connection no longer plans), it fails with the reason.
+    pub(crate) fn run_source(&mut self, id: GlobalId) {
+        match self.source_description(id) {
+            Ok(desc) => self.ingest.send(IngestCommand::Run(Box::new(desc))),
+            Err(e) => {
+                tracing::warn!(source = %id, error = %e, "cannot start the source");
+                self.set_status(id, "failed", Some(e.to_string()));
+            }
+        }
+    }
+
+    /// What ingestion needs to run source `id`.
+    fn source_description(&self, id: GlobalId) -> Result<SourceDescription, AdapterError> {
+        let missing = |what: &str| AdapterError::Internal(format!("source {id} has no {what}"));
+        let item = self.catalog.item(id).ok_or_else(|| missing("catalog entry"))?;
+        let Some(SourceInfo::Source { server_id, .. }) = self.sources.get(&id) else {
+            return Err(missing("plan"));
+        };
+        let connection = item
+            .uses
+            .first()
+            .and_then(|c| self.catalog.item(*c))
+            .ok_or_else(|| missing("connection"))?;
+        let reader = SessionCatalog::at_boot(&self.catalog);
+        let connection = stored_connection(&reader, &connection.create_sql)?;
+        let mut subsources = Vec::new();
+        let mut progress = None;
+        for sub in self.subsources_of(id) {
+            match self.sources.get(&sub) {
+                Some(SourceInfo::Subsource { table: Some(table) }) => subsources.push(SubsourceDescription {
+                    id: sub,
+                    table: table.clone(),
+                }),
+                Some(SourceInfo::Subsource { table: None }) => progress = Some(sub),
+                _ => return Err(missing("plan for a subsource")),
+            }
+        }
+        Ok(SourceDescription {
+            id,
+            name: item.name.clone(),
+            connection: self.mysql_options(&connection)?,
+            server_id: *server_id,
+            subsources,
+            progress: progress.ok_or_else(|| missing("progress subsource"))?,
+        })
+    }
+
+    /// Stops the ingestion of the sources among `dropped`.
+    pub(crate) fn stop_sources(&mut self, dropped: &[GlobalId]) {
+        for id in dropped {
+            if matches!(self.sources.get(id), Some(SourceInfo::Source { .. })) {
+                self.ingest.send(IngestCommand::Stop(*id));
+            }
+        }
+    }
+
+    /// Each subsource's source.
+    pub(crate) fn subsource_parents(&self) -> BTreeMap<GlobalId, GlobalId> {
+        self.catalog
+            .items()
+            .filter(|item| matches!(item.kind, ItemKind::Subsource | ItemKind::ProgressSubsource))
+            .filter_map(|item| Some((item.id, *item.uses.first()?)))
+            .collect()
+    }
+
+    /// Takes a status ingestion reports.
+    pub(crate) fn handle_ingest(&mut self, response: IngestResponse) {
+        match response {
+            IngestResponse::Status(update) => {
+                let error = match (update.error, update.hint) {
+                    (Some(error), Some(hint)) => Some(format!("{error} (hint: {hint})")),
+                    (error, _) => error,
+                };
+                self.set_status(update.id, update.status.as_str(), error);
+            }
+            IngestResponse::Statistics { id, statistics } => {
+                if self.sources.contains_key(&id) {
+                    self.source_statistics.insert(id, statistics);
+                    self.ingest_changed = true;
+                }
+            }
+        }
+        if let Some(write) = self.write_builtins() {
+            tokio::spawn(write);
+        }
+    }
+
+    /// Records a status of a source or subsource that exists.
+    fn set_status(&mut self, id: GlobalId, status: &'static str, error: Option<String>) {
+        let Some(current) = self.source_statuses.get_mut(&id) else {
+            return;
+        };
+        if current.status == status && current.error == error {
+            return;
+        }
+        *current = SourceStatus {
+            status,
+            error,
+            at: self.committer.last(),
+        };
+        self.ingest_changed = true;
     }
 
     /// Records what the coordinator keeps of a source and its subsources

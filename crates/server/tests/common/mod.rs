@@ -1,4 +1,6 @@
-//! Starts real `freshet` processes for integration tests.
+//! Starts real `freshet` processes (and MySQL servers) for integration tests.
+
+pub(crate) mod mysql;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

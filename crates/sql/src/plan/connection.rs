@@ -145,7 +145,7 @@ pub(crate) fn plan_validate_connection(catalog: &dyn CatalogReader, name: &Objec
 }
 
 /// The options of a connection's stored definition.
-pub(crate) fn stored_connection(catalog: &dyn CatalogReader, create_sql: &str) -> Result<ConnectionPlan, PlanError> {
+pub fn stored_connection(catalog: &dyn CatalogReader, create_sql: &str) -> Result<ConnectionPlan, PlanError> {
     match parse(create_sql)?.as_slice() {
         [Statement::CreateConnection(create)] => Ok(plan_options(catalog, &create.options)?.0),
         _ => Err(PlanError::Unsupported(format!(

@@ -1,0 +1,230 @@
+//! A source's consistent snapshot (DESIGN.md §5): every table read at one
+//! GTID point, each into an unpublished batch, published together once
+//! with that point as the source's GTID set.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use freshet_mysql::{GtidSet, MySqlError, TableDecoder, check_schema, connect, current_columns};
+use freshet_repr::{GlobalId, Row, UpstreamTable};
+use freshet_storage::{Batch, Store};
+use futures::StreamExt;
+use mysql_async::prelude::Queryable;
+
+use crate::source::SourceTask;
+use crate::{IngestError, SourceStatus};
+
+/// How long `LOCK TABLES` waits for writers before the attempt is retried.
+const LOCK_WAIT_SECONDS: u32 = 10;
+/// At most this many tables are read at once, each on its own connection.
+const MAX_READERS: usize = 4;
+
+/// One table to read: its subsource's index, the table, its decoder.
+struct Job {
+    index: usize,
+    table: UpstreamTable,
+    decoder: TableDecoder,
+}
+
+/// What reading one table gave: its batch, or the definite error that
+/// fails its subsource.
+type Read = (usize, Result<Batch, MySqlError>);
+
+/// Takes the snapshot of every live subsource and commits it with the
+/// progress subsource's rows and the snapshot's GTID set; returns the set.
+pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestError> {
+    let options = task.desc.connection.clone();
+    let live: Vec<usize> = (0..task.desc.subsources.len()).filter(|i| task.is_live(*i)).collect();
+    let mut lock = connect(&options).await?;
+    lock.query_drop(format!("SET SESSION lock_wait_timeout = {LOCK_WAIT_SECONDS}"))
+        .await
+        .map_err(MySqlError::from)?;
+    let mut jobs = Vec::new();
+    let mut offsets = Vec::new();
+    let gtids;
+    let mut readers = Vec::new();
+    if live.is_empty() {
+        let text: Option<String> = lock
+            .query_first("SELECT @@GLOBAL.gtid_executed")
+            .await
+            .map_err(MySqlError::from)?;
+        gtids = GtidSet::parse(&text.unwrap_or_default())?;
+    } else {
+        let names: Vec<String> = live
+            .iter()
+            .map(|i| format!("{} READ", quoted(&task.desc.subsources[*i].table)))
+            .collect();
+        lock.query_drop(format!("LOCK TABLES {}", names.join(", ")))
+            .await
+            .map_err(MySqlError::from)?;
+        // Under the lock, no table can change: check them all.
+        let tables: Vec<&UpstreamTable> = live.iter().map(|i| &task.desc.subsources[*i].table).collect();
+        let current = current_columns(&mut lock, &tables).await?;
+        for index in &live {
+            let table = &task.desc.subsources[*index].table;
+            let columns = current.get(&(table.schema.clone(), table.name.clone()));
+            match check_schema(table, columns.map(Vec::as_slice)) {
+                Ok(()) => {
+                    let charsets: Vec<Option<String>> = match columns {
+                        Some(columns) => columns.iter().map(|c| c.charset.clone()).collect(),
+                        None => Vec::new(),
+                    };
+                    let charsets = &charsets[..table.columns.len()];
+                    jobs.push(Job {
+                        index: *index,
+                        table: table.clone(),
+                        decoder: TableDecoder::new(table, charsets),
+                    });
+                }
+                Err(e) => offsets.push(task.fail_subsource(*index, &e)),
+            }
+        }
+        let text: Option<String> = lock
+            .query_first("SELECT @@GLOBAL.gtid_executed")
+            .await
+            .map_err(MySqlError::from)?;
+        gtids = GtidSet::parse(&text.unwrap_or_default())?;
+        for _ in 0..jobs.len().clamp(1, MAX_READERS) {
+            readers.push(open_reader(&options).await?);
+        }
+        lock.query_drop("UNLOCK TABLES").await.map_err(MySqlError::from)?;
+    }
+    // Best effort: the server ends the session anyway when it closes.
+    let _ = lock.disconnect().await;
+    tracing::info!(source = %task.desc.name, gtids = %gtids, tables = jobs.len(), "snapshot point taken");
+    let reads = read_tables(task.store.clone(), jobs, readers).await?;
+    let mut writes: Vec<(GlobalId, Batch)> = Vec::new();
+    let mut rows = 0;
+    let mut counts = Vec::new();
+    for (index, read) in reads {
+        match read {
+            Ok(batch) => {
+                rows += batch.len();
+                let count = batch.len() as u64;
+                let stats = &mut task.subsource_stats[index];
+                stats.snapshot_records_known = Some(count);
+                stats.snapshot_records_staged = Some(count);
+                stats.updates_staged += count;
+                counts.push((index, count));
+                writes.push((task.desc.subsources[index].id, batch));
+            }
+            Err(e) => offsets.push(task.fail_subsource(index, &e)),
+        }
+    }
+    let (progress, offset) = task.progress_update(&gtids);
+    let mut builder = task.store.batch_builder()?;
+    for (row, diff) in &progress {
+        builder.push(row, *diff)?;
+    }
+    writes.push((task.desc.progress, builder.finish()?));
+    offsets.push(offset);
+    let ts = task.committer.commit_with_offsets(writes, offsets).await?;
+    tracing::info!(source = %task.desc.name, rows, ts, "snapshot committed");
+    for (index, count) in counts {
+        task.subsource_stats[index].updates_committed += count;
+        task.subsource_stats[index].snapshot_committed = true;
+    }
+    task.stats.snapshot_committed = true;
+    task.stats.offset_committed = Some(gtids.transaction_count());
+    task.stats.offset_known = Some(gtids.transaction_count());
+    task.report_statistics(true);
+    for index in 0..task.desc.subsources.len() {
+        if task.is_live(index) {
+            task.report_subsource(index, SourceStatus::Running);
+        }
+    }
+    Ok(gtids)
+}
+
+/// A connection inside a consistent-snapshot transaction, reading in UTC
+/// with UTF-8 results.
+async fn open_reader(options: &freshet_mysql::MySqlConnection) -> Result<mysql_async::Conn, IngestError> {
+    let mut conn = connect(options).await?;
+    for statement in [
+        "SET NAMES utf8mb4",
+        "SET time_zone = '+00:00'",
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+    ] {
+        conn.query_drop(statement).await.map_err(MySqlError::from)?;
+    }
+    Ok(conn)
+}
+
+/// Reads the tables of `jobs`, in parallel over `readers`.
+async fn read_tables(store: Store, jobs: Vec<Job>, readers: Vec<mysql_async::Conn>) -> Result<Vec<Read>, IngestError> {
+    let queue = Arc::new(Mutex::new(jobs.into_iter().collect::<VecDeque<Job>>()));
+    // Dropping the set (the source stopped) aborts the readers.
+    let mut workers = tokio::task::JoinSet::new();
+    for conn in readers {
+        workers.spawn(read_worker(conn, Arc::clone(&queue), store.clone()));
+    }
+    let mut reads = Vec::new();
+    while let Some(worker) = workers.join_next().await {
+        let worker = worker.map_err(|e| MySqlError::Server {
+            code: 0,
+            message: format!("a snapshot reader ended abruptly: {e}"),
+        })?;
+        reads.extend(worker?);
+    }
+    Ok(reads)
+}
+
+/// Takes tables from the queue until it is empty, reading each whole.
+async fn read_worker(
+    mut conn: mysql_async::Conn,
+    queue: Arc<Mutex<VecDeque<Job>>>,
+    store: Store,
+) -> Result<Vec<Read>, IngestError> {
+    let mut reads = Vec::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(mut queue) => queue.pop_front(),
+            Err(_) => None,
+        };
+        let Some(job) = job else { break };
+        let read = read_table(&mut conn, &store, &job).await?;
+        reads.push((job.index, read));
+    }
+    // The snapshot transaction only read.
+    let _ = conn.disconnect().await;
+    Ok(reads)
+}
+
+/// Streams one table into an unpublished batch. A value the subsource
+/// cannot hold is the table's definite error; the network failing is the
+/// snapshot's transient one.
+async fn read_table(
+    conn: &mut mysql_async::Conn,
+    store: &Store,
+    job: &Job,
+) -> Result<Result<Batch, MySqlError>, IngestError> {
+    let query = format!("SELECT {} FROM {}", job.decoder.select_list(), quoted(&job.table));
+    let mut builder = store.batch_builder()?;
+    let mut row = Row::default();
+    let mut stream = conn
+        .exec_stream::<mysql_async::Row, _, _>(query, ())
+        .await
+        .map_err(MySqlError::from)?;
+    let mut failure = None;
+    while let Some(values) = stream.next().await {
+        let values = values.map_err(MySqlError::from)?;
+        if failure.is_some() {
+            continue;
+        }
+        match job.decoder.decode_snapshot(values.unwrap(), &mut row) {
+            Ok(()) => builder.push(&row, 1)?,
+            Err(e) => failure = Some(e),
+        }
+    }
+    match failure {
+        Some(e) => Ok(Err(e)),
+        None => Ok(Ok(builder.finish()?)),
+    }
+}
+
+/// A table's name as MySQL reads it: `` `schema`.`name` ``.
+pub(crate) fn quoted(table: &UpstreamTable) -> String {
+    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
+    format!("{}.{}", quote(&table.schema), quote(&table.name))
+}

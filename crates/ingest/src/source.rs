@@ -1,0 +1,212 @@
+//! One source's task: snapshot once, then replicate, retrying transient
+//! failures with backoff and stopping at definite ones.
+
+use std::time::{Duration, Instant};
+
+use freshet_mysql::{GtidSet, MySqlError};
+use freshet_repr::{GlobalId, Row};
+use freshet_storage::{Committer, Store};
+use tokio::sync::mpsc;
+
+use crate::progress::{difference, progress_rows};
+use crate::{IngestError, IngestResponse, SourceDescription, SourceStatistics, SourceStatus, StatusUpdate};
+
+/// The first wait before retrying after a transient error.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest wait between retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How often statistics are reported while they change.
+const STATISTICS_EVERY: Duration = Duration::from_secs(1);
+
+/// A running source and what it has committed.
+pub(crate) struct SourceTask {
+    pub(crate) desc: SourceDescription,
+    pub(crate) store: Store,
+    pub(crate) committer: Committer,
+    responses: mpsc::UnboundedSender<IngestResponse>,
+    /// Each subsource's definite error, once it has one: it is no longer
+    /// written. Kept as the subsource collection's offset, so it survives
+    /// restarts.
+    pub(crate) failed: Vec<Option<String>>,
+    /// The progress subsource's rows as last committed.
+    pub(crate) progress: Vec<Row>,
+    /// The last status reported for the source.
+    status: Option<(SourceStatus, Option<String>)>,
+    /// The source's statistics.
+    pub(crate) stats: SourceStatistics,
+    /// Each subsource's statistics.
+    pub(crate) subsource_stats: Vec<SourceStatistics>,
+    /// What was last reported for the source and each subsource, and when.
+    reported: (Vec<SourceStatistics>, Option<Instant>),
+}
+
+impl SourceTask {
+    pub(crate) fn new(
+        desc: SourceDescription,
+        store: Store,
+        committer: Committer,
+        responses: mpsc::UnboundedSender<IngestResponse>,
+    ) -> SourceTask {
+        let failed = vec![None; desc.subsources.len()];
+        let subsource_stats = vec![SourceStatistics::default(); desc.subsources.len()];
+        SourceTask {
+            stats: SourceStatistics::default(),
+            subsource_stats,
+            reported: (Vec::new(), None),
+            desc,
+            store,
+            committer,
+            responses,
+            failed,
+            progress: Vec::new(),
+            status: None,
+        }
+    }
+
+    /// Runs until a definite error on the source, or until the store stops
+    /// or the source's collections are dropped.
+    pub(crate) async fn run(mut self) {
+        if let Err(e) = self.load_failures() {
+            tracing::warn!(source = %self.desc.name, error = %e, "cannot read the source's stored state");
+        }
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            self.report_source(SourceStatus::Starting, None);
+            let error = match self.run_once().await {
+                Ok(never) => match never {},
+                Err(e) => e,
+            };
+            if error.is_shutdown() {
+                tracing::info!(source = %self.desc.name, "ingestion stopped: the source is gone");
+                return;
+            }
+            if !error.is_transient() {
+                tracing::warn!(source = %self.desc.name, error = %error, "source failed");
+                self.report_source(SourceStatus::Failed, Some(&error));
+                return;
+            }
+            tracing::info!(source = %self.desc.name, error = %error, retry_in = ?backoff, "source stalled");
+            self.report_source(SourceStatus::Stalled, Some(&error));
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Snapshots if the source has no stored GTID set yet, then replicates
+    /// from it; returns only with an error.
+    async fn run_once(&mut self) -> Result<std::convert::Infallible, IngestError> {
+        let gtids = match self.store.offset(self.desc.progress)? {
+            Some(text) => {
+                let gtids = GtidSet::parse(&text)?;
+                self.progress = progress_rows(&gtids);
+                self.stats.snapshot_committed = true;
+                self.stats.offset_committed = Some(gtids.transaction_count());
+                for stats in &mut self.subsource_stats {
+                    stats.snapshot_committed = true;
+                }
+                gtids
+            }
+            None => {
+                // The progress collection is empty until the snapshot commits.
+                self.progress = Vec::new();
+                crate::snapshot::snapshot(self).await?
+            }
+        };
+        crate::replication::replicate(self, gtids).await
+    }
+
+    /// Reads the subsources' stored definite errors.
+    fn load_failures(&mut self) -> Result<(), IngestError> {
+        for (index, subsource) in self.desc.subsources.iter().enumerate() {
+            if let Some(error) = self.store.offset(subsource.id)? {
+                self.failed[index] = Some(error);
+            }
+        }
+        for (index, error) in self.failed.clone().into_iter().enumerate() {
+            if let Some(error) = error {
+                self.send_status(self.desc.subsources[index].id, SourceStatus::Failed, Some(error), None);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether subsource `index` is still written.
+    pub(crate) fn is_live(&self, index: usize) -> bool {
+        self.failed[index].is_none()
+    }
+
+    /// Fails subsource `index` for good with `error`: reports it now and
+    /// returns the offset that records it, to commit with the next tick.
+    pub(crate) fn fail_subsource(&mut self, index: usize, error: &MySqlError) -> (GlobalId, String) {
+        let subsource = &self.desc.subsources[index];
+        tracing::warn!(source = %self.desc.name, table = %subsource.table.name, error = %error, "subsource failed");
+        let message = error.to_string();
+        self.failed[index] = Some(message.clone());
+        self.send_status(subsource.id, SourceStatus::Failed, Some(message.clone()), error.hint());
+        (subsource.id, message)
+    }
+
+    /// The progress subsource's updates for `gtids`, and the offset
+    /// recording it; remembers the new rows.
+    pub(crate) fn progress_update(&mut self, gtids: &GtidSet) -> (Vec<(Row, freshet_repr::Diff)>, (GlobalId, String)) {
+        let rows = progress_rows(gtids);
+        let updates = difference(&self.progress, &rows);
+        self.progress = rows;
+        (updates, (self.desc.progress, gtids.to_string()))
+    }
+
+    /// Reports the source's status, and the same for each live subsource.
+    pub(crate) fn report_source(&mut self, status: SourceStatus, error: Option<&IngestError>) {
+        let message = error.map(ToString::to_string);
+        if self.status.as_ref() == Some(&(status, message.clone())) {
+            return;
+        }
+        self.status = Some((status, message.clone()));
+        let hint = error.and_then(IngestError::hint);
+        self.send_status(self.desc.id, status, message.clone(), hint.clone());
+        self.send_status(self.desc.progress, status, message.clone(), hint.clone());
+        for index in 0..self.desc.subsources.len() {
+            if self.is_live(index) {
+                self.send_status(self.desc.subsources[index].id, status, message.clone(), hint.clone());
+            }
+        }
+    }
+
+    /// Reports the statistics that changed since the last report, if that
+    /// was long enough ago (or `now`).
+    pub(crate) fn report_statistics(&mut self, now: bool) {
+        if !now && self.reported.1.is_some_and(|at| at.elapsed() < STATISTICS_EVERY) {
+            return;
+        }
+        let current: Vec<SourceStatistics> = std::iter::once(self.stats.clone())
+            .chain(self.subsource_stats.iter().cloned())
+            .collect();
+        let ids = std::iter::once(self.desc.id).chain(self.desc.subsources.iter().map(|s| s.id));
+        for (index, (id, statistics)) in ids.zip(&current).enumerate() {
+            if self.reported.0.get(index) != Some(statistics) {
+                let response = IngestResponse::Statistics {
+                    id,
+                    statistics: statistics.clone(),
+                };
+                let _ = self.responses.send(response);
+            }
+        }
+        self.reported = (current, Some(Instant::now()));
+    }
+
+    /// Reports a live subsource's status.
+    pub(crate) fn report_subsource(&self, index: usize, status: SourceStatus) {
+        self.send_status(self.desc.subsources[index].id, status, None, None);
+    }
+
+    fn send_status(&self, id: GlobalId, status: SourceStatus, error: Option<String>, hint: Option<String>) {
+        let update = StatusUpdate {
+            id,
+            status,
+            error,
+            hint,
+        };
+        // The adapter gone means shutting down: nobody to tell.
+        let _ = self.responses.send(IngestResponse::Status(update));
+    }
+}

@@ -1,0 +1,77 @@
+//! MySQL 9.7 servers for integration tests, started with `bin/mysql`.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `bin/mysql`, from this crate's folder.
+fn bin_mysql() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin/mysql")
+}
+
+/// MySQL servers started for one test, in a folder of its own; stopped
+/// when dropped.
+pub(crate) struct MySql {
+    run: tempfile::TempDir,
+    names: Vec<String>,
+}
+
+impl MySql {
+    pub(crate) fn new() -> anyhow::Result<MySql> {
+        Ok(MySql {
+            run: tempfile::tempdir()?,
+            names: Vec::new(),
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(bin_mysql());
+        command.env("FRESHET_MYSQL_RUN", self.run.path());
+        command
+    }
+
+    /// Starts server `name` with `flags`; returns the `export` values it prints.
+    pub(crate) fn start(
+        &mut self,
+        name: &str,
+        server_id: u32,
+        flags: &[&str],
+    ) -> anyhow::Result<HashMap<String, String>> {
+        let port = free_port()?.to_string();
+        let output = self
+            .command()
+            .args(["start", name, "--port", &port, "--server-id", &server_id.to_string()])
+            .args(flags)
+            .output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "bin/mysql start {name} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        self.names.push(name.to_owned());
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("export "))
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, value)| (key.to_owned(), value.trim_matches('\'').to_owned()))
+            .collect())
+    }
+
+    /// Runs SQL as root on server `name`.
+    pub(crate) fn root(&self, name: &str, sql: &str) -> anyhow::Result<()> {
+        let output = self.command().args(["client", name, "-e", sql]).output()?;
+        anyhow::ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        Ok(())
+    }
+}
+
+impl Drop for MySql {
+    fn drop(&mut self) {
+        let _ = self.command().arg("stop").args(&self.names).output();
+    }
+}
+
+pub(crate) fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

@@ -1,0 +1,155 @@
+//! A MySQL source's data against a real MySQL 9.7: transactions that move
+//! value between two tables never show half done, the copy equals MySQL's
+//! tables, the progress subsource shows MySQL's GTID frontier exactly, and
+//! ingestion resumes from its stored GTID set after a restart.
+
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+use common::mysql::MySql;
+use mysql_async::prelude::Queryable;
+use tokio_postgres::Client;
+
+/// How long Freshet may take to catch up with MySQL.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// Rows in each table; each starts with `10`.
+const ROWS: i32 = 50;
+
+/// Polls `sql` until its first column equals `expected`, or fails at the
+/// deadline with the last answer.
+async fn wait_for(client: &Client, sql: &str, expected: &[String]) -> anyhow::Result<()> {
+    let start = Instant::now();
+    loop {
+        let answer = common::column(client, sql).await;
+        match &answer {
+            Ok(rows) if rows == expected => return Ok(()),
+            _ if start.elapsed() > DEADLINE => {
+                anyhow::bail!("{sql}: wanted {expected:?}, last answer {answer:?}")
+            }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Both tables as MySQL has them, one `table id value` line per row.
+async fn mysql_rows(conn: &mut mysql_async::Conn) -> anyhow::Result<Vec<String>> {
+    Ok(conn
+        .query("SELECT CONCAT('a ', id, ' ', v) FROM bank.a UNION ALL SELECT CONCAT('b ', id, ' ', v) FROM bank.b ORDER BY 1")
+        .await?)
+}
+
+/// The same lines from Freshet's subsources.
+const FRESHET_ROWS: &str =
+    "SELECT 'a ' || id || ' ' || v FROM a UNION ALL SELECT 'b ' || id || ' ' || v FROM b ORDER BY 1";
+
+/// The total over both tables, which every transfer preserves.
+const TOTAL: &str = "SELECT sa.s + sb.s FROM (SELECT sum(v) AS s FROM a) sa, (SELECT sum(v) AS s FROM b) sb";
+
+/// Moves value between the tables in `count` transactions of two
+/// statements each (one per table).
+async fn transfers(pool: mysql_async::Pool, count: i32) -> anyhow::Result<()> {
+    let mut conn = pool.get_conn().await?;
+    for i in 0..count {
+        let (from, to, amount) = (i % ROWS, (i * 7) % ROWS, 1 + i % 5);
+        conn.query_drop(format!(
+            "START TRANSACTION; UPDATE bank.a SET v = v - {amount} WHERE id = {from}; \
+             UPDATE bank.b SET v = v + {amount} WHERE id = {to}; COMMIT"
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The next transaction number MySQL will give its own transactions.
+async fn mysql_next_gno(conn: &mut mysql_async::Conn) -> anyhow::Result<(String, u64)> {
+    let (uuid, executed): (String, String) = conn
+        .query_first("SELECT @@server_uuid, @@GLOBAL.gtid_executed")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no answer"))?;
+    let member = executed
+        .replace('\n', "")
+        .split(',')
+        .find(|m| m.starts_with(&uuid))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("{uuid} not in {executed}"))?;
+    let last = member.rsplit([':', '-']).next().unwrap_or_default().parse::<u64>()?;
+    Ok((uuid, last + 1))
+}
+
+#[tokio::test]
+async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 121, &[])?;
+    let port = upstream["MYSQL_PORT"].clone();
+    let values: Vec<String> = (0..ROWS).map(|id| format!("({id}, 10)")).collect();
+    mysql.root(
+        "upstream",
+        &format!(
+            "CREATE DATABASE bank; CREATE TABLE bank.a (id int PRIMARY KEY, v int NOT NULL);
+             CREATE TABLE bank.b (id int PRIMARY KEY, v int NOT NULL);
+             INSERT INTO bank.a VALUES {values}; INSERT INTO bank.b VALUES {values};",
+            values = values.join(", ")
+        ),
+    )?;
+    let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
+    let mut check = pool.get_conn().await?;
+
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    client
+        .batch_execute(&format!(
+            "CREATE SECRET pw AS 'freshet';
+             CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet', PASSWORD SECRET pw);
+             CREATE SOURCE src FROM MYSQL CONNECTION c FOR SCHEMAS (bank);"
+        ))
+        .await?;
+    let total = (2 * ROWS * 10).to_string();
+    wait_for(&client, TOTAL, std::slice::from_ref(&total)).await?;
+
+    // While MySQL moves value between the tables, every read sees the same total.
+    let writer = tokio::spawn(transfers(pool.clone(), 300));
+    let mut reads = 0;
+    while !writer.is_finished() {
+        assert_eq!(
+            common::column(&client, TOTAL).await?,
+            vec![total.clone()],
+            "a transfer showed half done"
+        );
+        reads += 1;
+    }
+    writer.await??;
+    assert!(reads > 10, "only {reads} reads ran during the transfers");
+
+    wait_for(&client, FRESHET_ROWS, &mysql_rows(&mut check).await?).await?;
+    let (uuid, next) = mysql_next_gno(&mut check).await?;
+    let progress = format!("SELECT transaction_id FROM src_progress WHERE source_id_lower = '{uuid}'");
+    wait_for(&client, &progress, &[next.to_string()]).await?;
+    // The ranges around the one server UUID have no transaction id.
+    assert_eq!(
+        common::column(
+            &client,
+            "SELECT count(*) FROM src_progress WHERE transaction_id IS NULL"
+        )
+        .await?,
+        vec!["2"]
+    );
+
+    // After a restart, ingestion resumes where it stopped.
+    drop(client);
+    server.kill()?;
+    transfers(pool.clone(), 20).await?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    transfers(pool.clone(), 20).await?;
+    wait_for(&client, FRESHET_ROWS, &mysql_rows(&mut check).await?).await?;
+    let (_, next) = mysql_next_gno(&mut check).await?;
+    wait_for(&client, &progress, &[next.to_string()]).await?;
+    assert_eq!(common::column(&client, TOTAL).await?, vec![total]);
+    drop(check);
+    pool.disconnect().await?;
+    Ok(())
+}
