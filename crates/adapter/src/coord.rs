@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use std::time::Duration;
 
-use freshet_catalog::{Catalog, ItemKind};
+use freshet_catalog::Catalog;
 use freshet_compute::ComputeController;
 use freshet_repr::GlobalId;
 use freshet_sql::{Plan, Statement};
@@ -247,14 +247,13 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
 fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), AdapterError> {
     let subsources: BTreeSet<GlobalId> = catalog
         .items()
-        .filter(|i| matches!(i.kind, ItemKind::Subsource | ItemKind::ProgressSubsource))
+        .filter(|i| i.kind.is_subsource())
         .map(|i| i.id)
         .collect();
     let tables: BTreeSet<GlobalId> = catalog
         .items()
-        .filter(|i| i.kind == ItemKind::Table)
+        .filter(|i| i.kind.has_collection())
         .map(|i| i.id)
-        .chain(subsources.iter().copied())
         .collect();
     let collections: BTreeSet<GlobalId> = store.collections()?.into_iter().collect();
     let start = store.timestamp_bound()?.unwrap_or(0);

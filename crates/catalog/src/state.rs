@@ -83,6 +83,18 @@ impl ItemKind {
             ItemKind::Table | ItemKind::View | ItemKind::Secret | ItemKind::Connection | ItemKind::Source => false,
         }
     }
+
+    /// Whether it is a subsource or progress subsource: a part of a source,
+    /// whose first `uses` is that source.
+    pub fn is_subsource(self) -> bool {
+        matches!(self, ItemKind::Subsource | ItemKind::ProgressSubsource)
+    }
+
+    /// Whether it has a durable collection of its own (a table, or a
+    /// subsource once created).
+    pub fn has_collection(self) -> bool {
+        self == ItemKind::Table || self.is_subsource()
+    }
 }
 
 /// A catalog item: a table, and later views, sources, indexes, …

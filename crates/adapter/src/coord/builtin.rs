@@ -125,11 +125,7 @@ impl Coordinator {
                         Datum::Null,
                         optional(stats.snapshot_records_known),
                         optional(stats.snapshot_records_staged),
-                        if stats.snapshot_committed {
-                            Datum::True
-                        } else {
-                            Datum::False
-                        },
+                        Datum::from(stats.snapshot_committed),
                         optional(stats.offset_known),
                         optional(stats.offset_committed),
                     ],

@@ -168,12 +168,7 @@ impl Coordinator {
         let tables: BTreeSet<GlobalId> = self
             .catalog
             .items()
-            .filter(|item| {
-                matches!(
-                    item.kind,
-                    ItemKind::Table | ItemKind::Subsource | ItemKind::ProgressSubsource
-                )
-            })
+            .filter(|item| item.kind.has_collection())
             .map(|item| item.id)
             .collect();
         let parents = self.subsource_parents();

@@ -103,10 +103,7 @@ impl Coordinator {
     fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
         for id in inputs {
             let Some(item) = self.catalog.item(*id) else { continue };
-            if !matches!(
-                item.kind,
-                freshet_catalog::ItemKind::Subsource | freshet_catalog::ItemKind::ProgressSubsource
-            ) {
+            if !item.kind.is_subsource() {
                 continue;
             }
             if let Some(status) = self.source_statuses.get(id)

@@ -155,9 +155,7 @@ impl Coordinator {
     fn subsources_of(&self, id: GlobalId) -> Vec<GlobalId> {
         self.catalog
             .items()
-            .filter(|item| {
-                matches!(item.kind, ItemKind::Subsource | ItemKind::ProgressSubsource) && item.uses.first() == Some(&id)
-            })
+            .filter(|item| item.kind.is_subsource() && item.uses.first() == Some(&id))
             .map(|item| item.id)
             .collect()
     }
@@ -236,7 +234,7 @@ impl Coordinator {
     pub(crate) fn subsource_parents(&self) -> BTreeMap<GlobalId, GlobalId> {
         self.catalog
             .items()
-            .filter(|item| matches!(item.kind, ItemKind::Subsource | ItemKind::ProgressSubsource))
+            .filter(|item| item.kind.is_subsource())
             .filter_map(|item| Some((item.id, *item.uses.first()?)))
             .collect()
     }
