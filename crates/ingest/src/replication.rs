@@ -8,8 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use freshet_mysql::{Gtid, GtidSet, MySqlError, TableDecoder, check_schema, connect, current_columns};
-use freshet_repr::{GlobalId, Row, Timestamp, UpstreamTable};
+use freshet_mysql::{Gtid, GtidSet, MySqlError, TableDecoder, connect};
+use freshet_repr::{GlobalId, Row, Timestamp};
 use freshet_storage::StorageError;
 use futures::StreamExt;
 use mysql_async::BinlogStreamRequest;
@@ -60,7 +60,10 @@ async fn stream(
     let mut conn = connect(&options).await?;
     let known = check_gtids(&mut conn, &gtids).await?;
     task.stats.offset_known = Some(known.max(task.stats.offset_known.unwrap_or(0)));
-    let mut decoders = decoders(task, &mut conn).await?;
+    let (mut decoders, failed) = task.check_tables(&mut conn).await?;
+    if !failed.is_empty() {
+        task.committer.commit_with_offsets(Vec::new(), failed).await?;
+    }
     for statement in [
         format!("SET @source_heartbeat_period = {}", HEARTBEAT.as_nanos()),
         format!("SET @master_heartbeat_period = {}", HEARTBEAT.as_nanos()),
@@ -301,34 +304,4 @@ async fn check_gtids(conn: &mut mysql_async::Conn, ours: &GtidSet) -> Result<u64
         .into());
     }
     Ok(executed.transaction_count())
-}
-
-/// A decoder for each live subsource whose table still has the columns it
-/// copies; the others fail (recorded with the next commit).
-async fn decoders(
-    task: &mut SourceTask,
-    conn: &mut mysql_async::Conn,
-) -> Result<Vec<Option<TableDecoder>>, IngestError> {
-    let live: Vec<usize> = (0..task.desc.subsources.len()).filter(|i| task.is_live(*i)).collect();
-    let tables: Vec<&UpstreamTable> = live.iter().map(|i| &task.desc.subsources[*i].table).collect();
-    let current = current_columns(conn, &tables).await?;
-    let mut decoders: Vec<Option<TableDecoder>> = (0..task.desc.subsources.len()).map(|_| None).collect();
-    let mut offsets = Vec::new();
-    for index in live {
-        let table = task.desc.subsources[index].table.clone();
-        let columns = current.get(&(table.schema.clone(), table.name.clone()));
-        match check_schema(&table, columns.map(Vec::as_slice)) {
-            Ok(()) => {
-                let charsets: Vec<Option<String>> = columns
-                    .map(|c| c.iter().take(table.columns.len()).map(|c| c.charset.clone()).collect())
-                    .unwrap_or_default();
-                decoders[index] = Some(TableDecoder::new(&table, &charsets));
-            }
-            Err(e) => offsets.push(task.fail_subsource(index, &e)),
-        }
-    }
-    if !offsets.is_empty() {
-        task.committer.commit_with_offsets(Vec::new(), offsets).await?;
-    }
-    Ok(decoders)
 }

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use freshet_mysql::{GtidSet, MySqlError, TableDecoder, check_schema, connect, current_columns};
+use freshet_mysql::{GtidSet, MySqlError, TableDecoder, connect};
 use freshet_repr::{GlobalId, Row, UpstreamTable};
 use freshet_storage::{Batch, Store};
 use futures::StreamExt;
@@ -39,17 +39,7 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
     lock.query_drop(format!("SET SESSION lock_wait_timeout = {LOCK_WAIT_SECONDS}"))
         .await
         .map_err(MySqlError::from)?;
-    let mut jobs = Vec::new();
-    let mut offsets = Vec::new();
-    let gtids;
-    let mut readers = Vec::new();
-    if live.is_empty() {
-        let text: Option<String> = lock
-            .query_first("SELECT @@GLOBAL.gtid_executed")
-            .await
-            .map_err(MySqlError::from)?;
-        gtids = GtidSet::parse(&text.unwrap_or_default())?;
-    } else {
+    if !live.is_empty() {
         let names: Vec<String> = live
             .iter()
             .map(|i| format!("{} READ", quoted(&task.desc.subsources[*i].table)))
@@ -57,36 +47,30 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
         lock.query_drop(format!("LOCK TABLES {}", names.join(", ")))
             .await
             .map_err(MySqlError::from)?;
-        // Under the lock, no table can change: check them all.
-        let tables: Vec<&UpstreamTable> = live.iter().map(|i| &task.desc.subsources[*i].table).collect();
-        let current = current_columns(&mut lock, &tables).await?;
-        for index in &live {
-            let table = &task.desc.subsources[*index].table;
-            let columns = current.get(&(table.schema.clone(), table.name.clone()));
-            match check_schema(table, columns.map(Vec::as_slice)) {
-                Ok(()) => {
-                    let charsets: Vec<Option<String>> = match columns {
-                        Some(columns) => columns.iter().map(|c| c.charset.clone()).collect(),
-                        None => Vec::new(),
-                    };
-                    let charsets = &charsets[..table.columns.len()];
-                    jobs.push(Job {
-                        index: *index,
-                        table: table.clone(),
-                        decoder: TableDecoder::new(table, charsets),
-                    });
-                }
-                Err(e) => offsets.push(task.fail_subsource(*index, &e)),
-            }
-        }
-        let text: Option<String> = lock
-            .query_first("SELECT @@GLOBAL.gtid_executed")
-            .await
-            .map_err(MySqlError::from)?;
-        gtids = GtidSet::parse(&text.unwrap_or_default())?;
-        for _ in 0..jobs.len().clamp(1, MAX_READERS) {
-            readers.push(open_reader(&options).await?);
-        }
+    }
+    // Under the lock, no table can change: check them all.
+    let (decoders, mut offsets) = task.check_tables(&mut lock).await?;
+    let jobs: Vec<Job> = decoders
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, decoder)| {
+            Some(Job {
+                index,
+                table: task.desc.subsources[index].table.clone(),
+                decoder: decoder?,
+            })
+        })
+        .collect();
+    let text: Option<String> = lock
+        .query_first("SELECT @@GLOBAL.gtid_executed")
+        .await
+        .map_err(MySqlError::from)?;
+    let gtids = GtidSet::parse(&text.unwrap_or_default())?;
+    let mut readers = Vec::new();
+    for _ in 0..jobs.len().min(MAX_READERS) {
+        readers.push(open_reader(&options).await?);
+    }
+    if !live.is_empty() {
         lock.query_drop("UNLOCK TABLES").await.map_err(MySqlError::from)?;
     }
     // Best effort: the server ends the session anyway when it closes.

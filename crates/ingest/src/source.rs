@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use freshet_mysql::{GtidSet, MySqlError};
-use freshet_repr::{GlobalId, Row};
+use freshet_mysql::{GtidSet, MySqlError, TableDecoder, check_schema, current_columns};
+use freshet_repr::{GlobalId, Row, UpstreamTable};
 use freshet_storage::{Committer, Store};
 use tokio::sync::mpsc;
 
@@ -128,6 +128,40 @@ impl SourceTask {
             }
         }
         Ok(())
+    }
+
+    /// Checks each live subsource's table against the columns MySQL has
+    /// now (under the snapshot's lock, or as replication connects): a
+    /// decoder for each that still has the columns it copies; the others
+    /// fail, and their errors come back as offsets to commit.
+    #[allow(clippy::type_complexity, reason = "a pair, documented above")]
+    pub(crate) async fn check_tables(
+        &mut self,
+        conn: &mut mysql_async::Conn,
+    ) -> Result<(Vec<Option<TableDecoder>>, Vec<(GlobalId, String)>), IngestError> {
+        let live: Vec<usize> = (0..self.desc.subsources.len()).filter(|i| self.is_live(*i)).collect();
+        let tables: Vec<&UpstreamTable> = live.iter().map(|i| &self.desc.subsources[*i].table).collect();
+        let current = current_columns(conn, &tables).await?;
+        let mut decoders: Vec<Option<TableDecoder>> = (0..self.desc.subsources.len()).map(|_| None).collect();
+        let mut failed = Vec::new();
+        for index in live {
+            let table = &self.desc.subsources[index].table;
+            let columns = current.get(&(table.schema.clone(), table.name.clone()));
+            match check_schema(table, columns.map(Vec::as_slice)) {
+                Ok(()) => {
+                    // The columns it copies come first (`check_schema`).
+                    let charsets: Vec<Option<String>> = columns
+                        .into_iter()
+                        .flatten()
+                        .take(table.columns.len())
+                        .map(|c| c.charset.clone())
+                        .collect();
+                    decoders[index] = Some(TableDecoder::new(table, &charsets));
+                }
+                Err(e) => failed.push(self.fail_subsource(index, &e)),
+            }
+        }
+        Ok((decoders, failed))
     }
 
     /// Whether subsource `index` is still written.
