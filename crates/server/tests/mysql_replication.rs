@@ -51,11 +51,11 @@ const FRESHET_ROWS: &str =
 /// The total over both tables, which every transfer preserves.
 const TOTAL: &str = "SELECT sa.s + sb.s FROM (SELECT sum(v) AS s FROM a) sa, (SELECT sum(v) AS s FROM b) sb";
 
-/// Moves value between the tables in `count` transactions of two
-/// statements each (one per table).
-async fn transfers(pool: mysql_async::Pool, count: i32) -> anyhow::Result<()> {
+/// Moves value between the tables in one transaction of two statements
+/// (one per table) for each number of `transfers`.
+async fn transfers(pool: mysql_async::Pool, transfers: std::ops::Range<i32>) -> anyhow::Result<()> {
     let mut conn = pool.get_conn().await?;
-    for i in 0..count {
+    for i in transfers {
         let (from, to, amount) = (i % ROWS, (i * 7) % ROWS, 1 + i % 5);
         conn.query_drop(format!(
             "START TRANSACTION; UPDATE bank.a SET v = v - {amount} WHERE id = {from}; \
@@ -113,18 +113,25 @@ async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()>
     let total = (2 * ROWS * 10).to_string();
     wait_for(&client, TOTAL, std::slice::from_ref(&total)).await?;
 
-    // While MySQL moves value between the tables, every read sees the same total.
-    let writer = tokio::spawn(transfers(pool.clone(), 300));
+    // While MySQL moves value between the tables, every read sees the same
+    // total. 300 transfers in 30 rounds: each round reads at least once
+    // while its transfers run, however the machine schedules the two.
     let mut reads = 0;
-    while !writer.is_finished() {
-        assert_eq!(
-            common::column(&client, TOTAL).await?,
-            vec![total.clone()],
-            "a transfer showed half done"
-        );
-        reads += 1;
+    for round in 0..30 {
+        let writer = tokio::spawn(transfers(pool.clone(), round * 10..(round + 1) * 10));
+        loop {
+            assert_eq!(
+                common::column(&client, TOTAL).await?,
+                vec![total.clone()],
+                "a transfer showed half done"
+            );
+            reads += 1;
+            if writer.is_finished() {
+                break;
+            }
+        }
+        writer.await??;
     }
-    writer.await??;
     assert!(reads > 10, "only {reads} reads ran during the transfers");
 
     wait_for(&client, FRESHET_ROWS, &mysql_rows(&mut check).await?).await?;
@@ -144,10 +151,10 @@ async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()>
     // After a restart, ingestion resumes where it stopped.
     drop(client);
     server.kill()?;
-    transfers(pool.clone(), 20).await?;
+    transfers(pool.clone(), 300..320).await?;
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
-    transfers(pool.clone(), 20).await?;
+    transfers(pool.clone(), 320..340).await?;
     wait_for(&client, FRESHET_ROWS, &mysql_rows(&mut check).await?).await?;
     let (_, next) = mysql_next_gno(&mut check).await?;
     wait_for(&client, &progress, &[next.to_string()]).await?;
