@@ -13,6 +13,9 @@
 //! No timestamp is ever reused, even after a crash and a clock step back: the
 //! committer keeps a durable bound ahead of every timestamp it hands out and,
 //! at start, raises every upper to the stored bound.
+//!
+//! A compactor task beside it merges the batches of collections that have
+//! many, after ticks: no commit waits for a compaction.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -103,6 +106,9 @@ impl Committer {
         store.publish(publishes)?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (last_tx, last_rx) = watch::channel(last);
+        // Compaction runs beside the committer, never inside a tick: folding
+        // a large collection takes seconds that no commit should wait for.
+        tokio::spawn(compactor(store.clone(), last_rx.clone()));
         let task = Task {
             store,
             clock,
@@ -342,12 +348,32 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
         }
         Ok(publishes)
     });
+    let started = std::time::Instant::now();
     if let Err(e) = publishes.and_then(|publishes| store.publish(publishes)) {
         outcome.written = Err(e);
         return outcome;
     }
-    compact(store, ts);
+    tracing::debug!(
+        ts,
+        units = outcome.accepted.len(),
+        publish_us = started.elapsed().as_micros(),
+        "tick written"
+    );
     outcome
+}
+
+/// The compactor task: after each tick (the latest one, when several
+/// passed during a compaction), compacts the collections that have many
+/// batches. Ends with the committer.
+async fn compactor(store: Store, mut ticks: watch::Receiver<Timestamp>) {
+    while ticks.changed().await.is_ok() {
+        let ts = *ticks.borrow_and_update();
+        let store = store.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || compact(&store, ts)).await {
+            tracing::error!(error = %e, "compaction panicked; collections are no longer compacted");
+            return;
+        }
+    }
 }
 
 /// Compacts collections with many batches to `RETAIN_MS` behind `ts` (or
@@ -355,10 +381,14 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
 fn compact(store: &Store, ts: Timestamp) {
     let Ok(ids) = store.collections() else { return };
     for id in ids {
-        if store.batch_count(id).is_ok_and(|n| n >= COMPACT_AT_BATCHES)
-            && let Err(e) = store.compact(id, ts.saturating_sub(RETAIN_MS))
-        {
-            tracing::warn!(%id, error = %e, "compaction failed");
+        if store.batch_count(id).is_ok_and(|n| n >= COMPACT_AT_BATCHES) {
+            let started = std::time::Instant::now();
+            match store.compact(id, ts.saturating_sub(RETAIN_MS)) {
+                Ok(()) => tracing::debug!(%id, elapsed_us = started.elapsed().as_micros(), "compacted"),
+                // Dropped since the list was read.
+                Err(StorageError::UnknownCollection(_)) => {}
+                Err(e) => tracing::warn!(%id, error = %e, "compaction failed"),
+            }
         }
     }
 }
