@@ -384,6 +384,38 @@ impl Store {
         Ok(out)
     }
 
+    /// An unpublished batch that empties the collection when published
+    /// after everything published so far: every stored update with its
+    /// diff negated. Read chunk by chunk from one consistent view, so memory
+    /// stays bounded however large the collection is. The caller must be
+    /// the collection's only writer until it publishes the batch.
+    pub fn retract_all(&self, id: GlobalId) -> Result<Batch, StorageError> {
+        let state = self.state()?;
+        let batches: Vec<BatchId> = state.get(id)?.meta.batch_ids().collect();
+        // Taken under the lock: compaction may delete these batches meanwhile.
+        let snapshot = self.db.snapshot();
+        drop(state);
+        let data_cf = self.cf(DATA_CF)?;
+        let mut builder = self.batch_builder()?;
+        let mut chunk = Vec::new();
+        for batch in batches {
+            let start = chunk_key(batch, 0);
+            let end = chunk_key(batch + 1, 0);
+            for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
+                let (key, value) = entry?;
+                if key.as_ref() >= end.as_slice() {
+                    break;
+                }
+                chunk.clear();
+                decode_chunk(&value, &mut chunk)?;
+                for (row, diff) in &chunk {
+                    builder.push(row, -diff)?;
+                }
+            }
+        }
+        builder.finish()
+    }
+
     /// Keeps `ids` readable at `ts` while the returned hold lives:
     /// compaction does not move their since past `ts`.
     pub fn hold(&self, ids: &[GlobalId], ts: Timestamp) -> Result<ReadHold, StorageError> {
@@ -472,10 +504,15 @@ impl Store {
             (Some(builder.finish()?), removed)
         };
         let mut state = self.state()?;
-        let collection = state
-            .collections
-            .get_mut(&id)
-            .ok_or(StorageError::UnknownCollection(id))?;
+        let Some(collection) = state.collections.get_mut(&id) else {
+            // Dropped meanwhile (compaction runs beside the committer): the
+            // merged batch is nobody's.
+            if let Some(batch) = &new_batch {
+                self.db
+                    .delete_range_cf(self.cf(DATA_CF)?, chunk_key(batch.id, 0), chunk_key(batch.id + 1, 0))?;
+            }
+            return Err(StorageError::UnknownCollection(id));
+        };
         let mut meta = collection.meta.clone();
         meta.batches.retain(|(b, _)| !removed.contains(b));
         match new_batch {
