@@ -11,14 +11,17 @@
 mod binlog;
 mod column;
 mod json;
+mod table_map;
 mod value;
 
 use freshet_repr::{ColumnIngest, Row, SqlState, UpstreamTable};
 use mysql_async::Value;
+use mysql_async::binlog::events::TableMapEvent;
 use mysql_async::binlog::row::BinlogRow;
 
 use self::column::Column;
-use crate::MySqlError;
+pub(crate) use self::column::{appends_labels, same_type};
+use crate::{CurrentColumn, MySqlError};
 
 /// What kind of value a column's type cannot hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +108,48 @@ impl TableDecoder {
         list
     }
 
+    /// Checks the TABLE_MAP event that precedes a rows event of the table
+    /// against the table the source copies (once per table id: MySQL gives
+    /// the table a new id when its definition changes). The binlog must
+    /// still have every stored column in its place, of a type the stored
+    /// type has, as wide (DECIMAL precision and scale, fractional seconds,
+    /// BIT width, TEXT/BLOB size), with the same signedness, and not
+    /// nullable where it was not. With `binlog_row_metadata = FULL` the
+    /// column names must also be the stored ones, and ENUM and SET columns
+    /// must have the stored values (a column copied as text may have more
+    /// appended after them).
+    ///
+    /// Compatible changes pass: columns added at the end, NOT NULL added or
+    /// removed on a column that was nullable. Without `FULL` metadata a
+    /// column inserted or renamed is caught only where the types differ
+    /// (or by [`crate::check_schema`] at the DDL). An incompatible table is
+    /// [`MySqlError::IncompatibleSchema`], naming the column and what
+    /// changed.
+    pub fn check_table_map(&self, tme: &TableMapEvent<'_>) -> Result<(), MySqlError> {
+        table_map::check(&self.table, &self.columns, tme)
+    }
+
+    /// Adopts the values MySQL appended to the table's ENUM and SET
+    /// columns copied as text: `current` is the table's columns now
+    /// ([`crate::current_columns`]), which [`crate::check_schema`]
+    /// accepted. Binlog rows hold ENUM values as indexes and SET values as
+    /// bitmasks, so the decoder needs every value a row may hold (a value
+    /// it does not know is a decoding error); call it after each compatible
+    /// DDL of the table and when replication (re)starts. Rows written
+    /// before the values were appended still decode. Columns whose type is
+    /// not the decoder's with values appended are left as they are.
+    pub fn extend_labels(&mut self, current: &[CurrentColumn]) {
+        for (column, now) in self.columns.iter_mut().zip(current) {
+            if column.target == column::Target::Text
+                && column.name == now.name
+                && column::appends_labels(&column.upstream_type, &now.upstream_type)
+            {
+                column.kind = column::Kind::parse(&now.upstream_type);
+                column.upstream_type.clone_from(&now.upstream_type);
+            }
+        }
+    }
+
     /// Decodes one snapshot row: the binary-protocol values of
     /// [`TableDecoder::select_list`], in order (in a session with `SET NAMES
     /// utf8mb4` and `time_zone = '+00:00'`). Clears `row` and packs the
@@ -139,11 +184,14 @@ impl TableDecoder {
     ///
     /// A copied column missing from the image (`binlog_row_image` =
     /// `MINIMAL` or `NOBLOB`) is an error, and so is a partial JSON update
-    /// (`binlog_row_value_options = PARTIAL_JSON`) and a column count unlike
-    /// the table's. A `BinlogRow` holds only the columns its event's bitmap
-    /// names; they are placed by their binlog names (`@3`, or the column's
-    /// name with `binlog_row_metadata = FULL`), so columns the source
-    /// excludes may be missing.
+    /// (`binlog_row_value_options = PARTIAL_JSON`). A `BinlogRow` holds
+    /// only the columns its event's bitmap names; they are placed by their
+    /// binlog names (`@3`, or the column's name with `binlog_row_metadata =
+    /// FULL`), so columns the source excludes may be missing. Columns
+    /// beyond the table's (added at its end since the source was created)
+    /// are not copied. Whether the columns are still the ones the source
+    /// copies is for [`TableDecoder::check_table_map`] to say, once per
+    /// TABLE_MAP.
     pub fn decode_binlog(&self, image: BinlogRow, row: &mut Row) -> Result<(), MySqlError> {
         let result = self.binlog_into(image, row);
         if result.is_err() {
@@ -188,37 +236,55 @@ impl TableDecoder {
     }
 
     /// For each column of the table, its position in `image`; `None` when
-    /// the image holds every column in order.
+    /// the image holds every column of the table in order (perhaps followed
+    /// by columns added to the table since, which are not copied).
     fn image_positions(&self, image: &BinlogRow) -> Result<Option<Vec<Option<usize>>>, MySqlError> {
-        if image.len() == self.columns.len() {
+        let image_columns = image.columns_ref();
+        // The image's column p is the table's column p: named `@p`, or by
+        // its name with `binlog_row_metadata = FULL`.
+        let in_place = |p: usize| {
+            image_columns.get(p).is_some_and(|c| {
+                let name = c.name_ref();
+                name == self.columns[p].name.as_bytes() || ordinal(name) == Some(p)
+            })
+        };
+        if (0..self.columns.len()).all(in_place) {
             return Ok(None);
         }
-        let count_error = || MySqlError::ColumnCount {
-            table: self.table.clone(),
-            expected: self.columns.len(),
-            found: image.len(),
-        };
-        if image.len() > self.columns.len() {
-            return Err(count_error());
-        }
         // A partial image (MINIMAL, NOBLOB): its columns, named `@<ordinal>`
-        // or by name, must be the table's, in order.
+        // or by name, are the table's in order, and columns added to the
+        // table since (beyond its stored ones, or of names it lacks).
         let mut positions = vec![None; self.columns.len()];
         let mut next = 0;
-        for (p, column) in image.columns_ref().iter().enumerate() {
-            let name = column.name_str();
-            let i = self
+        for (p, column) in image_columns.iter().enumerate() {
+            let name = column.name_ref();
+            let Some(i) = self
                 .columns
                 .iter()
-                .position(|c| c.name == name)
-                .or_else(|| name.strip_prefix('@').and_then(|n| n.parse().ok()))
-                .filter(|&i| i >= next && i < self.columns.len())
-                .ok_or_else(count_error)?;
+                .position(|c| c.name.as_bytes() == name)
+                .or_else(|| ordinal(name))
+                .filter(|&i| i < self.columns.len())
+            else {
+                continue;
+            };
+            if i < next {
+                return Err(MySqlError::ColumnCount {
+                    table: self.table.clone(),
+                    expected: self.columns.len(),
+                    found: image.len(),
+                });
+            }
             positions[i] = Some(p);
             next = i + 1;
         }
         Ok(Some(positions))
     }
+}
+
+/// The ordinal (from 0) of a binlog column named `@<ordinal>`, as
+/// `BinlogRow` names columns without `binlog_row_metadata = FULL`.
+fn ordinal(name: &[u8]) -> Option<usize> {
+    std::str::from_utf8(name.strip_prefix(b"@")?).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -260,6 +326,131 @@ mod tests {
             TableDecoder::new(&t, &[]).select_list(),
             "`id`, `odd ``name```, `e`, `t`"
         );
+    }
+
+    /// A binlog image of `(name, value)`s, `None` for a column the image
+    /// leaves out.
+    fn image(columns: &[(&str, Value)]) -> BinlogRow {
+        use mysql_async::binlog::value::BinlogValue;
+        use mysql_async::consts::ColumnType;
+        let meta: Vec<mysql_async::Column> = columns
+            .iter()
+            .map(|(name, _)| mysql_async::Column::new(ColumnType::MYSQL_TYPE_LONG).with_name(name.as_bytes()))
+            .collect();
+        let values = columns
+            .iter()
+            .map(|(_, value)| Some(BinlogValue::Value(value.clone())))
+            .collect();
+        BinlogRow::new(values, meta.into())
+    }
+
+    fn ints() -> UpstreamTable {
+        let int = ColumnIngest::Typed(ScalarType::Int32);
+        UpstreamTable {
+            schema: "shop".into(),
+            name: "t".into(),
+            columns: vec![
+                column("id", "int", int),
+                column("x", "int", ColumnIngest::Excluded),
+                column("qty", "int", int),
+            ],
+        }
+    }
+
+    #[test]
+    fn binlog_images_with_columns_added_at_the_end_decode() {
+        let decoder = TableDecoder::new(&ints(), &[]);
+        let decode = |image: BinlogRow| {
+            let mut row = Row::default();
+            decoder.decode_binlog(image, &mut row).map(|()| row)
+        };
+        let one_three = || Ok(Row::pack([Datum::Int32(1), Datum::Int32(3)]));
+        let full = [("@0", Value::Int(1)), ("@1", Value::Int(2)), ("@2", Value::Int(3))];
+        assert_eq!(decode(image(&full)), one_three());
+        // Two columns added at the end, unnamed and named (FULL metadata).
+        let mut wider = full.to_vec();
+        wider.extend([("@3", Value::Int(4)), ("@4", Value::NULL)]);
+        assert_eq!(decode(image(&wider)), one_three());
+        let named = [
+            ("id", Value::Int(1)),
+            ("x", Value::Int(2)),
+            ("qty", Value::Int(3)),
+            ("extra", Value::Int(4)),
+        ];
+        assert_eq!(decode(image(&named)), one_three());
+    }
+
+    #[test]
+    fn partial_images_place_columns_by_name() {
+        let decoder = TableDecoder::new(&ints(), &[]);
+        let decode = |image: BinlogRow| {
+            let mut row = Row::default();
+            decoder.decode_binlog(image, &mut row).map(|()| row)
+        };
+        let one_three = || Ok(Row::pack([Datum::Int32(1), Datum::Int32(3)]));
+        // The excluded column may be missing, columns added since ignored.
+        let without_x = [("@0", Value::Int(1)), ("@2", Value::Int(3)), ("@3", Value::Int(4))];
+        assert_eq!(decode(image(&without_x)), one_three());
+        let named = [("id", Value::Int(1)), ("qty", Value::Int(3)), ("extra", Value::Int(4))];
+        assert_eq!(decode(image(&named)), one_three());
+        // As many columns as the table, but not its own: a copied one is missing.
+        let minimal = [("@0", Value::Int(1)), ("@3", Value::Int(4)), ("@4", Value::Int(5))];
+        let err = decode(image(&minimal)).expect_err("qty missing");
+        assert!(
+            matches!(&err, MySqlError::IncompleteRowImage { missing, .. } if missing == &["qty"]),
+            "{err}"
+        );
+        let minimal = [("@0", Value::Int(1)), ("@1", Value::Int(2)), ("@5", Value::Int(5))];
+        assert!(matches!(
+            decode(image(&minimal)),
+            Err(MySqlError::IncompleteRowImage { .. })
+        ));
+    }
+
+    #[test]
+    fn appended_enum_and_set_values_decode_once_learnt() {
+        let table = UpstreamTable {
+            schema: "shop".into(),
+            name: "t".into(),
+            columns: vec![
+                column("e", "enum('a','b')", ColumnIngest::Text),
+                column("s", "set('x','y')", ColumnIngest::Text),
+            ],
+        };
+        let mut decoder = TableDecoder::new(&table, &[]);
+        let mut row = Row::default();
+        let new_values = || image(&[("@0", Value::Int(3)), ("@1", Value::Bytes(vec![0b101]))]);
+        let err = decoder
+            .decode_binlog(new_values(), &mut row)
+            .expect_err("unknown index");
+        assert!(err.to_string().contains("ENUM index 3 beyond its labels"), "{err}");
+        let current = |e: &str, s: &str| {
+            vec![
+                CurrentColumn {
+                    name: "e".into(),
+                    upstream_type: e.into(),
+                    nullable: true,
+                    charset: Some("utf8mb4".into()),
+                },
+                CurrentColumn {
+                    name: "s".into(),
+                    upstream_type: s.into(),
+                    nullable: true,
+                    charset: Some("utf8mb4".into()),
+                },
+            ]
+        };
+        // A reordered list is not adopted.
+        decoder.extend_labels(&current("enum('b','a','c')", "set('y','x','z')"));
+        assert!(decoder.decode_binlog(new_values(), &mut row).is_err());
+        decoder.extend_labels(&current("enum('a','b','c')", "set('x','y')"));
+        let err = decoder
+            .decode_binlog(new_values(), &mut row)
+            .expect_err("unknown member");
+        assert!(err.to_string().contains("SET bits beyond its members"), "{err}");
+        decoder.extend_labels(&current("enum('a','b','c')", "set('x','y','z')"));
+        decoder.decode_binlog(new_values(), &mut row).expect("decodes");
+        assert_eq!(row.unpack(), vec![Datum::String("c"), Datum::String("x,z")]);
     }
 
     #[test]

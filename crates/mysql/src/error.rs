@@ -122,6 +122,15 @@ pub enum MySqlError {
         /// The table, `schema.table`.
         table: String,
     },
+    /// Rows of a table the source copies changed without row events
+    /// (`TRUNCATE PARTITION`, `DROP PARTITION`, `EXCHANGE PARTITION`).
+    #[error("{table} lost rows without row events: {statement}")]
+    PartitionChanged {
+        /// The table, `schema.table`.
+        table: String,
+        /// The statement, as the binlog has it.
+        statement: String,
+    },
     /// The binlog is gone past the point the source must resume from.
     #[error("MySQL has purged binlog the source still needs: transactions {missing} are no longer available")]
     BinlogPurged {
@@ -231,6 +240,7 @@ impl MySqlError {
             MySqlError::InvalidGtidSet { .. } => SqlState::InvalidTextRepresentation,
             MySqlError::IncompatibleSchema { .. }
             | MySqlError::TableDropped { .. }
+            | MySqlError::PartitionChanged { .. }
             | MySqlError::BinlogPurged { .. }
             | MySqlError::TransactionsMissing { .. }
             | MySqlError::GtidOutOfOrder { .. } => SqlState::ObjectNotInPrerequisiteState,
@@ -282,6 +292,10 @@ impl MySqlError {
             MySqlError::InvalidGtidSet { .. } => None,
             MySqlError::IncompatibleSchema { .. } | MySqlError::TableDropped { .. } => Some(
                 "Drop the subsource with DROP SOURCE and add the table again with ALTER SOURCE … ADD SUBSOURCE.".into(),
+            ),
+            MySqlError::PartitionChanged { .. } => Some(
+                "Use DELETE instead of partition maintenance on tables a source copies; to recover, drop the subsource with DROP SOURCE and add the table again with ALTER SOURCE … ADD SUBSOURCE."
+                    .into(),
             ),
             MySqlError::BinlogPurged { .. } => Some(
                 "Keep binlogs longer on MySQL (binlog_expire_logs_seconds), then drop and re-create the source to take a new snapshot.".into(),
@@ -356,6 +370,7 @@ impl MySqlError {
             | MySqlError::InvalidGtidSet { .. }
             | MySqlError::IncompatibleSchema { .. }
             | MySqlError::TableDropped { .. }
+            | MySqlError::PartitionChanged { .. }
             | MySqlError::BinlogPurged { .. }
             | MySqlError::TransactionsMissing { .. }
             | MySqlError::GtidOutOfOrder { .. }

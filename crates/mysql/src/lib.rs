@@ -14,6 +14,7 @@
 //! outside the coordinator's task (they wait on the network).
 
 mod connect;
+mod ddl;
 mod decode;
 mod error;
 mod gtid;
@@ -23,6 +24,7 @@ mod types;
 mod validate;
 
 pub use connect::{MySqlConnection, SslMode, connect};
+pub use ddl::{DdlEffect, ddl_effects};
 pub use decode::{TableDecoder, ValueProblem};
 pub use error::MySqlError;
 pub use gtid::{Gtid, GtidSet, ProgressRow};

@@ -75,7 +75,13 @@ fn normalize_value(column: &Column, value: Value) -> Result<Value, (Value, Probl
                 return Err((Value::Int(index), problem));
             }
         },
-        (Kind::Set(members), Value::Bytes(mask)) => Value::Bytes(set_text(members, &mask).into_bytes()),
+        (Kind::Set(members), Value::Bytes(mask)) => match set_text(members, &mask) {
+            Some(text) => Value::Bytes(text.into_bytes()),
+            None => {
+                let problem = (ValueProblem::Shape, "SET bits beyond its members".to_owned());
+                return Err((Value::Bytes(mask), problem));
+            }
+        },
         (&Kind::Binary { length }, Value::Bytes(mut bytes)) => {
             if bytes.len() < length {
                 bytes.resize(length, 0);
@@ -117,18 +123,23 @@ fn enum_label(labels: &[String], index: i64) -> Option<&str> {
 }
 
 /// The members of a SET bitmask (little-endian, bit 0 the first member),
-/// comma-joined in order.
-fn set_text(members: &[String], mask: &[u8]) -> String {
+/// comma-joined in order; `None` when a bit beyond the members is set (a
+/// member appended to the column since the decoder learnt its members).
+fn set_text(members: &[String], mask: &[u8]) -> Option<String> {
+    let bit = |i: usize| mask.get(i / 8).is_some_and(|byte| byte >> (i % 8) & 1 == 1);
+    if (members.len()..mask.len() * 8).any(bit) {
+        return None;
+    }
     let mut text = String::new();
     for (i, member) in members.iter().enumerate() {
-        if mask.get(i / 8).is_some_and(|byte| byte >> (i % 8) & 1 == 1) {
+        if bit(i) {
             if !text.is_empty() {
                 text.push(',');
             }
             text.push_str(member);
         }
     }
-    text
+    Some(text)
 }
 
 /// A TIMESTAMP's `seconds[.micros]` since the Unix epoch as the date in
@@ -161,7 +172,7 @@ fn unix_time(text: &[u8]) -> Option<Value> {
 
 /// A character column's binlog bytes, converted from its character set
 /// to UTF-8 (UTF-8 itself is checked where the datum is made).
-fn to_utf8(charset: &Charset, bytes: Vec<u8>) -> Result<Vec<u8>, (Vec<u8>, String)> {
+pub(super) fn to_utf8(charset: &Charset, bytes: Vec<u8>) -> Result<Vec<u8>, (Vec<u8>, String)> {
     match charset {
         Charset::Utf8 => Ok(bytes),
         Charset::Encoding(encoding) => {
@@ -221,8 +232,10 @@ mod tests {
         assert_eq!(enum_label(&labels, 0), Some(""));
         assert_eq!(enum_label(&labels, 2), Some("b'c"));
         assert_eq!(enum_label(&labels, 4), None);
-        assert_eq!(set_text(&labels, &[0b101]), "a,x");
-        assert_eq!(set_text(&labels, &[0]), "");
+        assert_eq!(set_text(&labels, &[0b101]), Some("a,x".to_owned()));
+        assert_eq!(set_text(&labels, &[0]), Some(String::new()));
+        assert_eq!(set_text(&labels, &[0b1001]), None, "a member the decoder does not know");
+        assert_eq!(set_text(&labels, &[0, 1]), None);
     }
 
     #[test]

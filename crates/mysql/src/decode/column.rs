@@ -156,6 +156,29 @@ pub(super) fn labels(args: &str) -> Vec<String> {
     labels
 }
 
+/// Whether `now` is the type `stored` as `COLUMN_TYPE` prints it: the
+/// same but for the case of its words, and the values of an `enum(…)` or
+/// `set(…)` exactly the same (their case is part of the values).
+pub(crate) fn same_type(stored: &str, now: &str) -> bool {
+    match (Kind::parse(stored), Kind::parse(now)) {
+        (stored @ (Kind::Enum(_) | Kind::Set(_)), now) => stored == now,
+        _ => stored.eq_ignore_ascii_case(now),
+    }
+}
+
+/// Whether `now` is the `enum(…)` or `set(…)` type `stored` with values
+/// appended: the same kind, `stored`'s labels first, in order, and more
+/// after them. Indexes (and SET bits) of the old labels stay the same.
+pub(crate) fn appends_labels(stored: &str, now: &str) -> bool {
+    let (stored, now) = (Kind::parse(stored), Kind::parse(now));
+    match (&stored, &now) {
+        (Kind::Enum(old), Kind::Enum(new)) | (Kind::Set(old), Kind::Set(new)) => {
+            new.len() > old.len() && new.starts_with(old)
+        }
+        _ => false,
+    }
+}
+
 /// How the binlog's bytes of a character column become UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Charset {
@@ -226,8 +249,15 @@ pub(super) enum Target {
 pub(super) struct Column {
     /// Its name.
     pub(super) name: String,
+    /// Its MySQL type as the source stored it (`COLUMN_TYPE`).
+    pub(super) upstream_type: String,
     /// Its MySQL type.
     pub(super) kind: Kind,
+    /// Whether it could hold NULL when the source was created.
+    pub(super) nullable: bool,
+    /// How many values its ENUM or SET type had when the source was
+    /// created (values appended since may have been learnt).
+    pub(super) created_labels: usize,
     /// Its character set, for the binlog's bytes.
     pub(super) charset: Charset,
     /// How the source keeps it.
@@ -244,9 +274,17 @@ impl Column {
             ColumnIngest::Text => Target::Text,
             ColumnIngest::Excluded => Target::Excluded,
         };
+        let kind = Kind::parse(&column.upstream_type);
+        let created_labels = match &kind {
+            Kind::Enum(labels) | Kind::Set(labels) => labels.len(),
+            _ => 0,
+        };
         Column {
             name: column.name.clone(),
-            kind: Kind::parse(&column.upstream_type),
+            upstream_type: column.upstream_type.clone(),
+            kind,
+            nullable: column.nullable,
+            created_labels,
             charset: Charset::from_mysql(charset),
             target,
             text_allowed: target != Target::Text && text_allowed(&column.upstream_type),
@@ -295,6 +333,28 @@ mod tests {
         );
         assert_eq!(Kind::parse("set('x','y')"), Kind::Set(vec!["x".into(), "y".into()]));
         assert_eq!(Kind::parse("geometry"), Kind::Other("geometry".into()));
+    }
+
+    #[test]
+    fn types_compare_without_case_but_values_with() {
+        assert!(same_type("int unsigned", "INT UNSIGNED"));
+        assert!(same_type("enum('a','b')", "ENUM('a', 'b')"));
+        assert!(!same_type("enum('a','b')", "enum('a','B')"));
+        assert!(!same_type("set('a')", "enum('a')"));
+        assert!(!same_type("int", "bigint"));
+    }
+
+    #[test]
+    fn appended_labels_keep_the_old_ones_first() {
+        assert!(appends_labels("enum('a','b')", "enum('a','b','c')"));
+        assert!(appends_labels("set('x')", "set('x','y','z')"));
+        assert!(appends_labels("enum('a')", "ENUM('a','b''c')"));
+        assert!(!appends_labels("enum('a','b')", "enum('a','b')"), "nothing appended");
+        assert!(!appends_labels("enum('a','b')", "enum('b','a','c')"), "reordered");
+        assert!(!appends_labels("enum('a','b')", "enum('a','c','b')"), "inserted");
+        assert!(!appends_labels("enum('a','b')", "enum('a')"), "removed");
+        assert!(!appends_labels("enum('a')", "set('a','b')"), "another type");
+        assert!(!appends_labels("varchar(3)", "varchar(4)"));
     }
 
     #[test]
