@@ -2,13 +2,15 @@
 //! from its stored GTID set; each transaction decoded with its own
 //! TABLE_MAP and committed whole, many to a tick, with the new GTID set.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use freshet_mysql::{Gtid, GtidSet, MySqlError, TableDecoder, connect};
+use freshet_mysql::{
+    DdlEffect, Gtid, GtidSet, MySqlError, TableDecoder, check_schema, connect, current_columns, ddl_effects,
+};
 use freshet_repr::{GlobalId, Row, Timestamp};
 use freshet_storage::StorageError;
 use futures::StreamExt;
@@ -39,191 +41,383 @@ type InFlight = Pin<Box<dyn Future<Output = Result<Timestamp, StorageError>> + S
 /// finishes first, so the GTID set stored is the one the next attempt
 /// resumes from.
 pub(crate) async fn replicate(task: &mut SourceTask, gtids: GtidSet) -> Result<Infallible, IngestError> {
-    let mut in_flight: Option<InFlight> = None;
-    let error = match stream(task, gtids, &mut in_flight).await {
+    let mut stream = Stream::new(task, gtids);
+    let error = match stream.run().await {
         Ok(never) => match never {},
         Err(e) => e,
     };
-    if let Some(commit) = in_flight {
+    if let Some(commit) = stream.in_flight.take() {
         let _ = commit.await;
     }
     Err(error)
 }
 
-/// The replication loop: `in_flight` holds the commit not yet durable.
-async fn stream(
-    task: &mut SourceTask,
-    mut gtids: GtidSet,
-    in_flight: &mut Option<InFlight>,
-) -> Result<Infallible, IngestError> {
-    let options = task.desc.connection.clone();
-    let mut conn = connect(&options).await?;
-    let known = check_gtids(&mut conn, &gtids).await?;
-    task.stats.offset_known = Some(known.max(task.stats.offset_known.unwrap_or(0)));
-    let (mut decoders, failed) = task.check_tables(&mut conn).await?;
-    if !failed.is_empty() {
-        task.committer.commit_with_offsets(Vec::new(), failed).await?;
-    }
-    for statement in [
-        format!("SET @source_heartbeat_period = {}", HEARTBEAT.as_nanos()),
-        format!("SET @master_heartbeat_period = {}", HEARTBEAT.as_nanos()),
-    ] {
-        conn.query_drop(statement).await.map_err(MySqlError::from)?;
-    }
-    let request = BinlogStreamRequest::new(task.desc.server_id)
-        .with_gtid()
-        .with_gtid_set(gtids.to_sids());
-    let mut stream = conn.get_binlog_stream(request).await.map_err(MySqlError::from)?;
-    task.report_source(SourceStatus::Running, None);
-    tracing::info!(source = %task.desc.name, gtids = %gtids, "replicating");
+/// One binlog stream's state between events.
+struct Stream<'a> {
+    task: &'a mut SourceTask,
+    /// Every transaction ingested, those of `tick` included.
+    gtids: GtidSet,
+    /// Each subsource's collection id, by index.
+    ids: Vec<GlobalId>,
+    /// Each subsource's index, by upstream schema and table name.
+    by_name: HashMap<(String, String), usize>,
+    /// Each live subsource's decoder; `None` once it failed.
+    decoders: Vec<Option<TableDecoder>>,
+    /// Table ids whose TABLE_MAP passed [`TableDecoder::check_table_map`].
+    checked: HashSet<u64>,
+    /// Whole transactions not yet sent to the committer.
+    tick: Tick,
+    /// The transaction being read, if any.
+    transaction: Option<Transaction>,
+    /// Subsources failed since the last commit, with their errors.
+    failures: Vec<(GlobalId, String)>,
+    /// The commit not yet durable.
+    in_flight: Option<InFlight>,
+    /// What the commit in flight adds: updates per subsource, and the
+    /// number of transactions ingested once it is durable.
+    committing: (Vec<u64>, u64),
+    /// A connection beside the binlog stream, for information_schema after
+    /// a DDL; opened when first needed.
+    side: Option<mysql_async::Conn>,
+}
 
-    let ids: Vec<GlobalId> = task.desc.subsources.iter().map(|s| s.id).collect();
-    let by_name: HashMap<(String, String), usize> = task
-        .desc
-        .subsources
-        .iter()
-        .enumerate()
-        .map(|(index, s)| ((s.table.schema.clone(), s.table.name.clone()), index))
-        .collect();
-    let mut tick = Tick::new(task.store.clone(), ids.len());
-    let mut transaction: Option<Transaction> = None;
-    let mut failures: Vec<(GlobalId, String)> = Vec::new();
-    // What the commit in flight adds: updates per subsource, and the
-    // number of transactions ingested once it is durable.
-    let mut committing: (Vec<u64>, u64) = (Vec::new(), 0);
-    let mut row = Row::default();
-    loop {
-        // Commit whole transactions whenever the previous commit is done.
-        if in_flight.is_none() && transaction.is_none() && (!tick.is_empty() || !failures.is_empty()) {
-            let done = std::mem::replace(&mut tick, Tick::new(task.store.clone(), ids.len()));
-            tracing::debug!(source = %task.desc.name, transactions = done.transactions(), updates = done.updates(), "committing a tick");
-            let (mut writes, counts) = done.finish(&ids, |i| task.is_live(i))?;
-            committing = (counts, gtids.transaction_count());
-            let (progress, offset) = task.progress_update(&gtids);
-            let mut builder = task.store.batch_builder()?;
-            for (row, diff) in &progress {
-                builder.push(row, *diff)?;
-            }
-            writes.push((task.desc.progress, builder.finish()?));
-            let mut offsets = std::mem::take(&mut failures);
-            offsets.push(offset);
-            // Queued at once: a commit the source sent always lands before
-            // anything the coordinator asks of the committer afterwards.
-            *in_flight = Some(Box::pin(task.committer.enqueue(writes, offsets)));
+impl<'a> Stream<'a> {
+    fn new(task: &'a mut SourceTask, gtids: GtidSet) -> Stream<'a> {
+        let ids: Vec<GlobalId> = task.desc.subsources.iter().map(|s| s.id).collect();
+        let by_name = task
+            .desc
+            .subsources
+            .iter()
+            .enumerate()
+            .map(|(index, s)| ((s.table.schema.clone(), s.table.name.clone()), index))
+            .collect();
+        let tick = Tick::new(task.store.clone(), ids.len());
+        Stream {
+            task,
+            gtids,
+            decoders: (0..ids.len()).map(|_| None).collect(),
+            ids,
+            by_name,
+            checked: HashSet::new(),
+            tick,
+            transaction: None,
+            failures: Vec::new(),
+            in_flight: None,
+            committing: (Vec::new(), 0),
+            side: None,
         }
-        let next = tokio::select! {
-            committed = wait(in_flight) => Next::Committed(committed),
-            event = tokio::time::timeout(SILENCE, stream.next()) => Next::Event(event),
-        };
-        let event = match next {
-            Next::Committed(committed) => {
-                *in_flight = None;
-                committed?;
-                let (counts, offset) = std::mem::take(&mut committing);
-                for (stats, count) in task.subsource_stats.iter_mut().zip(counts) {
-                    stats.updates_committed += count;
+    }
+
+    /// Connects, checks the server and the tables, and replicates until an
+    /// error.
+    async fn run(&mut self) -> Result<Infallible, IngestError> {
+        let options = self.task.desc.connection.clone();
+        let mut conn = connect(&options).await?;
+        let known = check_gtids(&mut conn, &self.gtids).await?;
+        self.task.stats.offset_known = Some(known.max(self.task.stats.offset_known.unwrap_or(0)));
+        let (decoders, failed) = self.task.check_tables(&mut conn).await?;
+        self.decoders = decoders;
+        if !failed.is_empty() {
+            self.task.committer.commit_with_offsets(Vec::new(), failed).await?;
+        }
+        for statement in [
+            format!("SET @source_heartbeat_period = {}", HEARTBEAT.as_nanos()),
+            format!("SET @master_heartbeat_period = {}", HEARTBEAT.as_nanos()),
+        ] {
+            conn.query_drop(statement).await.map_err(MySqlError::from)?;
+        }
+        let request = BinlogStreamRequest::new(self.task.desc.server_id)
+            .with_gtid()
+            .with_gtid_set(self.gtids.to_sids());
+        let mut stream = conn.get_binlog_stream(request).await.map_err(MySqlError::from)?;
+        self.task.report_source(SourceStatus::Running, None);
+        tracing::info!(source = %self.task.desc.name, gtids = %self.gtids, "replicating");
+
+        let mut row = Row::default();
+        loop {
+            // Commit whole transactions whenever the previous commit is done.
+            if self.in_flight.is_none() && self.transaction.is_none() {
+                self.start_commit()?;
+            }
+            let next = tokio::select! {
+                committed = wait(&mut self.in_flight) => Next::Committed(committed),
+                event = tokio::time::timeout(SILENCE, stream.next()) => Next::Event(event),
+            };
+            let event = match next {
+                Next::Committed(committed) => {
+                    self.in_flight = None;
+                    self.committed(committed)?;
+                    continue;
                 }
-                task.stats.offset_committed = Some(offset);
-                task.report_statistics(false);
-                continue;
-            }
-            Next::Event(Err(_)) => {
-                return Err(IngestError::Silent {
-                    seconds: SILENCE.as_secs(),
-                });
-            }
-            Next::Event(Ok(None)) => {
-                return Err(MySqlError::Server {
-                    code: 0,
-                    message: "the binlog stream ended".into(),
+                Next::Event(Err(_)) => {
+                    return Err(IngestError::Silent {
+                        seconds: SILENCE.as_secs(),
+                    });
                 }
-                .into());
-            }
-            Next::Event(Ok(Some(event))) => event.map_err(MySqlError::from)?,
-        };
-        task.stats.messages_received += 1;
-        task.stats.bytes_received += u64::from(event.header().event_size());
-        let data = event.read_data().map_err(|e| MySqlError::Server {
-            code: 0,
-            message: format!("cannot read a binlog event: {e}"),
-        })?;
-        let Some(data) = data else { continue };
-        match data {
-            EventData::GtidEvent(event) => {
-                let gtid = Gtid::of_event(&event);
-                let frontier = gtids.frontier(gtid.uuid, gtid.tag.as_deref());
-                if gtid.gno < frontier && !gtids.contains(&gtid) {
-                    return Err(MySqlError::GtidOutOfOrder {
-                        gtid: gtid.to_string(),
-                        frontier,
-                    }
-                    .into());
-                }
-                transaction = Some(Transaction {
-                    gtid,
-                    touched: BTreeSet::new(),
-                });
-            }
-            EventData::QueryEvent(event) => {
-                let query = event.query();
-                let word = |w: &str| {
-                    query
-                        .trim_start()
-                        .get(..w.len())
-                        .is_some_and(|head| head.eq_ignore_ascii_case(w))
-                };
-                // BEGIN opens a transaction; XA START and XA END are inside one.
-                if !(word("BEGIN") || word("XA START") || word("XA END")) {
-                    // COMMIT ends a non-transactional one; anything else
-                    // (DDL, XA COMMIT, XA ROLLBACK) is its own transaction.
-                    end_transaction(&mut transaction, &mut gtids, &mut tick);
-                }
-            }
-            EventData::RowsEvent(rows) => {
-                let table_id = rows.table_id();
-                let Some(tme) = stream.get_tme(table_id) else {
+                Next::Event(Ok(None)) => {
                     return Err(MySqlError::Server {
                         code: 0,
-                        message: format!("rows event for table id {table_id} without its TABLE_MAP"),
+                        message: "the binlog stream ended".into(),
                     }
                     .into());
-                };
-                let key = (tme.database_name().into_owned(), tme.table_name().into_owned());
-                let Some(&index) = by_name.get(&key) else { continue };
-                let Some(decoder) = decoders[index].as_ref() else {
-                    continue;
-                };
-                if let Some(transaction) = &mut transaction {
-                    transaction.touched.insert(index);
                 }
-                match apply_rows(&rows, tme, decoder, index, &mut tick, &mut row)? {
-                    Ok(updates) => task.subsource_stats[index].updates_staged += updates,
-                    Err(e) => {
-                        failures.push(task.fail_subsource(index, &e));
-                        decoders[index] = None;
+                Next::Event(Ok(Some(event))) => event.map_err(MySqlError::from)?,
+            };
+            self.task.stats.messages_received += 1;
+            self.task.stats.bytes_received += u64::from(event.header().event_size());
+            let data = event.read_data().map_err(|e| MySqlError::Server {
+                code: 0,
+                message: format!("cannot read a binlog event: {e}"),
+            })?;
+            let Some(data) = data else { continue };
+            match data {
+                EventData::GtidEvent(event) => {
+                    let gtid = Gtid::of_event(&event);
+                    let frontier = self.gtids.frontier(gtid.uuid, gtid.tag.as_deref());
+                    if gtid.gno < frontier && !self.gtids.contains(&gtid) {
+                        return Err(MySqlError::GtidOutOfOrder {
+                            gtid: gtid.to_string(),
+                            frontier,
+                        }
+                        .into());
+                    }
+                    self.transaction = Some(Transaction {
+                        gtid,
+                        touched: BTreeSet::new(),
+                    });
+                }
+                EventData::QueryEvent(event) => {
+                    let query = event.query();
+                    let word = |w: &str| {
+                        query
+                            .trim_start()
+                            .get(..w.len())
+                            .is_some_and(|head| head.eq_ignore_ascii_case(w))
+                    };
+                    // BEGIN opens a transaction; XA START, XA END and
+                    // savepoints are inside one.
+                    let inside = [
+                        "BEGIN",
+                        "XA START",
+                        "XA END",
+                        "SAVEPOINT",
+                        "ROLLBACK TO",
+                        "RELEASE SAVEPOINT",
+                    ];
+                    if !inside.iter().any(|w| word(w)) {
+                        // A DDL acts at its own position in the stream.
+                        self.apply_ddl(&event.schema(), &query).await?;
+                        // COMMIT ends a non-transactional one; anything else
+                        // (DDL, XA COMMIT, XA ROLLBACK) is its own transaction.
+                        self.end_transaction();
                     }
                 }
-            }
-            EventData::XidEvent(_) => end_transaction(&mut transaction, &mut gtids, &mut tick),
-            EventData::XaPrepareLogEvent(_) => {
-                if let Some(t) = &transaction {
-                    for index in t.touched.clone() {
-                        if decoders[index].is_some() {
-                            let error = MySqlError::XaTransaction {
-                                gtid: t.gtid.to_string(),
-                            };
-                            failures.push(task.fail_subsource(index, &error));
-                            decoders[index] = None;
+                EventData::RowsEvent(rows) => {
+                    let table_id = rows.table_id();
+                    let Some(tme) = stream.get_tme(table_id) else {
+                        return Err(MySqlError::Server {
+                            code: 0,
+                            message: format!("rows event for table id {table_id} without its TABLE_MAP"),
+                        }
+                        .into());
+                    };
+                    let key = (tme.database_name().into_owned(), tme.table_name().into_owned());
+                    let Some(&index) = self.by_name.get(&key) else { continue };
+                    let Some(decoder) = self.decoders[index].as_ref() else {
+                        continue;
+                    };
+                    if let Some(transaction) = &mut self.transaction {
+                        transaction.touched.insert(index);
+                    }
+                    // A new table id comes with each new table definition.
+                    let result = if self.checked.contains(&table_id) {
+                        Ok(())
+                    } else {
+                        decoder.check_table_map(tme)
+                    };
+                    let result = match result {
+                        Ok(()) => {
+                            self.checked.insert(table_id);
+                            apply_rows(&rows, tme, decoder, index, &mut self.tick, &mut row)?
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match result {
+                        Ok(updates) => self.task.subsource_stats[index].updates_staged += updates,
+                        Err(e) => self.fail(index, &e),
+                    }
+                }
+                EventData::XidEvent(_) => self.end_transaction(),
+                EventData::XaPrepareLogEvent(_) => {
+                    if let Some(t) = &self.transaction {
+                        let error = MySqlError::XaTransaction {
+                            gtid: t.gtid.to_string(),
+                        };
+                        for index in t.touched.clone() {
+                            if self.decoders[index].is_some() {
+                                self.fail(index, &error);
+                            }
                         }
                     }
+                    self.end_transaction();
                 }
-                end_transaction(&mut transaction, &mut gtids, &mut tick);
+                _ => {}
             }
-            _ => {}
+            let seen = self.gtids.transaction_count();
+            self.task.stats.offset_known = Some(seen.max(self.task.stats.offset_known.unwrap_or(0)));
+            self.task.report_statistics(false);
         }
-        let seen = gtids.transaction_count();
-        task.stats.offset_known = Some(seen.max(task.stats.offset_known.unwrap_or(0)));
-        task.report_statistics(false);
+    }
+
+    /// Sends the tick's whole transactions to the committer, with the new
+    /// GTID set and any subsource failures, if there is anything to send.
+    fn start_commit(&mut self) -> Result<(), IngestError> {
+        if self.tick.is_empty() && self.failures.is_empty() {
+            return Ok(());
+        }
+        let done = std::mem::replace(&mut self.tick, Tick::new(self.task.store.clone(), self.ids.len()));
+        tracing::debug!(source = %self.task.desc.name, transactions = done.transactions(), updates = done.updates(), "committing a tick");
+        let task = &mut *self.task;
+        let (mut writes, counts) = done.finish(&self.ids, |i| task.is_live(i))?;
+        self.committing = (counts, self.gtids.transaction_count());
+        let (progress, offset) = task.progress_update(&self.gtids);
+        let mut builder = task.store.batch_builder()?;
+        for (row, diff) in &progress {
+            builder.push(row, *diff)?;
+        }
+        writes.push((task.desc.progress, builder.finish()?));
+        let mut offsets = std::mem::take(&mut self.failures);
+        offsets.push(offset);
+        // Queued at once: a commit the source sent always lands before
+        // anything the coordinator asks of the committer afterwards.
+        self.in_flight = Some(Box::pin(task.committer.enqueue(writes, offsets)));
+        Ok(())
+    }
+
+    /// Accounts for a commit that finished.
+    fn committed(&mut self, result: Result<Timestamp, StorageError>) -> Result<(), IngestError> {
+        result?;
+        let (counts, offset) = std::mem::take(&mut self.committing);
+        for (stats, count) in self.task.subsource_stats.iter_mut().zip(counts) {
+            stats.updates_committed += count;
+        }
+        self.task.stats.offset_committed = Some(offset);
+        self.task.report_statistics(false);
+        Ok(())
+    }
+
+    /// Commits every whole transaction read so far and waits until it is
+    /// durable.
+    async fn flush(&mut self) -> Result<(), IngestError> {
+        if let Some(commit) = self.in_flight.take() {
+            self.committed(commit.await)?;
+        }
+        self.start_commit()?;
+        if let Some(commit) = self.in_flight.take() {
+            self.committed(commit.await)?;
+        }
+        Ok(())
+    }
+
+    /// Fails subsource `index` for good: its error is committed with the
+    /// next tick, and its events are skipped from here on.
+    fn fail(&mut self, index: usize, error: &MySqlError) {
+        let failure = self.task.fail_subsource(index, error);
+        self.failures.push(failure);
+        self.decoders[index] = None;
+    }
+
+    /// Ends the current transaction: its GTID joins the set and its updates
+    /// may be committed.
+    fn end_transaction(&mut self) {
+        if let Some(transaction) = self.transaction.take() {
+            self.gtids.insert(&transaction.gtid);
+            self.tick.end_transaction();
+        }
+    }
+
+    /// Acts on what a statement of a QUERY event does to the source's tables
+    /// (DESIGN.md §5): a TRUNCATE empties the subsource at the statement's
+    /// position; a dropped or renamed table, partition maintenance, or an
+    /// ALTER that leaves columns the source cannot copy fails the subsource.
+    async fn apply_ddl(&mut self, default_schema: &str, query: &str) -> Result<(), IngestError> {
+        for effect in ddl_effects(default_schema, query) {
+            let (schema, table) = match &effect {
+                DdlEffect::Truncate { schema, table }
+                | DdlEffect::TruncatePartition { schema, table }
+                | DdlEffect::Dropped { schema, table }
+                | DdlEffect::Altered { schema, table } => (schema.as_str(), Some(table.as_str())),
+                DdlEffect::DatabaseDropped { schema } => (schema.as_str(), None),
+            };
+            let indexes: Vec<usize> = self
+                .by_name
+                .iter()
+                .filter(|((s, t), index)| {
+                    s == schema && table.is_none_or(|table| t == table) && self.decoders[**index].is_some()
+                })
+                .map(|(_, index)| *index)
+                .collect();
+            for index in indexes {
+                let name = {
+                    let table = &self.task.desc.subsources[index].table;
+                    format!("{}.{}", table.schema, table.name)
+                };
+                match &effect {
+                    DdlEffect::Truncate { .. } => self.truncate(index).await?,
+                    DdlEffect::TruncatePartition { .. } => self.fail(
+                        index,
+                        &MySqlError::PartitionChanged {
+                            table: name,
+                            statement: query.trim().to_string(),
+                        },
+                    ),
+                    DdlEffect::Dropped { .. } | DdlEffect::DatabaseDropped { .. } => {
+                        self.fail(index, &MySqlError::TableDropped { table: name });
+                    }
+                    DdlEffect::Altered { .. } => self.check_altered(index).await?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// TRUNCATE of subsource `index`'s table: every transaction before it is
+    /// committed, then the subsource's whole stored contents are retracted
+    /// in the TRUNCATE's own tick (built off the async runtime: it may be
+    /// millions of rows).
+    async fn truncate(&mut self, index: usize) -> Result<(), IngestError> {
+        self.flush().await?;
+        let store = self.task.store.clone();
+        let id = self.ids[index];
+        let batch = tokio::task::spawn_blocking(move || store.retract_all(id))
+            .await
+            .map_err(|e| StorageError::Io(format!("the retraction of a truncated table failed: {e}")))??;
+        tracing::info!(source = %self.task.desc.name, subsource = %id, rows = batch.len(), "table truncated");
+        self.task.subsource_stats[index].updates_staged += batch.len() as u64;
+        self.tick.add_batch(index, batch);
+        Ok(())
+    }
+
+    /// After an ALTER of subsource `index`'s table: the columns MySQL has
+    /// now must still hold the ones the source copies; ENUM and SET values
+    /// appended to text columns become decodable.
+    async fn check_altered(&mut self, index: usize) -> Result<(), IngestError> {
+        let conn = match &mut self.side {
+            Some(conn) => conn,
+            None => self.side.insert(connect(&self.task.desc.connection).await?),
+        };
+        let table = &self.task.desc.subsources[index].table;
+        let mut current = current_columns(conn, &[table]).await?;
+        let columns = current.remove(&(table.schema.clone(), table.name.clone()));
+        match check_schema(table, columns.as_deref()) {
+            Ok(()) => {
+                if let (Some(decoder), Some(columns)) = (&mut self.decoders[index], &columns) {
+                    decoder.extend_labels(columns);
+                }
+            }
+            Err(e) => self.fail(index, &e),
+        }
+        Ok(())
     }
 }
 
@@ -238,15 +432,6 @@ async fn wait(in_flight: &mut Option<InFlight>) -> Result<Timestamp, StorageErro
     match in_flight {
         Some(commit) => commit.await,
         None => std::future::pending().await,
-    }
-}
-
-/// Ends the current transaction: its GTID joins the set and its updates
-/// may be committed.
-fn end_transaction(transaction: &mut Option<Transaction>, gtids: &mut GtidSet, tick: &mut Tick) {
-    if let Some(transaction) = transaction.take() {
-        gtids.insert(&transaction.gtid);
-        tick.end_transaction();
     }
 }
 

@@ -117,14 +117,12 @@ impl SourceTask {
 
     /// Reads the subsources' stored definite errors.
     fn load_failures(&mut self) -> Result<(), IngestError> {
-        for (index, subsource) in self.desc.subsources.iter().enumerate() {
-            if let Some(error) = self.store.offset(subsource.id)? {
-                self.failed[index] = Some(error);
-            }
-        }
-        for (index, error) in self.failed.clone().into_iter().enumerate() {
-            if let Some(error) = error {
-                self.send_status(self.desc.subsources[index].id, SourceStatus::Failed, Some(error), None);
+        for index in 0..self.desc.subsources.len() {
+            let id = self.desc.subsources[index].id;
+            if let Some(stored) = self.store.offset(id)? {
+                let failure = StoredFailure::decode(&stored);
+                self.failed[index] = Some(failure.error.clone());
+                self.send_status(id, SourceStatus::Failed, Some(failure.error), failure.hint);
             }
         }
         Ok(())
@@ -156,7 +154,11 @@ impl SourceTask {
                         .take(table.columns.len())
                         .map(|c| c.charset.clone())
                         .collect();
-                    decoders[index] = Some(TableDecoder::new(table, &charsets));
+                    let mut decoder = TableDecoder::new(table, &charsets);
+                    if let Some(columns) = columns {
+                        decoder.extend_labels(columns);
+                    }
+                    decoders[index] = Some(decoder);
                 }
                 Err(e) => failed.push(self.fail_subsource(index, &e)),
             }
@@ -174,10 +176,18 @@ impl SourceTask {
     pub(crate) fn fail_subsource(&mut self, index: usize, error: &MySqlError) -> (GlobalId, String) {
         let subsource = &self.desc.subsources[index];
         tracing::warn!(source = %self.desc.name, table = %subsource.table.name, error = %error, "subsource failed");
-        let message = error.to_string();
-        self.failed[index] = Some(message.clone());
-        self.send_status(subsource.id, SourceStatus::Failed, Some(message.clone()), error.hint());
-        (subsource.id, message)
+        let failure = StoredFailure {
+            error: error.to_string(),
+            hint: error.hint(),
+        };
+        self.failed[index] = Some(failure.error.clone());
+        self.send_status(
+            subsource.id,
+            SourceStatus::Failed,
+            Some(failure.error.clone()),
+            failure.hint.clone(),
+        );
+        (subsource.id, failure.encode())
     }
 
     /// The progress subsource's updates for `gtids`, and the offset
@@ -242,5 +252,27 @@ impl SourceTask {
         };
         // The adapter gone means shutting down: nobody to tell.
         let _ = self.responses.send(IngestResponse::Status(update));
+    }
+}
+
+/// A subsource's definite error as stored: its collection's offset.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredFailure {
+    error: String,
+    hint: Option<String>,
+}
+
+impl StoredFailure {
+    /// The stored form.
+    fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| self.error.clone())
+    }
+
+    /// Reads the stored form; text that is not one is the error alone.
+    fn decode(stored: &str) -> StoredFailure {
+        serde_json::from_str(stored).unwrap_or_else(|_| StoredFailure {
+            error: stored.to_owned(),
+            hint: None,
+        })
     }
 }

@@ -9,6 +9,8 @@ use freshet_storage::{Batch, BatchBuilder, StorageError, Store};
 pub(crate) struct Tick {
     store: Store,
     builders: Vec<Option<BatchBuilder>>,
+    /// Finished batches added whole ([`Tick::add_batch`]), with their subsource.
+    batches: Vec<(usize, Batch)>,
     /// Transactions ended in this tick.
     transactions: usize,
     /// Row updates in this tick.
@@ -23,6 +25,7 @@ impl Tick {
         Tick {
             store,
             builders: (0..subsources).map(|_| None).collect(),
+            batches: Vec::new(),
             transactions: 0,
             updates: 0,
             counts: vec![0; subsources],
@@ -40,6 +43,13 @@ impl Tick {
         self.updates += 1;
         self.counts[index] += 1;
         Ok(())
+    }
+
+    /// Adds a finished batch of subsource `index`, committed with the tick.
+    pub(crate) fn add_batch(&mut self, index: usize, batch: Batch) {
+        self.updates += batch.len();
+        self.counts[index] += batch.len() as u64;
+        self.batches.push((index, batch));
     }
 
     /// Marks the end of a transaction: everything pushed so far may be
@@ -77,7 +87,17 @@ impl Tick {
         for (index, builder) in self.builders.into_iter().enumerate() {
             match builder {
                 Some(builder) if keep(index) => writes.push((ids[index], builder.finish()?)),
-                _ => counts[index] = 0,
+                _ => {}
+            }
+        }
+        for (index, batch) in self.batches {
+            if keep(index) {
+                writes.push((ids[index], batch));
+            }
+        }
+        for (index, count) in counts.iter_mut().enumerate() {
+            if !keep(index) {
+                *count = 0;
             }
         }
         Ok((writes, counts))

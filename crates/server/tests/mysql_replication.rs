@@ -6,7 +6,7 @@
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TestServer;
 use common::mysql::MySql;
@@ -18,23 +18,9 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// Rows in each table; each starts with `10`.
 const ROWS: i32 = 50;
 
-/// Polls `sql` until its first column equals `expected`, or fails at the
-/// deadline with the last answer.
+/// Polls `sql` until its first column equals `expected`.
 async fn wait_for(client: &Client, sql: &str, expected: &[String]) -> anyhow::Result<()> {
-    let start = Instant::now();
-    // Polls at most every 50 ms until the deadline.
-    let mut every = tokio::time::interval(Duration::from_millis(50));
-    loop {
-        every.tick().await;
-        let answer = common::column(client, sql).await;
-        match &answer {
-            Ok(rows) if rows == expected => return Ok(()),
-            _ if start.elapsed() > DEADLINE => {
-                anyhow::bail!("{sql}: wanted {expected:?}, last answer {answer:?}")
-            }
-            _ => {}
-        }
-    }
+    common::wait_for(client, sql, expected, DEADLINE).await
 }
 
 /// Both tables as MySQL has them, one `table id value` line per row.

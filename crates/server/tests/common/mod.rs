@@ -113,6 +113,29 @@ pub(crate) async fn column(client: &tokio_postgres::Client, sql: &str) -> anyhow
     Ok(out)
 }
 
+/// Polls `sql` (at most every 50 ms) until its first column equals
+/// `expected`, or fails after `deadline` with the last answer.
+pub(crate) async fn wait_for(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    expected: &[String],
+    deadline: std::time::Duration,
+) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        every.tick().await;
+        let answer = column(client, sql).await;
+        match &answer {
+            Ok(rows) if rows == expected => return Ok(()),
+            _ if start.elapsed() > deadline => {
+                anyhow::bail!("{sql}: wanted {expected:?}, last answer {answer:?}")
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The error the server answers `sql` with; fails if `sql` succeeds or the
 /// error is not the server's.
 pub(crate) async fn db_error(
