@@ -202,15 +202,13 @@ async fn sources_are_rebuilt_from_the_catalog_without_mysql() -> anyhow::Result<
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
-    client
-        .batch_execute(&format!(
-            "CREATE SECRET pw AS 'freshet';
-             CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet', PASSWORD SECRET pw);
-             CREATE SOURCE src FROM MYSQL CONNECTION c (TEXT COLUMNS (shop.tags.label), EXCLUDE COLUMNS (shop.tags.spot))
-                 FOR SCHEMAS (shop);
-             CREATE VIEW big AS SELECT id, amount FROM orders WHERE amount > 100;"
-        ))
-        .await?;
+    common::mysql::create_source(
+        &client,
+        port,
+        "(TEXT COLUMNS (shop.tags.label), EXCLUDE COLUMNS (shop.tags.spot)) FOR SCHEMAS (shop);
+         CREATE VIEW big AS SELECT id, amount FROM orders WHERE amount > 100;",
+    )
+    .await?;
     let catalog_queries = [
         "SELECT id || ' ' || name || ' ' || type || ' ' || create_sql FROM mz_catalog.mz_sources ORDER BY id",
         "SELECT object_id || ' ' || referenced_object_id FROM mz_internal.mz_object_dependencies ORDER BY 1",

@@ -89,13 +89,7 @@ async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()>
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
-    client
-        .batch_execute(&format!(
-            "CREATE SECRET pw AS 'freshet';
-             CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet', PASSWORD SECRET pw);
-             CREATE SOURCE src FROM MYSQL CONNECTION c FOR SCHEMAS (bank);"
-        ))
-        .await?;
+    common::mysql::create_source(&client, &port, "FOR SCHEMAS (bank)").await?;
     let total = (2 * ROWS * 10).to_string();
     wait_for(&client, TOTAL, std::slice::from_ref(&total)).await?;
 

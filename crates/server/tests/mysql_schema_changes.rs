@@ -46,13 +46,7 @@ async fn setup(mysql: &mut MySql, dir: &std::path::Path) -> anyhow::Result<(Stri
     )?;
     let server = TestServer::start(dir)?;
     let client = server.connect().await?;
-    client
-        .batch_execute(&format!(
-            "CREATE SECRET pw AS 'freshet';
-             CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet', PASSWORD SECRET pw);
-             CREATE SOURCE src FROM MYSQL CONNECTION c FOR SCHEMAS (shop);"
-        ))
-        .await?;
+    common::mysql::create_source(&client, &port, "FOR SCHEMAS (shop)").await?;
     wait_for(&client, "SELECT count(*) FROM big", &[&ROWS.to_string()]).await?;
     Ok((port, server, client))
 }

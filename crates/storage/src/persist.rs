@@ -399,19 +399,11 @@ impl Store {
         let mut builder = self.batch_builder()?;
         let mut chunk = Vec::new();
         for batch in batches {
-            let start = chunk_key(batch, 0);
-            let end = chunk_key(batch + 1, 0);
-            for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
-                let (key, value) = entry?;
-                if key.as_ref() >= end.as_slice() {
-                    break;
-                }
+            for_each_chunk(&snapshot, data_cf, batch, |bytes| {
                 chunk.clear();
-                decode_chunk(&value, &mut chunk)?;
-                for (row, diff) in &chunk {
-                    builder.push(row, -diff)?;
-                }
-            }
+                decode_chunk(bytes, &mut chunk)?;
+                chunk.iter().try_for_each(|(row, diff)| builder.push(row, -diff))
+            })?;
         }
         builder.finish()
     }
@@ -587,6 +579,17 @@ fn read_batch(
     batch: BatchId,
     out: &mut Vec<(Row, Diff)>,
 ) -> Result<(), StorageError> {
+    for_each_chunk(snapshot, data_cf, batch, |chunk| decode_chunk(chunk, out))
+}
+
+/// Calls `f` with each stored chunk of `batch`, in order, as `snapshot`
+/// sees it.
+fn for_each_chunk(
+    snapshot: &rocksdb::SnapshotWithThreadMode<'_, DB>,
+    data_cf: &rocksdb::ColumnFamily,
+    batch: BatchId,
+    mut f: impl FnMut(&[u8]) -> Result<(), StorageError>,
+) -> Result<(), StorageError> {
     let start = chunk_key(batch, 0);
     let end = chunk_key(batch + 1, 0);
     for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
@@ -594,7 +597,7 @@ fn read_batch(
         if key.as_ref() >= end.as_slice() {
             break;
         }
-        decode_chunk(&value, out)?;
+        f(&value)?;
     }
     Ok(())
 }

@@ -75,3 +75,18 @@ impl Drop for MySql {
 pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
+
+/// Creates secret `pw`, connection `c` to the `freshet` user `bin/mysql`
+/// creates on the MySQL at `port`, and source `src` over it; `rest` is the
+/// rest of `CREATE SOURCE src FROM MYSQL CONNECTION c`: its options and
+/// `FOR …`, then any further statements.
+pub(crate) async fn create_source(client: &tokio_postgres::Client, port: &str, rest: &str) -> anyhow::Result<()> {
+    client
+        .batch_execute(&format!(
+            "CREATE SECRET pw AS 'freshet';
+             CREATE CONNECTION c TO MYSQL (HOST '127.0.0.1', PORT {port}, USER 'freshet', PASSWORD SECRET pw);
+             CREATE SOURCE src FROM MYSQL CONNECTION c {rest}"
+        ))
+        .await?;
+    Ok(())
+}
