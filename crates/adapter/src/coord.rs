@@ -174,6 +174,10 @@ pub(crate) struct Coordinator {
     pub(crate) builtins: builtin::BuiltinContents,
     /// The catalog generation the system relations were written for.
     pub(crate) builtins_generation: u64,
+    /// How many writes of the system relations were queued.
+    pub(crate) builtins_enqueued: u64,
+    /// How many of them are durable (or failed).
+    pub(crate) builtins_durable: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
     internal_tx: mpsc::UnboundedSender<Internal>,
 }
 
@@ -312,6 +316,8 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         ingest,
         builtins: BTreeMap::new(),
         builtins_generation: 0,
+        builtins_enqueued: 0,
+        builtins_durable: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         internal_tx,
     };
     // Every source starts over as `created` until ingestion reports on it.

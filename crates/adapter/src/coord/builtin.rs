@@ -139,9 +139,9 @@ impl Coordinator {
     /// written, sends the difference to the committer and returns what
     /// finishes once it is durable: a statement that changed the catalog
     /// answers only then, so its session's next read sees the change.
-    pub(crate) fn write_builtins(&mut self) -> Option<impl Future<Output = ()> + Send + 'static> {
+    pub(crate) fn write_builtins(&mut self) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>> {
         if self.builtins_generation == self.catalog.generation() && !self.ingest_changed {
-            return None;
+            return self.builtins_in_flight();
         }
         self.builtins_generation = self.catalog.generation();
         self.ingest_changed = false;
@@ -149,11 +149,13 @@ impl Coordinator {
         let updates = difference(&self.builtins, &contents);
         self.builtins = contents;
         if updates.is_empty() {
-            return None;
+            return self.builtins_in_flight();
         }
         // Queued now, so differences commit in the order they were taken.
         let commit = batches(&self.store, updates).map(|writes| self.committer.enqueue(writes, Vec::new()));
-        Some(async move {
+        self.builtins_enqueued += 1;
+        let (number, durable) = (self.builtins_enqueued, self.builtins_durable.clone());
+        Some(Box::pin(async move {
             let result = match commit {
                 Ok(commit) => commit.await.map_err(AdapterError::from),
                 Err(e) => Err(e),
@@ -161,7 +163,22 @@ impl Coordinator {
             if let Err(e) = result {
                 tracing::error!(error = %e, "the system relations could not be written; they are stale until the next restart");
             }
-        })
+            durable.send_modify(|d| *d = (*d).max(number));
+        }))
+    }
+
+    /// Waits for the system relations' writes already queued (one taken
+    /// for an ingestion report may hold a statement's catalog change), or
+    /// `None` when they are all durable.
+    fn builtins_in_flight(&self) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>> {
+        let number = self.builtins_enqueued;
+        if *self.builtins_durable.borrow() >= number {
+            return None;
+        }
+        let mut durable = self.builtins_durable.subscribe();
+        Some(Box::pin(async move {
+            let _ = durable.wait_for(|d| *d >= number).await;
+        }))
     }
 }
 
