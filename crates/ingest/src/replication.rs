@@ -8,9 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use freshet_mysql::{
-    DdlEffect, Gtid, GtidSet, MySqlError, TableDecoder, check_schema, connect, current_columns, ddl_effects,
-};
+use freshet_mysql::{DdlEffect, Gtid, GtidSet, MySqlError, TableDecoder, connect, current_columns, ddl_effects};
 use freshet_repr::{GlobalId, Row, Timestamp};
 use freshet_storage::StorageError;
 use futures::StreamExt;
@@ -344,7 +342,7 @@ impl<'a> Stream<'a> {
         for effect in ddl_effects(default_schema, query) {
             let (schema, table) = match &effect {
                 DdlEffect::Truncate { schema, table }
-                | DdlEffect::TruncatePartition { schema, table }
+                | DdlEffect::PartitionChanged { schema, table }
                 | DdlEffect::Dropped { schema, table }
                 | DdlEffect::Altered { schema, table } => (schema.as_str(), Some(table.as_str())),
                 DdlEffect::DatabaseDropped { schema } => (schema.as_str(), None),
@@ -364,7 +362,7 @@ impl<'a> Stream<'a> {
                 };
                 match &effect {
                     DdlEffect::Truncate { .. } => self.truncate(index).await?,
-                    DdlEffect::TruncatePartition { .. } => self.fail(
+                    DdlEffect::PartitionChanged { .. } => self.fail(
                         index,
                         &MySqlError::PartitionChanged {
                             table: name,
@@ -399,22 +397,19 @@ impl<'a> Stream<'a> {
     }
 
     /// After an ALTER of subsource `index`'s table: the columns MySQL has
-    /// now must still hold the ones the source copies; ENUM and SET values
-    /// appended to text columns become decodable.
+    /// now must still hold the ones the source copies; the subsource's
+    /// decoder is then made afresh from them, as at a reconnect (ENUM and
+    /// SET values appended to text columns become decodable).
     async fn check_altered(&mut self, index: usize) -> Result<(), IngestError> {
         let conn = match &mut self.side {
             Some(conn) => conn,
             None => self.side.insert(connect(&self.task.desc.connection).await?),
         };
         let table = &self.task.desc.subsources[index].table;
-        let mut current = current_columns(conn, &[table]).await?;
-        let columns = current.remove(&(table.schema.clone(), table.name.clone()));
-        match check_schema(table, columns.as_deref()) {
-            Ok(()) => {
-                if let (Some(decoder), Some(columns)) = (&mut self.decoders[index], &columns) {
-                    decoder.extend_labels(columns);
-                }
-            }
+        let current = current_columns(conn, &[table]).await?;
+        let columns = current.get(&(table.schema.clone(), table.name.clone()));
+        match self.task.decoder(index, columns.map(Vec::as_slice)) {
+            Ok(decoder) => self.decoders[index] = Some(decoder),
             Err(e) => self.fail(index, &e),
         }
         Ok(())

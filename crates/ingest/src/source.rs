@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use freshet_mysql::{GtidSet, MySqlError, TableDecoder, check_schema, current_columns};
+use freshet_mysql::{CurrentColumn, GtidSet, MySqlError, TableDecoder, check_schema, current_columns};
 use freshet_repr::{GlobalId, Row, UpstreamTable};
 use freshet_storage::{Committer, Store};
 use tokio::sync::mpsc;
@@ -145,25 +145,33 @@ impl SourceTask {
         for index in live {
             let table = &self.desc.subsources[index].table;
             let columns = current.get(&(table.schema.clone(), table.name.clone()));
-            match check_schema(table, columns.map(Vec::as_slice)) {
-                Ok(()) => {
-                    // The columns it copies come first (`check_schema`).
-                    let charsets: Vec<Option<String>> = columns
-                        .into_iter()
-                        .flatten()
-                        .take(table.columns.len())
-                        .map(|c| c.charset.clone())
-                        .collect();
-                    let mut decoder = TableDecoder::new(table, &charsets);
-                    if let Some(columns) = columns {
-                        decoder.extend_labels(columns);
-                    }
-                    decoders[index] = Some(decoder);
-                }
+            match self.decoder(index, columns.map(Vec::as_slice)) {
+                Ok(decoder) => decoders[index] = Some(decoder),
                 Err(e) => failed.push(self.fail_subsource(index, &e)),
             }
         }
         Ok((decoders, failed))
+    }
+
+    /// The decoder of subsource `index`, given `columns`, its table's
+    /// columns on MySQL now (`None` if it is gone); or why the source can no
+    /// longer copy the table ([`check_schema`]). ENUM and SET values
+    /// appended to text columns are decodable.
+    pub(crate) fn decoder(&self, index: usize, columns: Option<&[CurrentColumn]>) -> Result<TableDecoder, MySqlError> {
+        let table = &self.desc.subsources[index].table;
+        check_schema(table, columns)?;
+        // The columns it copies come first (`check_schema`).
+        let charsets: Vec<Option<String>> = columns
+            .into_iter()
+            .flatten()
+            .take(table.columns.len())
+            .map(|c| c.charset.clone())
+            .collect();
+        let mut decoder = TableDecoder::new(table, &charsets);
+        if let Some(columns) = columns {
+            decoder.extend_labels(columns);
+        }
+        Ok(decoder)
     }
 
     /// Whether subsource `index` is still written.

@@ -85,19 +85,15 @@ impl Tick {
         let mut writes = Vec::new();
         let mut counts = self.counts;
         for (index, builder) in self.builders.into_iter().enumerate() {
-            match builder {
-                Some(builder) if keep(index) => writes.push((ids[index], builder.finish()?)),
-                _ => {}
+            if !keep(index) {
+                counts[index] = 0;
+            } else if let Some(builder) = builder {
+                writes.push((ids[index], builder.finish()?));
             }
         }
         for (index, batch) in self.batches {
             if keep(index) {
                 writes.push((ids[index], batch));
-            }
-        }
-        for (index, count) in counts.iter_mut().enumerate() {
-            if !keep(index) {
-                *count = 0;
             }
         }
         Ok((writes, counts))

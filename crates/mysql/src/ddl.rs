@@ -16,10 +16,10 @@ pub enum DdlEffect {
         /// The table's name.
         table: String,
     },
-    /// `ALTER TABLE t TRUNCATE PARTITION …`: some rows are gone, which a source cannot follow.
-    /// Also `DROP PARTITION` and `EXCHANGE PARTITION … WITH TABLE nt` (for `t` and for `nt`),
-    /// which change rows without row events too.
-    TruncatePartition {
+    /// `ALTER TABLE t TRUNCATE PARTITION …`, `DROP PARTITION …` or `EXCHANGE PARTITION … WITH
+    /// TABLE nt` (for `t` and for `nt`): rows changed without row events, which a source cannot
+    /// follow.
+    PartitionChanged {
         /// The table's database.
         schema: String,
         /// The table's name.
@@ -274,7 +274,6 @@ fn parse(p: &mut Parser<'_>, out: &mut Vec<DdlEffect>) -> Option<()> {
 
 /// The effects of `ALTER TABLE schema.table`, `p` standing after the name.
 fn alter_table(p: &mut Parser<'_>, schema: String, table: String, out: &mut Vec<DdlEffect>) {
-    let start = p.pos;
     let mut renamed = false;
     let mut rows_lost = false;
     let mut exchanged = Vec::new();
@@ -295,15 +294,14 @@ fn alter_table(p: &mut Parser<'_>, schema: String, table: String, out: &mut Vec<
         }
         p.pos += 1;
     }
-    p.pos = start;
     if renamed {
         out.push(DdlEffect::Dropped { schema, table });
     } else if rows_lost {
-        out.push(DdlEffect::TruncatePartition { schema, table });
+        out.push(DdlEffect::PartitionChanged { schema, table });
         out.extend(
             exchanged
                 .into_iter()
-                .map(|(schema, table)| DdlEffect::TruncatePartition { schema, table }),
+                .map(|(schema, table)| DdlEffect::PartitionChanged { schema, table }),
         );
     } else {
         out.push(DdlEffect::Altered { schema, table });
@@ -318,7 +316,7 @@ mod tests {
     fn fx(q: &str) -> String {
         let effects = ddl_effects("db", q).into_iter().map(|e| match e {
             DdlEffect::Truncate { schema, table } => format!("truncate {schema}.{table}"),
-            DdlEffect::TruncatePartition { schema, table } => format!("part {schema}.{table}"),
+            DdlEffect::PartitionChanged { schema, table } => format!("part {schema}.{table}"),
             DdlEffect::Dropped { schema, table } => format!("drop {schema}.{table}"),
             DdlEffect::DatabaseDropped { schema } => format!("dropdb {schema}"),
             DdlEffect::Altered { schema, table } => format!("alter {schema}.{table}"),
