@@ -103,7 +103,7 @@ pub enum AdapterError {
     #[error("the server is shutting down")]
     Shutdown,
     /// A query reads a subsource whose source has no data for it yet.
-    #[error("source \"{0}\" has no data yet: its source has not taken a snapshot of MySQL")]
+    #[error("source \"{0}\" has no data yet: its snapshot of MySQL is not committed")]
     SourceNotReadable(String),
     /// A query reads a subsource that stopped with a definite error: its
     /// name and the error, as `mz_source_statuses` shows it.

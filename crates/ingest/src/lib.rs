@@ -13,6 +13,7 @@
 //! batches committed to `freshet-storage` out. It must not depend on the
 //! catalog, the planner, the adapter or compute: it never sees SQL.
 
+mod added;
 mod controller;
 mod error;
 mod progress;

@@ -110,6 +110,15 @@ pub struct SourceStatistics {
     pub offset_committed: Option<u64>,
 }
 
+impl SourceStatistics {
+    /// Counts a subsource's snapshot of `rows` rows, read and staged.
+    pub(crate) fn snapshot_read(&mut self, rows: u64) {
+        self.snapshot_records_known = Some(rows);
+        self.snapshot_records_staged = Some(rows);
+        self.updates_staged += rows;
+    }
+}
+
 /// What ingestion reports to the adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestResponse {

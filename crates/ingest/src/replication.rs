@@ -9,13 +9,15 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use freshet_mysql::{DdlEffect, Gtid, GtidSet, MySqlError, TableDecoder, connect, current_columns, ddl_effects};
-use freshet_repr::{GlobalId, Row, Timestamp};
+use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 use freshet_storage::StorageError;
 use futures::StreamExt;
 use mysql_async::BinlogStreamRequest;
 use mysql_async::binlog::events::{EventData, RowsEventData};
 use mysql_async::prelude::Queryable;
 
+use crate::added::Added;
+use crate::snapshot::Read;
 use crate::source::SourceTask;
 use crate::tick::Tick;
 use crate::{IngestError, SourceStatus};
@@ -65,15 +67,20 @@ struct Stream<'a> {
     checked: HashSet<u64>,
     /// Whole transactions not yet sent to the committer.
     tick: Tick,
+    /// Subsources added to the running source, until they are published.
+    added: Added,
+    /// Added subsources published in `tick`.
+    publishing: Vec<usize>,
     /// The transaction being read, if any.
     transaction: Option<Transaction>,
     /// Subsources failed since the last commit, with their errors.
     failures: Vec<(GlobalId, String)>,
     /// The commit not yet durable.
     in_flight: Option<InFlight>,
-    /// What the commit in flight adds: updates per subsource, and the
-    /// number of transactions ingested once it is durable.
-    committing: (Vec<u64>, u64),
+    /// What the commit in flight adds: updates per subsource, the number
+    /// of transactions ingested once it is durable, and the added
+    /// subsources it publishes.
+    committing: (Vec<u64>, u64, Vec<usize>),
     /// A connection beside the binlog stream, for information_schema after
     /// a DDL; opened when first needed.
     side: Option<mysql_async::Conn>,
@@ -90,6 +97,7 @@ impl<'a> Stream<'a> {
             .map(|(index, s)| ((s.table.schema.clone(), s.table.name.clone()), index))
             .collect();
         let tick = Tick::new(task.store.clone(), ids.len());
+        let added = Added::none(task.store.clone());
         Stream {
             task,
             gtids,
@@ -98,10 +106,12 @@ impl<'a> Stream<'a> {
             by_name,
             checked: HashSet::new(),
             tick,
+            added,
+            publishing: Vec::new(),
             transaction: None,
             failures: Vec::new(),
             in_flight: None,
-            committing: (Vec::new(), 0),
+            committing: (Vec::new(), 0, Vec::new()),
             side: None,
         }
     }
@@ -113,8 +123,20 @@ impl<'a> Stream<'a> {
         let mut conn = connect(&options).await?;
         let known = check_gtids(&mut conn, &self.gtids).await?;
         self.task.stats.offset_known = Some(known.max(self.task.stats.offset_known.unwrap_or(0)));
-        let (decoders, failed) = self.task.check_tables(&mut conn).await?;
+        let count = self.ids.len();
+        let (established, waiting): (Vec<usize>, Vec<usize>) = (0..count)
+            .filter(|i| self.task.is_live(*i))
+            .partition(|i| !self.task.snapshotting[*i]);
+        let (decoders, mut failed) = self.task.check_tables(&mut conn, &established).await?;
         self.decoders = decoders;
+        // Added subsources are snapshotted at a point of their own, read
+        // while the stream goes on.
+        let (added, decoders, more) = Added::start(self.task, &waiting).await?;
+        self.added = added;
+        for (index, decoder) in decoders {
+            self.decoders[index] = Some(decoder);
+        }
+        failed.extend(more);
         if !failed.is_empty() {
             self.task.committer.commit_with_offsets(Vec::new(), failed).await?;
         }
@@ -133,18 +155,27 @@ impl<'a> Stream<'a> {
 
         let mut row = Row::default();
         loop {
-            // Commit whole transactions whenever the previous commit is done.
-            if self.in_flight.is_none() && self.transaction.is_none() {
-                self.start_commit()?;
+            // Between transactions, publish the added subsources that are
+            // ready, and commit whenever the previous commit is done.
+            if self.transaction.is_none() {
+                self.publish_added()?;
+                if self.in_flight.is_none() {
+                    self.start_commit()?;
+                }
             }
             let next = tokio::select! {
                 committed = wait(&mut self.in_flight) => Next::Committed(committed),
+                reads = self.added.reads() => Next::Read(reads),
                 event = tokio::time::timeout(SILENCE, stream.next()) => Next::Event(event),
             };
             let event = match next {
                 Next::Committed(committed) => {
                     self.in_flight = None;
                     self.committed(committed)?;
+                    continue;
+                }
+                Next::Read(reads) => {
+                    self.snapshots_read(reads?)?;
                     continue;
                 }
                 Next::Event(Err(_)) => {
@@ -224,6 +255,9 @@ impl<'a> Stream<'a> {
                     let Some(decoder) = self.decoders[index].as_ref() else {
                         continue;
                     };
+                    if self.added.holds(index, self.transaction.as_ref().map(|t| &t.gtid)) {
+                        continue;
+                    }
                     if let Some(transaction) = &mut self.transaction {
                         transaction.touched.insert(index);
                     }
@@ -236,7 +270,16 @@ impl<'a> Stream<'a> {
                     let result = match result {
                         Ok(()) => {
                             self.checked.insert(table_id);
-                            apply_rows(&rows, tme, decoder, index, &mut self.tick, &mut row)?
+                            let (added, tick) = (&mut self.added, &mut self.tick);
+                            let waiting = added.is_waiting(index);
+                            let mut push = |row: &Row, diff: Diff| {
+                                if waiting {
+                                    added.push(index, row, diff)
+                                } else {
+                                    tick.push(index, row, diff)
+                                }
+                            };
+                            apply_rows(&rows, tme, decoder, &mut row, &mut push)?
                         }
                         Err(e) => Err(e),
                     };
@@ -267,6 +310,39 @@ impl<'a> Stream<'a> {
         }
     }
 
+    /// Takes the tables read at the added subsources' point: a snapshot
+    /// waits for publication, a table that could not be read fails its
+    /// subsource.
+    fn snapshots_read(&mut self, reads: Vec<Read>) -> Result<(), IngestError> {
+        for (index, read) in reads {
+            match read {
+                Ok(batch) => {
+                    if let Some(rows) = self.added.snapshot_read(index, batch)? {
+                        tracing::info!(source = %self.task.desc.name, subsource = %self.ids[index], rows, "added subsource's snapshot read");
+                        self.task.subsource_stats[index].snapshot_read(rows);
+                    }
+                }
+                Err(e) => self.fail(index, &e),
+            }
+        }
+        self.task.report_statistics(true);
+        Ok(())
+    }
+
+    /// Adds to the tick the added subsources ready to publish (between
+    /// transactions only): their snapshots and the changes gathered since.
+    fn publish_added(&mut self) -> Result<(), IngestError> {
+        for publication in self.added.ready(&self.gtids)? {
+            let index = publication.index;
+            for batch in publication.batches {
+                self.tick.add_batch(index, batch);
+            }
+            tracing::info!(source = %self.task.desc.name, subsource = %self.ids[index], gtids = %self.gtids, "publishing an added subsource");
+            self.publishing.push(index);
+        }
+        Ok(())
+    }
+
     /// Sends the tick's whole transactions to the committer, with the new
     /// GTID set and any subsource failures, if there is anything to send.
     fn start_commit(&mut self) -> Result<(), IngestError> {
@@ -277,7 +353,8 @@ impl<'a> Stream<'a> {
         tracing::debug!(source = %self.task.desc.name, transactions = done.transactions(), updates = done.updates(), "committing a tick");
         let task = &mut *self.task;
         let (mut writes, counts) = done.finish(&self.ids, |i| task.is_live(i))?;
-        self.committing = (counts, self.gtids.transaction_count());
+        let published = std::mem::take(&mut self.publishing);
+        self.committing = (counts, self.gtids.transaction_count(), published);
         let (progress, offset) = task.progress_update(&self.gtids);
         let mut builder = task.store.batch_builder()?;
         for (row, diff) in &progress {
@@ -295,12 +372,19 @@ impl<'a> Stream<'a> {
     /// Accounts for a commit that finished.
     fn committed(&mut self, result: Result<Timestamp, StorageError>) -> Result<(), IngestError> {
         result?;
-        let (counts, offset) = std::mem::take(&mut self.committing);
+        let (counts, offset, published) = std::mem::take(&mut self.committing);
         for (stats, count) in self.task.subsource_stats.iter_mut().zip(counts) {
             stats.updates_committed += count;
         }
         self.task.stats.offset_committed = Some(offset);
-        self.task.report_statistics(false);
+        for index in &published {
+            self.task.snapshotting[*index] = false;
+            self.task.subsource_stats[*index].snapshot_committed = true;
+            if self.task.is_live(*index) {
+                self.task.report_subsource(*index, SourceStatus::Running);
+            }
+        }
+        self.task.report_statistics(!published.is_empty());
         Ok(())
     }
 
@@ -323,6 +407,10 @@ impl<'a> Stream<'a> {
         let failure = self.task.fail_subsource(index, error);
         self.failures.push(failure);
         self.decoders[index] = None;
+        if let Err(e) = self.added.remove(index) {
+            // The store deletes unpublished batches when it next opens.
+            tracing::warn!(source = %self.task.desc.name, error = %e, "cannot delete a failed subsource's unpublished batches");
+        }
     }
 
     /// Ends the current transaction: its GTID joins the set and its updates
@@ -347,11 +435,16 @@ impl<'a> Stream<'a> {
                 | DdlEffect::Altered { schema, table } => (schema.as_str(), Some(table.as_str())),
                 DdlEffect::DatabaseDropped { schema } => (schema.as_str(), None),
             };
+            let gtid = self.transaction.as_ref().map(|t| &t.gtid);
             let indexes: Vec<usize> = self
                 .by_name
                 .iter()
                 .filter(|((s, t), index)| {
-                    s == schema && table.is_none_or(|table| t == table) && self.decoders[**index].is_some()
+                    s == schema
+                        && table.is_none_or(|table| t == table)
+                        && self.decoders[**index].is_some()
+                        // An added subsource's snapshot holds what came before it.
+                        && !self.added.holds(**index, gtid)
                 })
                 .map(|(_, index)| *index)
                 .collect();
@@ -361,6 +454,7 @@ impl<'a> Stream<'a> {
                     format!("{}.{}", table.schema, table.name)
                 };
                 match &effect {
+                    DdlEffect::Truncate { .. } if self.added.is_waiting(index) => self.added.truncate(index)?,
                     DdlEffect::Truncate { .. } => self.truncate(index).await?,
                     DdlEffect::PartitionChanged { .. } => self.fail(
                         index,
@@ -417,8 +511,9 @@ impl<'a> Stream<'a> {
 }
 
 /// What woke the replication loop.
-enum Next<C, E> {
+enum Next<C, R, E> {
     Committed(C),
+    Read(R),
     Event(E),
 }
 
@@ -430,17 +525,16 @@ async fn wait(in_flight: &mut Option<InFlight>) -> Result<Timestamp, StorageErro
     }
 }
 
-/// Adds a rows event's updates to the tick: each before image retracted,
+/// Passes a rows event's updates to `push`: each before image retracted,
 /// each after image inserted. A row the decoder refuses is the subsource's
 /// definite error (the inner result); otherwise returns how many updates
-/// it added.
+/// it pushed.
 fn apply_rows(
     rows: &RowsEventData<'_>,
     tme: &mysql_async::binlog::events::TableMapEvent<'_>,
     decoder: &TableDecoder,
-    index: usize,
-    tick: &mut Tick,
     row: &mut Row,
+    push: &mut dyn FnMut(&Row, Diff) -> Result<(), StorageError>,
 ) -> Result<Result<u64, MySqlError>, IngestError> {
     let mut updates = 0;
     for pair in rows.rows(tme) {
@@ -453,7 +547,7 @@ fn apply_rows(
             if let Err(e) = decoder.decode_binlog(image, row) {
                 return Ok(Err(e));
             }
-            tick.push(index, row, diff)?;
+            push(row, diff)?;
             updates += 1;
         }
     }

@@ -26,21 +26,47 @@ struct Job {
     decoder: TableDecoder,
 }
 
-/// What reading one table gave: its batch, or the definite error that
-/// fails its subsource.
-type Read = (usize, Result<Batch, MySqlError>);
+/// What reading one table gave: its subsource's index and its batch, or
+/// the definite error that fails the subsource.
+pub(crate) type Read = (usize, Result<Batch, MySqlError>);
 
-/// Takes the snapshot of every live subsource and commits it with the
-/// progress subsource's rows and the snapshot's GTID set; returns the set.
-pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestError> {
+/// A snapshot point: a GTID set, and connections each inside a consistent
+/// snapshot of the tables at exactly that set, ready to read them.
+pub(crate) struct Point {
+    /// The transactions the tables' contents hold.
+    pub(crate) gtids: GtidSet,
+    jobs: Vec<Job>,
+    readers: Vec<mysql_async::Conn>,
+}
+
+impl Point {
+    /// Each table's subsource index and decoder.
+    pub(crate) fn decoders(&self) -> impl Iterator<Item = (usize, &TableDecoder)> {
+        self.jobs.iter().map(|job| (job.index, &job.decoder))
+    }
+
+    /// Reads every table into an unpublished batch, in parallel.
+    pub(crate) async fn read(self, store: Store) -> Result<Vec<Read>, IngestError> {
+        read_tables(store, self.jobs, self.readers).await
+    }
+}
+
+/// Takes a snapshot point for the tables of subsources `indexes`: locks
+/// them against writers, checks each against the columns MySQL has now,
+/// reads `gtid_executed`, and opens the readers' consistent snapshots
+/// before unlocking. A subsource whose table no longer has the columns it
+/// copies fails; the errors come back as offsets to commit.
+pub(crate) async fn take_point(
+    task: &mut SourceTask,
+    indexes: &[usize],
+) -> Result<(Point, Vec<(GlobalId, String)>), IngestError> {
     let options = task.desc.connection.clone();
-    let live: Vec<usize> = (0..task.desc.subsources.len()).filter(|i| task.is_live(*i)).collect();
     let mut lock = connect(&options).await?;
     lock.query_drop(format!("SET SESSION lock_wait_timeout = {LOCK_WAIT_SECONDS}"))
         .await
         .map_err(MySqlError::from)?;
-    if !live.is_empty() {
-        let names: Vec<String> = live
+    if !indexes.is_empty() {
+        let names: Vec<String> = indexes
             .iter()
             .map(|i| format!("{} READ", quoted(&task.desc.subsources[*i].table)))
             .collect();
@@ -49,7 +75,7 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
             .map_err(MySqlError::from)?;
     }
     // Under the lock, no table can change: check them all.
-    let (decoders, mut offsets) = task.check_tables(&mut lock).await?;
+    let (decoders, offsets) = task.check_tables(&mut lock, indexes).await?;
     let jobs: Vec<Job> = decoders
         .into_iter()
         .enumerate()
@@ -70,13 +96,22 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
     for _ in 0..jobs.len().min(MAX_READERS) {
         readers.push(open_reader(&options).await?);
     }
-    if !live.is_empty() {
+    if !indexes.is_empty() {
         lock.query_drop("UNLOCK TABLES").await.map_err(MySqlError::from)?;
     }
     // Best effort: the server ends the session anyway when it closes.
     let _ = lock.disconnect().await;
     tracing::info!(source = %task.desc.name, gtids = %gtids, tables = jobs.len(), "snapshot point taken");
-    let reads = read_tables(task.store.clone(), jobs, readers).await?;
+    Ok((Point { gtids, jobs, readers }, offsets))
+}
+
+/// Takes the snapshot of every live subsource and commits it with the
+/// progress subsource's rows and the snapshot's GTID set; returns the set.
+pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestError> {
+    let live: Vec<usize> = (0..task.desc.subsources.len()).filter(|i| task.is_live(*i)).collect();
+    let (point, mut offsets) = take_point(task, &live).await?;
+    let gtids = point.gtids.clone();
+    let reads = point.read(task.store.clone()).await?;
     let mut writes: Vec<(GlobalId, Batch)> = Vec::new();
     let mut rows = 0;
     let mut counts = Vec::new();
@@ -85,10 +120,7 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
             Ok(batch) => {
                 rows += batch.len();
                 let count = batch.len() as u64;
-                let stats = &mut task.subsource_stats[index];
-                stats.snapshot_records_known = Some(count);
-                stats.snapshot_records_staged = Some(count);
-                stats.updates_staged += count;
+                task.subsource_stats[index].snapshot_read(count);
                 counts.push((index, count));
                 writes.push((task.desc.subsources[index].id, batch));
             }

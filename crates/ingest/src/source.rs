@@ -28,6 +28,9 @@ pub(crate) struct SourceTask {
     /// written. Kept as the subsource collection's offset, so it survives
     /// restarts.
     pub(crate) failed: Vec<Option<String>>,
+    /// Which subsources were added to the running source and wait for
+    /// their snapshot ([`crate::added`]): their collections are still held.
+    pub(crate) snapshotting: Vec<bool>,
     /// The progress subsource's rows as last committed.
     pub(crate) progress: Vec<Row>,
     /// The last status reported for the source.
@@ -48,6 +51,7 @@ impl SourceTask {
         responses: mpsc::UnboundedSender<IngestResponse>,
     ) -> SourceTask {
         let failed = vec![None; desc.subsources.len()];
+        let snapshotting = vec![false; desc.subsources.len()];
         let subsource_stats = vec![SourceStatistics::default(); desc.subsources.len()];
         SourceTask {
             stats: SourceStatistics::default(),
@@ -58,6 +62,7 @@ impl SourceTask {
             committer,
             responses,
             failed,
+            snapshotting,
             progress: Vec::new(),
             status: None,
         }
@@ -66,6 +71,12 @@ impl SourceTask {
     /// Runs until a definite error on the source, or until the store stops
     /// or the source's collections are dropped.
     pub(crate) async fn run(mut self) {
+        // A task this one replaces (the source restarted with other
+        // subsources) may have left a commit queued: resume after it.
+        if let Err(e) = self.committer.sync().await {
+            tracing::info!(source = %self.desc.name, error = %e, "ingestion stopped before it started");
+            return;
+        }
         if let Err(e) = self.load_failures() {
             tracing::warn!(source = %self.desc.name, error = %e, "cannot read the source's stored state");
         }
@@ -101,8 +112,12 @@ impl SourceTask {
                 self.progress = progress_rows(&gtids);
                 self.stats.snapshot_committed = true;
                 self.stats.offset_committed = Some(gtids.transaction_count());
-                for stats in &mut self.subsource_stats {
-                    stats.snapshot_committed = true;
+                // A subsource whose collection is still held was added
+                // after the source's snapshot and has not published its own.
+                for index in 0..self.desc.subsources.len() {
+                    let held = self.store.is_held(self.desc.subsources[index].id)?;
+                    self.snapshotting[index] = held && self.is_live(index);
+                    self.subsource_stats[index].snapshot_committed = !self.snapshotting[index];
                 }
                 gtids
             }
@@ -128,16 +143,18 @@ impl SourceTask {
         Ok(())
     }
 
-    /// Checks each live subsource's table against the columns MySQL has
-    /// now (under the snapshot's lock, or as replication connects): a
-    /// decoder for each that still has the columns it copies; the others
-    /// fail, and their errors come back as offsets to commit.
+    /// Checks the tables of subsources `indexes` against the columns MySQL
+    /// has now (under a snapshot's lock, or as replication connects): a
+    /// decoder (by subsource index) for each that still has the columns it
+    /// copies; the others fail, and their errors come back as offsets to
+    /// commit.
     #[allow(clippy::type_complexity, reason = "a pair, documented above")]
     pub(crate) async fn check_tables(
         &mut self,
         conn: &mut mysql_async::Conn,
+        indexes: &[usize],
     ) -> Result<(Vec<Option<TableDecoder>>, Vec<(GlobalId, String)>), IngestError> {
-        let live: Vec<usize> = (0..self.desc.subsources.len()).filter(|i| self.is_live(*i)).collect();
+        let live: Vec<usize> = indexes.iter().copied().filter(|i| self.is_live(*i)).collect();
         let tables: Vec<&UpstreamTable> = live.iter().map(|i| &self.desc.subsources[*i].table).collect();
         let current = current_columns(conn, &tables).await?;
         let mut decoders: Vec<Option<TableDecoder>> = (0..self.desc.subsources.len()).map(|_| None).collect();
@@ -207,7 +224,8 @@ impl SourceTask {
         (updates, (self.desc.progress, gtids.to_string()))
     }
 
-    /// Reports the source's status, and the same for each live subsource.
+    /// Reports the source's status, and the same for each live subsource
+    /// (one still snapshotting stays starting while the source runs).
     pub(crate) fn report_source(&mut self, status: SourceStatus, error: Option<&IngestError>) {
         let message = error.map(ToString::to_string);
         if self.status.as_ref() == Some(&(status, message.clone())) {
@@ -219,6 +237,10 @@ impl SourceTask {
         self.send_status(self.desc.progress, status, message.clone(), hint.clone());
         for index in 0..self.desc.subsources.len() {
             if self.is_live(index) {
+                let status = match status {
+                    SourceStatus::Running if self.snapshotting[index] => SourceStatus::Starting,
+                    status => status,
+                };
                 self.send_status(self.desc.subsources[index].id, status, message.clone(), hint.clone());
             }
         }

@@ -58,9 +58,10 @@ impl Tick {
         self.transactions += 1;
     }
 
-    /// Whether no transaction ended in this tick.
+    /// Whether the tick holds nothing to commit: no transaction ended in
+    /// it and no batch was added between transactions.
     pub(crate) fn is_empty(&self) -> bool {
-        self.transactions == 0
+        self.transactions == 0 && self.batches.is_empty()
     }
 
     /// How many transactions ended in this tick.
@@ -74,7 +75,7 @@ impl Tick {
     }
 
     /// Finishes the tick's batches, for the subsources `ids` names (in
-    /// index order) whose `keep` is true; the others' updates are dropped.
+    /// index order) whose `keep` is true; the others' updates are deleted.
     /// Returns them with each subsource's number of updates.
     #[allow(clippy::type_complexity, reason = "a pair, documented above")]
     pub(crate) fn finish(
@@ -85,15 +86,20 @@ impl Tick {
         let mut writes = Vec::new();
         let mut counts = self.counts;
         for (index, builder) in self.builders.into_iter().enumerate() {
-            if !keep(index) {
-                counts[index] = 0;
-            } else if let Some(builder) = builder {
+            let Some(builder) = builder else { continue };
+            if keep(index) {
                 writes.push((ids[index], builder.finish()?));
+            } else {
+                counts[index] = 0;
+                self.store.discard(builder.finish()?)?;
             }
         }
         for (index, batch) in self.batches {
             if keep(index) {
                 writes.push((ids[index], batch));
+            } else {
+                counts[index] = 0;
+                self.store.discard(batch)?;
             }
         }
         Ok((writes, counts))

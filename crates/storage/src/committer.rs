@@ -161,6 +161,14 @@ impl Committer {
         }
     }
 
+    /// Waits until everything queued before this call is durable (or was
+    /// refused): a writer taking over from one that stopped reads the
+    /// resume point its predecessor's last commit left. Returns the
+    /// timestamp of the tick that answered.
+    pub async fn sync(&self) -> Result<Timestamp, StorageError> {
+        self.commit_with_offsets(Vec::new(), Vec::new()).await
+    }
+
     /// Creates an empty collection and returns the first time it can be
     /// read at, once it can.
     pub async fn create_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {

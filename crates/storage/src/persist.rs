@@ -185,6 +185,15 @@ impl Store {
         Ok(BatchBuilder::new(self.clone(), id))
     }
 
+    /// Deletes an unpublished batch that will never be published (the
+    /// data it was built for was superseded). Not synced: a crash before
+    /// the delete is durable leaves the batch to the cleanup at open.
+    pub fn discard(&self, batch: Batch) -> Result<(), StorageError> {
+        self.db
+            .delete_range_cf(self.cf(DATA_CF)?, chunk_key(batch.id, 0), chunk_key(batch.id + 1, 0))?;
+        Ok(())
+    }
+
     /// Publishes batches and advances uppers, for all collections at once,
     /// with one synced write: when this returns, all of it is durable and
     /// visible; on error, none of it is.
