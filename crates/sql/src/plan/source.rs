@@ -380,7 +380,7 @@ fn table_subsource(
     catalog: &dyn CatalogReader,
     source_schema: SchemaId,
     source: &FullItemName,
-    aliases: &[((String, String), ObjectName)],
+    aliases: &[(TableName, ObjectName)],
     table: UpstreamTable,
 ) -> Result<SubsourcePlan, PlanError> {
     let in_source_schema = |item: &str| FullItemName {
