@@ -560,6 +560,12 @@ impl Coordinator {
                 return self.sequence_connection(ctx, plan);
             }
             Plan::PurifySource(plan) => return self.sequence_purify_source(ctx, *plan),
+            Plan::PurifyAddSubsources(plan) => return self.sequence_purify_add_subsources(ctx, *plan),
+            Plan::AlterMissingSource { name } => {
+                let mut ctx = ctx;
+                ctx.notice(format!("source \"{name}\" does not exist, skipping"));
+                return Sequenced::Done(ctx, Ok(ExecuteResponse::command("ALTER SOURCE")));
+            }
             Plan::CreateSource(_) | Plan::CreateSubsource(_) => Err(AdapterError::Internal(
                 "a purified source definition outside the catalog".into(),
             )),

@@ -102,6 +102,17 @@ pub enum AdapterError {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     Shutdown,
+    /// `ALTER SOURCE … ADD SUBSOURCE` of a table a subsource of the
+    /// source already copies.
+    #[error("table \"{table}\" is already copied by subsource \"{subsource}\"")]
+    TableAlreadyCopied {
+        /// The upstream table, `schema.table`.
+        table: String,
+        /// The subsource's name.
+        subsource: String,
+        /// The subsource's name, schema-qualified and quoted where needed.
+        qualified: String,
+    },
     /// A query reads a subsource whose source has no data for it yet.
     #[error("source \"{0}\" has no data yet: its snapshot of MySQL is not committed")]
     SourceNotReadable(String),
@@ -160,6 +171,7 @@ impl AdapterError {
             AdapterError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
+            AdapterError::TableAlreadyCopied { .. } => SqlState::DuplicateObject,
             AdapterError::SourceNotReadable(_) | AdapterError::SourceFailed(_) => {
                 SqlState::ObjectNotInPrerequisiteState
             }
@@ -198,6 +210,9 @@ impl AdapterError {
             AdapterError::DependentObjects { .. } => {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.".into())
             }
+            AdapterError::TableAlreadyCopied { qualified, .. } => Some(format!(
+                "A source copies a table into one subsource. If that subsource failed, drop it first with DROP SOURCE {qualified}, then add the table again."
+            )),
             AdapterError::TransactionMode(_) => {
                 Some("A transaction either reads or writes; run reads and writes in separate transactions.".into())
             }

@@ -37,6 +37,20 @@ async fn psql_connects_and_queries() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A statement skipped with `IF EXISTS` answers with its command tag and a
+/// notice, which psql prints.
+#[tokio::test]
+async fn if_exists_of_nothing_is_a_notice() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let output = psql(&server, &["-c", "ALTER SOURCE IF EXISTS nope ADD SUBSOURCE shop.t"])?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "psql failed: {stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ALTER SOURCE");
+    assert_eq!(stderr.trim(), r#"NOTICE:  source "nope" does not exist, skipping"#);
+    Ok(())
+}
+
 #[tokio::test]
 async fn columns_are_named_like_postgres() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;

@@ -3,6 +3,25 @@
 use freshet_expr::EvalError;
 use freshet_repr::SqlState;
 
+/// The clause of a statement that names its subsources, for hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameClause {
+    /// `CREATE SOURCE … FOR TABLES (…)`
+    ForTables,
+    /// `ALTER SOURCE … ADD SUBSOURCE …`
+    AddSubsource,
+}
+
+impl NameClause {
+    /// How the clause names `table`'s subsource `name`.
+    fn rename(self, table: &str, name: &str) -> String {
+        match self {
+            NameClause::ForTables => format!("FOR TABLES ({table} AS {name})"),
+            NameClause::AddSubsource => format!("ADD SUBSOURCE {table} AS {name}"),
+        }
+    }
+}
+
 /// An error parsing or planning a statement.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
@@ -217,6 +236,8 @@ pub enum PlanError {
         name: String,
         /// The upstream tables, `schema.table` each.
         tables: Vec<String>,
+        /// The clause that names them.
+        clause: NameClause,
     },
     /// A subsource's name is taken by an existing object.
     #[error("relation \"{name}\" already exists")]
@@ -225,7 +246,12 @@ pub enum PlanError {
         name: String,
         /// The upstream table it copies (`None` for the progress subsource).
         table: Option<String>,
+        /// The clause that names it.
+        clause: NameClause,
     },
+    /// An upstream table named twice in one `ALTER SOURCE … ADD SUBSOURCE`.
+    #[error("table \"{0}\" is named more than once")]
+    DuplicateUpstreamTable(String),
     /// `DROP SOURCE` of a progress subsource without its source.
     #[error("source \"{name}\" is a progress subsource and cannot be dropped alone")]
     ProgressSubsourceDrop {
@@ -282,6 +308,7 @@ impl PlanError {
             PlanError::InconsistentParameter { .. } => SqlState::AmbiguousParameter,
             PlanError::SubsourceNameClash { .. } => SqlState::DuplicateObject,
             PlanError::SubsourceExists { .. } => SqlState::DuplicateTable,
+            PlanError::DuplicateUpstreamTable(_) => SqlState::DuplicateObject,
             PlanError::ProgressSubsourceDrop { .. } => SqlState::WrongObjectType,
             PlanError::Eval(e) => e.code(),
         }
@@ -324,13 +351,25 @@ impl PlanError {
             PlanError::SetOperationOrderBy => {
                 Some("Add the expression/function to every SELECT, or move the UNION into a FROM clause.".into())
             }
-            PlanError::SubsourceNameClash { tables, .. } => Some(format!(
-                "Name them apart with AS in FOR TABLES, e.g. FOR TABLES ({} AS {}).",
-                tables[0],
-                tables[0].replace('.', "_")
+            PlanError::SubsourceNameClash { tables, clause, .. } => Some(format!(
+                "Name them apart with AS, e.g. {}.",
+                clause.rename(&tables[0], &tables[0].replace('.', "_"))
             )),
-            PlanError::SubsourceExists { table: Some(table), .. } => Some(format!(
-                "Give the subsource another name with FOR TABLES ({table} AS other_name), or create the source in another schema."
+            PlanError::SubsourceExists {
+                table: Some(table),
+                clause: NameClause::ForTables,
+                ..
+            } => Some(format!(
+                "Give the subsource another name with {}, or create the source in another schema.",
+                NameClause::ForTables.rename(table, "other_name")
+            )),
+            PlanError::SubsourceExists {
+                table: Some(table),
+                clause: NameClause::AddSubsource,
+                ..
+            } => Some(format!(
+                "Give the subsource another name with {}.",
+                NameClause::AddSubsource.rename(table, "other_name")
             )),
             PlanError::SubsourceExists { table: None, .. } => {
                 Some("Name the progress subsource with EXPOSE PROGRESS AS other_name.".into())

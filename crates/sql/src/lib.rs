@@ -16,14 +16,14 @@ mod parse;
 mod plan;
 
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
-pub use error::PlanError;
+pub use error::{NameClause, PlanError};
 pub use parse::{
-    AlterConnection, ConnectionOption, CreateConnection, CreateIndex, CreateSource, CreateSubsource, OptionValue,
-    ShowObjects, SourceTables, Statement, SubsourceColumn, SubsourceOf, parse,
+    AlterConnection, AlterSourceAddSubsources, ConnectionOption, CreateConnection, CreateIndex, CreateSource,
+    CreateSubsource, OptionValue, ShowObjects, SourceTables, Statement, SubsourceColumn, SubsourceOf, parse,
 };
 pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,
-    PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubsourcePlan, TablePlan, TextOrSecret,
-    UniqueKey, UpstreamSelection, ViewPlan, describe, plan, plan_bound, plan_purified_source, progress_desc,
-    scalar_type_from_sql, stored_connection,
+    PurifyAddSubsourcesPlan, PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubsourcePlan,
+    TablePlan, TextOrSecret, UniqueKey, UpstreamSelection, ViewPlan, describe, plan, plan_added_subsources, plan_bound,
+    plan_purified_source, progress_desc, scalar_type_from_sql, stored_connection,
 };

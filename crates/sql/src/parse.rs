@@ -11,7 +11,7 @@ mod extension;
 mod source;
 
 pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
-pub use source::{CreateSource, CreateSubsource, SourceTables, SubsourceColumn, SubsourceOf};
+pub use source::{AlterSourceAddSubsources, CreateSource, CreateSubsource, SourceTables, SubsourceColumn, SubsourceOf};
 
 use std::fmt;
 
@@ -91,6 +91,8 @@ pub enum Statement {
     CreateSource(CreateSource),
     /// `CREATE SUBSOURCE …`: only in the catalog's stored definitions.
     CreateSubsource(CreateSubsource),
+    /// `ALTER SOURCE … ADD SUBSOURCE …`
+    AlterSourceAddSubsources(AlterSourceAddSubsources),
     /// `VALIDATE CONNECTION name`
     ValidateConnection {
         /// The connection.
@@ -263,6 +265,7 @@ impl fmt::Display for Statement {
             Statement::AlterConnection(alter) => write!(f, "{alter}"),
             Statement::CreateSource(create) => write!(f, "{create}"),
             Statement::CreateSubsource(create) => write!(f, "{create}"),
+            Statement::AlterSourceAddSubsources(alter) => write!(f, "{alter}"),
             Statement::CreateCluster {
                 name,
                 size,

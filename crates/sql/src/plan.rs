@@ -41,7 +41,10 @@ pub use types::scalar_type_from_sql;
 pub use cluster::CLUSTER_SIZES;
 pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret, stored_connection};
 use params::ParamState;
-pub use source::{PurifySourcePlan, SourcePlan, SubsourcePlan, UpstreamSelection, plan_purified_source, progress_desc};
+pub use source::{
+    PurifyAddSubsourcesPlan, PurifySourcePlan, SourcePlan, SubsourcePlan, UpstreamSelection, plan_added_subsources,
+    plan_purified_source, progress_desc,
+};
 use std::rc::Rc;
 
 /// What a statement does, with every name resolved and every expression typed.
@@ -183,6 +186,16 @@ pub enum Plan {
     CreateSource(Box<SourcePlan>),
     /// A stored subsource, re-planned at boot.
     CreateSubsource(Box<SubsourcePlan>),
+    /// `ALTER SOURCE … ADD SUBSOURCE`: its tables must be looked up on
+    /// MySQL (purified) before its subsources can be planned with
+    /// [`plan_added_subsources`].
+    PurifyAddSubsources(Box<PurifyAddSubsourcesPlan>),
+    /// `ALTER SOURCE IF EXISTS` of a source that does not exist: answered
+    /// with a notice.
+    AlterMissingSource {
+        /// The source's name, as given.
+        name: String,
+    },
     /// `CREATE SECRET`
     CreateSecret {
         /// The schema it goes in.
@@ -447,6 +460,7 @@ fn plan_with_params(
         Statement::AlterConnection(alter) => connection::plan_alter_connection(catalog, alter),
         Statement::CreateSource(create) => source::plan_create_source(catalog, create),
         Statement::CreateSubsource(create) => source::plan_create_subsource(catalog, create),
+        Statement::AlterSourceAddSubsources(alter) => source::plan_alter_source_add_subsources(catalog, alter),
         Statement::DropObjects {
             kind,
             names,

@@ -15,7 +15,8 @@ fn render(statement: &Statement) -> String {
         | Statement::CreateCluster { .. }
         | Statement::DropClusters { .. }
         | Statement::CreateSource(_)
-        | Statement::CreateSubsource(_) => statement.to_string(),
+        | Statement::CreateSubsource(_)
+        | Statement::AlterSourceAddSubsources(_) => statement.to_string(),
         Statement::CreateConnection(create) => format!("{statement} -- validate: {:?}", create.validate),
         // The statement's text hides the value; the test shows what was parsed.
         Statement::CreateSecret { value, .. } | Statement::AlterSecret { value, .. } => {
@@ -46,4 +47,22 @@ fn parser_golden() {
             other => panic!("unknown directive {other}"),
         })
     });
+}
+
+/// `ALTER SOURCE … ADD SUBSOURCE` prints in the form it parses from, to
+/// the same statement.
+#[test]
+fn alter_source_add_subsources_round_trips() {
+    for sql in [
+        "ALTER SOURCE s ADD SUBSOURCE shop.t",
+        "ALTER SOURCE IF EXISTS db.sch.s ADD TABLE shop.t AS x, \"Shop\".\"T\" AS other.\"Y\"",
+        "alter source s add subsource shop.t with (exclude columns = (shop.t.g), text columns (shop.t.e))",
+    ] {
+        let parsed = parse(sql).expect("parses");
+        let [statement @ Statement::AlterSourceAddSubsources(_)] = parsed.as_slice() else {
+            panic!("{sql} parsed to {parsed:?}");
+        };
+        let printed = statement.to_string();
+        assert_eq!(parse(&printed).expect("reparses"), parsed, "{sql} printed as {printed}");
+    }
 }

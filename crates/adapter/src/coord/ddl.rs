@@ -189,12 +189,11 @@ impl Coordinator {
         restart.sort();
         restart.dedup();
         self.stop_sources(&items);
-        self.stop_sources(&restart);
         self.sources.retain(|id, _| !items.contains(id));
         self.source_statuses.retain(|id, _| !items.contains(id));
         self.source_statistics.retain(|id, _| !items.contains(id));
         for source in restart {
-            self.run_source(source);
+            self.restart_source(source);
         }
         items.retain(|id| tables.contains(id));
         let committer = self.committer.clone();

@@ -54,6 +54,8 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::PurifySource(_)
         | Plan::CreateSource(_)
         | Plan::CreateSubsource(_)
+        | Plan::PurifyAddSubsources(_)
+        | Plan::AlterMissingSource { .. }
         | Plan::CreateSecret { .. }
         | Plan::AlterSecret { .. }
         | Plan::CreateRole { .. }

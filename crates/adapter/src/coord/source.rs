@@ -1,6 +1,7 @@
-//! Sequencing `CREATE SOURCE`: purification (reaching MySQL) runs in a
-//! spawned task; the purified source, its subsources and its progress
-//! subsource are then planned and created in the coordinator, in one
+//! Sequencing `CREATE SOURCE` and `ALTER SOURCE … ADD SUBSOURCE`:
+//! purification (reaching MySQL) runs in a spawned task; the purified
+//! source, its subsources and its progress subsource (or the added
+//! subsources) are then planned and created in the coordinator, in one
 //! catalog transaction.
 
 use std::collections::BTreeMap;
@@ -9,7 +10,10 @@ use freshet_catalog::{ItemKind, NewItem, Op, OpResult};
 use freshet_ingest::{IngestCommand, IngestResponse, SourceDescription, SubsourceDescription};
 use freshet_mysql::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
 use freshet_repr::{GlobalId, RelationDesc, Timestamp, UpstreamTable};
-use freshet_sql::{PurifySourcePlan, SourcePlan, UpstreamSelection, plan_purified_source, stored_connection};
+use freshet_sql::{
+    PurifyAddSubsourcesPlan, PurifySourcePlan, SourcePlan, UpstreamSelection, plan_added_subsources,
+    plan_purified_source, quote_ident, stored_connection,
+};
 
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
@@ -63,7 +67,7 @@ impl Coordinator {
             Ok(options) => options,
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
-        let request = source_request(&plan);
+        let request = source_request(table_selection(&plan.tables), &plan.text_columns, &plan.exclude_columns);
         self.spawn_then(
             ctx,
             |mut signal| async move { signal.run(async { Ok(purify(&options, &request).await?) }).await },
@@ -149,6 +153,149 @@ impl Coordinator {
             },
         );
         Sequenced::Pending
+    }
+
+    /// `ALTER SOURCE … ADD SUBSOURCE`: purifies the new tables in a spawned
+    /// task, creates their subsources, then restarts the source with them.
+    pub(crate) fn sequence_purify_add_subsources(
+        &mut self,
+        ctx: ExecuteContext,
+        plan: PurifyAddSubsourcesPlan,
+    ) -> Sequenced {
+        if let Err(e) = self.check_not_copied(plan.source_id, &plan.tables) {
+            return Sequenced::Done(ctx, Err(e));
+        }
+        let options = match self.mysql_options(&plan.connection) {
+            Ok(options) => options,
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
+        };
+        let request = source_request(
+            TableSelection::Tables(plan.tables.clone()),
+            &plan.text_columns,
+            &plan.exclude_columns,
+        );
+        self.spawn_then(
+            ctx,
+            |mut signal| async move { signal.run(async { Ok(purify(&options, &request).await?) }).await },
+            move |coord: &mut Coordinator, ctx: ExecuteContext, purified: PurifiedSource| match coord
+                .add_subsources(&ctx, &plan, purified)
+            {
+                Ok(ids) => coord.start_added_subsources(ctx, plan.source_id, ids),
+                Err(e) => Sequenced::Done(ctx, Err(e)),
+            },
+        );
+        Sequenced::Pending
+    }
+
+    /// Refuses tables that a subsource of `source` already copies (one
+    /// that failed included: it must be dropped first).
+    fn check_not_copied(&self, source: GlobalId, tables: &[(String, String)]) -> Result<(), AdapterError> {
+        for id in self.subsources_of(source) {
+            let Some(SourceInfo::Subsource { table: Some(table) }) = self.sources.get(&id) else {
+                continue;
+            };
+            if !tables
+                .iter()
+                .any(|(schema, name)| *schema == table.schema && *name == table.name)
+            {
+                continue;
+            }
+            let item = self
+                .catalog
+                .item(id)
+                .ok_or_else(|| AdapterError::Internal(format!("subsource {id} has no catalog entry")))?;
+            let schema = self.catalog.schema(item.schema).map_or("", |schema| &schema.name);
+            return Err(AdapterError::TableAlreadyCopied {
+                table: format!("{}.{}", table.schema, table.name),
+                subsource: item.name.clone(),
+                qualified: format!("{}.{}", quote_ident(schema), quote_ident(&item.name)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Plans the purified tables' subsources and creates them as
+    /// subsources of the plan's source; returns their ids.
+    fn add_subsources(
+        &mut self,
+        ctx: &ExecuteContext,
+        plan: &PurifyAddSubsourcesPlan,
+        purified: PurifiedSource,
+    ) -> Result<Vec<GlobalId>, AdapterError> {
+        // The source may have gone, or a table been added, while purifying.
+        if !matches!(self.sources.get(&plan.source_id), Some(SourceInfo::Source { .. })) {
+            return Err(freshet_sql::PlanError::UnknownItem {
+                kind: "source",
+                name: plan.source_name.to_string(),
+            }
+            .into());
+        }
+        self.check_not_copied(plan.source_id, &plan.tables)?;
+        let session = self
+            .sessions
+            .get(&ctx.conn_id)
+            .ok_or_else(|| AdapterError::Internal("session not found".into()))?;
+        let reader = SessionCatalog::new(&self.catalog, &session.vars);
+        let subsources = plan_added_subsources(&reader, plan, purified.tables)?;
+        let ops = subsources
+            .iter()
+            .map(|subsource| Op::CreateItem {
+                schema: subsource.schema,
+                name: subsource.name.item.clone(),
+                kind: ItemKind::Subsource,
+                create_sql: subsource.create_sql.clone(),
+                desc: subsource.desc.clone(),
+                // The source first: that is how `subsources_of` finds it.
+                uses: vec![plan.source_id],
+            })
+            .collect();
+        let results = self.catalog.transact(ops)?;
+        let ids: Vec<GlobalId> = results
+            .iter()
+            .filter_map(|result| match result {
+                OpResult::CreatedItem(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let now = self.committer.last();
+        for (subsource, id) in subsources.iter().zip(&ids) {
+            let info = SourceInfo::Subsource {
+                table: subsource.table.clone(),
+            };
+            self.add_source(*id, info, now);
+            tracing::info!(source = %plan.source_name, subsource = %subsource.name, "added subsource");
+        }
+        Ok(ids)
+    }
+
+    /// Creates the collections of a source's new subsources (held until
+    /// ingestion publishes their snapshot), then restarts the source with
+    /// them; the statement completes once it has restarted.
+    fn start_added_subsources(&mut self, ctx: ExecuteContext, source: GlobalId, ids: Vec<GlobalId>) -> Sequenced {
+        let committer = self.committer.clone();
+        self.spawn_then(
+            ctx,
+            move |_| async move {
+                for id in ids {
+                    committer.create_held_collection(id).await?;
+                }
+                Ok(())
+            },
+            move |coord: &mut Coordinator, ctx: ExecuteContext, ()| {
+                coord.restart_source(source);
+                Sequenced::Done(ctx, Ok(ExecuteResponse::command("ALTER SOURCE")))
+            },
+        );
+        Sequenced::Pending
+    }
+
+    /// Restarts the ingestion of source `id`, if it still exists, with its
+    /// current subsources: after one was dropped or added.
+    pub(crate) fn restart_source(&mut self, id: GlobalId) {
+        if matches!(self.sources.get(&id), Some(SourceInfo::Source { .. })) {
+            self.ingest.send(IngestCommand::Stop(id));
+            self.run_source(id);
+        }
     }
 
     /// The subsources and progress subsource of source `id`.
@@ -343,8 +490,23 @@ impl Coordinator {
     }
 }
 
-/// What purification looks up for `plan`.
-fn source_request(plan: &PurifySourcePlan) -> SourceRequest {
+/// The tables purification looks up for a `CREATE SOURCE`.
+fn table_selection(tables: &UpstreamSelection) -> TableSelection {
+    match tables {
+        UpstreamSelection::All => TableSelection::All,
+        UpstreamSelection::Schemas(schemas) => TableSelection::Schemas(schemas.clone()),
+        UpstreamSelection::Tables(tables) => TableSelection::Tables(tables.clone()),
+    }
+}
+
+/// What purification looks up: the tables of `selection`, with a
+/// statement's `TEXT COLUMNS` and `EXCLUDE COLUMNS` (`[schema, table,
+/// column]` each).
+fn source_request(
+    selection: TableSelection,
+    text_columns: &[[String; 3]],
+    exclude_columns: &[[String; 3]],
+) -> SourceRequest {
     let columns = |refs: &[[String; 3]]| {
         refs.iter()
             .map(|[schema, table, column]| ColumnRef {
@@ -355,12 +517,8 @@ fn source_request(plan: &PurifySourcePlan) -> SourceRequest {
             .collect()
     };
     SourceRequest {
-        selection: match &plan.tables {
-            UpstreamSelection::All => TableSelection::All,
-            UpstreamSelection::Schemas(schemas) => TableSelection::Schemas(schemas.clone()),
-            UpstreamSelection::Tables(tables) => TableSelection::Tables(tables.clone()),
-        },
-        text_columns: columns(&plan.text_columns),
-        exclude_columns: columns(&plan.exclude_columns),
+        selection,
+        text_columns: columns(text_columns),
+        exclude_columns: columns(exclude_columns),
     }
 }

@@ -28,6 +28,9 @@ impl Coordinator {
                 Plan::DropClusters { .. } => Err(AdapterError::InTransactionBlock("DROP CLUSTER")),
                 Plan::CreateConnection { .. } => Err(AdapterError::InTransactionBlock("CREATE CONNECTION")),
                 Plan::PurifySource(_) => Err(AdapterError::InTransactionBlock("CREATE SOURCE")),
+                Plan::PurifyAddSubsources(_) | Plan::AlterMissingSource { .. } => {
+                    Err(AdapterError::InTransactionBlock("ALTER SOURCE"))
+                }
                 Plan::AlterConnection { .. } => Err(AdapterError::InTransactionBlock("ALTER CONNECTION")),
                 Plan::ValidateConnection { .. } => Err(AdapterError::InTransactionBlock("VALIDATE CONNECTION")),
                 Plan::AlterSecret { .. } => Err(AdapterError::InTransactionBlock("ALTER SECRET")),

@@ -19,7 +19,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "MATERIALIZED", "VIEW"],
     &["ALTER", "VIEW"],
     &["ALTER", "INDEX"],
-    &["ALTER", "SOURCE"],
     &["ALTER", "SINK"],
     &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
@@ -39,19 +38,25 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
 /// The next `n` tokens as upper-cased unquoted words (`(` for an opening
 /// parenthesis, empty for anything else).
 fn peek_words(parser: &Parser<'_>, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| match parser.peek_nth_token(i).token {
-            Token::Word(w) if w.quote_style.is_none() => w.value.to_uppercase(),
-            Token::LParen => "(".to_owned(),
-            _ => String::new(),
-        })
-        .collect()
+    (0..n).map(|i| word_at(parser, i)).collect()
+}
+
+/// The `i`th token from the parser's position as [`peek_words`] gives it.
+fn word_at(parser: &Parser<'_>, i: usize) -> String {
+    match parser.peek_nth_token(i).token {
+        Token::Word(w) if w.quote_style.is_none() => w.value.to_uppercase(),
+        Token::LParen => "(".to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// Parses one of Freshet's statements at the parser's position, or returns
 /// `None` without consuming anything when the statement is not one of ours.
 pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, ParserError> {
     let words = peek_words(parser, 5);
+    if words[0] == "ALTER" && words[1] == "SOURCE" {
+        return parse_alter_source(parser).map(Some);
+    }
     for prefix in NOT_YET_SUPPORTED {
         if words.iter().zip(prefix.iter()).filter(|(w, p)| w == *p).count() == prefix.len() {
             let feature = match prefix {
@@ -190,6 +195,31 @@ fn parse_secret(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
         }
     } else {
         Statement::AlterSecret { name, if_exists, value }
+    })
+}
+
+/// `ALTER SOURCE …`: `ADD SUBSOURCE` (or `ADD TABLE`) is parsed; every
+/// other form is not yet supported.
+fn parse_alter_source(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    // ALTER SOURCE [IF EXISTS] name ADD SUBSOURCE|TABLE, the name being
+    // words separated by periods.
+    let mut i = 2;
+    if word_at(parser, i) == "IF" && word_at(parser, i + 1) == "EXISTS" {
+        i += 2;
+    }
+    let is_word = |i: usize| matches!(parser.peek_nth_token(i).token, Token::Word(_));
+    if is_word(i) {
+        i += 1;
+        while parser.peek_nth_token(i).token == Token::Period && is_word(i + 1) {
+            i += 2;
+        }
+        if word_at(parser, i) == "ADD" && matches!(word_at(parser, i + 1).as_str(), "SUBSOURCE" | "TABLE") {
+            return super::source::parse_alter_source_add_subsources(parser);
+        }
+    }
+    skip_statement(parser);
+    Ok(Statement::NotYetSupported {
+        feature: "ALTER SOURCE".into(),
     })
 }
 

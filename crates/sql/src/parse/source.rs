@@ -1,7 +1,8 @@
 //! `CREATE SOURCE … FROM MYSQL CONNECTION …` as users write it, and the
 //! purified forms the catalog stores: the source without its table list,
 //! and one `CREATE SUBSOURCE` per upstream table (with every upstream
-//! column, in ordinal order) and for the progress subsource.
+//! column, in ordinal order) and for the progress subsource; and
+//! `ALTER SOURCE … ADD SUBSOURCE`, which adds subsources of that form.
 
 use std::fmt;
 
@@ -47,6 +48,23 @@ pub enum SourceTables {
     Schemas(Vec<Ident>),
     /// `FOR TABLES (schema.table [AS [schema.]name], …)`
     Tables(Vec<(ObjectName, Option<ObjectName>)>),
+}
+
+/// `ALTER SOURCE [IF EXISTS] source ADD SUBSOURCE|TABLE schema.table [AS
+/// [schema.]name], … [WITH (TEXT COLUMNS (…), EXCLUDE COLUMNS (…))]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterSourceAddSubsources {
+    /// The source.
+    pub source: ObjectName,
+    /// Succeed with a notice if it does not exist.
+    pub if_exists: bool,
+    /// The upstream tables to add, `schema.table` each, with the
+    /// subsource name given by `AS`.
+    pub tables: Vec<(ObjectName, Option<ObjectName>)>,
+    /// `TEXT COLUMNS`: `schema.table.column` each.
+    pub text_columns: Vec<ObjectName>,
+    /// `EXCLUDE COLUMNS`: `schema.table.column` each.
+    pub exclude_columns: Vec<ObjectName>,
 }
 
 /// `CREATE SUBSOURCE name OF SOURCE source …`: stored by `CREATE SOURCE`,
@@ -103,6 +121,30 @@ fn join<T: fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
+/// `schema.table [AS name], …`
+fn table_list(tables: &[(ObjectName, Option<ObjectName>)]) -> String {
+    let tables: Vec<String> = tables
+        .iter()
+        .map(|(table, alias)| match alias {
+            Some(alias) => format!("{table} AS {alias}"),
+            None => table.to_string(),
+        })
+        .collect();
+    tables.join(", ")
+}
+
+/// `TEXT COLUMNS (…)` and `EXCLUDE COLUMNS (…)`, each when not empty.
+fn column_options(text_columns: &[ObjectName], exclude_columns: &[ObjectName]) -> Vec<String> {
+    let mut options = Vec::new();
+    if !text_columns.is_empty() {
+        options.push(format!("TEXT COLUMNS ({})", join(text_columns)));
+    }
+    if !exclude_columns.is_empty() {
+        options.push(format!("EXCLUDE COLUMNS ({})", join(exclude_columns)));
+    }
+    options
+}
+
 impl fmt::Display for CreateSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CREATE SOURCE ")?;
@@ -114,13 +156,7 @@ impl fmt::Display for CreateSource {
             write!(f, " IN CLUSTER {cluster}")?;
         }
         write!(f, " FROM MYSQL CONNECTION {}", self.connection)?;
-        let mut options = Vec::new();
-        if !self.text_columns.is_empty() {
-            options.push(format!("TEXT COLUMNS ({})", join(&self.text_columns)));
-        }
-        if !self.exclude_columns.is_empty() {
-            options.push(format!("EXCLUDE COLUMNS ({})", join(&self.exclude_columns)));
-        }
+        let mut options = column_options(&self.text_columns, &self.exclude_columns);
         if let Some(id) = self.server_id {
             options.push(format!("SERVER ID {id}"));
         }
@@ -131,16 +167,7 @@ impl fmt::Display for CreateSource {
             None => {}
             Some(SourceTables::All) => f.write_str(" FOR ALL TABLES")?,
             Some(SourceTables::Schemas(schemas)) => write!(f, " FOR SCHEMAS ({})", join(schemas))?,
-            Some(SourceTables::Tables(tables)) => {
-                let tables: Vec<String> = tables
-                    .iter()
-                    .map(|(table, alias)| match alias {
-                        Some(alias) => format!("{table} AS {alias}"),
-                        None => table.to_string(),
-                    })
-                    .collect();
-                write!(f, " FOR TABLES ({})", tables.join(", "))?;
-            }
+            Some(SourceTables::Tables(tables)) => write!(f, " FOR TABLES ({})", table_list(tables))?,
         }
         if let Some(progress) = &self.progress {
             write!(f, " EXPOSE PROGRESS AS {progress}")?;
@@ -158,6 +185,21 @@ impl fmt::Display for CreateSubsource {
                 write!(f, " REFERENCES {schema}.{table} ({})", join(columns))
             }
         }
+    }
+}
+
+impl fmt::Display for AlterSourceAddSubsources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ALTER SOURCE ")?;
+        if self.if_exists {
+            f.write_str("IF EXISTS ")?;
+        }
+        write!(f, "{} ADD SUBSOURCE {}", self.source, table_list(&self.tables))?;
+        let options = column_options(&self.text_columns, &self.exclude_columns);
+        if !options.is_empty() {
+            write!(f, " WITH ({})", options.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -243,15 +285,7 @@ pub(super) fn parse_create_source(parser: &mut Parser<'_>) -> Result<Statement, 
             SourceTables::Schemas(schemas)
         } else if parser.parse_keyword(Keyword::TABLES) {
             parser.expect_token(&Token::LParen)?;
-            let tables = parser.parse_comma_separated(|parser| {
-                let table = parser.parse_object_name(false)?;
-                let alias = if parser.parse_keyword(Keyword::AS) {
-                    Some(parser.parse_object_name(false)?)
-                } else {
-                    None
-                };
-                Ok((table, alias))
-            })?;
+            let tables = parser.parse_comma_separated(parse_table_alias)?;
             parser.expect_token(&Token::RParen)?;
             SourceTables::Tables(tables)
         } else {
@@ -267,23 +301,44 @@ pub(super) fn parse_create_source(parser: &mut Parser<'_>) -> Result<Statement, 
     Ok(Statement::CreateSource(create))
 }
 
+/// `schema.table [AS [schema.]name]`, in `FOR TABLES (…)` or `ADD SUBSOURCE`.
+fn parse_table_alias(parser: &mut Parser<'_>) -> Result<(ObjectName, Option<ObjectName>), ParserError> {
+    let table = parser.parse_object_name(false)?;
+    let alias = if parser.parse_keyword(Keyword::AS) {
+        Some(parser.parse_object_name(false)?)
+    } else {
+        None
+    };
+    Ok((table, alias))
+}
+
+/// `TEXT COLUMNS [=] (…)` or `EXCLUDE COLUMNS [=] (…)`, added to `text` or
+/// `exclude`; `false`, consuming nothing, at any other option.
+fn parse_column_option(
+    parser: &mut Parser<'_>,
+    text: &mut Vec<ObjectName>,
+    exclude: &mut Vec<ObjectName>,
+) -> Result<bool, ParserError> {
+    let list = if peek_word(parser, "text") {
+        text
+    } else if peek_word(parser, "exclude") {
+        exclude
+    } else {
+        return Ok(false);
+    };
+    parser.next_token();
+    parser.expect_keyword(Keyword::COLUMNS)?;
+    let _ = parser.consume_token(&Token::Eq);
+    parser.expect_token(&Token::LParen)?;
+    list.extend(parser.parse_comma_separated(|p| p.parse_object_name(false))?);
+    parser.expect_token(&Token::RParen)?;
+    Ok(true)
+}
+
 /// One option in the parentheses after the connection.
 fn parse_source_option(parser: &mut Parser<'_>, create: &mut CreateSource) -> Result<(), ParserError> {
     let option = parser.peek_token();
-    if peek_word(parser, "text") || peek_word(parser, "exclude") {
-        let text = peek_word(parser, "text");
-        parser.next_token();
-        parser.expect_keyword(Keyword::COLUMNS)?;
-        let _ = parser.consume_token(&Token::Eq);
-        parser.expect_token(&Token::LParen)?;
-        let columns = parser.parse_comma_separated(|p| p.parse_object_name(false))?;
-        parser.expect_token(&Token::RParen)?;
-        let list = if text {
-            &mut create.text_columns
-        } else {
-            &mut create.exclude_columns
-        };
-        list.extend(columns);
+    if parse_column_option(parser, &mut create.text_columns, &mut create.exclude_columns)? {
         return Ok(());
     }
     if peek_word(parser, "server") {
@@ -296,6 +351,41 @@ fn parse_source_option(parser: &mut Parser<'_>, create: &mut CreateSource) -> Re
         return Ok(());
     }
     parser.expected("TEXT COLUMNS, EXCLUDE COLUMNS or SERVER ID", option)
+}
+
+/// Parses `ALTER SOURCE [IF EXISTS] source ADD SUBSOURCE|TABLE …`, at its
+/// first keyword.
+pub(super) fn parse_alter_source_add_subsources(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    parser.expect_keyword(Keyword::ALTER)?;
+    expect_word(parser, "source")?;
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let source = parser.parse_object_name(false)?;
+    parser.expect_keyword(Keyword::ADD)?;
+    if !parser.parse_keyword(Keyword::TABLE) {
+        expect_word(parser, "subsource")?;
+    }
+    let tables = parser.parse_comma_separated(parse_table_alias)?;
+    let mut alter = AlterSourceAddSubsources {
+        source,
+        if_exists,
+        tables,
+        text_columns: Vec::new(),
+        exclude_columns: Vec::new(),
+    };
+    if parser.parse_keyword(Keyword::WITH) {
+        parser.expect_token(&Token::LParen)?;
+        loop {
+            let option = parser.peek_token();
+            if !parse_column_option(parser, &mut alter.text_columns, &mut alter.exclude_columns)? {
+                return parser.expected("TEXT COLUMNS or EXCLUDE COLUMNS", option);
+            }
+            if !parser.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+        parser.expect_token(&Token::RParen)?;
+    }
+    Ok(Statement::AlterSourceAddSubsources(alter))
 }
 
 /// Parses `CREATE SUBSOURCE …`, at its first keyword.

@@ -1,7 +1,9 @@
 //! `CREATE SOURCE`: before purification, what to look up on MySQL
 //! ([`PurifySourcePlan`]); after it, the source, its subsources and its
 //! progress subsource as the catalog stores them ([`SourcePlan`]); and the
-//! stored forms re-planned at boot.
+//! stored forms re-planned at boot. `ALTER SOURCE … ADD SUBSOURCE` likewise
+//! ([`PurifyAddSubsourcesPlan`], then [`plan_added_subsources`]), its new
+//! subsources named and stored as `CREATE SOURCE` names and stores them.
 
 use freshet_repr::{ColumnIngest, GlobalId, RelationDesc, ScalarType, SchemaId, UpstreamColumn, UpstreamTable};
 use sqlparser::ast::{self, Ident, ObjectName};
@@ -13,8 +15,13 @@ use super::connection::stored_connection;
 use super::types::scalar_type_from_sql;
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, FullItemName, ItemKind};
-use crate::names::{name_for_create, normalize_ident, qualified_name, resolve_item, resolve_item_of_kind, schema_of};
-use crate::parse::{CreateSource, CreateSubsource, SourceTables, Statement, SubsourceColumn, SubsourceOf};
+use crate::error::NameClause;
+use crate::names::{
+    name_for_create, name_parts, normalize_ident, qualified_name, resolve_item, resolve_item_of_kind, schema_of,
+};
+use crate::parse::{
+    AlterSourceAddSubsources, CreateSource, CreateSubsource, SourceTables, Statement, SubsourceColumn, SubsourceOf,
+};
 use crate::plan::ConnectionPlan;
 
 /// The upstream tables a source names.
@@ -53,6 +60,32 @@ pub struct PurifySourcePlan {
     pub tables: UpstreamSelection,
     /// `FOR TABLES … AS name`: the subsource names given, by upstream
     /// `(schema, table)`.
+    pub aliases: Vec<((String, String), ObjectName)>,
+    /// `TEXT COLUMNS`: `[schema, table, column]` each.
+    pub text_columns: Vec<[String; 3]>,
+    /// `EXCLUDE COLUMNS`: `[schema, table, column]` each.
+    pub exclude_columns: Vec<[String; 3]>,
+}
+
+/// An `ALTER SOURCE … ADD SUBSOURCE` whose names are resolved, waiting for
+/// purification: the adapter looks its tables up on MySQL, then plans the
+/// new subsources with [`plan_added_subsources`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurifyAddSubsourcesPlan {
+    /// The source.
+    pub source_id: GlobalId,
+    /// Its name, fully qualified.
+    pub source_name: FullItemName,
+    /// Its schema, where new subsources go unless named elsewhere.
+    pub schema: SchemaId,
+    /// Its connection.
+    pub connection_id: GlobalId,
+    /// The connection's options.
+    pub connection: ConnectionPlan,
+    /// The upstream tables to add, `(schema, table)` each, in the
+    /// statement's order.
+    pub tables: Vec<(String, String)>,
+    /// `AS name`: the subsource names given, by upstream `(schema, table)`.
     pub aliases: Vec<((String, String), ObjectName)>,
     /// `TEXT COLUMNS`: `[schema, table, column]` each.
     pub text_columns: Vec<[String; 3]>,
@@ -131,16 +164,8 @@ pub(crate) fn plan_create_source(catalog: &dyn CatalogReader, create: &CreateSou
         SourceTables::All => UpstreamSelection::All,
         SourceTables::Schemas(schemas) => UpstreamSelection::Schemas(schemas.iter().map(upstream_ident).collect()),
         SourceTables::Tables(tables) => {
-            let mut upstream = Vec::new();
-            for (table, alias) in tables {
-                let [schema, table] = upstream_parts(table)?
-                    .try_into()
-                    .map_err(|_| PlanError::InvalidParameter(format!("FOR TABLES names schema.table, not {table}")))?;
-                if let Some(alias) = alias {
-                    aliases.push(((schema.clone(), table.clone()), alias.clone()));
-                }
-                upstream.push((schema, table));
-            }
+            let upstream;
+            (upstream, aliases) = upstream_tables("FOR TABLES", tables)?;
             UpstreamSelection::Tables(upstream)
         }
     };
@@ -158,6 +183,85 @@ pub(crate) fn plan_create_source(catalog: &dyn CatalogReader, create: &CreateSou
         text_columns: column_refs("TEXT COLUMNS", &create.text_columns)?,
         exclude_columns: column_refs("EXCLUDE COLUMNS", &create.exclude_columns)?,
     })))
+}
+
+/// `ALTER SOURCE … ADD SUBSOURCE` as a user writes it: resolves the source
+/// and its connection, and returns what purification must look up.
+pub(crate) fn plan_alter_source_add_subsources(
+    catalog: &dyn CatalogReader,
+    alter: &AlterSourceAddSubsources,
+) -> Result<Plan, PlanError> {
+    let source =
+        match resolve_item(catalog, &alter.source) {
+            Ok(item) if item.kind == ItemKind::Source => item,
+            Ok(item) => {
+                return Err(PlanError::WrongObjectType {
+                    name: item.name.item,
+                    expected: ItemKind::Source.with_article(),
+                });
+            }
+            Err(
+                PlanError::UnknownRelation(name) | PlanError::UnknownSchema(name) | PlanError::UnknownDatabase(name),
+            ) if alter.if_exists => return Ok(Plan::AlterMissingSource { name }),
+            Err(PlanError::UnknownRelation(name)) => {
+                return Err(PlanError::UnknownItem {
+                    kind: ItemKind::Source.name(),
+                    name,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+    let connection = connection_of(&source).ok_or_else(|| {
+        PlanError::InvalidParameter(format!(
+            "the stored definition of source {} names no connection",
+            source.name
+        ))
+    })?;
+    let connection_item = resolve_item_of_kind(catalog, &connection, ItemKind::Connection)?;
+    let connection = stored_connection(catalog, &connection_item.create_sql)?;
+    let (tables, aliases) = upstream_tables("ADD SUBSOURCE", &alter.tables)?;
+    for (i, table) in tables.iter().enumerate() {
+        if tables[..i].contains(table) {
+            return Err(PlanError::DuplicateUpstreamTable(format!("{}.{}", table.0, table.1)));
+        }
+    }
+    Ok(Plan::PurifyAddSubsources(Box::new(PurifyAddSubsourcesPlan {
+        source_id: source.id,
+        schema: schema_of(catalog, &source.name)?.id,
+        source_name: source.name,
+        connection_id: connection_item.id,
+        connection,
+        tables,
+        aliases,
+        text_columns: column_refs("TEXT COLUMNS", &alter.text_columns)?,
+        exclude_columns: column_refs("EXCLUDE COLUMNS", &alter.exclude_columns)?,
+    })))
+}
+
+/// An upstream table's `(schema, table)`.
+type TableName = (String, String);
+
+/// The subsource names given by `AS`, by upstream table.
+type Aliases = Vec<(TableName, ObjectName)>;
+
+/// The `(schema, table)` of each `schema.table [AS name]` of a table list
+/// (`clause`: `FOR TABLES`, `ADD SUBSOURCE`), and the names given by `AS`.
+fn upstream_tables(
+    clause: &str,
+    tables: &[(ObjectName, Option<ObjectName>)],
+) -> Result<(Vec<TableName>, Aliases), PlanError> {
+    let mut upstream = Vec::new();
+    let mut aliases = Vec::new();
+    for (table, alias) in tables {
+        let [schema, table] = upstream_parts(table)?
+            .try_into()
+            .map_err(|_| PlanError::InvalidParameter(format!("{clause} names schema.table, not {table}")))?;
+        if let Some(alias) = alias {
+            aliases.push(((schema.clone(), table.clone()), alias.clone()));
+        }
+        upstream.push((schema, table));
+    }
+    Ok((upstream, aliases))
 }
 
 /// An upstream name as MySQL spells it: exactly as written, quoted or not
@@ -203,37 +307,10 @@ pub fn plan_purified_source(
         item: item.to_owned(),
         ..purify.name.clone()
     };
-    let mut subsources = Vec::new();
-    for table in tables {
-        let alias = purify
-            .aliases
-            .iter()
-            .find(|((schema, name), _)| *schema == table.schema && *name == table.name);
-        let (schema, name) = match alias {
-            Some((_, alias)) => {
-                let (schema, name) = name_for_create(catalog, alias, "subsource")?;
-                (schema.id, name)
-            }
-            None => (purify.schema, in_source_schema(&table.name)),
-        };
-        let statement = CreateSubsource {
-            name: qualified_name(&name),
-            source: source_name.clone(),
-            of: SubsourceOf::Table {
-                schema: Ident::with_quote('"', &table.schema),
-                table: Ident::with_quote('"', &table.name),
-                columns: table.columns.iter().map(subsource_column).collect::<Result<_, _>>()?,
-            },
-        };
-        subsources.push(SubsourcePlan {
-            schema,
-            name,
-            kind: ItemKind::Subsource,
-            desc: table.desc(),
-            create_sql: statement.to_string(),
-            table: Some(table),
-        });
-    }
+    let mut subsources = tables
+        .into_iter()
+        .map(|table| table_subsource(catalog, purify.schema, &purify.name, &purify.aliases, table))
+        .collect::<Result<Vec<_>, _>>()?;
     let (progress_schema, progress_name) = match &create.progress {
         Some(name) => {
             let (schema, name) = name_for_create(catalog, name, "subsource")?;
@@ -257,7 +334,7 @@ pub fn plan_purified_source(
         create_sql: progress.to_string(),
         table: None,
     });
-    check_names(catalog, &purify.name, &subsources)?;
+    check_names(catalog, &purify.name, &subsources, NameClause::ForTables)?;
     let stored = CreateSource {
         name: source_name,
         if_not_exists: false,
@@ -280,12 +357,75 @@ pub fn plan_purified_source(
     })
 }
 
+/// The new subsources `ALTER SOURCE … ADD SUBSOURCE` adds for `tables`
+/// (which purification found for `purify`), named and stored as
+/// [`plan_purified_source`] names and stores a new source's.
+pub fn plan_added_subsources(
+    catalog: &dyn CatalogReader,
+    purify: &PurifyAddSubsourcesPlan,
+    tables: Vec<UpstreamTable>,
+) -> Result<Vec<SubsourcePlan>, PlanError> {
+    let subsources = tables
+        .into_iter()
+        .map(|table| table_subsource(catalog, purify.schema, &purify.source_name, &purify.aliases, table))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_names(catalog, &purify.source_name, &subsources, NameClause::AddSubsource)?;
+    Ok(subsources)
+}
+
+/// The subsource copying upstream `table` for the source `source` (in
+/// schema `source_schema`): named as `aliases` gives it (an unqualified
+/// name in the source's schema), or after the table in the source's schema.
+fn table_subsource(
+    catalog: &dyn CatalogReader,
+    source_schema: SchemaId,
+    source: &FullItemName,
+    aliases: &[(TableName, ObjectName)],
+    table: UpstreamTable,
+) -> Result<SubsourcePlan, PlanError> {
+    let in_source_schema = |item: &str| FullItemName {
+        item: item.to_owned(),
+        ..source.clone()
+    };
+    let alias = aliases
+        .iter()
+        .find(|((schema, name), _)| *schema == table.schema && *name == table.name);
+    let (schema, name) = match alias {
+        Some((_, alias)) => match name_parts(alias)?.as_slice() {
+            [item] => (source_schema, in_source_schema(item)),
+            _ => {
+                let (schema, name) = name_for_create(catalog, alias, "subsource")?;
+                (schema.id, name)
+            }
+        },
+        None => (source_schema, in_source_schema(&table.name)),
+    };
+    let statement = CreateSubsource {
+        name: qualified_name(&name),
+        source: qualified_name(source),
+        of: SubsourceOf::Table {
+            schema: Ident::with_quote('"', &table.schema),
+            table: Ident::with_quote('"', &table.name),
+            columns: table.columns.iter().map(subsource_column).collect::<Result<_, _>>()?,
+        },
+    };
+    Ok(SubsourcePlan {
+        schema,
+        name,
+        kind: ItemKind::Subsource,
+        desc: table.desc(),
+        create_sql: statement.to_string(),
+        table: Some(table),
+    })
+}
+
 /// No two subsources share a name, none takes the source's, and none
 /// takes an existing object's.
 fn check_names(
     catalog: &dyn CatalogReader,
     source: &FullItemName,
     subsources: &[SubsourcePlan],
+    clause: NameClause,
 ) -> Result<(), PlanError> {
     let upstream = |s: &SubsourcePlan| s.table.as_ref().map(|t| format!("{}.{}", t.schema, t.name));
     for (i, subsource) in subsources.iter().enumerate() {
@@ -299,6 +439,7 @@ fn check_names(
             return Err(PlanError::SubsourceNameClash {
                 name: subsource.name.item.clone(),
                 tables,
+                clause,
             });
         }
         let taken = subsource.name == *source
@@ -308,6 +449,7 @@ fn check_names(
             return Err(PlanError::SubsourceExists {
                 name: subsource.name.item.clone(),
                 table: upstream(subsource),
+                clause,
             });
         }
     }
@@ -408,6 +550,14 @@ pub(crate) fn source_of(catalog: &dyn CatalogReader, item: &CatalogItem) -> Opti
     }
 }
 
+/// The connection a source's stored definition names.
+fn connection_of(item: &CatalogItem) -> Option<ObjectName> {
+    match crate::parse(&item.create_sql).ok()?.as_slice() {
+        [Statement::CreateSource(create)] => Some(create.connection.clone()),
+        _ => None,
+    }
+}
+
 /// The cluster a source's stored definition names.
 pub(crate) fn cluster_of(item: &CatalogItem) -> Option<String> {
     match crate::parse(&item.create_sql).ok()?.as_slice() {
@@ -415,3 +565,6 @@ pub(crate) fn cluster_of(item: &CatalogItem) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;
