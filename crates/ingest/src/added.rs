@@ -21,6 +21,9 @@ use crate::IngestError;
 use crate::snapshot::{Read, take_point};
 use crate::source::SourceTask;
 
+#[cfg(test)]
+mod tests;
+
 /// The added subsources of one stream that are not published yet.
 pub(crate) struct Added {
     store: Store,

@@ -4,7 +4,8 @@
 //! consistent snapshot of every table at one GTID point, published once,
 //! then GTID binlog replication from that point, each MySQL transaction
 //! committed whole at one timestamp together with the source's new GTID
-//! set, and the source's status. Driven by the adapter through
+//! set, tables added later snapshotted at a point of their own while the
+//! others replicate, and the source's status. Driven by the adapter through
 //! [`IngestController`] with [`IngestCommand`]s; reports through
 //! [`IngestResponse`]s.
 //!

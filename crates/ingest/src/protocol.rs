@@ -33,15 +33,20 @@ pub struct SubsourceDescription {
 /// What the adapter tells ingestion.
 #[derive(Debug)]
 pub enum IngestCommand {
-    /// Starts ingesting a source whose collections exist (created held, so
-    /// they become readable with the snapshot). Must be sent exactly once
-    /// per source per process, at `CREATE SOURCE` or at boot, before any
-    /// other command naming the source. Ingestion resumes from the GTID set
-    /// stored with the progress collection, or snapshots if there is none.
+    /// Starts ingesting a source whose collections exist (a subsource's
+    /// created held, so it becomes readable with its snapshot). Must be
+    /// sent once per source at `CREATE SOURCE` or at boot, and again after
+    /// each `Stop` that restarts it with other subsources (`ADD SUBSOURCE`,
+    /// a subsource dropped); never twice without a `Stop` between.
+    /// Ingestion resumes from the GTID set stored with the progress
+    /// collection, or snapshots every table if there is none; a subsource
+    /// whose collection is still held is snapshotted on its own while the
+    /// others replicate.
     Run(Box<SourceDescription>),
-    /// Stops a source for good: after this returns it commits nothing more,
-    /// so its collections can be dropped. Must be sent at most once per
-    /// `Run`, before its collections are dropped.
+    /// Stops a source: after this returns it queues no more commits (one
+    /// it queued before still lands ahead of any later request to the
+    /// committer, and a restarted source waits for it), so its collections
+    /// can be dropped. Must be sent at most once per `Run`.
     Stop(GlobalId),
 }
 

@@ -32,7 +32,11 @@ impl TestServer {
             .args(["--listen-addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(flags)
-            .env("FRESHET_LOG", "warn")
+            // FRESHET_TEST_LOG (e.g. `info`) shows more while debugging a test.
+            .env(
+                "FRESHET_LOG",
+                std::env::var("FRESHET_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
