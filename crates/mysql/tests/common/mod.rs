@@ -2,16 +2,20 @@
 //! own, started with `bin/mysql`, and a table's decoder and rows as text.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use freshet_mysql::{MySqlConnection, SslMode, TableDecoder};
 use freshet_repr::{RelationDesc, Row, UpstreamTable, format_datum};
 use mysql_async::prelude::Queryable;
 
-/// `bin/mysql`, from this crate's folder.
+/// `bin/mysql`, from this crate's folder: the one `cargo test` names at
+/// run time (a test binary may have been built by another checkout
+/// sharing the target directory), else the one it was built from.
 fn bin_mysql() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin/mysql")
+    let crate_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from);
+    crate_dir.join("../../bin/mysql")
 }
 
 /// A MySQL server started for one test, in a folder of its own; stopped

@@ -2,12 +2,16 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-/// `bin/mysql`, from this crate's folder.
+/// `bin/mysql`, from this crate's folder: the one `cargo test` names at
+/// run time (a test binary may have been built by another checkout
+/// sharing the target directory), else the one it was built from.
 fn bin_mysql() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin/mysql")
+    let crate_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from);
+    crate_dir.join("../../bin/mysql")
 }
 
 /// MySQL servers started for one test, in a folder of its own; stopped
