@@ -52,22 +52,6 @@ async fn transfers(pool: mysql_async::Pool, transfers: std::ops::Range<i32>) -> 
     Ok(())
 }
 
-/// The next transaction number MySQL will give its own transactions.
-async fn mysql_next_gno(conn: &mut mysql_async::Conn) -> anyhow::Result<(String, u64)> {
-    let (uuid, executed): (String, String) = conn
-        .query_first("SELECT @@server_uuid, @@GLOBAL.gtid_executed")
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no answer"))?;
-    let member = executed
-        .replace('\n', "")
-        .split(',')
-        .find(|m| m.starts_with(&uuid))
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("{uuid} not in {executed}"))?;
-    let last = member.rsplit([':', '-']).next().unwrap_or_default().parse::<u64>()?;
-    Ok((uuid, last + 1))
-}
-
 #[tokio::test]
 async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()> {
     let mut mysql = MySql::new()?;
@@ -115,7 +99,7 @@ async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()>
     assert!(reads > 10, "only {reads} reads ran during the transfers");
 
     wait_for(&client, FRESHET_ROWS, &mysql_rows(&mut check).await?).await?;
-    let (uuid, next) = mysql_next_gno(&mut check).await?;
+    let (uuid, next) = common::mysql::next_gno(&mut check).await?;
     let progress = format!("SELECT transaction_id FROM src_progress WHERE source_id_lower = '{uuid}'");
     wait_for(&client, &progress, &[next.to_string()]).await?;
     // The ranges around the one server UUID have no transaction id.
@@ -136,7 +120,7 @@ async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()>
     let client = server.connect().await?;
     transfers(pool.clone(), 320..340).await?;
     wait_for(&client, FRESHET_ROWS, &mysql_rows(&mut check).await?).await?;
-    let (_, next) = mysql_next_gno(&mut check).await?;
+    let (_, next) = common::mysql::next_gno(&mut check).await?;
     wait_for(&client, &progress, &[next.to_string()]).await?;
     assert_eq!(common::column(&client, TOTAL).await?, vec![total]);
     drop(check);

@@ -28,17 +28,26 @@ impl TestServer {
 
     /// [`TestServer::start`], with more flags.
     pub(crate) fn start_with(data_dir: &Path, flags: &[&str]) -> anyhow::Result<TestServer> {
+        // FRESHET_TEST_LOG (e.g. `info`) shows more while debugging a test.
+        let filter = std::env::var("FRESHET_TEST_LOG").unwrap_or_else(|_| "warn".into());
+        TestServer::spawn(data_dir, flags, &filter, Stdio::inherit())
+    }
+
+    /// [`TestServer::start`], its log (at `filter`) appended to `log`: a
+    /// test can read what each run did, in order.
+    pub(crate) fn start_logging(data_dir: &Path, filter: &str, log: &Path) -> anyhow::Result<TestServer> {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        TestServer::spawn(data_dir, &[], filter, Stdio::from(file))
+    }
+
+    fn spawn(data_dir: &Path, flags: &[&str], filter: &str, stderr: Stdio) -> anyhow::Result<TestServer> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_freshet"))
             .args(["--listen-addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(flags)
-            // FRESHET_TEST_LOG (e.g. `info`) shows more while debugging a test.
-            .env(
-                "FRESHET_LOG",
-                std::env::var("FRESHET_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
+            .env("FRESHET_LOG", filter)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         let (tx, rx) = mpsc::channel();

@@ -5,6 +5,8 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
 
+use mysql_async::prelude::Queryable;
+
 /// `bin/mysql`, from this crate's folder: the one `cargo test` names at
 /// run time (a test binary may have been built by another checkout
 /// sharing the target directory), else the one it was built from.
@@ -93,4 +95,21 @@ pub(crate) async fn create_source(client: &tokio_postgres::Client, port: &str, r
         ))
         .await?;
     Ok(())
+}
+
+/// The server's UUID and the next transaction number it will give its
+/// own transactions.
+pub(crate) async fn next_gno(conn: &mut mysql_async::Conn) -> anyhow::Result<(String, u64)> {
+    let (uuid, executed): (String, String) = conn
+        .query_first("SELECT @@server_uuid, @@GLOBAL.gtid_executed")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no answer"))?;
+    let member = executed
+        .replace('\n', "")
+        .split(',')
+        .find(|m| m.starts_with(&uuid))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("{uuid} not in {executed}"))?;
+    let last = member.rsplit([':', '-']).next().unwrap_or_default().parse::<u64>()?;
+    Ok((uuid, last + 1))
 }
