@@ -141,23 +141,12 @@ async fn killed_at_random_points_it_ingests_every_transaction_exactly_once() -> 
         transactions += writer.await??;
     }
 
-    // Caught up: the progress subsource, committed with the data, is past
-    // MySQL's last transaction. Then every table is MySQL's, row for row.
+    // Caught up, then every table is MySQL's, row for row.
     let client = server.connect().await?;
     let mut conn = pool.get_conn().await?;
-    let (uuid, next) = common::mysql::next_gno(&mut conn).await?;
-    let progress = format!("SELECT transaction_id FROM src_progress WHERE source_id_lower = '{uuid}'");
-    common::wait_for(&client, &progress, &[next.to_string()], DEADLINE).await?;
+    common::mysql::caught_up(&mut conn, &client, DEADLINE).await?;
     for ((table, mysql_sql), freshet_sql) in MYSQL_ROWS.iter().zip(FRESHET_ROWS) {
-        let theirs: Vec<String> = conn.query(*mysql_sql).await?;
-        let ours = common::column(&client, freshet_sql).await?;
-        anyhow::ensure!(
-            ours == theirs,
-            "{table} differs from MySQL's: {} rows against {}; first difference at row {:?}",
-            ours.len(),
-            theirs.len(),
-            ours.iter().zip(&theirs).position(|(a, b)| a != b)
-        );
+        common::mysql::same_rows(&mut conn, &client, table, mysql_sql, freshet_sql).await?;
     }
     drop(client);
     drop(server);

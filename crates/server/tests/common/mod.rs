@@ -1,6 +1,7 @@
 //! Starts real `freshet` processes (and MySQL servers) for integration tests.
 
 pub(crate) mod mysql;
+pub(crate) mod proxy;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

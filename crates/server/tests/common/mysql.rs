@@ -64,6 +64,24 @@ impl MySql {
             .collect())
     }
 
+    /// Stops server `name` and starts it again on the same port with the
+    /// same data, as a MySQL restart does.
+    pub(crate) fn restart(&self, name: &str, port: &str, server_id: u32) -> anyhow::Result<()> {
+        for args in [
+            vec!["stop", name],
+            vec!["start", name, "--port", port, "--server-id", &server_id.to_string()],
+        ] {
+            let output = self.command().args(&args).output()?;
+            anyhow::ensure!(
+                output.status.success(),
+                "bin/mysql {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
+    }
+
     /// Runs SQL as root on server `name`.
     pub(crate) fn root(&self, name: &str, sql: &str) -> anyhow::Result<()> {
         let output = self.command().args(["client", name, "-e", sql]).output()?;
@@ -112,4 +130,38 @@ pub(crate) async fn next_gno(conn: &mut mysql_async::Conn) -> anyhow::Result<(St
         .ok_or_else(|| anyhow::anyhow!("{uuid} not in {executed}"))?;
     let last = member.rsplit([':', '-']).next().unwrap_or_default().parse::<u64>()?;
     Ok((uuid, last + 1))
+}
+
+/// Checks that `table` has the same rows on MySQL (`mysql_sql`) and on
+/// Freshet (`freshet_sql`), each query giving one text column in one order.
+pub(crate) async fn same_rows(
+    conn: &mut mysql_async::Conn,
+    client: &tokio_postgres::Client,
+    table: &str,
+    mysql_sql: &str,
+    freshet_sql: &str,
+) -> anyhow::Result<()> {
+    let theirs: Vec<String> = conn.query(mysql_sql).await?;
+    let ours = super::column(client, freshet_sql).await?;
+    anyhow::ensure!(
+        ours == theirs,
+        "{table} differs from MySQL's: {} rows against {}; first difference at row {:?}",
+        ours.len(),
+        theirs.len(),
+        ours.iter().zip(&theirs).position(|(a, b)| a != b)
+    );
+    Ok(())
+}
+
+/// Waits until Freshet's source `src` has ingested every transaction MySQL
+/// (`conn`) has committed: its progress subsource, committed with the
+/// data, is past MySQL's last own transaction.
+pub(crate) async fn caught_up(
+    conn: &mut mysql_async::Conn,
+    client: &tokio_postgres::Client,
+    deadline: std::time::Duration,
+) -> anyhow::Result<()> {
+    let (uuid, next) = next_gno(conn).await?;
+    let progress = format!("SELECT transaction_id FROM src_progress WHERE source_id_lower = '{uuid}'");
+    super::wait_for(client, &progress, &[next.to_string()], deadline).await
 }
