@@ -404,13 +404,17 @@ EOF
 # Starts server NAME in the background and waits until it accepts
 # connections; prints its `mysql_env` lines on stdout.
 #   mysql_start NAME --port P --server-id N [--tls] [--tls-required]
-#                    [--gtid on|off] [MYSQLD_OPTION...] [-- MYSQLD_OPTION...]
+#                    [--gtid on|off] [--replica-of OTHER]
+#                    [MYSQLD_OPTION...] [-- MYSQLD_OPTION...]
 #   mysql_start NAME     (again, after a stop: the saved settings)
 # A new server gets a data dir under $FRESHET_MYSQL_RUN/NAME (a copy of the
 # install's template) and, at its first start, the user `freshet` with the
 # privileges Freshet needs. Settings: GTID on (--gtid off: gtid_mode and
 # enforce_gtid_consistency OFF, for error tests), binary log with ROW format
-# and FULL row images, the given server id, 127.0.0.1 only, no X protocol.
+# and FULL row images, the given server id, 127.0.0.1 only, no X protocol,
+# and replica_preserve_commit_order ON (a replica commits in its source's
+# order, which a Freshet source reading from it needs). --replica-of OTHER:
+# then replicate from server OTHER of the run folder (see mysql_replicate).
 # --tls: the run folder's test CA and server certificate (see
 # _mysql_make_tls), which also verifies client certificates;
 # --tls-required: also require_secure_transport. Other options go to mysqld
@@ -424,7 +428,7 @@ mysql_start() {
     run="$(_mysql_run)"
     dir="$run/$name"
 
-    local port="" server_id="" tls=0 tls_required=0 gtid=on password extra=()
+    local port="" server_id="" tls=0 tls_required=0 gtid=on password extra=() replica_of=""
     password="$(_mysql_password)"
     if [ $# -eq 0 ] && [ -f "$dir/server.env" ]; then
         _mysql_load_settings "$dir"
@@ -442,6 +446,8 @@ mysql_start() {
                 --tls-required) tls=1 tls_required=1; shift ;;
                 --gtid) gtid="${2:?--gtid needs on or off}"; shift 2 ;;
                 --gtid=*) gtid="${1#*=}"; shift ;;
+                --replica-of) replica_of="${2:?--replica-of needs a server name}"; shift 2 ;;
+                --replica-of=*) replica_of="${1#*=}"; shift ;;
                 --) shift; extra+=("$@"); break ;;
                 --*) extra+=("$1"); shift ;;
                 *) _mysql_die "start: unexpected argument '$1' (mysqld options start with --)" ;;
@@ -456,6 +462,11 @@ mysql_start() {
         _mysql_die "start: bad server id '$server_id'"
     fi
     case "$gtid" in on | off) ;; *) _mysql_die "start: --gtid takes on or off, not '$gtid'" ;; esac
+    if [ -n "$replica_of" ]; then
+        _mysql_check_name "$replica_of"
+        [ "$replica_of" != "$name" ] || _mysql_die "start: $name cannot replicate from itself"
+        [ -f "$run/$replica_of/server.env" ] || _mysql_die "start: no server $replica_of in $run to replicate from"
+    fi
     # A Unix socket path has room for 107 bytes.
     [ "${#dir}" -le 90 ] || _mysql_die "start: the server folder $dir is too long for a Unix socket path;" \
         "set FRESHET_MYSQL_RUN to a shorter folder"
@@ -467,6 +478,7 @@ mysql_start() {
     if pid="$(_mysql_pid "$dir")"; then
         if [ "$settings" = "$(cat "$dir/server.env")" ]; then
             _mysql_log "$name is already running (pid $pid, port $port)"
+            [ -z "$replica_of" ] || mysql_replicate "$name" "$replica_of"
             mysql_env "$name"
             return 0
         fi
@@ -493,7 +505,8 @@ mysql_start() {
     args+=(--datadir="$dir/data" --port="$port" --bind-address=127.0.0.1
         --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log"
         --mysqlx=OFF --secure-file-priv=
-        --server-id="$server_id" --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL)
+        --server-id="$server_id" --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL
+        --replica-preserve-commit-order=ON)
     if [ "$gtid" = on ]; then
         args+=(--gtid-mode=ON --enforce-gtid-consistency=ON)
     else
@@ -555,6 +568,7 @@ mysql_start() {
         touch "$dir/user-created"
     fi
     _mysql_log "$name is ready (pid $pid) after $((SECONDS - started)) s"
+    [ -z "$replica_of" ] || mysql_replicate "$name" "$replica_of"
     mysql_env "$name"
 }
 
@@ -596,6 +610,126 @@ mysql_env() {
         esac
         printf 'export MYSQL_%s=%q\n' "$var" "$value"
     done
+}
+
+# ---------------------------------------------------------------- replication
+
+# How long a replica may take to connect, and `--wait` to catch up.
+mysql_replica_timeout="${FRESHET_MYSQL_REPLICA_TIMEOUT:-120}"
+
+# Runs SQL as root on running server NAME, printing results without
+# headers, tab-separated (mysql -N -B).
+_mysql_query() {
+    local name="$1" sql="$2" dir
+    dir="$(_mysql_server_dir "$name")"
+    _mysql_pid "$dir" >/dev/null || _mysql_die "server $name is not running (bin/mysql start $name)"
+    _mysql_exec_in "$mysql_prefix" usr/bin/mysql --no-defaults -uroot --socket="$dir/mysqld.sock" -N -B -e "$sql"
+}
+
+# Makes server NAME a replica of server OTHER (both of the run folder, both
+# running with GTIDs on) from now on, and waits until it replicates:
+#   mysql_replicate NAME OTHER [--wait]
+# Replication is positioned by GTID (SOURCE_AUTO_POSITION = 1): NAME asks
+# OTHER for every transaction missing from its own gtid_executed, so the
+# same command points a server that replicated from elsewhere, or was a
+# primary, at another server (a failover, or catching up a former
+# primary), as long as OTHER's binlog still holds what NAME lacks. NAME logs
+# in to OTHER as root over 127.0.0.1 (empty password; over TLS when OTHER
+# has --tls). Any replication NAME had is replaced. Whatever NAME executed
+# that OTHER lacks stays (GTIDs only flow from OTHER to NAME). MySQL keeps
+# the replication settings: a restarted replica resumes by itself.
+# --wait: then waits until NAME has executed every transaction OTHER had
+# executed when the wait began.
+mysql_replicate() {
+    local name="" other="" wait=0 arg
+    for arg in "$@"; do
+        case "$arg" in
+            --wait) wait=1 ;;
+            --*) _mysql_die "replicate: unknown option $arg (options: --wait)" ;;
+            *)
+                if [ -z "$name" ]; then name="$arg"
+                elif [ -z "$other" ]; then other="$arg"
+                else _mysql_die "replicate: unexpected argument '$arg'"
+                fi ;;
+        esac
+    done
+    if [ -z "$name" ] || [ -z "$other" ]; then
+        _mysql_die "replicate: which servers? (bin/mysql replicate NAME OTHER [--wait])"
+    fi
+    _mysql_check_name "$name"
+    _mysql_check_name "$other"
+    [ "$name" != "$other" ] || _mysql_die "replicate: $name cannot replicate from itself"
+    _mysql_use_install
+    local dir
+    for dir in "$(_mysql_server_dir "$name")" "$(_mysql_server_dir "$other")"; do
+        [ -f "$dir/server.env" ] || _mysql_die "no server $(basename "$dir") in $(_mysql_run)"
+        local port server_id tls tls_required gtid password extra=()
+        _mysql_load_settings "$dir"
+        [ "$gtid" = on ] || _mysql_die "replicate: $(basename "$dir") runs with --gtid off; replication by GTID needs it on"
+    done
+    # OTHER's settings (loaded last): where NAME connects, and how.
+    local ssl=0
+    [ "$tls" = 0 ] || ssl=1
+    _mysql_log "making $name a replica of $other (127.0.0.1:$port, GTID auto-position)"
+    _mysql_query "$name" "
+        STOP REPLICA;
+        CHANGE REPLICATION SOURCE TO SOURCE_HOST = '127.0.0.1', SOURCE_PORT = $port,
+            SOURCE_USER = 'root', SOURCE_PASSWORD = '', SOURCE_SSL = $ssl,
+            GET_SOURCE_PUBLIC_KEY = 1, SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 1;
+        START REPLICA;" || _mysql_die "replicate: could not set $name up to replicate from $other"
+
+    # Both threads run, or the first error says why not.
+    local deadline=$((SECONDS + mysql_replica_timeout)) row io applier error
+    while :; do
+        row="$(_mysql_query "$name" "
+            SELECT c.SERVICE_STATE, a.SERVICE_STATE,
+                   CONCAT_WS(' ', NULLIF(c.LAST_ERROR_MESSAGE, ''),
+                       (SELECT NULLIF(GROUP_CONCAT(w.LAST_ERROR_MESSAGE SEPARATOR ' '), '')
+                        FROM performance_schema.replication_applier_status_by_worker w
+                        WHERE w.CHANNEL_NAME = '' AND w.LAST_ERROR_NUMBER <> 0))
+            FROM performance_schema.replication_connection_status c
+            JOIN performance_schema.replication_applier_status a USING (CHANNEL_NAME)
+            WHERE CHANNEL_NAME = ''")" || _mysql_die "replicate: cannot read $name's replication status"
+        IFS=$'\t' read -r io applier error <<<"$row"
+        [ "$io" = ON ] && [ "$applier" = ON ] && break
+        if [ -n "$error" ] && [ "$error" != NULL ]; then
+            _mysql_die "replicate: $name cannot replicate from $other: $error"
+        fi
+        [ "$SECONDS" -lt "$deadline" ] ||
+            _mysql_die "replicate: $name's replication from $other did not start within ${mysql_replica_timeout}s" \
+                "(connection $io, applier $applier)"
+        sleep 0.1
+    done
+    _mysql_log "$name replicates from $other"
+    [ "$wait" = 0 ] || _mysql_wait_caught_up "$name" "$other"
+}
+
+# Waits until server NAME has executed every transaction server OTHER has
+# executed now.
+_mysql_wait_caught_up() {
+    local name="$1" other="$2" executed caught_up
+    executed="$(_mysql_query "$other" "SELECT REPLACE(@@GLOBAL.gtid_executed, '\n', '')")" ||
+        _mysql_die "cannot read $other's gtid_executed"
+    _mysql_log "waiting until $name has executed $other's transactions ${executed:-(none)}"
+    caught_up="$(_mysql_query "$name" "SELECT WAIT_FOR_EXECUTED_GTID_SET('$executed', $mysql_replica_timeout)")" ||
+        _mysql_die "waiting for $name to catch up with $other failed"
+    [ "$caught_up" = 0 ] || _mysql_die "$name did not catch up with $other within ${mysql_replica_timeout}s"
+    _mysql_log "$name has caught up with $other"
+}
+
+# Makes server NAME a primary: it stops replicating and forgets where from
+# (STOP REPLICA, RESET REPLICA ALL), keeping everything it has executed. A
+# server that never replicated is left as it is.
+#   mysql_promote NAME
+mysql_promote() {
+    local name="${1:-}"
+    [ -n "$name" ] || _mysql_die "promote: which server? (bin/mysql promote NAME)"
+    [ $# -eq 1 ] || _mysql_die "promote: unexpected argument '$2'"
+    _mysql_check_name "$name"
+    [ -f "$(_mysql_server_dir "$name")/server.env" ] || _mysql_die "no server $name in $(_mysql_run)"
+    _mysql_use_install
+    _mysql_query "$name" "STOP REPLICA; RESET REPLICA ALL;" || _mysql_die "promote: could not stop $name's replication"
+    _mysql_log "$name no longer replicates"
 }
 
 # Stops servers gracefully (SIGTERM: mysqld shuts down cleanly), all at
@@ -713,7 +847,8 @@ mysql_destroy() {
 # Checks that the test command can use MySQL: installs it (or uses the
 # cache), starts two servers side by side in a private run folder (one with
 # TLS), checks their settings, a verified TLS connection to 127.0.0.1, the
-# freshet user's login and privileges, and a GTID-tagged write; then stops
+# freshet user's login and privileges, a GTID-tagged write, and one server
+# replicating the other's writes by GTID, then promoted; then stops
 # and deletes them, also when a check fails.
 mysql_smoke_test() {
     (
@@ -756,16 +891,28 @@ mysql_smoke_test() {
         id=4101
         [ "$name" = plain ] || id=4102
         row="$(mysql_client "$name" -N -B -e 'SELECT SUBSTRING_INDEX(@@version, ".", 2), @@gtid_mode,
-            @@enforce_gtid_consistency, @@log_bin, @@binlog_format, @@binlog_row_image, @@server_id,
-            @@gtid_executed')"
-        check "$name: version, gtid_mode, enforce_gtid_consistency, log_bin, binlog_format, binlog_row_image, server_id, gtid_executed" \
-            "$row" "$(printf '%s\t' "$mysql_series" ON ON 1 ROW FULL "$id")"
+            @@enforce_gtid_consistency, @@log_bin, @@binlog_format, @@binlog_row_image,
+            @@replica_preserve_commit_order, @@server_id, @@gtid_executed')"
+        check "$name: version, gtid_mode, enforce_gtid_consistency, log_bin, binlog_format, binlog_row_image, replica_preserve_commit_order, server_id, gtid_executed" \
+            "$row" "$(printf '%s\t' "$mysql_series" ON ON 1 ROW FULL 1 "$id")"
     done
 
     # A write is tagged with the server's own GTID.
     row="$(mysql_client plain -N -B -e 'CREATE DATABASE smoke; CREATE TABLE smoke.t (id int PRIMARY KEY, v text);
         INSERT INTO smoke.t VALUES (1, "one"); SELECT @@gtid_executed = CONCAT(@@server_uuid, ":1-3")')"
     check "plain: gtid_executed after three statements is <server_uuid>:1-3" "$row" 1
+
+    # A replica (by GTID auto-position) gets those transactions, then its
+    # own, and stops replicating when promoted.
+    mysql_replicate secure plain --wait
+    row="$(mysql_client secure -N -B -e 'SELECT CONCAT(id, " ", v) FROM smoke.t;
+        INSERT INTO smoke.t VALUES (2, "two");
+        SELECT COUNT(*) FROM performance_schema.replication_connection_status WHERE SERVICE_STATE = "ON"')"
+    check "secure: replicates plain's rows, and replicates" "${row//$'\n'/ }" "1 one 1"
+    mysql_promote secure
+    row="$(mysql_client secure -N -B -e 'SELECT COUNT(*) FROM performance_schema.replication_connection_status;
+        SELECT GTID_SUBSET(CONCAT(@@server_uuid, ":1"), @@gtid_executed)')"
+    check "secure: no replication once promoted, and its own write has its own GTID" "${row//$'\n'/ }" "0 1"
 
     # The freshet user logs in over TCP (caching_sha2_password) and has
     # exactly the privileges Freshet needs.

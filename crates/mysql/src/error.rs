@@ -202,6 +202,18 @@ pub enum MySqlError {
         /// The number the row has.
         found: usize,
     },
+    /// `ALTER CONNECTION` would move a source to a server that cannot feed
+    /// it: `reason` says why (transactions it lacks, binlog it purged, a
+    /// table it does not have as the source copies it).
+    #[error("cannot move source \"{name}\" to MySQL at {server}: {reason}")]
+    SourceCannotMove {
+        /// The source.
+        name: String,
+        /// The server it would move to, `host:port`.
+        server: String,
+        /// Why that server cannot feed it.
+        reason: Box<MySqlError>,
+    },
     /// The server answered a query with an error.
     #[error("MySQL error {code}: {message}")]
     Server {
@@ -249,6 +261,7 @@ impl MySqlError {
             MySqlError::IncompleteRowImage { .. } | MySqlError::PartialJson { .. } | MySqlError::ColumnCount { .. } => {
                 SqlState::ObjectNotInPrerequisiteState
             }
+            MySqlError::SourceCannotMove { reason, .. } => reason.code(),
         }
     }
 
@@ -333,6 +346,16 @@ impl MySqlError {
                 "The table's columns changed on MySQL: drop the subsource with DROP SOURCE and add the table again with ALTER SOURCE … ADD SUBSOURCE."
                     .into(),
             ),
+            MySqlError::SourceCannotMove { server, reason, .. } => match reason.as_ref() {
+                MySqlError::TransactionsMissing { .. } => Some(format!(
+                    "Let MySQL at {server} catch up first, for example by making it replicate from the source's current server (SOURCE_AUTO_POSITION = 1) until its @@gtid_executed holds these transactions; then run ALTER CONNECTION again."
+                )),
+                MySqlError::BinlogPurged { .. } => Some(
+                    "Move the source to a server whose binlog still holds these transactions, or drop and re-create the source to take a new snapshot."
+                        .into(),
+                ),
+                reason => reason.hint(),
+            },
             MySqlError::MissingTablePrivileges { user, missing } => {
                 let schemas: std::collections::BTreeSet<&str> = missing
                     .iter()
@@ -355,6 +378,7 @@ impl MySqlError {
             | MySqlError::Timeout { .. }
             | MySqlError::Network { .. }
             | MySqlError::Server { .. } => true,
+            MySqlError::SourceCannotMove { reason, .. } => reason.is_transient(),
             MySqlError::UnknownHost { .. }
             | MySqlError::AccessDenied(_)
             | MySqlError::Tls(_)

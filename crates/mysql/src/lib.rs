@@ -6,7 +6,9 @@
 //! credentials, the binlog settings, the privileges), each failure a
 //! [`MySqlError`] naming the problem and its fix; and purification
 //! ([`purify`]): the tables a source names, with their columns in ordinal
-//! order and the type each is copied as ([`mapped_type`]).
+//! order and the type each is copied as ([`mapped_type`]); and whether a
+//! server can feed a source that has already ingested transactions
+//! ([`ServerGtids::check_resume`], [`check_tables`]), as a failover needs.
 //!
 //! Its boundary types are [`MySqlConnection`] in and [`MySqlError`] out. It
 //! must not depend on the catalog, the planner or the adapter: callers
@@ -19,6 +21,7 @@ mod decode;
 mod error;
 mod gtid;
 mod purify;
+mod resume;
 mod schema;
 mod types;
 mod validate;
@@ -29,6 +32,7 @@ pub use decode::{TableDecoder, ValueProblem};
 pub use error::MySqlError;
 pub use gtid::{Gtid, GtidSet, ProgressRow};
 pub use purify::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
+pub use resume::{ServerGtids, check_tables};
 pub use schema::{CurrentColumn, check_schema, current_columns};
 pub use types::{mapped_type, text_allowed};
 pub use validate::validate;

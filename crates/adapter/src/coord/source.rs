@@ -299,7 +299,7 @@ impl Coordinator {
     }
 
     /// The subsources and progress subsource of source `id`.
-    fn subsources_of(&self, id: GlobalId) -> Vec<GlobalId> {
+    pub(crate) fn subsources_of(&self, id: GlobalId) -> Vec<GlobalId> {
         self.catalog
             .items()
             .filter(|item| item.kind.is_subsource() && item.uses.first() == Some(&id))

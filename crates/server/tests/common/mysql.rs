@@ -88,6 +88,35 @@ impl MySql {
         anyhow::ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         Ok(())
     }
+
+    /// Runs `bin/mysql ARGS` on this test's servers.
+    fn run(&self, args: &[&str]) -> anyhow::Result<()> {
+        let output = self.command().args(args).output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "bin/mysql {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(())
+    }
+
+    /// Makes server `name` replicate from server `from` (by GTID
+    /// auto-position, replacing any replication it had), and waits until it
+    /// has every transaction `from` has now.
+    pub(crate) fn replicate(&self, name: &str, from: &str) -> anyhow::Result<()> {
+        self.run(&["replicate", name, from, "--wait"])
+    }
+
+    /// Makes server `name` stop replicating: a primary.
+    pub(crate) fn promote(&self, name: &str) -> anyhow::Result<()> {
+        self.run(&["promote", name])
+    }
+
+    /// Stops server `name` (gracefully).
+    pub(crate) fn stop(&self, name: &str) -> anyhow::Result<()> {
+        self.run(&["stop", name])
+    }
 }
 
 impl Drop for MySql {
