@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use freshet_mysql::{Gtid, GtidSet, MySqlError, TableDecoder};
+use freshet_mysql::{Gtid, GtidSet, TableDecoder};
 use freshet_repr::{Diff, GlobalId, Row};
 use freshet_storage::{Batch, BatchBuilder, StorageError, Store};
 use tokio::task::JoinSet;
@@ -140,10 +140,7 @@ impl Added {
     /// was added). Returns each table's read.
     pub(crate) async fn reads(&mut self) -> Result<Vec<Read>, IngestError> {
         match self.reads.join_next().await {
-            Some(reads) => reads.map_err(|e| MySqlError::Server {
-                code: 0,
-                message: format!("a snapshot reader ended abruptly: {e}"),
-            })?,
+            Some(reads) => reads.map_err(|e| IngestError::ReaderFailed(e.to_string()))?,
             None => std::future::pending().await,
         }
     }

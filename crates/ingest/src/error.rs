@@ -13,6 +13,9 @@ pub enum IngestError {
     /// Storing failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A task reading the snapshot ended without an answer (it panicked).
+    #[error("a snapshot reader ended abruptly: {0}")]
+    ReaderFailed(String),
     /// No event arrived from MySQL for too long (heartbeats included).
     #[error("no data from MySQL for {seconds} s")]
     Silent {
@@ -28,6 +31,7 @@ impl IngestError {
             IngestError::MySql(e) => e.code(),
             IngestError::Storage(e) => e.code(),
             IngestError::Silent { .. } => SqlState::ConnectionException,
+            IngestError::ReaderFailed(_) => SqlState::InternalError,
         }
     }
 
@@ -38,7 +42,7 @@ impl IngestError {
                 "A transaction on MySQL holds a lock on a source table; the snapshot retries until it can lock the tables briefly.".into(),
             ),
             IngestError::MySql(e) => e.hint(),
-            IngestError::Storage(_) => None,
+            IngestError::Storage(_) | IngestError::ReaderFailed(_) => None,
             IngestError::Silent { .. } => Some("Check the network between Freshet and MySQL.".into()),
         }
     }
@@ -48,7 +52,7 @@ impl IngestError {
     pub fn is_transient(&self) -> bool {
         match self {
             IngestError::MySql(e) => e.is_transient(),
-            IngestError::Storage(_) | IngestError::Silent { .. } => true,
+            IngestError::Storage(_) | IngestError::Silent { .. } | IngestError::ReaderFailed(_) => true,
         }
     }
 

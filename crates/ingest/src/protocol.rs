@@ -46,7 +46,8 @@ pub enum IngestCommand {
     /// Stops a source: after this returns it queues no more commits (one
     /// it queued before still lands ahead of any later request to the
     /// committer, and a restarted source waits for it), so its collections
-    /// can be dropped. Must be sent at most once per `Run`.
+    /// can be dropped. A `Stop` of a source that is not running does
+    /// nothing.
     Stop(GlobalId),
 }
 

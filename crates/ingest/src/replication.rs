@@ -8,7 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use freshet_mysql::{DdlEffect, Gtid, GtidSet, MySqlError, TableDecoder, connect, current_columns, ddl_effects};
+use freshet_mysql::{
+    DdlEffect, Gtid, GtidSet, MySqlError, ServerGtids, TableDecoder, connect, current_columns, ddl_effects,
+};
 use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 use freshet_storage::StorageError;
 use futures::StreamExt;
@@ -184,9 +186,8 @@ impl<'a> Stream<'a> {
                     });
                 }
                 Next::Event(Ok(None)) => {
-                    return Err(MySqlError::Server {
-                        code: 0,
-                        message: "the binlog stream ended".into(),
+                    return Err(MySqlError::ConnectionLost {
+                        reason: "MySQL ended the binlog stream".into(),
                     }
                     .into());
                 }
@@ -194,10 +195,9 @@ impl<'a> Stream<'a> {
             };
             self.task.stats.messages_received += 1;
             self.task.stats.bytes_received += u64::from(event.header().event_size());
-            let data = event.read_data().map_err(|e| MySqlError::Server {
-                code: 0,
-                message: format!("cannot read a binlog event: {e}"),
-            })?;
+            let data = event
+                .read_data()
+                .map_err(|e| MySqlError::UnreadableBinlog(format!("an event: {e}")))?;
             let Some(data) = data else { continue };
             match data {
                 EventData::GtidEvent(event) => {
@@ -244,10 +244,9 @@ impl<'a> Stream<'a> {
                 EventData::RowsEvent(rows) => {
                     let table_id = rows.table_id();
                     let Some(tme) = stream.get_tme(table_id) else {
-                        return Err(MySqlError::Server {
-                            code: 0,
-                            message: format!("rows event for table id {table_id} without its TABLE_MAP"),
-                        }
+                        return Err(MySqlError::UnreadableBinlog(format!(
+                            "a rows event of table id {table_id} without its TABLE_MAP"
+                        ))
                         .into());
                     };
                     let key = (tme.database_name().into_owned(), tme.table_name().into_owned());
@@ -538,10 +537,7 @@ fn apply_rows(
 ) -> Result<Result<u64, MySqlError>, IngestError> {
     let mut updates = 0;
     for pair in rows.rows(tme) {
-        let (before, after) = pair.map_err(|e| MySqlError::Server {
-            code: 0,
-            message: format!("cannot decode a rows event: {e}"),
-        })?;
+        let (before, after) = pair.map_err(|e| MySqlError::UnreadableBinlog(format!("a rows event: {e}")))?;
         for (image, diff) in [(before, -1), (after, 1)] {
             let Some(image) = image else { continue };
             if let Err(e) = decoder.decode_binlog(image, row) {
@@ -557,25 +553,7 @@ fn apply_rows(
 /// The server still has every transaction the source ingested, and the
 /// binlog from there on. Returns how many transactions it has executed.
 async fn check_gtids(conn: &mut mysql_async::Conn, ours: &GtidSet) -> Result<u64, IngestError> {
-    let (executed, purged): (String, String) = conn
-        .query_first("SELECT @@GLOBAL.gtid_executed, @@GLOBAL.gtid_purged")
-        .await
-        .map_err(MySqlError::from)?
-        .unwrap_or_default();
-    let (executed, purged) = (GtidSet::parse(&executed)?, GtidSet::parse(&purged)?);
-    let missing = ours.difference(&executed);
-    if !missing.is_empty() {
-        return Err(MySqlError::TransactionsMissing {
-            missing: missing.to_string(),
-        }
-        .into());
-    }
-    let gone = purged.difference(ours);
-    if !gone.is_empty() {
-        return Err(MySqlError::BinlogPurged {
-            missing: gone.to_string(),
-        }
-        .into());
-    }
-    Ok(executed.transaction_count())
+    let server = ServerGtids::read(conn).await?;
+    server.check_resume(ours)?;
+    Ok(server.executed.transaction_count())
 }

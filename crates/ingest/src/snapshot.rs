@@ -177,10 +177,7 @@ async fn read_tables(store: Store, jobs: Vec<Job>, readers: Vec<mysql_async::Con
     }
     let mut reads = Vec::new();
     while let Some(worker) = workers.join_next().await {
-        let worker = worker.map_err(|e| MySqlError::Server {
-            code: 0,
-            message: format!("a snapshot reader ended abruptly: {e}"),
-        })?;
+        let worker = worker.map_err(|e| IngestError::ReaderFailed(e.to_string()))?;
         reads.extend(worker?);
     }
     Ok(reads)

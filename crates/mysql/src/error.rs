@@ -214,6 +214,16 @@ pub enum MySqlError {
         /// Why that server cannot feed it.
         reason: Box<MySqlError>,
     },
+    /// An established connection broke (reset, closed, or the server
+    /// ended the binlog stream).
+    #[error("lost the connection to MySQL: {reason}")]
+    ConnectionLost {
+        /// What happened.
+        reason: String,
+    },
+    /// The binlog stream sent something that cannot be read.
+    #[error("cannot read the binlog: {0}")]
+    UnreadableBinlog(String),
     /// The server answered a query with an error.
     #[error("MySQL error {code}: {message}")]
     Server {
@@ -244,7 +254,9 @@ impl MySqlError {
             MySqlError::InvalidOptions(_) => SqlState::InvalidParameterValue,
             MySqlError::Setting { .. } => SqlState::ObjectNotInPrerequisiteState,
             MySqlError::MissingPrivileges { .. } => SqlState::InsufficientPrivilege,
-            MySqlError::Server { .. } => SqlState::ConnectionException,
+            MySqlError::Server { .. } | MySqlError::ConnectionLost { .. } | MySqlError::UnreadableBinlog(_) => {
+                SqlState::ConnectionException
+            }
             MySqlError::TablesNotFound(_) | MySqlError::NoTables { .. } => SqlState::UndefinedTable,
             MySqlError::ColumnOption(_) => SqlState::InvalidParameterValue,
             MySqlError::TextColumnType { .. } | MySqlError::UnsupportedTypes(_) => SqlState::FeatureNotSupported,
@@ -287,7 +299,11 @@ impl MySqlError {
             MySqlError::MissingPrivileges { user, missing } => {
                 Some(format!("Run GRANT {missing} ON *.* TO {user}; on MySQL."))
             }
-            MySqlError::Server { .. } | MySqlError::ColumnOption(_) => None,
+            MySqlError::Server { .. } | MySqlError::ColumnOption(_) | MySqlError::UnreadableBinlog(_) => None,
+            MySqlError::ConnectionLost { .. } => Some(
+                "Freshet reconnects and resumes by itself; if this repeats, check the network and MySQL's error log."
+                    .into(),
+            ),
             MySqlError::TablesNotFound(_) => Some(
                 "Check the names (MySQL compares them case-sensitively) and that the connection's user can see the tables."
                     .into(),
@@ -377,6 +393,8 @@ impl MySqlError {
             MySqlError::ConnectionRefused { .. }
             | MySqlError::Timeout { .. }
             | MySqlError::Network { .. }
+            | MySqlError::ConnectionLost { .. }
+            | MySqlError::UnreadableBinlog(_)
             | MySqlError::Server { .. } => true,
             MySqlError::SourceCannotMove { reason, .. } => reason.is_transient(),
             MySqlError::UnknownHost { .. }

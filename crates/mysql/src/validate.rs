@@ -141,6 +141,7 @@ pub(crate) fn server_error(err: mysql_async::Error) -> MySqlError {
             code: e.code,
             message: e.message,
         },
+        mysql_async::Error::Io(mysql_async::IoError::Io(e)) => MySqlError::ConnectionLost { reason: e.to_string() },
         other => MySqlError::Server {
             code: 0,
             message: other.to_string(),

@@ -35,7 +35,7 @@ const SOURCE_STATUS: &str =
 
 /// Polls the source's status (every 50 ms) until `done` holds for it;
 /// returns every status seen on the way, the last one included.
-async fn watch_status(client: &Client, done: impl Fn(&str) -> bool) -> anyhow::Result<BTreeSet<String>> {
+async fn watch_status(client: &Client, mut done: impl FnMut(&str) -> bool) -> anyhow::Result<BTreeSet<String>> {
     let start = Instant::now();
     let mut seen = BTreeSet::new();
     let mut every = tokio::time::interval(Duration::from_millis(50));
@@ -135,6 +135,13 @@ async fn cut_connections_lose_and_double_nothing() -> anyhow::Result<()> {
     stop.store(true, Ordering::SeqCst);
     let rounds = writer.await??;
     eprintln!("{cuts} cuts survived over {rounds} rounds of writes; stalled as {stalled:?}");
+    anyhow::ensure!(
+        !stalled.is_empty()
+            && stalled
+                .iter()
+                .all(|s| s.contains("lost the connection to MySQL") || s.contains("cannot connect to MySQL")),
+        "the cuts showed as {stalled:?}"
+    );
 
     let mut conn = pool.get_conn().await?;
     common::mysql::caught_up(&mut conn, &client, DEADLINE).await?;
@@ -174,6 +181,8 @@ async fn a_silent_network_and_a_mysql_restart_stall_the_source_until_they_pass()
     common::mysql::create_source(&client, &proxy.port().to_string(), "FOR SCHEMAS (net)").await?;
     let contents = "SELECT id || ':' || n FROM t ORDER BY id";
     common::wait_for(&client, contents, &rows(&["1:1"]), DEADLINE).await?;
+    // Replicating: the binlog stream is open.
+    watch_status(&client, |s| s == "running ").await?;
 
     // The network passes no byte and closes nothing: the source notices
     // the silence and says so, reads answer from what it has, and writes
@@ -199,14 +208,31 @@ async fn a_silent_network_and_a_mysql_restart_stall_the_source_until_they_pass()
     // MySQL restarts: the source stalls while it is down and resumes where
     // it was, with the transactions from before and after the restart.
     mysql.root("upstream", "INSERT INTO net.t VALUES (3, 3);")?;
+    let watcher = {
+        let client = server.connect().await?;
+        tokio::spawn(async move {
+            // Until it has been stalled and runs again.
+            let mut stalled = false;
+            watch_status(&client, move |s| {
+                stalled |= s.starts_with("stalled");
+                stalled && s == "running "
+            })
+            .await
+        })
+    };
     mysql.restart("upstream", &port, 162)?;
     mysql.root(
         "upstream",
         "DELETE FROM net.t WHERE id = 2; INSERT INTO net.t VALUES (4, 4);",
     )?;
-    let seen = watch_status(&client, |s| s == "running ").await?;
-    common::wait_for(&client, contents, &rows(&["1:10", "3:3", "4:4"]), DEADLINE).await?;
+    let seen = watcher.await??;
     eprintln!("through a MySQL restart, seen: {seen:?}");
+    anyhow::ensure!(
+        seen.iter()
+            .any(|s| s.contains("lost the connection to MySQL") || s.contains("cannot connect to MySQL")),
+        "the restart never showed: {seen:?}"
+    );
+    common::wait_for(&client, contents, &rows(&["1:10", "3:3", "4:4"]), DEADLINE).await?;
     let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
     let mut conn = pool.get_conn().await?;
     common::mysql::caught_up(&mut conn, &client, DEADLINE).await?;
