@@ -371,6 +371,7 @@ impl<'a> Stream<'a> {
     /// Accounts for a commit that finished.
     fn committed(&mut self, result: Result<Timestamp, StorageError>) -> Result<(), IngestError> {
         result?;
+        self.task.progressed = true;
         let (counts, offset, published) = std::mem::take(&mut self.committing);
         for (stats, count) in self.task.subsource_stats.iter_mut().zip(counts) {
             stats.updates_committed += count;

@@ -135,6 +135,7 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
     writes.push((task.desc.progress, builder.finish()?));
     offsets.push(offset);
     let ts = task.committer.commit_with_offsets(writes, offsets).await?;
+    task.progressed = true;
     tracing::info!(source = %task.desc.name, rows, ts, "snapshot committed");
     for (index, count) in counts {
         task.subsource_stats[index].updates_committed += count;

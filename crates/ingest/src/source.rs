@@ -33,6 +33,8 @@ pub(crate) struct SourceTask {
     pub(crate) snapshotting: Vec<bool>,
     /// The progress subsource's rows as last committed.
     pub(crate) progress: Vec<Row>,
+    /// Whether the current attempt has committed anything.
+    pub(crate) progressed: bool,
     /// The last status reported for the source.
     status: Option<(SourceStatus, Option<String>)>,
     /// The source's statistics.
@@ -64,6 +66,7 @@ impl SourceTask {
             failed,
             snapshotting,
             progress: Vec::new(),
+            progressed: false,
             status: None,
         }
     }
@@ -83,6 +86,8 @@ impl SourceTask {
         let mut backoff = FIRST_BACKOFF;
         loop {
             self.report_source(SourceStatus::Starting, None);
+            self.progressed = false;
+            let attempt = Instant::now();
             let error = match self.run_once().await {
                 Ok(never) => match never {},
                 Err(e) => e,
@@ -95,6 +100,11 @@ impl SourceTask {
                 tracing::warn!(source = %self.desc.name, error = %error, "source failed");
                 self.report_source(SourceStatus::Failed, Some(&error));
                 return;
+            }
+            // A failure after the source got going is a new one: retry soon.
+            // Only failures one after another wait longer and longer.
+            if self.progressed || attempt.elapsed() >= MAX_BACKOFF {
+                backoff = FIRST_BACKOFF;
             }
             tracing::info!(source = %self.desc.name, error = %error, retry_in = ?backoff, "source stalled");
             self.report_source(SourceStatus::Stalled, Some(&error));
