@@ -1,21 +1,34 @@
 //! The adapter's handle on ingestion: one task per running source.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use freshet_repr::GlobalId;
 use freshet_storage::{Committer, Store};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::source::SourceTask;
 use crate::{IngestCommand, IngestResponse};
+
+/// A source's task, and what tells when it is gone.
+#[derive(Debug)]
+struct Running {
+    handle: JoinHandle<()>,
+    /// Closed once the task has ended or, aborted, been dropped.
+    gone: watch::Receiver<()>,
+}
 
 /// Runs sources as the adapter commands. Dropping it stops them all.
 #[derive(Debug)]
 pub struct IngestController {
     store: Store,
     committer: Committer,
-    sources: BTreeMap<GlobalId, JoinHandle<()>>,
+    sources: BTreeMap<GlobalId, Running>,
+    /// Tasks of stopped sources that may not be gone yet: an aborted task
+    /// running on another thread finishes its current step first, and that
+    /// step may queue a commit.
+    stopping: BTreeMap<GlobalId, Vec<watch::Receiver<()>>>,
     responses: mpsc::UnboundedSender<IngestResponse>,
 }
 
@@ -28,6 +41,7 @@ impl IngestController {
             store,
             committer,
             sources: BTreeMap::new(),
+            stopping: BTreeMap::new(),
             responses,
         };
         (controller, rx)
@@ -44,26 +58,57 @@ impl IngestController {
                     self.committer.clone(),
                     self.responses.clone(),
                 );
-                if let Some(previous) = self.sources.insert(id, tokio::spawn(task.run())) {
+                // A task this one replaces must be gone before it reads
+                // where to resume (it then waits for that task's last
+                // commit too).
+                let before = self.stopping.remove(&id).unwrap_or_default();
+                let (gone_tx, gone) = watch::channel(());
+                let handle = tokio::spawn(async move {
+                    let _gone = gone_tx;
+                    for previous in before {
+                        wait_gone(previous).await;
+                    }
+                    task.run().await;
+                });
+                if let Some(previous) = self.sources.insert(id, Running { handle, gone }) {
                     tracing::error!(source = %id, "a source was started twice; stopping the first");
-                    previous.abort();
+                    previous.handle.abort();
                 }
             }
             IngestCommand::Stop(id) => {
-                // A commit it sent before is ordered before any later
-                // request to the committer, such as dropping its collections.
                 if let Some(task) = self.sources.remove(&id) {
-                    task.abort();
+                    task.handle.abort();
+                    let stopping = self.stopping.entry(id).or_default();
+                    stopping.retain(|gone| gone.has_changed().is_ok());
+                    stopping.push(task.gone);
                 }
+            }
+        }
+    }
+
+    /// Resolves once every task of source `id` that was stopped is gone:
+    /// after that, a commit one of them queued is ahead of any new request
+    /// to the committer.
+    pub fn stopped(&self, id: GlobalId) -> impl Future<Output = ()> + Send + 'static {
+        let tasks = self.stopping.get(&id).cloned().unwrap_or_default();
+        async move {
+            for gone in tasks {
+                wait_gone(gone).await;
             }
         }
     }
 }
 
+/// Waits until the task behind `gone` has ended or been dropped.
+async fn wait_gone(mut gone: watch::Receiver<()>) {
+    // Nothing is ever sent: `changed` fails once the sender is dropped.
+    while gone.changed().await.is_ok() {}
+}
+
 impl Drop for IngestController {
     fn drop(&mut self) {
         for task in self.sources.values() {
-            task.abort();
+            task.handle.abort();
         }
     }
 }

@@ -43,11 +43,12 @@ pub enum IngestCommand {
     /// whose collection is still held is snapshotted on its own while the
     /// others replicate.
     Run(Box<SourceDescription>),
-    /// Stops a source: after this returns it queues no more commits (one
-    /// it queued before still lands ahead of any later request to the
-    /// committer, and a restarted source waits for it), so its collections
-    /// can be dropped. A `Stop` of a source that is not running does
-    /// nothing.
+    /// Stops a source. Its task may finish the step it is in (and queue
+    /// one more commit); [`crate::IngestController::stopped`] resolves
+    /// once it is gone, and a `Run` of the same source waits for that and
+    /// for its last commit before resuming. Its collections can be dropped
+    /// at once (a late commit to them is refused). A `Stop` of a source
+    /// that is not running does nothing.
     Stop(GlobalId),
 }
 

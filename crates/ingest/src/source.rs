@@ -75,7 +75,8 @@ impl SourceTask {
     /// or the source's collections are dropped.
     pub(crate) async fn run(mut self) {
         // A task this one replaces (the source restarted with other
-        // subsources) may have left a commit queued: resume after it.
+        // subsources) is gone, but may have left a commit queued: resume
+        // after it.
         if let Err(e) = self.committer.sync().await {
             tracing::info!(source = %self.desc.name, error = %e, "ingestion stopped before it started");
             return;

@@ -109,7 +109,7 @@ async fn added_table_is_published_whole_under_writes() -> anyhow::Result<()> {
             Err(e) => {
                 // Not readable until its snapshot is published: poll again.
                 let message = e.as_db_error().map(|e| e.message().to_owned()).unwrap_or_default();
-                anyhow::ensure!(message.contains("has no data yet"), "reading b failed: {e}");
+                anyhow::ensure!(message.contains("has no data yet"), "reading b failed: {e}: {message}");
                 every.tick().await;
             }
         }

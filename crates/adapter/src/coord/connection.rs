@@ -225,6 +225,7 @@ impl Coordinator {
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
         self.stop_sources(&sources);
+        let stopped: Vec<_> = sources.iter().map(|id| self.ingest.stopped(*id)).collect();
         let (store, committer) = (self.store.clone(), self.committer.clone());
         self.spawn_then(
             ctx,
@@ -233,7 +234,11 @@ impl Coordinator {
                 // finds: the sources must start again.
                 let checked = signal
                     .run(async {
-                        // A commit a stopped source queued lands first.
+                        // The stopped sources' tasks are gone, and a commit
+                        // one of them queued lands first.
+                        for stopped in stopped {
+                            stopped.await;
+                        }
                         committer.sync().await?;
                         check_move(&options, &store, &moving).await
                     })

@@ -67,19 +67,8 @@ impl MySql {
     /// Stops server `name` and starts it again on the same port with the
     /// same data, as a MySQL restart does.
     pub(crate) fn restart(&self, name: &str, port: &str, server_id: u32) -> anyhow::Result<()> {
-        for args in [
-            vec!["stop", name],
-            vec!["start", name, "--port", port, "--server-id", &server_id.to_string()],
-        ] {
-            let output = self.command().args(&args).output()?;
-            anyhow::ensure!(
-                output.status.success(),
-                "bin/mysql {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok(())
+        self.run(&["stop", name])?;
+        self.run(&["start", name, "--port", port, "--server-id", &server_id.to_string()])
     }
 
     /// Runs SQL as root on server `name`.
