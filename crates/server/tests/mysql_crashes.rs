@@ -1,8 +1,9 @@
 //! Exactly once across crashes (DESIGN.md §3–5), against a real MySQL 9.7.
 //!
-//! Freshet is killed with SIGKILL at random points: first soon after it
-//! starts (while it takes the snapshot), then while several tables are
-//! replicated under a mix of large and small transactions. After each
+//! Freshet is killed with SIGKILL: twice while its snapshot reads the large
+//! table (as soon as MySQL shows the read), then at random points among
+//! the transactions of two writers replicating several tables (large and
+//! small ones). After each
 //! restart it resumes from its stored GTID set. Three things are checked:
 //! it never takes a second snapshot once one committed, the timestamps it
 //! commits only ever increase across all runs, and in the end every table
@@ -25,6 +26,7 @@ use common::mysql::MySql;
 use mysql_async::prelude::Queryable;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use tokio::sync::watch;
 
 /// How long Freshet may take to catch up with MySQL after the last kill.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -116,22 +118,38 @@ async fn killed_at_random_points_it_ingests_every_transaction_exactly_once() -> 
 
     let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
     let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(watch::Sender::new(0_u64));
     // Two writers, so transactions also commit in groups.
     let writers: Vec<_> = (0..2)
-        .map(|_| tokio::spawn(write(pool.clone(), stop.clone(), mode.rows, rng.random())))
+        .map(|_| {
+            tokio::spawn(write(
+                pool.clone(),
+                stop.clone(),
+                written.clone(),
+                mode.rows,
+                rng.random(),
+            ))
+        })
         .collect();
 
-    // The first kills land while the snapshot may still be running; the
-    // later ones during replication.
+    // The first two kills land as soon as the snapshot reads the large
+    // table (unless it committed first); the others after a random number
+    // of the writers' transactions.
+    let mut conn = pool.get_conn().await?;
+    let mut readers = Vec::new();
+    let mut during_snapshot = 0;
+    let mut progress = written.subscribe();
     for kill in 0..mode.kills {
-        let after = if kill == 0 {
-            rng.random_range(10..150)
-        } else if kill == 1 {
-            rng.random_range(50..300)
+        if kill < 2 {
+            let committed = || std::fs::read_to_string(&log).is_ok_and(|text| text.contains("snapshot committed"));
+            let reader =
+                common::mysql::snapshot_reading(&mut conn, "crash", "big", &readers, committed, DEADLINE).await?;
+            readers.extend(reader);
+            during_snapshot += usize::from(reader.is_some());
         } else {
-            rng.random_range(100..2_000)
-        };
-        tokio::time::sleep(Duration::from_millis(after)).await;
+            let target = *progress.borrow() + rng.random_range(10..400);
+            tokio::time::timeout(DEADLINE, progress.wait_for(|n| *n >= target)).await??;
+        }
         server.kill()?;
         server = TestServer::start_logging(&data, LOG_FILTER, &log)?;
     }
@@ -143,7 +161,6 @@ async fn killed_at_random_points_it_ingests_every_transaction_exactly_once() -> 
 
     // Caught up, then every table is MySQL's, row for row.
     let client = server.connect().await?;
-    let mut conn = pool.get_conn().await?;
     common::mysql::caught_up(&mut conn, &client, DEADLINE).await?;
     for ((table, mysql_sql), freshet_sql) in MYSQL_ROWS.iter().zip(FRESHET_ROWS) {
         common::mysql::same_rows(&mut conn, &client, table, mysql_sql, freshet_sql).await?;
@@ -153,7 +170,8 @@ async fn killed_at_random_points_it_ingests_every_transaction_exactly_once() -> 
 
     let report = read_log(&log)?;
     eprintln!(
-        "{} kills survived: {} snapshot attempts, {transactions} writer transactions, {} ticks",
+        "{} kills survived ({during_snapshot} while the snapshot read): {} snapshot attempts, \
+         {transactions} writer transactions, {} ticks",
         mode.kills, report.snapshot_attempts, report.ticks
     );
     drop(conn);
@@ -162,10 +180,16 @@ async fn killed_at_random_points_it_ingests_every_transaction_exactly_once() -> 
 }
 
 /// Writes until `stop`: small transactions on one or two tables, now and
-/// then one that updates a twentieth of the large table, and deletes.
-/// Returns how many transactions it committed (a deadlock's victim is
-/// rolled back and not counted).
-async fn write(pool: mysql_async::Pool, stop: Arc<AtomicBool>, rows: u32, seed: u64) -> anyhow::Result<u64> {
+/// then one that updates a twentieth of the large table, and deletes;
+/// counts each one committed in `written`. Returns how many it committed
+/// (a deadlock's victim is rolled back and not counted).
+async fn write(
+    pool: mysql_async::Pool,
+    stop: Arc<AtomicBool>,
+    written: Arc<watch::Sender<u64>>,
+    rows: u32,
+    seed: u64,
+) -> anyhow::Result<u64> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut conn = pool.get_conn().await?;
     let mut transactions = 0;
@@ -185,7 +209,10 @@ async fn write(pool: mysql_async::Pool, stop: Arc<AtomicBool>, rows: u32, seed: 
             _ => format!("UPDATE crash.counters SET n = n * 2 + 1 WHERE id = {k}"),
         };
         match conn.query_drop(sql).await {
-            Ok(()) => transactions += 1,
+            Ok(()) => {
+                transactions += 1;
+                written.send_modify(|n| *n += 1);
+            }
             // The two writers may deadlock (InnoDB rolls one back): retry.
             Err(mysql_async::Error::Server(e)) if e.code == 1213 => conn.query_drop("ROLLBACK").await?,
             Err(e) => return Err(e.into()),

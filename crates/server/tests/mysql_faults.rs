@@ -24,6 +24,7 @@ use common::proxy::Proxy;
 use mysql_async::prelude::Queryable;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use tokio::sync::watch;
 use tokio_postgres::Client;
 
 /// How long Freshet may take to get over a fault.
@@ -95,18 +96,22 @@ async fn cut_connections_lose_and_double_nothing() -> anyhow::Result<()> {
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
 
-    // The connections drop while the snapshot reads the large table.
+    // The connections drop as soon as the snapshot reads the large table.
+    let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
+    let mut conn = pool.get_conn().await?;
     common::mysql::create_source(&client, &proxy.port().to_string(), "FOR SCHEMAS (net)").await?;
-    tokio::time::sleep(Duration::from_millis(rng.random_range(50..150))).await;
+    let reading = common::mysql::snapshot_reading(&mut conn, "net", "big", &[], || false, DEADLINE).await?;
+    anyhow::ensure!(reading.is_some(), "the snapshot never read net.big");
     proxy.cut();
     let seen = watch_status(&client, |s| s == "running ").await?;
     anyhow::ensure!(stalled_with_reason(&seen), "the cut never showed: {seen:?}");
 
-    // Then they drop again and again under large and small transactions.
-    let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
+    // Then they drop again and again, after a random number of rounds of
+    // large and small transactions.
     let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(watch::Sender::new(0_u64));
     let writer = {
-        let (pool, stop) = (pool.clone(), stop.clone());
+        let (pool, stop, rounds) = (pool.clone(), stop.clone(), rounds.clone());
         tokio::spawn(async move {
             let mut conn = pool.get_conn().await?;
             let mut round = 0;
@@ -122,14 +127,17 @@ async fn cut_connections_lose_and_double_nothing() -> anyhow::Result<()> {
                     round / 2
                 ))
                 .await?;
+                rounds.send_replace(round);
             }
             anyhow::Ok(round)
         })
     };
     // Reads answer throughout, from the last state committed.
     let mut stalled = BTreeSet::new();
+    let mut progress = rounds.subscribe();
     for _ in 0..cuts {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(200..900))).await;
+        let target = *progress.borrow() + rng.random_range(5..60);
+        tokio::time::timeout(DEADLINE, progress.wait_for(|n| *n >= target)).await??;
         proxy.cut();
         let seen = watch_status(&client, |s| s == "running ").await?;
         stalled.extend(seen.into_iter().filter(|s| s.starts_with("stalled")));
@@ -146,7 +154,6 @@ async fn cut_connections_lose_and_double_nothing() -> anyhow::Result<()> {
         "the cuts showed as {stalled:?}"
     );
 
-    let mut conn = pool.get_conn().await?;
     common::mysql::caught_up(&mut conn, &client, DEADLINE).await?;
     common::mysql::same_rows(
         &mut conn,
@@ -279,9 +286,10 @@ async fn a_long_upstream_transaction_delays_the_snapshot_but_never_blocks_writer
     let waiting = "SELECT CAST(count(*) AS CHAR) FROM information_schema.processlist \
                    WHERE state = 'Waiting for table metadata lock' AND info LIKE 'LOCK TABLES%'";
     let start = Instant::now();
+    let mut poll = tokio::time::interval(Duration::from_millis(20));
     while writer.query_first::<String, _>(waiting).await?.as_deref() != Some("1") {
         anyhow::ensure!(start.elapsed() < DEADLINE, "the snapshot never waited for its lock");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        poll.tick().await;
     }
     writer.query_drop("INSERT INTO net.locked VALUES (3, 3)").await?;
     let seen = watch_status(&client, |s| s.starts_with("stalled")).await?;

@@ -183,3 +183,30 @@ pub(crate) async fn caught_up(
     let progress = format!("SELECT transaction_id FROM src_progress WHERE source_id_lower = '{uuid}'");
     super::wait_for(client, &progress, &[next.to_string()], deadline).await
 }
+
+/// Polls MySQL (`conn`, every 5 ms) until a snapshot query of Freshet's
+/// reads `schema.table` on a connection not in `seen`, and returns its
+/// connection id; `None` once `too_late` holds or `deadline` passes.
+pub(crate) async fn snapshot_reading(
+    conn: &mut mysql_async::Conn,
+    schema: &str,
+    table: &str,
+    seen: &[u64],
+    mut too_late: impl FnMut() -> bool,
+    deadline: std::time::Duration,
+) -> anyhow::Result<Option<u64>> {
+    let sql = format!(
+        "SELECT id FROM information_schema.processlist \
+         WHERE user = 'freshet' AND info LIKE 'SELECT % FROM `{schema}`.`{table}`'"
+    );
+    let start = std::time::Instant::now();
+    let mut poll = tokio::time::interval(std::time::Duration::from_millis(5));
+    while start.elapsed() < deadline && !too_late() {
+        poll.tick().await;
+        let readers: Vec<u64> = conn.query(&sql).await?;
+        if let Some(id) = readers.into_iter().find(|id| !seen.contains(id)) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
