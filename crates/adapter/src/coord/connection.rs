@@ -15,8 +15,9 @@
 //! ingestion then fails a source the server cannot feed.
 
 use freshet_catalog::{ItemKind, Op};
+use freshet_ingest::SubsourceDescription;
 use freshet_mysql::{GtidSet, MySqlConnection, MySqlError, ServerGtids, SslMode, check_tables, connect, validate};
-use freshet_repr::{GlobalId, UpstreamTable};
+use freshet_repr::GlobalId;
 use freshet_sql::{ConnectionChange, ConnectionPlan, Plan, TextOrSecret};
 use freshet_storage::Store;
 
@@ -36,7 +37,7 @@ struct MovingSource {
     progress: GlobalId,
     /// Its subsources and the tables they copy (one that failed for good is
     /// skipped: its collection's offset holds its error).
-    tables: Vec<(GlobalId, UpstreamTable)>,
+    tables: Vec<SubsourceDescription>,
 }
 
 impl Coordinator {
@@ -132,19 +133,10 @@ impl Coordinator {
                     .catalog
                     .item(*id)
                     .ok_or_else(|| AdapterError::Internal(format!("source {id} has no catalog entry")))?;
-                let mut progress = None;
-                let mut tables = Vec::new();
-                for sub in self.subsources_of(*id) {
-                    match self.sources.get(&sub) {
-                        Some(SourceInfo::Subsource { table: Some(table) }) => tables.push((sub, table.clone())),
-                        Some(SourceInfo::Subsource { table: None }) => progress = Some(sub),
-                        _ => return Err(AdapterError::Internal(format!("subsource {sub} has no plan"))),
-                    }
-                }
+                let (tables, progress) = self.source_subsources(*id)?;
                 Ok(MovingSource {
                     name: item.name.clone(),
-                    progress: progress
-                        .ok_or_else(|| AdapterError::Internal(format!("source {id} has no progress subsource")))?,
+                    progress,
                     tables,
                 })
             })
@@ -343,9 +335,9 @@ async fn check_move(options: &MySqlConnection, store: &Store, sources: &[MovingS
                 gtids.check_resume(&ingested).map_err(cannot_move)?;
             }
             let mut live = Vec::new();
-            for (id, table) in &source.tables {
-                if store.offset(*id)?.is_none() {
-                    live.push(table);
+            for subsource in &source.tables {
+                if store.offset(subsource.id)?.is_none() {
+                    live.push(&subsource.table);
                 }
             }
             check_tables(&mut conn, &live).await.map_err(cannot_move)?;

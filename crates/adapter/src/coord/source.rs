@@ -74,7 +74,10 @@ impl Coordinator {
             move |coord: &mut Coordinator, ctx: ExecuteContext, purified: PurifiedSource| match coord
                 .create_source(&ctx, &plan, purified)
             {
-                Ok(id) => coord.start_new_source(ctx, id),
+                Ok(id) => {
+                    let collections = coord.subsources_of(id);
+                    coord.start_with_subsources(ctx, id, collections, "CREATE SOURCE")
+                }
                 Err(e) => Sequenced::Done(ctx, Err(e)),
             },
         );
@@ -133,11 +136,18 @@ impl Coordinator {
         Ok(*id)
     }
 
-    /// Creates the collections of a new source's subsources (held until
-    /// its snapshot), then starts ingesting it; the statement completes
-    /// once ingestion has started.
-    fn start_new_source(&mut self, ctx: ExecuteContext, id: GlobalId) -> Sequenced {
-        let collections = self.subsources_of(id);
+    /// Creates the (held) collections of a source's new subsources, then
+    /// starts the source's ingestion with them (a running source restarts);
+    /// the statement completes with `tag` once ingestion has (re)started. A
+    /// held collection becomes readable when ingestion publishes its
+    /// snapshot.
+    fn start_with_subsources(
+        &mut self,
+        ctx: ExecuteContext,
+        source: GlobalId,
+        collections: Vec<GlobalId>,
+        tag: &'static str,
+    ) -> Sequenced {
         let committer = self.committer.clone();
         self.spawn_then(
             ctx,
@@ -148,8 +158,8 @@ impl Coordinator {
                 Ok(())
             },
             move |coord: &mut Coordinator, ctx: ExecuteContext, ()| {
-                coord.run_source(id);
-                Sequenced::Done(ctx, Ok(ExecuteResponse::command("CREATE SOURCE")))
+                coord.restart_source(source);
+                Sequenced::Done(ctx, Ok(ExecuteResponse::command(tag)))
             },
         );
         Sequenced::Pending
@@ -180,7 +190,7 @@ impl Coordinator {
             move |coord: &mut Coordinator, ctx: ExecuteContext, purified: PurifiedSource| match coord
                 .add_subsources(&ctx, &plan, purified)
             {
-                Ok(ids) => coord.start_added_subsources(ctx, plan.source_id, ids),
+                Ok(ids) => coord.start_with_subsources(ctx, plan.source_id, ids, "ALTER SOURCE"),
                 Err(e) => Sequenced::Done(ctx, Err(e)),
             },
         );
@@ -268,29 +278,9 @@ impl Coordinator {
         Ok(ids)
     }
 
-    /// Creates the collections of a source's new subsources (held until
-    /// ingestion publishes their snapshot), then restarts the source with
-    /// them; the statement completes once it has restarted.
-    fn start_added_subsources(&mut self, ctx: ExecuteContext, source: GlobalId, ids: Vec<GlobalId>) -> Sequenced {
-        let committer = self.committer.clone();
-        self.spawn_then(
-            ctx,
-            move |_| async move {
-                for id in ids {
-                    committer.create_held_collection(id).await?;
-                }
-                Ok(())
-            },
-            move |coord: &mut Coordinator, ctx: ExecuteContext, ()| {
-                coord.restart_source(source);
-                Sequenced::Done(ctx, Ok(ExecuteResponse::command("ALTER SOURCE")))
-            },
-        );
-        Sequenced::Pending
-    }
-
-    /// Restarts the ingestion of source `id`, if it still exists, with its
-    /// current subsources: after one was dropped or added.
+    /// (Re)starts the ingestion of source `id`, if it still exists, with
+    /// its current subsources: once created, or after one was dropped or
+    /// added (stopping a source that is not running does nothing).
     pub(crate) fn restart_source(&mut self, id: GlobalId) {
         if matches!(self.sources.get(&id), Some(SourceInfo::Source { .. })) {
             self.ingest.send(IngestCommand::Stop(id));
@@ -299,7 +289,7 @@ impl Coordinator {
     }
 
     /// The subsources and progress subsource of source `id`.
-    pub(crate) fn subsources_of(&self, id: GlobalId) -> Vec<GlobalId> {
+    fn subsources_of(&self, id: GlobalId) -> Vec<GlobalId> {
         self.catalog
             .items()
             .filter(|item| item.kind.is_subsource() && item.uses.first() == Some(&id))
@@ -346,6 +336,24 @@ impl Coordinator {
             .ok_or_else(|| missing("connection"))?;
         let reader = SessionCatalog::at_boot(&self.catalog);
         let connection = stored_connection(&reader, &connection.create_sql)?;
+        let (subsources, progress) = self.source_subsources(id)?;
+        Ok(SourceDescription {
+            id,
+            name: item.name.clone(),
+            connection: self.mysql_options(&connection)?,
+            server_id: *server_id,
+            subsources,
+            progress,
+        })
+    }
+
+    /// Source `id`'s subsources with the tables they copy, and its
+    /// progress subsource.
+    pub(crate) fn source_subsources(
+        &self,
+        id: GlobalId,
+    ) -> Result<(Vec<SubsourceDescription>, GlobalId), AdapterError> {
+        let missing = |what: &str| AdapterError::Internal(format!("source {id} has no {what}"));
         let mut subsources = Vec::new();
         let mut progress = None;
         for sub in self.subsources_of(id) {
@@ -358,14 +366,7 @@ impl Coordinator {
                 _ => return Err(missing("plan for a subsource")),
             }
         }
-        Ok(SourceDescription {
-            id,
-            name: item.name.clone(),
-            connection: self.mysql_options(&connection)?,
-            server_id: *server_id,
-            subsources,
-            progress: progress.ok_or_else(|| missing("progress subsource"))?,
-        })
+        Ok((subsources, progress.ok_or_else(|| missing("progress subsource"))?))
     }
 
     /// Stops the ingestion of the sources among `dropped`.
