@@ -24,7 +24,7 @@ pub use encoding::BatchId;
 
 use crate::store::{DATA_CF, META_CF, synced};
 use crate::{StorageError, Store};
-use encoding::{batch_of_key, chunk_key, decode_chunk};
+use encoding::{batch_keys, batch_of_key, decode_chunk};
 use meta::{CollectionMeta, meta_key};
 
 /// One collection's change in a [`Store::publish`].
@@ -103,7 +103,8 @@ impl PersistState {
         if !orphans.is_empty() {
             let mut write = WriteBatch::default();
             for batch in &orphans {
-                write.delete_range_cf(data_cf, chunk_key(*batch, 0), chunk_key(*batch + 1, 0));
+                let (start, end) = batch_keys(*batch);
+                write.delete_range_cf(data_cf, start, end);
             }
             db.write_opt(write, &synced())?;
             tracing::info!(batches = orphans.len(), "deleted batches a crash left unpublished");
@@ -171,7 +172,8 @@ impl Store {
         write.delete_cf(self.cf(META_CF)?, meta_key(id));
         let data_cf = self.cf(DATA_CF)?;
         for batch in collection.meta.batch_ids() {
-            write.delete_range_cf(data_cf, chunk_key(batch, 0), chunk_key(batch + 1, 0));
+            let (start, end) = batch_keys(batch);
+            write.delete_range_cf(data_cf, start, end);
         }
         self.db.write_opt(write, &synced())?;
         Ok(())
@@ -189,8 +191,8 @@ impl Store {
     /// data it was built for was superseded). Not synced: a crash before
     /// the delete is durable leaves the batch to the cleanup at open.
     pub fn discard(&self, batch: Batch) -> Result<(), StorageError> {
-        self.db
-            .delete_range_cf(self.cf(DATA_CF)?, chunk_key(batch.id, 0), chunk_key(batch.id + 1, 0))?;
+        let (start, end) = batch_keys(batch.id);
+        self.db.delete_range_cf(self.cf(DATA_CF)?, start, end)?;
         Ok(())
     }
 
@@ -508,9 +510,8 @@ impl Store {
         let Some(collection) = state.collections.get_mut(&id) else {
             // Dropped meanwhile (compaction runs beside the committer): the
             // merged batch is nobody's.
-            if let Some(batch) = &new_batch {
-                self.db
-                    .delete_range_cf(self.cf(DATA_CF)?, chunk_key(batch.id, 0), chunk_key(batch.id + 1, 0))?;
+            if let Some(batch) = new_batch {
+                self.discard(batch)?;
             }
             return Err(StorageError::UnknownCollection(id));
         };
@@ -534,7 +535,8 @@ impl Store {
         let mut write = WriteBatch::default();
         write.put_cf(self.cf(META_CF)?, meta_key(id), meta.encode());
         for batch in &removed {
-            write.delete_range_cf(data_cf, chunk_key(*batch, 0), chunk_key(*batch + 1, 0));
+            let (start, end) = batch_keys(*batch);
+            write.delete_range_cf(data_cf, start, end);
         }
         self.db.write_opt(write, &synced())?;
         collection.meta = meta;
@@ -599,8 +601,7 @@ fn for_each_chunk(
     batch: BatchId,
     mut f: impl FnMut(&[u8]) -> Result<(), StorageError>,
 ) -> Result<(), StorageError> {
-    let start = chunk_key(batch, 0);
-    let end = chunk_key(batch + 1, 0);
+    let (start, end) = batch_keys(batch);
     for entry in snapshot.iterator_cf(data_cf, IteratorMode::From(&start, rocksdb::Direction::Forward)) {
         let (key, value) = entry?;
         if key.as_ref() >= end.as_slice() {

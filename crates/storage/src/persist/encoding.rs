@@ -17,6 +17,11 @@ pub(crate) fn chunk_key(batch: BatchId, chunk: u32) -> [u8; 12] {
     key
 }
 
+/// The key range `[start, end)` holding every chunk of batch `batch`.
+pub(crate) fn batch_keys(batch: BatchId) -> ([u8; 12], [u8; 12]) {
+    (chunk_key(batch, 0), chunk_key(batch + 1, 0))
+}
+
 /// The batch a chunk key belongs to.
 pub(crate) fn batch_of_key(key: &[u8]) -> Option<BatchId> {
     key.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes)
