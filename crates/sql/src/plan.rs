@@ -23,6 +23,8 @@ mod session;
 mod show;
 mod source;
 mod subquery;
+#[cfg(test)]
+mod test_catalog;
 mod typeconv;
 mod types;
 mod view;

@@ -1,102 +1,37 @@
 //! Parameter type inference and binding, against a catalog of one table
 //! `t (a int, b text, c numeric(10,2), d timestamp)`.
 
-use freshet_repr::{DatabaseId, Datum, GlobalId, RelationDesc, Row, ScalarType, SchemaId};
+use freshet_repr::{Datum, RelationDesc, Row, ScalarType, SchemaId};
 
 use super::*;
-use crate::catalog::{CatalogItem, FullItemName, ItemKind, SchemaInfo};
+use crate::catalog::ItemKind;
+use crate::plan::test_catalog::TestCatalog;
 use crate::{parse, plan};
 
-struct OneTable {
-    search_path: Vec<String>,
-}
+const PUBLIC: SchemaId = SchemaId::User(1);
 
-const DB: DatabaseId = DatabaseId::User(1);
-const SCHEMA: SchemaId = SchemaId::User(1);
-
-impl OneTable {
-    fn new() -> OneTable {
-        OneTable {
-            search_path: vec!["public".to_owned()],
-        }
-    }
-
-    fn table(&self) -> CatalogItem {
-        let desc = RelationDesc::empty()
-            .with_column("a", ScalarType::Int32.nullable(true))
-            .with_column("b", ScalarType::Text.nullable(true))
-            .with_column(
-                "c",
-                ScalarType::Numeric {
-                    precision: Some(10),
-                    scale: Some(2),
-                }
-                .nullable(true),
-            )
-            .with_column("d", ScalarType::Timestamp.nullable(true));
-        CatalogItem {
-            id: GlobalId::User(1),
-            name: FullItemName {
-                database: Some("materialize".to_owned()),
-                schema: "public".to_owned(),
-                item: "t".to_owned(),
-            },
-            kind: ItemKind::Table,
-            desc,
-            create_sql: "CREATE TABLE materialize.public.t (a int, b text, c numeric(10,2), d timestamp)".to_owned(),
-        }
-    }
-
-    fn schema(&self) -> SchemaInfo {
-        SchemaInfo {
-            id: SCHEMA,
-            database: Some(DB),
-            name: "public".to_owned(),
-        }
-    }
-}
-
-impl CatalogReader for OneTable {
-    fn active_database(&self) -> &str {
-        "materialize"
-    }
-    fn search_path(&self) -> &[String] {
-        &self.search_path
-    }
-    fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
-        (name == "materialize").then_some(DB)
-    }
-    fn resolve_schema(&self, database: Option<DatabaseId>, name: &str) -> Option<SchemaInfo> {
-        (database == Some(DB) && name == "public").then(|| self.schema())
-    }
-    fn database_name(&self, id: DatabaseId) -> Option<String> {
-        (id == DB).then(|| "materialize".to_owned())
-    }
-    fn resolve_item(&self, schema: SchemaId, name: &str) -> Option<CatalogItem> {
-        (schema == SCHEMA && name == "t").then(|| self.table())
-    }
-    fn database_names(&self) -> Vec<String> {
-        vec!["materialize".to_owned()]
-    }
-    fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo> {
-        if database == Some(DB) {
-            vec![self.schema()]
-        } else {
-            vec![]
-        }
-    }
-    fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
-        if schema == SCHEMA { vec![self.table()] } else { vec![] }
-    }
-    fn active_cluster(&self) -> &str {
-        "quickstart"
-    }
-    fn cluster(&self, _name: &str) -> Option<crate::ClusterInfo> {
-        None
-    }
-    fn clusters(&self) -> Vec<crate::ClusterInfo> {
-        vec![]
-    }
+/// A catalog of one table `t (a int, b text, c numeric(10,2), d timestamp)`.
+fn one_table() -> TestCatalog {
+    let desc = RelationDesc::empty()
+        .with_column("a", ScalarType::Int32.nullable(true))
+        .with_column("b", ScalarType::Text.nullable(true))
+        .with_column(
+            "c",
+            ScalarType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            }
+            .nullable(true),
+        )
+        .with_column("d", ScalarType::Timestamp.nullable(true));
+    TestCatalog::new(&[(PUBLIC, "public")]).with_item(
+        PUBLIC,
+        1,
+        "t",
+        ItemKind::Table,
+        desc,
+        "CREATE TABLE materialize.public.t (a int, b text, c numeric(10,2), d timestamp)",
+    )
 }
 
 fn statement(sql: &str) -> Statement {
@@ -107,7 +42,7 @@ fn statement(sql: &str) -> Statement {
 
 /// The inferred parameter types of `sql`, with no types given.
 fn param_types(sql: &str) -> Result<Vec<ScalarType>, PlanError> {
-    describe(&OneTable::new(), &statement(sql), &[]).map(|d| d.param_types)
+    describe(&one_table(), &statement(sql), &[]).map(|d| d.param_types)
 }
 
 /// The result column types of a described query.
@@ -157,7 +92,7 @@ fn types_come_from_the_context() {
 
 #[test]
 fn given_types_win() {
-    let catalog = OneTable::new();
+    let catalog = one_table();
     let described = describe(
         &catalog,
         &statement("SELECT $1, a FROM t WHERE a = $2"),
@@ -184,7 +119,7 @@ fn parameter_errors_follow_postgres() {
     assert_eq!(err.code().code(), "42P08");
     assert_eq!(err.detail().as_deref(), Some("integer versus text"));
     // Outside a prepared statement, and in stored definitions.
-    let err = plan(&OneTable::new(), &statement("SELECT $1")).expect_err("no parameters");
+    let err = plan(&one_table(), &statement("SELECT $1")).expect_err("no parameters");
     assert_eq!(err.to_string(), "there is no parameter $1");
     assert_eq!(err.code().code(), "42P02");
     let err = param_types("CREATE VIEW v AS SELECT $1::int").expect_err("stored");
@@ -193,7 +128,7 @@ fn parameter_errors_follow_postgres() {
 
 #[test]
 fn bound_values_become_literals() {
-    let catalog = OneTable::new();
+    let catalog = one_table();
     let sql = "SELECT $1 + 1, $2 || '!', a FROM t WHERE a = $1";
     let described = describe(&catalog, &statement(sql), &[]).expect("describes");
     let params = Params {
@@ -219,7 +154,7 @@ fn bound_values_become_literals() {
 
 #[test]
 fn bound_limit_applies() {
-    let catalog = OneTable::new();
+    let catalog = one_table();
     let sql = "SELECT a FROM t LIMIT $1";
     let params = Params {
         types: vec![ScalarType::Int64],

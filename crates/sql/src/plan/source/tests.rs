@@ -2,136 +2,48 @@
 //! connection, a source `public.src` copying `shop.t` into subsource `t`,
 //! a source `other.osrc`, and a table `public.tab`.
 
-use freshet_repr::{DatabaseId, ScalarType, SchemaId};
+use freshet_repr::{ScalarType, SchemaId};
 
 use super::*;
-use crate::catalog::SchemaInfo;
 use crate::parse;
+use crate::plan::test_catalog::TestCatalog;
 
-const DB: DatabaseId = DatabaseId::User(1);
 const PUBLIC: SchemaId = SchemaId::User(1);
 const OTHER: SchemaId = SchemaId::User(2);
 
-struct Catalog {
-    items: Vec<(SchemaId, CatalogItem)>,
-    search_path: Vec<String>,
-    stored: bool,
+/// The catalog the module's comment describes.
+fn src_catalog() -> TestCatalog {
+    let conn = r#"CREATE CONNECTION "materialize"."public"."conn" TO MYSQL (HOST 'mysql', USER 'freshet')"#;
+    let src = r#"CREATE SOURCE "materialize"."public"."src" IN CLUSTER "quickstart" FROM MYSQL CONNECTION "materialize"."public"."conn" (SERVER ID 7) EXPOSE PROGRESS AS "materialize"."public"."src_progress""#;
+    let t = r#"CREATE SUBSOURCE "materialize"."public"."t" OF SOURCE "materialize"."public"."src" REFERENCES "shop"."t" ("id" integer NOT NULL UPSTREAM 'int')"#;
+    let progress =
+        r#"CREATE SUBSOURCE "materialize"."public"."src_progress" OF SOURCE "materialize"."public"."src" PROGRESS"#;
+    let osrc = r#"CREATE SOURCE "materialize"."other"."osrc" IN CLUSTER "quickstart" FROM MYSQL CONNECTION "materialize"."public"."conn" (SERVER ID 8) EXPOSE PROGRESS AS "materialize"."other"."osrc_progress""#;
+    let empty = RelationDesc::empty;
+    TestCatalog::new(&[(PUBLIC, "public"), (OTHER, "other")])
+        .with_item(PUBLIC, 1, "conn", ItemKind::Connection, empty(), conn)
+        .with_item(PUBLIC, 2, "src", ItemKind::Source, empty(), src)
+        .with_item(PUBLIC, 3, "t", ItemKind::Subsource, empty(), t)
+        .with_item(
+            PUBLIC,
+            4,
+            "src_progress",
+            ItemKind::ProgressSubsource,
+            empty(),
+            progress,
+        )
+        .with_item(OTHER, 5, "osrc", ItemKind::Source, empty(), osrc)
+        .with_item(
+            PUBLIC,
+            6,
+            "tab",
+            ItemKind::Table,
+            empty(),
+            "CREATE TABLE materialize.public.tab (a int)",
+        )
 }
 
-fn schema_name(id: SchemaId) -> &'static str {
-    if id == PUBLIC { "public" } else { "other" }
-}
-
-fn item(schema: SchemaId, id: u64, name: &str, kind: ItemKind, create_sql: &str) -> (SchemaId, CatalogItem) {
-    let item = CatalogItem {
-        id: GlobalId::User(id),
-        name: FullItemName {
-            database: Some("materialize".into()),
-            schema: schema_name(schema).into(),
-            item: name.into(),
-        },
-        kind,
-        desc: RelationDesc::empty(),
-        create_sql: create_sql.into(),
-    };
-    (schema, item)
-}
-
-impl Catalog {
-    fn new() -> Catalog {
-        let conn = r#"CREATE CONNECTION "materialize"."public"."conn" TO MYSQL (HOST 'mysql', USER 'freshet')"#;
-        let src = r#"CREATE SOURCE "materialize"."public"."src" IN CLUSTER "quickstart" FROM MYSQL CONNECTION "materialize"."public"."conn" (SERVER ID 7) EXPOSE PROGRESS AS "materialize"."public"."src_progress""#;
-        let t = r#"CREATE SUBSOURCE "materialize"."public"."t" OF SOURCE "materialize"."public"."src" REFERENCES "shop"."t" ("id" integer NOT NULL UPSTREAM 'int')"#;
-        let progress =
-            r#"CREATE SUBSOURCE "materialize"."public"."src_progress" OF SOURCE "materialize"."public"."src" PROGRESS"#;
-        let osrc = r#"CREATE SOURCE "materialize"."other"."osrc" IN CLUSTER "quickstart" FROM MYSQL CONNECTION "materialize"."public"."conn" (SERVER ID 8) EXPOSE PROGRESS AS "materialize"."other"."osrc_progress""#;
-        Catalog {
-            items: vec![
-                item(PUBLIC, 1, "conn", ItemKind::Connection, conn),
-                item(PUBLIC, 2, "src", ItemKind::Source, src),
-                item(PUBLIC, 3, "t", ItemKind::Subsource, t),
-                item(PUBLIC, 4, "src_progress", ItemKind::ProgressSubsource, progress),
-                item(OTHER, 5, "osrc", ItemKind::Source, osrc),
-                item(
-                    PUBLIC,
-                    6,
-                    "tab",
-                    ItemKind::Table,
-                    "CREATE TABLE materialize.public.tab (a int)",
-                ),
-            ],
-            search_path: vec!["public".into()],
-            stored: false,
-        }
-    }
-
-    fn schema(&self, id: SchemaId) -> SchemaInfo {
-        SchemaInfo {
-            id,
-            database: Some(DB),
-            name: schema_name(id).into(),
-        }
-    }
-}
-
-impl CatalogReader for Catalog {
-    fn active_database(&self) -> &str {
-        "materialize"
-    }
-    fn search_path(&self) -> &[String] {
-        &self.search_path
-    }
-    fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
-        (name == "materialize").then_some(DB)
-    }
-    fn resolve_schema(&self, database: Option<DatabaseId>, name: &str) -> Option<SchemaInfo> {
-        match (database, name) {
-            (Some(DB), "public") => Some(self.schema(PUBLIC)),
-            (Some(DB), "other") => Some(self.schema(OTHER)),
-            _ => None,
-        }
-    }
-    fn database_name(&self, id: DatabaseId) -> Option<String> {
-        (id == DB).then(|| "materialize".into())
-    }
-    fn resolve_item(&self, schema: SchemaId, name: &str) -> Option<CatalogItem> {
-        self.items
-            .iter()
-            .find(|(s, item)| *s == schema && item.name.item == name)
-            .map(|(_, item)| item.clone())
-    }
-    fn database_names(&self) -> Vec<String> {
-        vec!["materialize".into()]
-    }
-    fn schemas(&self, database: Option<DatabaseId>) -> Vec<SchemaInfo> {
-        if database == Some(DB) {
-            vec![self.schema(PUBLIC), self.schema(OTHER)]
-        } else {
-            vec![]
-        }
-    }
-    fn items(&self, schema: SchemaId) -> Vec<CatalogItem> {
-        self.items
-            .iter()
-            .filter(|(s, _)| *s == schema)
-            .map(|(_, item)| item.clone())
-            .collect()
-    }
-    fn active_cluster(&self) -> &str {
-        "quickstart"
-    }
-    fn cluster(&self, _name: &str) -> Option<crate::ClusterInfo> {
-        None
-    }
-    fn clusters(&self) -> Vec<crate::ClusterInfo> {
-        vec![]
-    }
-    fn stored_definitions(&self) -> bool {
-        self.stored
-    }
-}
-
-fn plan_sql(catalog: &Catalog, sql: &str) -> Result<Plan, PlanError> {
+fn plan_sql(catalog: &TestCatalog, sql: &str) -> Result<Plan, PlanError> {
     let statements = parse(sql).expect("parses");
     let [statement] = statements.as_slice() else {
         panic!("{sql} is not one statement");
@@ -139,7 +51,7 @@ fn plan_sql(catalog: &Catalog, sql: &str) -> Result<Plan, PlanError> {
     crate::plan(catalog, statement)
 }
 
-fn purify_plan(catalog: &Catalog, sql: &str) -> PurifyAddSubsourcesPlan {
+fn purify_plan(catalog: &TestCatalog, sql: &str) -> PurifyAddSubsourcesPlan {
     match plan_sql(catalog, sql) {
         Ok(Plan::PurifyAddSubsources(plan)) => *plan,
         other => panic!("{sql} planned to {other:?}"),
@@ -173,7 +85,7 @@ fn table(schema: &str, name: &str) -> UpstreamTable {
 
 #[test]
 fn resolves_source_connection_and_tables() {
-    let catalog = Catalog::new();
+    let catalog = src_catalog();
     let plan = purify_plan(
         &catalog,
         r#"ALTER SOURCE src ADD SUBSOURCE shop.u, "Shop"."U" AS other.u2 WITH (TEXT COLUMNS (shop.u.e), EXCLUDE COLUMNS ("Shop"."U".g))"#,
@@ -201,7 +113,7 @@ fn resolves_source_connection_and_tables() {
 
 #[test]
 fn names_only_a_source() {
-    let catalog = Catalog::new();
+    let catalog = src_catalog();
     for (name, expected) in [
         ("t", r#""t" is not a source"#),
         ("src_progress", r#""src_progress" is not a source"#),
@@ -230,7 +142,7 @@ fn names_only_a_source() {
 
 #[test]
 fn refuses_bad_table_lists() {
-    let catalog = Catalog::new();
+    let catalog = src_catalog();
     for (sql, expected) in [
         (
             "ALTER SOURCE src ADD SUBSOURCE shop.u, shop.v, shop.u AS x",
@@ -254,7 +166,7 @@ fn refuses_bad_table_lists() {
 
 #[test]
 fn new_subsources_are_named_and_stored_like_create_source() {
-    let catalog = Catalog::new();
+    let catalog = src_catalog();
     let plan = purify_plan(
         &catalog,
         r#"ALTER SOURCE other.osrc ADD SUBSOURCE shop.u, "Shop"."U" AS public.u2, shop.v AS v2"#,
@@ -278,9 +190,9 @@ fn new_subsources_are_named_and_stored_like_create_source() {
     );
     assert_eq!(subsources[1].table, Some(table("shop", "u")));
     // The stored definition is what boot re-plans, unchanged.
-    let boot = Catalog {
+    let boot = TestCatalog {
         stored: true,
-        ..Catalog::new()
+        ..src_catalog()
     };
     for subsource in &subsources {
         match plan_sql(&boot, &subsource.create_sql) {
@@ -292,7 +204,7 @@ fn new_subsources_are_named_and_stored_like_create_source() {
 
 #[test]
 fn new_subsource_names_must_be_free() {
-    let catalog = Catalog::new();
+    let catalog = src_catalog();
     // `t` is taken by the subsource copying shop.t.
     let plan = purify_plan(&catalog, "ALTER SOURCE src ADD SUBSOURCE crm.t");
     let error = plan_added_subsources(&catalog, &plan, vec![table("crm", "t")]).expect_err("taken");
