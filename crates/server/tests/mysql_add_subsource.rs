@@ -22,8 +22,7 @@ const DEADLINE: Duration = Duration::from_secs(120);
 
 /// Polls `sql` until its first column equals `expected`.
 async fn wait_for(client: &Client, sql: &str, expected: &[&str]) -> anyhow::Result<()> {
-    let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
-    common::wait_for(client, sql, &expected, DEADLINE).await
+    common::wait_for(client, sql, expected, DEADLINE).await
 }
 
 /// One value MySQL computes.

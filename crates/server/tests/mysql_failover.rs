@@ -57,8 +57,7 @@ const SNAPSHOTS_READ: &str = "SELECT count(*) || ' ' || count(st.snapshot_record
 
 /// Polls `sql` until its first column equals `expected`.
 async fn wait_for(client: &Client, sql: &str, expected: &[&str]) -> anyhow::Result<()> {
-    let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
-    common::wait_for(client, sql, &expected, DEADLINE).await
+    common::wait_for(client, sql, expected, DEADLINE).await
 }
 
 /// A pool of root connections to the MySQL on `port`.

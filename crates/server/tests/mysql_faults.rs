@@ -58,11 +58,6 @@ fn stalled_with_reason(seen: &BTreeSet<String>) -> bool {
         .any(|s| s.starts_with("stalled ") && s.len() > "stalled ".len())
 }
 
-/// Expected rows, as [`common::wait_for`] takes them.
-fn rows(rows: &[&str]) -> Vec<String> {
-    rows.iter().map(ToString::to_string).collect()
-}
-
 /// Starts MySQL with database `net` and runs `setup` in it; returns the
 /// server's port.
 fn start_mysql(mysql: &mut MySql, server_id: u32, setup: &str) -> anyhow::Result<String> {
@@ -190,7 +185,7 @@ async fn a_silent_network_and_a_mysql_restart_stall_the_source_until_they_pass()
     let client = server.connect().await?;
     common::mysql::create_source(&client, &proxy.port().to_string(), "FOR SCHEMAS (net)").await?;
     let contents = "SELECT id || ':' || n FROM t ORDER BY id";
-    common::wait_for(&client, contents, &rows(&["1:1"]), DEADLINE).await?;
+    common::wait_for(&client, contents, &["1:1"], DEADLINE).await?;
     // Replicating: the binlog stream is open.
     watch_status(&client, |s| s == "running ").await?;
 
@@ -212,7 +207,7 @@ async fn a_silent_network_and_a_mysql_restart_stall_the_source_until_they_pass()
         "a read during the stall"
     );
     proxy.resume();
-    common::wait_for(&client, contents, &rows(&["1:10", "2:2"]), DEADLINE).await?;
+    common::wait_for(&client, contents, &["1:10", "2:2"], DEADLINE).await?;
     watch_status(&client, |s| s == "running ").await?;
 
     // MySQL restarts: the source stalls while it is down and resumes where
@@ -242,7 +237,7 @@ async fn a_silent_network_and_a_mysql_restart_stall_the_source_until_they_pass()
             .any(|s| s.contains("lost the connection to MySQL") || s.contains("cannot connect to MySQL")),
         "the restart never showed: {seen:?}"
     );
-    common::wait_for(&client, contents, &rows(&["1:10", "3:3", "4:4"]), DEADLINE).await?;
+    common::wait_for(&client, contents, &["1:10", "3:3", "4:4"], DEADLINE).await?;
     let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
     let mut conn = pool.get_conn().await?;
     common::mysql::caught_up(&mut conn, &client, DEADLINE).await?;
@@ -310,7 +305,7 @@ async fn a_long_upstream_transaction_delays_the_snapshot_but_never_blocks_writer
     holder.query_drop("COMMIT").await?;
     watch_status(&client, |s| s == "running ").await?;
     let contents = "SELECT id || ':' || n FROM locked ORDER BY id";
-    common::wait_for(&client, contents, &rows(&["1:2", "2:2", "3:3"]), DEADLINE).await?;
+    common::wait_for(&client, contents, &["1:2", "2:2", "3:3"], DEADLINE).await?;
     drop((holder, writer));
     pool.disconnect().await?;
     Ok(())

@@ -132,7 +132,7 @@ pub(crate) async fn column(client: &tokio_postgres::Client, sql: &str) -> anyhow
 pub(crate) async fn wait_for(
     client: &tokio_postgres::Client,
     sql: &str,
-    expected: &[String],
+    expected: &[impl AsRef<str> + std::fmt::Debug],
     deadline: std::time::Duration,
 ) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
@@ -141,7 +141,7 @@ pub(crate) async fn wait_for(
         every.tick().await;
         let answer = column(client, sql).await;
         match &answer {
-            Ok(rows) if rows == expected => return Ok(()),
+            Ok(rows) if rows.iter().map(String::as_str).eq(expected.iter().map(AsRef::as_ref)) => return Ok(()),
             _ if start.elapsed() > deadline => {
                 anyhow::bail!("{sql}: wanted {expected:?}, last answer {answer:?}")
             }

@@ -73,9 +73,7 @@ impl MySql {
 
     /// Runs SQL as root on server `name`.
     pub(crate) fn root(&self, name: &str, sql: &str) -> anyhow::Result<()> {
-        let output = self.command().args(["client", name, "-e", sql]).output()?;
-        anyhow::ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        Ok(())
+        self.run(&["client", name, "-e", sql])
     }
 
     /// Runs `bin/mysql ARGS` on this test's servers.
