@@ -13,11 +13,13 @@ use freshet_expr::ScalarExpr;
 use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 use freshet_storage::Store;
 use timely::{Config, WorkerConfig};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::index::IndexSpec;
 use crate::protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
 use crate::render::{self, Inputs};
+use crate::subscribe::merge::Outcome;
+use crate::subscribe::{Merge, SubscribeId, SubscribeSpec, Subscription};
 use crate::{ComputeError, worker};
 
 /// The result of a peek.
@@ -47,6 +49,9 @@ struct Inner {
     send_order: Mutex<()>,
     threads: Vec<Thread>,
     pending: Arc<Mutex<HashMap<PeekId, PendingPeek>>>,
+    /// Running subscriptions, merging their workers' changes.
+    subscribes: Arc<Mutex<HashMap<SubscribeId, Merge>>>,
+    /// The next peek or subscription id.
     next_peek: AtomicU64,
     /// Set once a worker has panicked: no peek can finish any more.
     broken: Arc<AtomicBool>,
@@ -121,11 +126,20 @@ impl ComputeController {
         threads.sort_by_key(|(i, _)| *i);
         let pending = Arc::new(Mutex::new(HashMap::new()));
         let dispatcher_pending = Arc::clone(&pending);
+        let subscribes = Arc::new(Mutex::new(HashMap::new()));
+        let dispatcher_subscribes = Arc::clone(&subscribes);
         let broken = Arc::new(AtomicBool::new(false));
         let dispatcher_broken = Arc::clone(&broken);
         std::thread::Builder::new()
             .name("compute-responses".into())
-            .spawn(move || dispatch_responses(&response_rx, &dispatcher_pending, &dispatcher_broken))
+            .spawn(move || {
+                dispatch_responses(
+                    &response_rx,
+                    &dispatcher_pending,
+                    &dispatcher_subscribes,
+                    &dispatcher_broken,
+                );
+            })
             .map_err(|_| ComputeError::WorkersStopped)?;
         tracing::info!(workers, "started compute workers");
         Ok(ComputeController {
@@ -135,6 +149,7 @@ impl ComputeController {
                 send_order: Mutex::new(()),
                 threads: threads.into_iter().map(|(_, t)| t).collect(),
                 pending,
+                subscribes,
                 next_peek: AtomicU64::new(1),
                 broken,
                 guards: Mutex::new(Some(guards)),
@@ -245,6 +260,44 @@ impl ComputeController {
         self.broadcast(ComputeCommand::DropIndex { id })
     }
 
+    /// Starts a subscription to `plan` (optimized, over durable
+    /// collections): its contents at `as_of` as changes at `as_of`, then
+    /// every later change at its time, as its inputs change. The inputs
+    /// must be readable at `as_of` when this is called. Dropping the
+    /// returned [`Subscription`] stops it.
+    pub fn subscribe(&self, plan: RelExpr, as_of: Timestamp) -> Result<Subscription, ComputeError> {
+        if self.is_broken() {
+            return Err(ComputeError::WorkersStopped);
+        }
+        let hold = Arc::new(self.inner.store.hold(&plan.depends_on(), as_of)?);
+        let id = self.inner.next_peek.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner
+            .subscribes
+            .lock()
+            .map_err(|_| ComputeError::WorkersStopped)?
+            .insert(id, Merge::new(self.inner.commands.len(), as_of, tx));
+        // From here on, dropping the subscription stops its dataflow.
+        let subscription = Subscription::new(id, rx, self.clone());
+        tracing::debug!(subscribe = id, as_of, "starting a subscription");
+        self.broadcast(ComputeCommand::CreateSubscribe(SubscribeSpec { id, plan, as_of, hold }))?;
+        Ok(subscription)
+    }
+
+    /// Stops subscription `id` on every worker (its reader is gone).
+    pub(crate) fn drop_subscribe(&self, id: SubscribeId) {
+        if let Ok(mut subscribes) = self.inner.subscribes.lock() {
+            subscribes.remove(&id);
+        }
+        // Workers that are gone have nothing left to stop.
+        let _ = self.broadcast(ComputeCommand::DropSubscribe { id });
+    }
+
+    /// Whether a worker has panicked, so no dataflow can finish any more.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.inner.broken.load(Ordering::SeqCst)
+    }
+
     /// Stops the workers and waits until their threads end, so nothing
     /// they hold (the store) outlives the shutdown.
     pub fn shutdown(&self) {
@@ -306,11 +359,27 @@ impl Drop for PanicNotice {
 fn dispatch_responses(
     responses: &Receiver<ComputeResponse>,
     pending: &Mutex<HashMap<PeekId, PendingPeek>>,
+    subscribes: &Mutex<HashMap<SubscribeId, Merge>>,
     broken: &AtomicBool,
 ) {
     while let Ok(response) = responses.recv() {
         let (id, worker, result) = match response {
             ComputeResponse::PeekResponse { id, worker, result } => (id, worker, result),
+            ComputeResponse::SubscribeBatch {
+                id,
+                worker,
+                upper,
+                updates,
+            } => {
+                let Ok(mut subscribes) = subscribes.lock() else { return };
+                // A subscription dropped meanwhile has no merge any more.
+                if let Some(merge) = subscribes.get_mut(&id)
+                    && merge.report(worker, upper, updates) == Outcome::Finished
+                {
+                    subscribes.remove(&id);
+                }
+                continue;
+            }
             ComputeResponse::WorkerPanicked { worker } => {
                 tracing::error!(
                     worker,
@@ -319,6 +388,10 @@ fn dispatch_responses(
                 broken.store(true, Ordering::SeqCst);
                 if let Ok(mut pending) = pending.lock() {
                     pending.clear();
+                }
+                // Their readers see the channel close, then the breakage.
+                if let Ok(mut subscribes) = subscribes.lock() {
+                    subscribes.clear();
                 }
                 continue;
             }
@@ -365,6 +438,9 @@ fn dispatch_responses(
     tracing::error!("compute workers stopped");
     if let Ok(mut pending) = pending.lock() {
         pending.clear();
+    }
+    if let Ok(mut subscribes) = subscribes.lock() {
+        subscribes.clear();
     }
 }
 

@@ -20,7 +20,7 @@ use timely::worker::Worker;
 use crate::ComputeError;
 use crate::render::key::normalize;
 use crate::render::source::Failure;
-use crate::render::{self, Gets, Rows};
+use crate::render::{self, Rows};
 use crate::worker::Context;
 
 /// How far behind its upper an index keeps history: reads at times older
@@ -72,11 +72,7 @@ impl InstalledIndex {
         let (index, peers) = (worker.index(), worker.peers());
         let failure: Failure = Rc::default();
         let built = worker.dataflow_named::<Timestamp, _, _>(&format!("index-{}", spec.id), |scope| {
-            let mut gets = Gets::new();
-            for id in spec.plan.depends_on() {
-                let rows = render::source::render(scope, context, id, spec.as_of, index, peers, &failure)?;
-                gets.insert(id, rows);
-            }
+            let gets = render::live_gets(scope, context, &spec.plan, spec.as_of, index, peers, &failure)?;
             let (oks, errs) = render::render(scope, &spec.plan, &gets, index, peers);
             let (keyed, errs) = render::split(keyed(oks, spec.key.clone()), errs);
             let probe = ProbeHandle::new();

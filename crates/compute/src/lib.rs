@@ -4,7 +4,8 @@
 //! plans ([`RelExpr`](freshet_expr::RelExpr)) rendered as
 //! differential dataflows, indexes (arrangements kept current as their
 //! inputs change), peeks (one-off queries, or direct reads of an index)
-//! and, later, subscriptions and materialized-view sinks. Clients talk to it through
+//! subscriptions (a dataflow whose changes stream to a reader) and, later,
+//! materialized-view sinks. Clients talk to it through
 //! [`ComputeController`] with [`ComputeCommand`]s and get
 //! [`ComputeResponse`]s back.
 //!
@@ -19,9 +20,11 @@ mod error;
 mod index;
 mod protocol;
 mod render;
+mod subscribe;
 mod worker;
 
 pub use controller::ComputeController;
 pub use error::ComputeError;
 pub use index::IndexSpec;
 pub use protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
+pub use subscribe::{SubscribeEvent, SubscribeId, SubscribeSpec, Subscription};

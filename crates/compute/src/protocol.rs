@@ -8,6 +8,7 @@ use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 use crate::ComputeError;
 use crate::index::IndexSpec;
 use crate::render::Inputs;
+use crate::subscribe::{SubscribeId, SubscribeSpec};
 
 /// Identifies one peek for its lifetime.
 pub type PeekId = u64;
@@ -67,6 +68,18 @@ pub enum ComputeCommand {
         /// The peek.
         id: PeekId,
     },
+    /// Starts a subscription's dataflow. Sent exactly once per
+    /// subscription; every worker answers with
+    /// [`ComputeResponse::SubscribeBatch`]es, one each time its frontier
+    /// advances, until its frontier is empty or it met an error.
+    CreateSubscribe(SubscribeSpec),
+    /// Stops a subscription's dataflow: its reader is gone. Sent at most
+    /// once per subscription, after its `CreateSubscribe`; no worker
+    /// answers for it after seeing this.
+    DropSubscribe {
+        /// The subscription.
+        id: SubscribeId,
+    },
     /// Stops the workers. Sent exactly once, last; never answered.
     Shutdown,
 }
@@ -83,6 +96,20 @@ pub enum ComputeResponse {
         worker: usize,
         /// Its rows or its error.
         result: Result<Vec<(Row, Diff)>, ComputeError>,
+    },
+    /// One worker's changes of a subscription at times below `upper`, not
+    /// sent before, and its new frontier; or the error that stopped it.
+    /// Sent each time the worker's frontier advances; the last one has
+    /// `upper` `None` (the dataflow is complete) or an error.
+    SubscribeBatch {
+        /// The subscription.
+        id: SubscribeId,
+        /// The worker that answers.
+        worker: usize,
+        /// The worker's new frontier: it sends no change below it later.
+        upper: Option<Timestamp>,
+        /// Its changes (row, time, multiplicity change) or its error.
+        updates: Result<Vec<(Row, Timestamp, Diff)>, ComputeError>,
     },
     /// A worker panicked and its thread is gone. Sent at most once per
     /// worker, as its thread unwinds; the cluster's dataflows can no longer

@@ -44,6 +44,24 @@ pub(crate) fn read_inputs(store: &Store, plan: &RelExpr, as_of: Timestamp) -> Re
         .collect()
 }
 
+/// Reads every collection `plan` reads live into `scope`: its snapshot at
+/// `as_of`, then its changes as they are published (see
+/// [`source::render`]); a storage error that stops one lands in `failure`.
+pub(crate) fn live_gets<'scope>(
+    scope: Scope<'scope, Timestamp>,
+    context: &crate::worker::Context,
+    plan: &RelExpr,
+    as_of: Timestamp,
+    index: usize,
+    peers: usize,
+    failure: &source::Failure,
+) -> Result<Gets<'scope>, ComputeError> {
+    plan.depends_on()
+        .into_iter()
+        .map(|id| Ok((id, source::render(scope, context, id, as_of, index, peers, failure)?)))
+        .collect()
+}
+
 /// Introduces each of `inputs` into `scope` at time 0, each worker its share.
 pub(crate) fn static_gets<'scope>(
     scope: Scope<'scope, Timestamp>,

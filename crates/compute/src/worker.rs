@@ -2,6 +2,7 @@
 //! dataflows, maintain indexes, answer peeks.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use crate::ComputeError;
 use crate::index::{Indexes, InstalledIndex};
 use crate::protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
 use crate::render::{self, Inputs};
+use crate::subscribe::{self, SubscribeId};
 
 /// A peek whose dataflow is running on this worker.
 struct DataflowPeek {
@@ -54,6 +56,8 @@ pub(crate) fn run(
     let mut peeks: Vec<DataflowPeek> = Vec::new();
     let mut index_peeks: Vec<IndexPeek> = Vec::new();
     let mut indexes = Indexes::new();
+    // Each running subscription's dataflow.
+    let mut subscribes: BTreeMap<SubscribeId, usize> = BTreeMap::new();
     let respond = |id: PeekId, worker: usize, result: Result<Vec<(Row, Diff)>, ComputeError>| {
         // The controller may have given up on the peek; nothing to do then.
         let _ = responses.send(ComputeResponse::PeekResponse { id, worker, result });
@@ -77,6 +81,27 @@ pub(crate) fn run(
                     }
                     Err(e) => tracing::error!(index = %spec.id, error = %e, "cannot build an index"),
                 },
+                Ok(ComputeCommand::CreateSubscribe(spec)) => {
+                    match subscribe::install(worker, &spec, context, responses) {
+                        Ok(dataflow) => {
+                            subscribes.insert(spec.id, dataflow);
+                        }
+                        Err(e) => {
+                            let _ = responses.send(ComputeResponse::SubscribeBatch {
+                                id: spec.id,
+                                worker: worker.index(),
+                                upper: None,
+                                updates: Err(e),
+                            });
+                        }
+                    }
+                }
+                Ok(ComputeCommand::DropSubscribe { id }) => {
+                    if let Some(dataflow) = subscribes.remove(&id) {
+                        worker.drop_dataflow(dataflow);
+                        tracing::debug!(subscribe = id, worker = worker.index(), "subscription dropped");
+                    }
+                }
                 Ok(ComputeCommand::DropIndex { id }) => {
                     if let Some(index) = indexes.remove(&id) {
                         worker.drop_dataflow(index.dataflow);

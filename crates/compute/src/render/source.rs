@@ -131,6 +131,8 @@ pub(crate) fn render<'scope>(
                     return;
                 }
             }
+            // The collection was dropped: one last read finds that out.
+            let _ = activator.activate();
         }));
         let mut progress = Progress {
             capability: Some(capability),
