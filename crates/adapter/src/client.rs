@@ -53,7 +53,7 @@ pub enum TransactionStatus {
 }
 
 /// The result of one statement.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum ExecuteResponse {
     /// Rows to send: `SELECT`, `SHOW`, `EXPLAIN`.
     Rows {
@@ -68,6 +68,9 @@ pub enum ExecuteResponse {
         /// The tag.
         tag: String,
     },
+    /// `SUBSCRIBE`: a stream of output rows the client reads until it
+    /// ends (or the client goes away, which drops it and stops its dataflow).
+    Subscribing(Box<crate::SubscribeStream>),
     /// `BEGIN`: the tag, and the session is now in a transaction.
     TransactionStarted,
     /// `COMMIT`/`ROLLBACK`: the tag, and the session is no longer in a transaction.

@@ -6,7 +6,7 @@
 //! with an internal message, so the coordinator never blocks.
 
 mod builtin;
-mod cancel;
+pub(crate) mod cancel;
 mod cluster;
 mod connection;
 mod ddl;
@@ -16,10 +16,11 @@ mod peek;
 mod role;
 mod session_vars;
 mod source;
+mod subscribe;
 mod transaction;
 mod write;
 
-pub(crate) use write::TableWrite;
+pub(crate) use write::{TableWrite, compute_error};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -555,6 +556,7 @@ impl Coordinator {
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
+            Plan::Subscribe(plan) => return self.sequence_subscribe(ctx, *plan),
             Plan::CreateCluster { .. } | Plan::DropClusters { .. } => return self.sequence_cluster(ctx, plan),
             Plan::CreateConnection { .. } | Plan::AlterConnection { .. } | Plan::ValidateConnection { .. } => {
                 return self.sequence_connection(ctx, plan);

@@ -18,6 +18,7 @@ mod coord;
 mod error;
 mod password;
 mod session;
+mod subscribe;
 
 pub use client::{
     Client, ConnectionId, ExecuteOutcome, ExecuteResponse, Notice, SessionClient, StartupParams, StatementDesc,
@@ -26,3 +27,4 @@ pub use client::{
 pub use coord::{Config, start};
 pub use error::{AdapterError, CancelReason};
 pub use password::{is_scram_verifier, scram_verifier};
+pub use subscribe::SubscribeStream;

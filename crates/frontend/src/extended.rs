@@ -36,6 +36,7 @@ use tracing::debug;
 
 use crate::backend::{Backend, Session};
 use crate::bind::{check_formats, declared_type, decode_params, result_formats};
+use crate::copy::{send_subscribe, subscribe_tag};
 use crate::error::{fatal, notice_message, statement_error};
 use crate::query::{session, transaction_status};
 use crate::types::{field_infos_in, pg_type, query_response_in};
@@ -306,6 +307,11 @@ impl<B: Backend> ExtendedQueryHandler for FreshetExtendedQueryHandler<B> {
             Ok(ExecuteResponse::Command { tag }) => Ok(Response::Execution(Tag::new(&tag))),
             Ok(ExecuteResponse::TransactionStarted) => Ok(Response::TransactionStart(Tag::new("BEGIN"))),
             Ok(ExecuteResponse::TransactionEnded { tag }) => Ok(Response::TransactionEnd(Tag::new(&tag))),
+            // Streamed here; pgwire then sends the completion.
+            Ok(ExecuteResponse::Subscribing(stream)) => match send_subscribe(client, *stream).await? {
+                Ok(count) => Ok(Response::Execution(subscribe_tag(count))),
+                Err(info) => Err(PgWireError::UserError(Box::new(info))),
+            },
             // An error: pgwire reports it and skips to `Sync`.
             Err(err) => Err(PgWireError::UserError(Box::new(statement_error(&err)))),
         }

@@ -23,6 +23,7 @@ mod backend;
 mod binary;
 mod bind;
 mod cancel;
+mod copy;
 mod error;
 mod extended;
 mod query;

@@ -21,6 +21,7 @@ use pgwire::messages::simplequery::Query;
 use tracing::debug;
 
 use crate::backend::{Backend, Session};
+use crate::copy::{send_subscribe, subscribe_tag};
 use crate::error::{fatal, frontend_error, notice_message, statement_error};
 use crate::types::query_response;
 
@@ -134,6 +135,16 @@ where
         for notice in &notices {
             client.feed(notice_message(notice)).await?;
         }
+        if let Ok(ExecuteResponse::Subscribing(stream)) = result {
+            match send_subscribe(client, *stream).await? {
+                Ok(count) => send_execution_response(client, subscribe_tag(count)).await?,
+                Err(info) => {
+                    client.feed(PgWireBackendMessage::ErrorResponse(info.into())).await?;
+                    break;
+                }
+            }
+            continue;
+        }
         if let Err(info) = send_response(client, statement_response(result)).await? {
             debug!(code = %info.code, "result could not be sent");
             client.feed(PgWireBackendMessage::ErrorResponse(info.into())).await?;
@@ -189,6 +200,11 @@ pub(crate) fn statement_response(result: Result<ExecuteResponse, AdapterError>) 
         Ok(ExecuteResponse::Command { tag }) => Response::Execution(Tag::new(&tag)),
         Ok(ExecuteResponse::TransactionStarted) => Response::TransactionStart(Tag::new("BEGIN")),
         Ok(ExecuteResponse::TransactionEnded { tag }) => Response::TransactionEnd(Tag::new(&tag)),
+        // Streamed by the caller; a path that cannot stream refuses it.
+        Ok(ExecuteResponse::Subscribing(_)) => Response::Error(Box::new(frontend_error(
+            SqlState::FeatureNotSupported,
+            "SUBSCRIBE cannot run here: use COPY (SUBSCRIBE …) TO STDOUT or a cursor",
+        ))),
         Err(err) => Response::Error(Box::new(statement_error(&err))),
     }
 }

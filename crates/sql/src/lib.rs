@@ -19,11 +19,12 @@ pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKin
 pub use error::{NameClause, PlanError};
 pub use parse::{
     AlterConnection, AlterSourceAddSubsources, ConnectionOption, CreateConnection, CreateIndex, CreateSource,
-    CreateSubsource, OptionValue, ShowObjects, SourceTables, Statement, SubsourceColumn, SubsourceOf, parse,
+    CreateSubsource, OptionValue, ShowObjects, SourceTables, Statement, Subscribe, SubscribeRelation, SubsourceColumn,
+    SubsourceOf, parse,
 };
 pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,
-    PurifyAddSubsourcesPlan, PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubsourcePlan,
-    TablePlan, TextOrSecret, UniqueKey, UpstreamSelection, ViewPlan, describe, plan, plan_added_subsources, plan_bound,
-    plan_purified_source, progress_desc, scalar_type_from_sql, stored_connection,
+    PurifyAddSubsourcesPlan, PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubscribePlan,
+    SubsourcePlan, TablePlan, TextOrSecret, UniqueKey, UpstreamSelection, ViewPlan, describe, plan,
+    plan_added_subsources, plan_bound, plan_purified_source, progress_desc, scalar_type_from_sql, stored_connection,
 };

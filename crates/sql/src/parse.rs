@@ -9,9 +9,11 @@
 mod connection;
 mod extension;
 mod source;
+mod subscribe;
 
 pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
 pub use source::{AlterSourceAddSubsources, CreateSource, CreateSubsource, SourceTables, SubsourceColumn, SubsourceOf};
+pub use subscribe::{Subscribe, SubscribeRelation};
 
 use std::fmt;
 
@@ -110,6 +112,8 @@ pub enum Statement {
         /// Drop what depends on them too.
         cascade: bool,
     },
+    /// `SUBSCRIBE …` or `COPY (SUBSCRIBE …) TO STDOUT`
+    Subscribe(Subscribe),
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
@@ -291,6 +295,7 @@ impl fmt::Display for Statement {
                 if_exists,
                 cascade,
             } => write_drop(f, &kind.name().to_uppercase(), names, *if_exists, *cascade),
+            Statement::Subscribe(subscribe) => write!(f, "{subscribe}"),
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }
     }

@@ -23,6 +23,7 @@ mod session;
 mod show;
 mod source;
 mod subquery;
+mod subscribe;
 #[cfg(test)]
 mod test_catalog;
 mod typeconv;
@@ -48,6 +49,7 @@ pub use source::{
     plan_purified_source, progress_desc,
 };
 use std::rc::Rc;
+pub use subscribe::SubscribePlan;
 
 /// What a statement does, with every name resolved and every expression typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +251,8 @@ pub enum Plan {
     Update(MutationPlan),
     /// `DELETE`.
     Delete(MutationPlan),
+    /// `SUBSCRIBE`: streams a relation's changes.
+    Subscribe(Box<SubscribePlan>),
     /// `EXPLAIN` of a query: prints its optimized plan.
     Explain(SelectPlan),
     /// `SET name = value`.
@@ -436,6 +440,7 @@ fn plan_with_params(
 ) -> Result<Plan, PlanError> {
     match statement {
         Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
+        Statement::Subscribe(subscribe) => subscribe::plan_subscribe(catalog, params, subscribe),
         Statement::Show(show) => show::plan_show_objects(catalog, show),
         Statement::Sql(stmt) => plan_sql(catalog, stmt, params),
         Statement::CreateIndex(create) => index::plan_create_index(catalog, create),

@@ -16,7 +16,8 @@ fn render(statement: &Statement) -> String {
         | Statement::DropClusters { .. }
         | Statement::CreateSource(_)
         | Statement::CreateSubsource(_)
-        | Statement::AlterSourceAddSubsources(_) => statement.to_string(),
+        | Statement::AlterSourceAddSubsources(_)
+        | Statement::Subscribe(_) => statement.to_string(),
         Statement::CreateConnection(create) => format!("{statement} -- validate: {:?}", create.validate),
         // The statement's text hides the value; the test shows what was parsed.
         Statement::CreateSecret { value, .. } | Statement::AlterSecret { value, .. } => {

@@ -51,6 +51,8 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::CreateConnection { .. }
         | Plan::AlterConnection { .. }
         | Plan::ValidateConnection { .. }
+        // Its rows go out as a COPY, which has no row description.
+        | Plan::Subscribe(_)
         | Plan::PurifySource(_)
         | Plan::CreateSource(_)
         | Plan::CreateSubsource(_)

@@ -100,7 +100,7 @@ impl Coordinator {
 
     /// Every input is readable: a subsource only once its source has taken
     /// the snapshot, and not once it has failed.
-    fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
+    pub(crate) fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
         for id in inputs {
             let Some(item) = self.catalog.item(*id) else { continue };
             if !item.kind.is_subsource() {

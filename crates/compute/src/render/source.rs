@@ -62,6 +62,8 @@ impl Progress {
         };
         let next = match self.next {
             Some(next) => next,
+            // A start time ahead of the collection waits for it.
+            None if store.upper(id)? <= as_of => return Ok(()),
             None => {
                 let rows = store.snapshot(id, as_of)?;
                 let mut session = output.session(capability);

@@ -60,8 +60,14 @@ impl Merge {
         if let Some(slot) = self.uppers.get_mut(worker) {
             *slot = upper;
         }
+        // Workers that are complete (`None`) hold nothing back.
         let merged = self.uppers.iter().flatten().min().copied();
-        if merged == self.sent {
+        let advanced = match (merged, self.sent) {
+            (None, sent) => sent.is_some(),
+            (Some(merged), Some(sent)) => merged > sent,
+            (Some(_), None) => false,
+        };
+        if !advanced {
             return Outcome::Running;
         }
         self.sent = merged;
@@ -138,6 +144,15 @@ mod tests {
                 upper: None,
             })
         );
+    }
+
+    #[test]
+    fn a_frontier_below_the_last_one_passed_on_is_ignored() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut merge = Merge::new(2, 10, tx);
+        assert_eq!(merge.report(0, Some(0), Ok(vec![])), Outcome::Running);
+        assert_eq!(merge.report(1, Some(11), Ok(vec![])), Outcome::Running);
+        assert_eq!(batch(&mut rx), None, "nothing is complete beyond 10 yet");
     }
 
     #[test]

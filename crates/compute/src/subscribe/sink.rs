@@ -79,7 +79,14 @@ fn render_sink(
                 return;
             }
             let upper = frontier.frontier().first().copied();
-            if upper == reported {
+            // Before the inputs have read their snapshots the frontier can
+            // be below `as_of`; only an advance past the last report counts.
+            let advanced = match (upper, reported) {
+                (None, reported) => reported.is_some(),
+                (Some(upper), Some(reported)) => upper > reported,
+                (Some(_), None) => false,
+            };
+            if !advanced {
                 return;
             }
             reported = upper;

@@ -83,6 +83,13 @@ impl Numeric {
     }
 }
 
+impl From<u64> for Numeric {
+    /// The integer, with scale zero.
+    fn from(n: u64) -> Numeric {
+        Numeric(BigDecimal::from(n))
+    }
+}
+
 impl PartialEq for Numeric {
     fn eq(&self, other: &Self) -> bool {
         self.0 == other.0

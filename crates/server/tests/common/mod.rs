@@ -71,14 +71,25 @@ impl TestServer {
 
     /// Connects as `materialize` to database `materialize`.
     pub(crate) async fn connect(&self) -> anyhow::Result<tokio_postgres::Client> {
+        Ok(self.connect_with_task().await?.0)
+    }
+
+    /// Connects as [`TestServer::connect`] does, and returns the task that
+    /// drives the connection: aborting it closes the socket at once, as a
+    /// client that dies would.
+    pub(crate) async fn connect_with_task(
+        &self,
+    ) -> anyhow::Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
         let config = format!(
             "host={} port={} user=materialize dbname=materialize",
             self.addr.ip(),
             self.addr.port()
         );
         let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls).await?;
-        tokio::spawn(connection);
-        Ok(client)
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok((client, task))
     }
 
     /// Whether the process is still running.

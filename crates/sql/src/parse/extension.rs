@@ -25,8 +25,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["DROP", "MATERIALIZED", "VIEW"],
     &["DROP", "SINK"],
     &["DROP", "CLUSTER", "REPLICA"],
-    &["SUBSCRIBE"],
-    &["COPY", "(", "SUBSCRIBE"],
     &["SHOW", "CREATE", "MATERIALIZED", "VIEW"],
     &["SHOW", "CREATE", "SINK"],
     &["SHOW", "SINKS"],
@@ -59,13 +57,16 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     }
     for prefix in NOT_YET_SUPPORTED {
         if words.iter().zip(prefix.iter()).filter(|(w, p)| w == *p).count() == prefix.len() {
-            let feature = match prefix {
-                ["COPY", "(", "SUBSCRIBE"] => "COPY (SUBSCRIBE ...) TO STDOUT".to_owned(),
-                _ => prefix.join(" "),
-            };
+            let feature = prefix.join(" ");
             skip_statement(parser);
             return Ok(Some(Statement::NotYetSupported { feature }));
         }
+    }
+    if words[0] == "SUBSCRIBE" {
+        return super::subscribe::parse_subscribe(parser).map(|s| Some(Statement::Subscribe(s)));
+    }
+    if words[..3] == ["COPY", "(", "SUBSCRIBE"] {
+        return super::subscribe::parse_copy_subscribe(parser).map(|s| Some(Statement::Subscribe(s)));
     }
     if matches!(words[0].as_str(), "SELECT" | "VALUES" | "WITH" | "(")
         && let Some(statement) = parse_as_of(parser)?
