@@ -412,7 +412,9 @@ impl<'a> Partition<'a> {
 /// only if read: PostgreSQL evaluates `lag`'s value only on the rows it
 /// reads, so an error on another row does not fail the query.
 struct Values<'a> {
+    /// The argument.
     expr: &'a ScalarExpr,
+    /// Per row of the partition, its value once evaluated.
     cache: Vec<Option<Datum<'a>>>,
 }
 

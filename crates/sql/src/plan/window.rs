@@ -138,8 +138,11 @@ impl Mapped {
 
 /// One window: its partition and order, and the calls over it.
 struct Window<'a> {
+    /// The window as written; calls with the same partition and order share it.
     spec: &'a ast::WindowSpec,
+    /// The partition columns.
     partition_by: Vec<usize>,
+    /// The order over the columns.
     order_by: Vec<ColumnOrder>,
     /// Each call: its index in the calls planned, and the functions computed.
     calls: Vec<(usize, Vec<WindowFunc>)>,
