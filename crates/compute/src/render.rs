@@ -23,6 +23,7 @@ mod reduce;
 pub(crate) mod source;
 mod threshold;
 mod top_k;
+mod window;
 
 /// A collection of rows.
 pub(crate) type Rows<'scope> = VecCollection<'scope, Timestamp, Row, Diff>;
@@ -138,6 +139,18 @@ pub(crate) fn render<'scope>(
             order_by,
             *limit,
             *offset,
+        ),
+        RelExpr::Window {
+            input,
+            partition_by,
+            order_by,
+            functions,
+        } => window::render(
+            render(scope, input, inputs, index, peers),
+            &scalar_types(input),
+            partition_by,
+            order_by,
+            functions,
         ),
         RelExpr::Union { inputs: branches } => {
             let (mut oks, mut errs) = (empty(scope), empty(scope));

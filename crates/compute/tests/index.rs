@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use freshet_compute::{ComputeController, ComputeError};
-use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, RelExpr, ScalarExpr};
+use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, ColumnOrder, RelExpr, ScalarExpr, WindowFunc};
 use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
 use freshet_storage::{Publish, Store};
 
@@ -151,6 +151,76 @@ async fn an_index_of_an_aggregate_is_maintained_and_forgets_old_history() -> Tes
         compute.peek_index(INDEX, index_of(&counts), None, 3000).await,
         Err(ComputeError::UnknownIndex(INDEX))
     );
+    compute.shutdown();
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_index_of_window_functions_equals_computing_them_afresh() -> TestResult {
+    let (compute, store, _dir) = start(3)?;
+    // row_number, rank, lag and a running sum per v, by k descending.
+    let order_by = vec![ColumnOrder {
+        column: 0,
+        desc: true,
+        nulls_last: false,
+    }];
+    let windowed = table().window(
+        vec![1],
+        order_by,
+        vec![
+            WindowFunc::RowNumber,
+            WindowFunc::Rank,
+            WindowFunc::Lag {
+                value: ScalarExpr::Column(0),
+                offset: ScalarExpr::literal(Datum::Int32(1), ScalarType::Int32),
+                default: ScalarExpr::null(ScalarType::Int32),
+            },
+            WindowFunc::Aggregate {
+                func: AggregateFunc::SumInt,
+                expr: ScalarExpr::Column(0),
+            },
+        ],
+    );
+    compute.create_index(INDEX, windowed.clone(), vec![ScalarExpr::Column(1)], 1)?;
+    // The table's rows: (k, v) for k in 0..100, all v = "a" at first.
+    let mut rows: Vec<(i32, &str)> = (0..100).map(|k| (k, "a")).collect();
+    let mut seed: u64 = 7;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap_or(0) % n
+    };
+    let values = ["a", "b", "c"];
+    for round in 0..15 {
+        // Move, delete and add rows (some repeated, so ties and copies).
+        let mut updates = Vec::new();
+        for _ in 0..1 + next(8) {
+            let i = next(rows.len());
+            let (k, v) = rows[i];
+            match next(3) {
+                0 => {
+                    rows.swap_remove(i);
+                    updates.push((row(k, v), -1));
+                }
+                1 => {
+                    let moved = values[next(3)];
+                    rows[i] = (k, moved);
+                    updates.extend([(row(k, v), -1), (row(k, moved), 1)]);
+                }
+                _ => {
+                    let added = (i32::try_from(next(50)).unwrap_or(0), values[next(3)]);
+                    rows.push(added);
+                    updates.push((row(added.0, added.1), 1));
+                }
+            }
+        }
+        let ts = 10 + round * 10;
+        publish(&store, &updates, ts, ts + 1)?;
+        let maintained = sorted(compute.peek_index(INDEX, index_of(&windowed), None, ts).await?);
+        let afresh = sorted(compute.peek(windowed.clone(), ts).await?);
+        assert_eq!(maintained, afresh, "round {round}");
+    }
     compute.shutdown();
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! The optimizer never changes an answer: random plans of joins, filters,
-//! projections, maps, reductions and set differences over random small
-//! relations give the same rows, optimized and as planned.
+//! projections, maps, reductions, windows and set differences over random
+//! small relations give the same rows, optimized and as planned.
 
 use freshet_compute::ComputeController;
 use freshet_expr::{
-    AggregateExpr, AggregateFunc, ArithOp, ArithType, BinaryFunc, RelExpr, ScalarExpr, UnaryFunc, VariadicFunc,
-    optimize,
+    AggregateExpr, AggregateFunc, ArithOp, ArithType, BinaryFunc, ColumnOrder, RelExpr, ScalarExpr, UnaryFunc,
+    VariadicFunc, WindowFunc, optimize,
 };
 use freshet_repr::{ColumnType, Datum, Diff, Row, ScalarType};
 
@@ -89,7 +89,7 @@ fn plan(rng: &mut Rng, depth: usize) -> RelExpr {
     let input = plan(rng, depth - 1);
     let arity = input.arity();
     let ints = int_columns(&input);
-    match rng.below(8) {
+    match rng.below(9) {
         0..=2 => {
             let right = if rng.chance(50) {
                 relation(rng)
@@ -152,6 +152,20 @@ fn plan(rng: &mut Rng, depth: usize) -> RelExpr {
                 input.reduce(key, aggregates)
             }
         }
+        7 if !ints.is_empty() => {
+            let windowed = window(rng, input, &ints);
+            // Often filtered on a partition column or a window's value.
+            let columns: Vec<usize> = (0..windowed.arity()).collect();
+            if rng.chance(50) {
+                let c = columns[rng.below(columns.len())];
+                let predicate = ScalarExpr::Column(c)
+                    .call_unary(UnaryFunc::IsNull)
+                    .call_unary(UnaryFunc::Not);
+                windowed.filter(vec![predicate])
+            } else {
+                windowed
+            }
+        }
         _ if ints.len() == 2 && arity == 2 => {
             // EXCEPT ALL of two plans of the same types.
             let other = plan(rng, depth - 1);
@@ -165,6 +179,43 @@ fn plan(rng: &mut Rng, depth: usize) -> RelExpr {
         }
         _ => input,
     }
+}
+
+/// `input` with one to three random window functions over a random window
+/// of its `int4` columns `ints` (not empty).
+fn window(rng: &mut Rng, input: RelExpr, ints: &[usize]) -> RelExpr {
+    let arity = input.arity();
+    let partition_by = if rng.chance(60) { vec![rng.below(arity)] } else { vec![] };
+    let order_by = (0..rng.below(3))
+        .map(|_| ColumnOrder {
+            column: rng.below(arity),
+            desc: rng.chance(50),
+            nulls_last: rng.chance(50),
+        })
+        .collect();
+    let column = |rng: &mut Rng| ScalarExpr::Column(ints[rng.below(ints.len())]);
+    let functions = (0..1 + rng.below(3))
+        .map(|_| match rng.below(7) {
+            0 => WindowFunc::RowNumber,
+            1 => WindowFunc::Rank,
+            2 => WindowFunc::DenseRank,
+            3 => WindowFunc::Lag {
+                value: column(rng),
+                offset: int(1),
+                default: ScalarExpr::null(ScalarType::Int32),
+            },
+            4 => WindowFunc::FirstValue { value: column(rng) },
+            5 => WindowFunc::Aggregate {
+                func: AggregateFunc::SumInt,
+                expr: column(rng),
+            },
+            _ => WindowFunc::Aggregate {
+                func: AggregateFunc::CountAll,
+                expr: ScalarExpr::literal_bool(true),
+            },
+        })
+        .collect();
+    input.window(partition_by, order_by, functions)
 }
 
 /// The rows of `plan`, consolidated and sorted, or the error's text.

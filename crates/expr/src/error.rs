@@ -51,6 +51,12 @@ pub enum EvalError {
     /// corrupt and the query must fail rather than guess.
     #[error("invalid input: a row occurs a negative number of times")]
     NegativeMultiplicity,
+    /// `ntile` of a number of buckets below one.
+    #[error("argument of ntile must be greater than zero")]
+    InvalidNtileArgument,
+    /// `nth_value` of a position below one.
+    #[error("argument of nth_value must be greater than zero")]
+    InvalidNthValueArgument,
     /// `substr` with a negative length.
     #[error("negative substring length not allowed")]
     NegativeSubstringLength,
@@ -130,6 +136,8 @@ impl EvalError {
             EvalError::InvalidCast { .. } => SqlState::InvalidParameterValue,
             EvalError::MultipleRowsFromSubquery => SqlState::CardinalityViolation,
             EvalError::NegativeMultiplicity => SqlState::InternalError,
+            EvalError::InvalidNtileArgument => SqlState::InvalidArgumentForNtileFunction,
+            EvalError::InvalidNthValueArgument => SqlState::InvalidArgumentForNthValueFunction,
             EvalError::NegativeSubstringLength => SqlState::SubstringError,
             EvalError::LikePatternEndsWithEscape | EvalError::InvalidEscapeString => SqlState::InvalidEscapeSequence,
             EvalError::LengthTooLarge | EvalError::InvalidCharacterNumber(_) => SqlState::ProgramLimitExceeded,

@@ -16,7 +16,8 @@ mod transform;
 
 pub use error::EvalError;
 pub use relation::{
-    AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, compare_rows,
+    AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, WindowFunc,
+    compare_rows, eval_window_partition,
 };
 pub use scalar::{ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc};
 pub use transform::{fold_relation, fold_scalar, optimize};

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod finishing;
+mod window;
 
 use std::fmt;
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use aggregate::{AggregateExpr, AggregateFunc};
 pub use finishing::{ColumnOrder, NegativeMultiplicity, RowSetFinishing, compare_rows};
+pub use window::{WindowFunc, eval_window_partition};
 
 use crate::{EvalError, ScalarExpr};
 
@@ -90,6 +92,22 @@ pub enum RelExpr {
         limit: Option<u64>,
         /// Skip this many rows per group first.
         offset: u64,
+    },
+    /// Appends to each input row one column per window function, computed
+    /// from the rows of its partition (the rows with the same values in
+    /// `partition_by`) in the window's order. The rows themselves and their
+    /// multiplicities are the input's.
+    Window {
+        /// The input.
+        input: Box<RelExpr>,
+        /// The columns that divide the rows into partitions; none is one
+        /// partition.
+        partition_by: Vec<usize>,
+        /// The window's order; rows equal in it are peers. Rows that tie
+        /// are ordered by their whole rows.
+        order_by: Vec<ColumnOrder>,
+        /// The functions, one appended column each.
+        functions: Vec<WindowFunc>,
     },
     /// All rows of all inputs; multiplicities add up. Every input has the
     /// same column types.
@@ -192,6 +210,20 @@ impl RelExpr {
         self.reduce((0..arity).collect(), vec![])
     }
 
+    /// Appends one column per window function over the partitions of
+    /// `partition_by` in the order `order_by`.
+    pub fn window(self, partition_by: Vec<usize>, order_by: Vec<ColumnOrder>, functions: Vec<WindowFunc>) -> RelExpr {
+        if functions.is_empty() {
+            return self;
+        }
+        RelExpr::Window {
+            input: Box::new(self),
+            partition_by,
+            order_by,
+            functions,
+        }
+    }
+
     /// The rows of both relations.
     pub fn union(self, other: RelExpr) -> RelExpr {
         let mut inputs = match self {
@@ -248,6 +280,12 @@ impl RelExpr {
                 out
             }
             RelExpr::TopK { input, .. } | RelExpr::Negate { input } | RelExpr::Threshold { input } => input.typ(),
+            RelExpr::Window { input, functions, .. } => {
+                let mut typ = input.typ();
+                let appended: Vec<ColumnType> = functions.iter().map(|f| f.output_type(&typ)).collect();
+                typ.extend(appended);
+                typ
+            }
             RelExpr::Union { inputs } => {
                 let mut typ = inputs.first().map(RelExpr::typ).unwrap_or_default();
                 for input in inputs.iter().skip(1) {
@@ -272,6 +310,7 @@ impl RelExpr {
                 group_key, aggregates, ..
             } => group_key.len() + aggregates.len(),
             RelExpr::TopK { input, .. } | RelExpr::Negate { input } | RelExpr::Threshold { input } => input.arity(),
+            RelExpr::Window { input, functions, .. } => input.arity() + functions.len(),
             RelExpr::Union { inputs } => inputs.first().map_or(0, RelExpr::arity),
         }
     }
@@ -285,6 +324,7 @@ impl RelExpr {
             | RelExpr::Project { input, .. }
             | RelExpr::Reduce { input, .. }
             | RelExpr::TopK { input, .. }
+            | RelExpr::Window { input, .. }
             | RelExpr::Negate { input }
             | RelExpr::Threshold { input } => vec![input],
             RelExpr::Join { left, right, .. } => vec![left, right],
@@ -298,6 +338,7 @@ impl RelExpr {
             RelExpr::Map { scalars, .. } => scalars.iter_mut().collect(),
             RelExpr::Filter { predicates, .. } => predicates.iter_mut().collect(),
             RelExpr::Reduce { aggregates, .. } => aggregates.iter_mut().map(|a| &mut a.expr).collect(),
+            RelExpr::Window { functions, .. } => functions.iter_mut().flat_map(WindowFunc::args_mut).collect(),
             RelExpr::Constant { .. }
             | RelExpr::Get { .. }
             | RelExpr::Project { .. }
@@ -429,6 +470,24 @@ impl RelExpr {
                     write!(f, " offset={offset}")?;
                 }
                 writeln!(f)?;
+                input.fmt_indented(f, depth + 1)
+            }
+            RelExpr::Window {
+                input,
+                partition_by,
+                order_by,
+                functions,
+            } => {
+                write!(f, "{pad}Window")?;
+                if !partition_by.is_empty() {
+                    write!(f, " partition_by=({})", columns(partition_by))?;
+                }
+                if !order_by.is_empty() {
+                    let keys: Vec<String> = order_by.iter().map(ToString::to_string).collect();
+                    write!(f, " order_by=({})", keys.join(", "))?;
+                }
+                let functions: Vec<String> = functions.iter().map(ToString::to_string).collect();
+                writeln!(f, " functions=({})", functions.join(", "))?;
                 input.fmt_indented(f, depth + 1)
             }
             RelExpr::Union { inputs } => {

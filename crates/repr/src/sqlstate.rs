@@ -40,8 +40,12 @@ pub enum SqlState {
     SubstringError,
     /// `22012`
     DivisionByZero,
+    /// `22014`
+    InvalidArgumentForNtileFunction,
     /// `22015`
     IntervalFieldOverflow,
+    /// `22016`
+    InvalidArgumentForNthValueFunction,
     /// `22018`
     InvalidCharacterValueForCast,
     /// `22021`
@@ -136,6 +140,8 @@ pub enum SqlState {
     InvalidTableDefinition,
     /// `42P18`
     IndeterminateDatatype,
+    /// `42P20`
+    WindowingError,
     /// `54000`
     ProgramLimitExceeded,
     /// `55000`
@@ -171,7 +177,9 @@ impl SqlState {
             SqlState::InvalidTimeZoneDisplacementValue => "22009",
             SqlState::SubstringError => "22011",
             SqlState::DivisionByZero => "22012",
+            SqlState::InvalidArgumentForNtileFunction => "22014",
             SqlState::IntervalFieldOverflow => "22015",
+            SqlState::InvalidArgumentForNthValueFunction => "22016",
             SqlState::InvalidCharacterValueForCast => "22018",
             SqlState::CharacterNotInRepertoire => "22021",
             SqlState::InvalidParameterValue => "22023",
@@ -219,6 +227,7 @@ impl SqlState {
             SqlState::InvalidColumnReference => "42P10",
             SqlState::InvalidTableDefinition => "42P16",
             SqlState::IndeterminateDatatype => "42P18",
+            SqlState::WindowingError => "42P20",
             SqlState::ProgramLimitExceeded => "54000",
             SqlState::ObjectNotInPrerequisiteState => "55000",
             SqlState::QueryCanceled => "57014",

@@ -204,6 +204,13 @@ pub enum PlanError {
     /// aggregated, an aggregate in `WHERE`).
     #[error("{0}")]
     Grouping(String),
+    /// A misuse of window functions (one in `WHERE`, or nested in another).
+    #[error("{0}")]
+    Windowing(String),
+    /// `OVER` after a function that is neither a window function nor an
+    /// aggregate.
+    #[error("OVER specified, but {0} is not a window function nor an aggregate function")]
+    NotWindowFunction(String),
     /// Set operation or `ORDER BY` references that do not fit the query
     /// (`ORDER BY` of a column not in a `DISTINCT` select list).
     #[error("{0}")]
@@ -302,6 +309,8 @@ impl PlanError {
             PlanError::NegativeOffset => SqlState::InvalidRowCountInResultOffsetClause,
             PlanError::OrderByPosition(_) | PlanError::InvalidColumnReference(_) => SqlState::InvalidColumnReference,
             PlanError::Grouping(_) => SqlState::GroupingError,
+            PlanError::Windowing(_) => SqlState::WindowingError,
+            PlanError::NotWindowFunction(_) => SqlState::WrongObjectType,
             PlanError::SubqueryColumns(_) => SqlState::SyntaxError,
             PlanError::UndefinedParameter(_) => SqlState::UndefinedParameter,
             PlanError::IndeterminateParameter(_) => SqlState::IndeterminateDatatype,

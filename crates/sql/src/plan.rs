@@ -29,6 +29,7 @@ mod test_catalog;
 mod typeconv;
 mod types;
 mod view;
+mod window;
 
 use freshet_expr::{RelExpr, RowSetFinishing, ScalarExpr};
 use freshet_repr::{DatabaseId, GlobalId, RelationDesc, SchemaId};

@@ -52,8 +52,11 @@ pub fn fold_relation(expr: &mut RelExpr) {
                     typ: e.typ(),
                 })
             }
-            // Groups, ranks and thresholds of no rows are no rows.
-            RelExpr::Reduce { input, .. } | RelExpr::TopK { input, .. } | RelExpr::Threshold { input }
+            // Groups, ranks, windows and thresholds of no rows are no rows.
+            RelExpr::Reduce { input, .. }
+            | RelExpr::TopK { input, .. }
+            | RelExpr::Window { input, .. }
+            | RelExpr::Threshold { input }
                 if matches!(&**input, RelExpr::Constant { rows: Ok(rows), .. } if rows.is_empty()) =>
             {
                 Some(RelExpr::Constant {
@@ -65,6 +68,7 @@ pub fn fold_relation(expr: &mut RelExpr) {
             | RelExpr::Get { .. }
             | RelExpr::Reduce { .. }
             | RelExpr::TopK { .. }
+            | RelExpr::Window { .. }
             | RelExpr::Threshold { .. } => None,
         };
         if let Some(folded) = folded {

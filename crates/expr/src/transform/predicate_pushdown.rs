@@ -1,6 +1,8 @@
 //! Predicate pushdown: filters move as close to the inputs as they can,
 //! and equalities between the two sides of a join become its keys.
 
+use freshet_repr::ScalarType;
+
 use crate::{BinaryFunc, RelExpr, ScalarExpr, UnaryFunc, VariadicFunc};
 
 /// Moves every filter as far down as it can go.
@@ -65,6 +67,25 @@ fn sink(input: RelExpr, predicates: Vec<ScalarExpr>) -> RelExpr {
             let below = below.into_iter().map(|p| p.remap_columns(|c| group_key[c])).collect();
             sink(*input, below).reduce(group_key, aggregates).filter(above)
         }
+        RelExpr::Window {
+            input,
+            partition_by,
+            order_by,
+            functions,
+        } => {
+            // A predicate on partition columns keeps or drops whole
+            // partitions, so it may go below; one that reads a function's
+            // value, or any other column, would change the partitions the
+            // functions see. Partition keys group by SQL equality, so a
+            // column whose equal values can differ (`1.0`, `1.00`) could
+            // split a partition: predicates on those stay above.
+            let types = input.typ();
+            let whole = |c: usize| partition_by.contains(&c) && !has_unequal_encodings(types[c].scalar_type);
+            let (below, above) = split(predicates, whole);
+            sink(*input, below)
+                .window(partition_by, order_by, functions)
+                .filter(above)
+        }
         RelExpr::Join { left, right, keys } => sink_join(*left, *right, keys, predicates),
         RelExpr::Union { inputs } => RelExpr::Union {
             inputs: inputs.into_iter().map(|i| sink(i, predicates.clone())).collect(),
@@ -75,6 +96,15 @@ fn sink(input: RelExpr, predicates: Vec<ScalarExpr>) -> RelExpr {
             pushdown_predicates(other).filter(predicates)
         }
     }
+}
+
+/// Whether equal values of type `typ` can be told apart (`1.0` and `1.00`,
+/// `-0` and `0`).
+fn has_unequal_encodings(typ: ScalarType) -> bool {
+    matches!(
+        typ,
+        ScalarType::Numeric { .. } | ScalarType::Float32 | ScalarType::Float64
+    )
 }
 
 /// Filters over a join: one side's predicates go to that side; `l = r`
@@ -237,5 +267,38 @@ mod tests {
             pushed.to_string(),
             "Project (#3, #2)\n  CrossJoin\n    Get u1\n    Filter (#0 > #1)\n      Get u2\n"
         );
+    }
+
+    #[test]
+    fn only_predicates_on_whole_partitions_move_below_a_window() {
+        use crate::{ColumnOrder, WindowFunc};
+        let order = vec![ColumnOrder {
+            column: 1,
+            desc: false,
+            nulls_last: true,
+        }];
+        let gt = |c: usize| {
+            ScalarExpr::Column(c).call_binary(
+                ScalarExpr::literal(freshet_repr::Datum::Int32(1), ScalarType::Int32),
+                BinaryFunc::Gt,
+            )
+        };
+        let plan = get(1, 2, false)
+            .window(vec![0], order.clone(), vec![WindowFunc::RowNumber])
+            .filter(vec![gt(0), gt(1), gt(2)]);
+        assert_eq!(
+            pushdown_predicates(plan).to_string(),
+            "Filter (#1 > 1) AND (#2 > 1)\n  Window partition_by=(#0) order_by=(#1) functions=(row_number())\n    Filter (#0 > 1)\n      Get u1\n"
+        );
+        // Equal numerics can differ (1.0, 1.00): a predicate could tell
+        // them apart and split a partition, so it stays above.
+        let numeric = RelExpr::Get {
+            id: GlobalId::User(2),
+            typ: vec![ScalarType::numeric().nullable(false)],
+        };
+        let plan = numeric
+            .window(vec![0], vec![], vec![WindowFunc::Rank])
+            .filter(vec![ScalarExpr::Column(0).call_unary(UnaryFunc::IsNull)]);
+        assert!(pushdown_predicates(plan).to_string().starts_with("Filter "));
     }
 }

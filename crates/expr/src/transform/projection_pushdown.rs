@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::{RelExpr, ScalarExpr};
+use crate::{ColumnOrder, RelExpr, ScalarExpr, WindowFunc};
 
 /// Rewrites `expr` so that each node keeps only the columns read above it.
 /// The result has the same columns as `expr`.
@@ -146,6 +146,12 @@ fn prune(expr: RelExpr, demand: &[usize]) -> RelExpr {
                 .collect();
             project(prune(*input, &needed).reduce(group_key, aggregates), outputs)
         }
+        RelExpr::Window {
+            input,
+            partition_by,
+            order_by,
+            functions,
+        } => prune_window(*input, partition_by, order_by, functions, demand),
         RelExpr::Union { inputs } => RelExpr::Union {
             inputs: inputs.into_iter().map(|input| prune(input, demand)).collect(),
         },
@@ -162,6 +168,65 @@ fn prune(expr: RelExpr, demand: &[usize]) -> RelExpr {
         }
         leaf @ (RelExpr::Constant { .. } | RelExpr::Get { .. }) => project(leaf, demand.to_vec()),
     }
+}
+
+/// A `Window` reduced to the columns `demand`. Functions no one reads are
+/// not computed, and with none left the window goes (it never changes the
+/// rows). Its input keeps the partition and order columns and what the
+/// functions read; every column if a function's value depends on how tied
+/// rows are ordered (ties are broken by the whole row, which must not
+/// change with what the query reads).
+fn prune_window(
+    input: RelExpr,
+    partition_by: Vec<usize>,
+    order_by: Vec<ColumnOrder>,
+    functions: Vec<WindowFunc>,
+    demand: &[usize],
+) -> RelExpr {
+    let arity = input.arity();
+    let kept: Vec<usize> = demand.iter().filter(|c| **c >= arity).map(|c| c - arity).collect();
+    let kept = sorted(kept);
+    if kept.is_empty() {
+        return prune(input, demand);
+    }
+    let functions: Vec<WindowFunc> = kept.iter().map(|i| functions[*i].clone()).collect();
+    let needed = if functions.iter().any(WindowFunc::depends_on_tie_order) {
+        (0..arity).collect()
+    } else {
+        sorted(
+            demand
+                .iter()
+                .copied()
+                .filter(|c| *c < arity)
+                .chain(partition_by.iter().copied())
+                .chain(order_by.iter().map(|o| o.column))
+                .chain(functions.iter().flat_map(WindowFunc::columns)),
+        )
+    };
+    let partition_by = partition_by.iter().map(|c| position(&needed, *c)).collect();
+    let order_by = order_by
+        .iter()
+        .map(|o| ColumnOrder {
+            column: position(&needed, o.column),
+            ..*o
+        })
+        .collect();
+    let functions = functions
+        .into_iter()
+        .map(|f| f.remap_columns(|c| position(&needed, c)))
+        .collect();
+    let width = needed.len();
+    let outputs = demand
+        .iter()
+        .map(|c| {
+            if *c < arity {
+                position(&needed, *c)
+            } else {
+                width + position(&kept, c - arity)
+            }
+        })
+        .collect();
+    project(prune(input, &needed).window(partition_by, order_by, functions), outputs)
 }
 
 /// `input` filtered by `predicates`. A projection at the top of `input`
@@ -256,6 +321,36 @@ mod tests {
         assert_eq!(
             pushdown_projections(plan).to_string(),
             "Reduce group_by=(#0) aggregates=(sum(#1))\n  Project (#0, #3)\n    Map (#2)\n      Get u1\n"
+        );
+    }
+
+    #[test]
+    fn windows_compute_only_what_is_read() {
+        use crate::{AggregateFunc, ColumnOrder, WindowFunc};
+        let order = vec![ColumnOrder {
+            column: 1,
+            desc: false,
+            nulls_last: true,
+        }];
+        let sum = WindowFunc::Aggregate {
+            func: AggregateFunc::SumInt,
+            expr: ScalarExpr::Column(2),
+        };
+        let window = || get(1, 4).window(vec![0], order.clone(), vec![WindowFunc::RowNumber, sum.clone()]);
+        // Unread, the window goes.
+        assert_eq!(
+            pushdown_projections(window().project(vec![3])).to_string(),
+            "Project (#3)\n  Get u1\n"
+        );
+        // A sum depends on no tie order: the input keeps what it reads.
+        assert_eq!(
+            pushdown_projections(window().project(vec![5])).to_string(),
+            "Project (#3)\n  Window partition_by=(#0) order_by=(#1) functions=(sum(#2))\n    Project (#0, #1, #2)\n      Get u1\n"
+        );
+        // row_number breaks ties by whole rows: every column stays.
+        assert_eq!(
+            pushdown_projections(window().project(vec![4])).to_string(),
+            "Project (#4)\n  Window partition_by=(#0) order_by=(#1) functions=(row_number())\n    Get u1\n"
         );
     }
 }

@@ -14,6 +14,7 @@ use super::scope::Scope;
 use super::subquery;
 use super::typeconv::{CastContext, plan_cast, unify};
 use super::types::scalar_type_from_sql;
+use super::window::{Windows, plan_window_call};
 use crate::PlanError;
 use crate::names::normalize_ident;
 
@@ -29,6 +30,9 @@ pub(crate) struct ExprContext<'a> {
     pub(crate) grouping: Option<&'a Grouping>,
     /// The clause being planned, for messages (`WHERE`, `DEFAULT`).
     pub(crate) clause: &'static str,
+    /// The query's window function calls, where they may be read (the
+    /// select list and `ORDER BY`); `None` elsewhere.
+    pub(crate) windows: Option<&'a Windows>,
     /// Inside the arguments of an aggregate call.
     pub(crate) in_aggregate: bool,
     /// Columns of enclosing queries resolve to their `FROM` columns, even
@@ -45,6 +49,7 @@ impl<'a> ExprContext<'a> {
             scope,
             grouping: None,
             clause,
+            windows: None,
             in_aggregate: false,
             ungrouped_outer: false,
         }
@@ -282,6 +287,7 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             else_result,
             ..
         } => plan_case(ecx, operand.as_deref(), conditions, else_result.as_deref()),
+        Expr::Function(func) if func.over.is_some() => plan_window_call(ecx, e),
         Expr::Function(func) => {
             let name = func.name.to_string().to_lowercase();
             if super::grouping::is_aggregate(&name) {

@@ -107,7 +107,7 @@ pub(crate) fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) 
         found: Vec<Expr>,
     }
     fn aggregate_call(e: &Expr) -> bool {
-        matches!(e, Expr::Function(f) if is_aggregate(&f.name.to_string().to_lowercase()))
+        matches!(e, Expr::Function(f) if f.over.is_none() && is_aggregate(&f.name.to_string().to_lowercase()))
     }
     impl Visitor for Collector {
         type Break = ();
@@ -438,7 +438,9 @@ fn has_aggregate_call(query: &Query) -> bool {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             match e {
-                Expr::Function(f) if is_aggregate(&f.name.to_string().to_lowercase()) => ControlFlow::Break(()),
+                Expr::Function(f) if f.over.is_none() && is_aggregate(&f.name.to_string().to_lowercase()) => {
+                    ControlFlow::Break(())
+                }
                 _ => ControlFlow::Continue(()),
             }
         }

@@ -3,7 +3,9 @@
 //! [`lower`](super::lowering) turns it into [`RelExpr`](freshet_expr::RelExpr),
 //! decorrelating every subquery into joins.
 
-use freshet_expr::{AggregateExpr, BinaryFunc, ColumnOrder, EvalError, ScalarExpr, UnaryFunc, VariadicFunc};
+use freshet_expr::{
+    AggregateExpr, BinaryFunc, ColumnOrder, EvalError, ScalarExpr, UnaryFunc, VariadicFunc, WindowFunc,
+};
 use freshet_repr::{ColumnType, Datum, GlobalId, Row, ScalarType};
 
 /// A column of the query at some nesting distance.
@@ -104,6 +106,19 @@ pub(crate) enum HirRel {
         limit: Option<u64>,
         /// Skip this many first.
         offset: u64,
+    },
+    /// Appends one column per window function, computed over the rows of
+    /// each row's partition in the window's order (arguments are input
+    /// columns' expressions without subqueries or outer references).
+    Window {
+        /// The input.
+        input: Box<HirRel>,
+        /// The columns that divide the rows into partitions.
+        partition_by: Vec<usize>,
+        /// The window's order.
+        order_by: Vec<ColumnOrder>,
+        /// The functions.
+        functions: Vec<WindowFunc>,
     },
     /// All rows of every input (`UNION ALL`).
     Union {
@@ -353,6 +368,7 @@ impl HirRel {
             | HirRel::Negate { input }
             | HirRel::Threshold { input } => input.arity(),
             HirRel::Join { left, right, .. } => left.arity() + right.arity(),
+            HirRel::Window { input, functions, .. } => input.arity() + functions.len(),
             HirRel::Reduce {
                 group_key, aggregates, ..
             } => group_key.len() + aggregates.len(),
@@ -416,6 +432,7 @@ impl HirRel {
             | HirRel::Reduce { input, .. }
             | HirRel::Distinct { input }
             | HirRel::TopK { input, .. }
+            | HirRel::Window { input, .. }
             | HirRel::Negate { input }
             | HirRel::Threshold { input } => vec![input],
             HirRel::Join { left, right, .. } => vec![left, right],
@@ -485,6 +502,7 @@ impl HirRel {
             | HirRel::Reduce { input, .. }
             | HirRel::Distinct { input }
             | HirRel::TopK { input, .. }
+            | HirRel::Window { input, .. }
             | HirRel::Negate { input }
             | HirRel::Threshold { input } => input.shift_outer(depth, by),
             HirRel::Union { inputs } => inputs.iter_mut().for_each(|i| i.shift_outer(depth, by)),

@@ -124,6 +124,23 @@ fn lower_rel(rel: &HirRel, outer: &RelExpr, cols: &[ColumnRef]) -> RelExpr {
             limit: *limit,
             offset: *offset,
         },
+        HirRel::Window {
+            input,
+            partition_by,
+            order_by,
+            functions,
+        } => lower_rel(input, outer, cols).window(
+            // Each outer binding's rows are windowed on their own.
+            (0..k).chain(partition_by.iter().map(|c| k + c)).collect(),
+            order_by
+                .iter()
+                .map(|o| ColumnOrder {
+                    column: o.column + k,
+                    ..*o
+                })
+                .collect(),
+            functions.iter().map(|f| f.clone().remap_columns(|c| c + k)).collect(),
+        ),
         HirRel::Union { inputs } => {
             let mut lowered = inputs.iter().map(|i| lower_rel(i, outer, cols));
             let first = lowered.next().unwrap_or_else(|| RelExpr::Constant {

@@ -1,5 +1,6 @@
-//! Planning one `SELECT`: `FROM`, `WHERE`, `GROUP BY`, `HAVING`, the select
-//! list, `DISTINCT`, and the expressions its `ORDER BY` sorts on.
+//! Planning one `SELECT`: `FROM`, `WHERE`, `GROUP BY`, `HAVING`, window
+//! functions, the select list, `DISTINCT`, and the expressions its
+//! `ORDER BY` sorts on.
 
 use freshet_expr::{AggregateExpr, ColumnOrder, ScalarExpr};
 use freshet_repr::{ColumnType, ScalarType};
@@ -14,6 +15,7 @@ use super::hir::{ColumnRef, HirRel, HirScalar};
 use super::query::{QueryContext, column_name, column_order, output_column};
 use super::scope::Scope;
 use super::typeconv::CastContext;
+use super::window::{collect_windows, plan_windows};
 use crate::PlanError;
 use crate::names::normalize_ident;
 
@@ -117,6 +119,20 @@ pub(crate) fn plan_select(
         };
         rel = rel.filter(vec![plan_bool(&ecx, having, "HAVING")?]);
     }
+    // Window functions see the rows after grouping and HAVING; the select
+    // list and ORDER BY read their values.
+    let window_calls = collect_windows(item_exprs.iter().copied().chain(order_by.iter().map(|o| &o.expr)));
+    let windows = if window_calls.is_empty() {
+        None
+    } else {
+        let (windowed, windows) = plan_windows(&ecx, rel, &window_calls)?;
+        rel = windowed;
+        Some(windows)
+    };
+    let ecx = ExprContext {
+        windows: windows.as_ref(),
+        ..ecx
+    };
 
     let outputs = plan_outputs(&ecx, select, literal_types)?;
     let base = rel.arity();
