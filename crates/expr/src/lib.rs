@@ -18,5 +18,8 @@ pub use error::EvalError;
 pub use relation::{
     AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, compare_rows,
 };
-pub use scalar::{ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc};
+pub use scalar::{
+    ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc,
+    parse_text_array,
+};
 pub use transform::{fold_relation, fold_scalar, optimize};
