@@ -281,7 +281,8 @@ impl Records {
             let Datum::Bytes(bytes) = d else {
                 return Err(internal_type(func, d));
             };
-            rows.push((Row::from_bytes(bytes.to_vec()), usize::try_from(diff).unwrap_or(0)));
+            let times = usize::try_from(diff).map_err(|_| EvalError::NegativeMultiplicity)?;
+            rows.push((Row::from_bytes(bytes.to_vec()), times));
         }
         if !order_by.is_empty() {
             let mut keyed: Vec<(Vec<Datum<'_>>, usize)> =

@@ -97,6 +97,8 @@ fn translate(pattern: &str) -> Result<String, EvalError> {
                 alternation = true;
                 out.push('|');
             }
+            // A brace that does not start a bound is an ordinary character.
+            '{' if !chars.peek().is_some_and(char::is_ascii_digit) => out.push_str("\\{"),
             c => out.push(c),
         }
     }
@@ -242,7 +244,7 @@ pub(crate) fn regexp_match_element<'s>(
     let longest = compiled
         .longest
         .try_search_fwd(&mut compiled.longest_cache.borrow_mut(), &input)
-        .map_err(|_| unsupported("word boundaries next to non-ASCII text"))?;
+        .map_err(|e| EvalError::Unsupported(format!("this regular expression on this text ({e})")))?;
     let end = longest.map_or(whole.end(), |m| m.offset());
     let groups = captures.len() - 1;
     if groups > 0 && end != whole.end() {

@@ -147,7 +147,16 @@ fn jsonb_object_agg_keeps_the_last_value_of_a_key() {
 }
 
 #[test]
-fn values_that_are_not_records_are_an_internal_error() {
+fn negative_multiplicities_are_an_error() {
+    let records = vec![(record(&[Datum::String("a"), Datum::String(",")]), -1)];
+    assert_eq!(
+        run(&AggregateFunc::StringAgg { order_by: vec![] }, &records),
+        "error XX000"
+    );
+}
+
+#[test]
+fn values_that_are_not_records_are_refused() {
     let arena = RowArena::new();
     let func = AggregateFunc::StringAgg { order_by: vec![] };
     let err = func.eval([(Datum::String("x"), 1)], &arena).expect_err("not a record");

@@ -60,6 +60,8 @@ fn escapes_mean_what_they_mean_in_postgres() {
     assert_eq!(element("a&b~", "[&~]+", "", 1), "&");
     assert_eq!(element("x9", "[[:digit:]]", "", 1), "9");
     assert_eq!(element("a", r"\q", "", 1), "error 2201B");
+    assert_eq!(element("a{b}", "a{b}", "", 1), "a{b}");
+    assert_eq!(element("aaa", "a{2}", "", 1), "aa");
 }
 
 #[test]
