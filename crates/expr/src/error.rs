@@ -113,6 +113,45 @@ pub enum EvalError {
         /// The type's name (`timestamp without time zone`).
         type_name: String,
     },
+    /// Something Freshet cannot compute the way PostgreSQL does, refused
+    /// rather than answered differently.
+    #[error("feature not supported: {0}")]
+    Unsupported(String),
+    /// A regular expression that does not compile.
+    #[error("invalid regular expression: {0}")]
+    InvalidRegex(String),
+    /// A regular expression flag PostgreSQL does not know.
+    #[error("invalid regular expression option: \"{0}\"")]
+    InvalidRegexOption(String),
+    /// `regexp_match` with the `g` flag.
+    #[error("regexp_match() does not support the \"global\" option")]
+    RegexpMatchGlobal,
+    /// A `jsonb` document nested too deeply to compare.
+    #[error("jsonb value is nested too deeply")]
+    JsonbTooDeep,
+    /// A `NULL` key in `jsonb_build_object` (`position` counts arguments from 1).
+    #[error("argument {position}: key must not be null")]
+    NullJsonbKey {
+        /// The key's argument position, from 1.
+        position: usize,
+    },
+    /// A `jsonb` value as a `jsonb_build_object` key.
+    #[error("key value must be scalar, not array, composite, or json")]
+    NonScalarJsonbKey,
+    /// `jsonb_build_object` with an odd number of arguments.
+    #[error("argument list must have even number of elements")]
+    OddJsonbBuildObjectArguments,
+    /// A `NULL` key in `jsonb_object_agg`.
+    #[error("field name must not be null")]
+    NullJsonbFieldName,
+    /// Text that is not a valid array literal.
+    #[error("malformed array literal: \"{input}\"")]
+    MalformedArrayLiteral {
+        /// The literal.
+        input: String,
+        /// What is wrong with it, as a sentence.
+        detail: String,
+    },
     /// Text that does not parse as the target type.
     #[error("{message}")]
     Parse {
@@ -150,6 +189,15 @@ impl EvalError {
             EvalError::LogOfZero | EvalError::LogOfNegative => SqlState::InvalidArgumentForLogarithm,
             EvalError::DatetimeOutOfRange(_) => SqlState::DatetimeFieldOverflow,
             EvalError::UnitNotSupported { .. } => SqlState::FeatureNotSupported,
+            EvalError::Unsupported(_) => SqlState::FeatureNotSupported,
+            EvalError::InvalidRegex(_) => SqlState::InvalidRegularExpression,
+            EvalError::InvalidRegexOption(_)
+            | EvalError::RegexpMatchGlobal
+            | EvalError::NonScalarJsonbKey
+            | EvalError::OddJsonbBuildObjectArguments => SqlState::InvalidParameterValue,
+            EvalError::JsonbTooDeep => SqlState::StatementTooComplex,
+            EvalError::NullJsonbKey { .. } | EvalError::NullJsonbFieldName => SqlState::NullValueNotAllowed,
+            EvalError::MalformedArrayLiteral { .. } => SqlState::InvalidTextRepresentation,
             EvalError::Parse { code, .. } => *code,
         }
     }
@@ -169,6 +217,7 @@ impl EvalError {
                     )
                 })
             }
+            EvalError::MalformedArrayLiteral { detail, .. } => Some(detail.clone()),
             _ => None,
         }
     }
@@ -177,6 +226,10 @@ impl EvalError {
     pub fn hint(&self) -> Option<String> {
         match self {
             EvalError::InvalidEscapeString => Some("Escape string must be empty or one character.".into()),
+            EvalError::RegexpMatchGlobal => Some("Use the regexp_matches function instead.".into()),
+            EvalError::OddJsonbBuildObjectArguments => {
+                Some("The arguments of jsonb_build_object() must consist of alternating keys and values.".into())
+            }
             _ => None,
         }
     }

@@ -19,5 +19,8 @@ pub use relation::{
     AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, WindowFunc,
     compare_rows, eval_window_partition,
 };
-pub use scalar::{ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc};
+pub use scalar::{
+    ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc,
+    parse_text_array,
+};
 pub use transform::{fold_relation, fold_scalar, optimize};

@@ -4,10 +4,13 @@ mod arith;
 mod cast;
 mod datetime;
 mod func;
+mod jsonb;
 mod like;
 mod math;
 mod numeric;
+mod regexp;
 mod string;
+mod to_char;
 
 use std::fmt;
 
@@ -18,6 +21,8 @@ pub use arith::{ArithOp, ArithType};
 pub use cast::CastFunc;
 pub use datetime::DateTimeOp;
 pub use func::{BinaryFunc, UnaryFunc, VariadicFunc};
+pub use jsonb::parse_text_array;
+pub(crate) use jsonb::{array_text as jsonb_array_text, object_text as jsonb_object_text};
 pub use string::TrimSide;
 
 use crate::EvalError;
@@ -311,6 +316,13 @@ impl fmt::Display for ScalarExpr {
                 }
             }
             ScalarExpr::CallVariadic { func, exprs } => match func {
+                VariadicFunc::RegexpMatch if exprs.len() == 4 => {
+                    write!(
+                        f,
+                        "(regexp_match({}, {}, {}))[{}]",
+                        exprs[0], exprs[1], exprs[2], exprs[3]
+                    )
+                }
                 VariadicFunc::And | VariadicFunc::Or => {
                     let sep = format!(" {} ", func.to_string().to_uppercase());
                     let parts: Vec<String> = exprs.iter().map(ToString::to_string).collect();

@@ -4,7 +4,8 @@
 //! [`ScalarType`]/[`ColumnType`]/[`RelationDesc`] (SQL types and relation
 //! shapes), [`GlobalId`], [`Timestamp`] and [`Diff`] (the units of time and
 //! multiplicity), [`SqlState`] (error codes), and the text forms of every
-//! type ([`parse_datum`], [`format_datum`]), and the upstream tables a
+//! type ([`parse_datum`], [`format_datum`]), parsed `jsonb` documents for
+//! the functions that look inside one ([`JsonbDoc`]), and the upstream tables a
 //! source copies ([`UpstreamTable`]), which purification, the catalog and
 //! ingestion share.
 //!
@@ -32,5 +33,5 @@ pub use relation::{ColumnName, RelationDesc};
 pub use row::{DatumIter, Row, RowPacker};
 pub use scalar::{ColumnType, NUMERIC_MAX_PRECISION, ScalarType};
 pub use sqlstate::SqlState;
-pub use strconv::{format_datum, parse_datum};
+pub use strconv::{JsonbDoc, JsonbRef, JsonbValue, format_datum, jsonb_object_text, parse_datum, push_jsonb_string};
 pub use upstream::{ColumnIngest, UpstreamColumn, UpstreamTable};

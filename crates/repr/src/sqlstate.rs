@@ -30,6 +30,8 @@ pub enum SqlState {
     StringDataRightTruncation,
     /// `22003`
     NumericValueOutOfRange,
+    /// `22004`
+    NullValueNotAllowed,
     /// `22007`
     InvalidDatetimeFormat,
     /// `22008`
@@ -54,6 +56,8 @@ pub enum SqlState {
     InvalidParameterValue,
     /// `22025`
     InvalidEscapeSequence,
+    /// `2201B`
+    InvalidRegularExpression,
     /// `2201E`
     InvalidArgumentForLogarithm,
     /// `2201F`
@@ -144,6 +148,8 @@ pub enum SqlState {
     WindowingError,
     /// `54000`
     ProgramLimitExceeded,
+    /// `54001`
+    StatementTooComplex,
     /// `55000`
     ObjectNotInPrerequisiteState,
     /// `57014`
@@ -172,6 +178,7 @@ impl SqlState {
             SqlState::DataException => "22000",
             SqlState::StringDataRightTruncation => "22001",
             SqlState::NumericValueOutOfRange => "22003",
+            SqlState::NullValueNotAllowed => "22004",
             SqlState::InvalidDatetimeFormat => "22007",
             SqlState::DatetimeFieldOverflow => "22008",
             SqlState::InvalidTimeZoneDisplacementValue => "22009",
@@ -184,6 +191,7 @@ impl SqlState {
             SqlState::CharacterNotInRepertoire => "22021",
             SqlState::InvalidParameterValue => "22023",
             SqlState::InvalidEscapeSequence => "22025",
+            SqlState::InvalidRegularExpression => "2201B",
             SqlState::InvalidArgumentForLogarithm => "2201E",
             SqlState::InvalidArgumentForPowerFunction => "2201F",
             SqlState::InvalidRowCountInLimitClause => "2201W",
@@ -229,6 +237,7 @@ impl SqlState {
             SqlState::IndeterminateDatatype => "42P18",
             SqlState::WindowingError => "42P20",
             SqlState::ProgramLimitExceeded => "54000",
+            SqlState::StatementTooComplex => "54001",
             SqlState::ObjectNotInPrerequisiteState => "55000",
             SqlState::QueryCanceled => "57014",
             SqlState::AdminShutdown => "57P01",

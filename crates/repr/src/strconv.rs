@@ -15,6 +15,8 @@ mod number;
 mod numeric;
 mod scan;
 
+pub use jsonb::{JsonbDoc, JsonbRef, JsonbValue, jsonb_object_text, push_jsonb_string};
+
 use crate::{Datum, ReprError, RowArena, ScalarType};
 
 /// Parses `s` as a value of type `typ` (PostgreSQL's input function for the

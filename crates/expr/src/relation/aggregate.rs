@@ -3,13 +3,21 @@
 use std::fmt;
 
 use bigdecimal::BigDecimal;
-use freshet_repr::{ColumnType, Datum, Diff, Numeric, RowArena, ScalarType};
+use freshet_repr::{ColumnType, Datum, Diff, Numeric, Row, RowArena, ScalarType};
 use serde::{Deserialize, Serialize};
 
+use super::finishing::{ColumnOrder, compare_rows};
+use crate::scalar::{jsonb_array_text, jsonb_object_text};
 use crate::{EvalError, ScalarExpr};
 
 /// An aggregate function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// The aggregates that read several values per row (`string_agg`'s value
+/// and separator, the keys of an `ORDER BY` inside the call) aggregate a
+/// record packed by [`crate::VariadicFunc::Record`]; their `order_by` keys
+/// name fields of that record, and sort each group's records before they
+/// are combined (ties keep the group's order, which is deterministic).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AggregateFunc {
     /// `count(*)`: the number of rows.
     CountAll,
@@ -31,6 +39,26 @@ pub enum AggregateFunc {
     All,
     /// `bool_or(x)`.
     Any,
+    /// `string_agg(value, separator [ORDER BY ...])` over records of
+    /// (value, separator, order keys...): the non-null values, each after
+    /// the first preceded by its own separator.
+    StringAgg {
+        /// The order of the values, over fields of the record.
+        order_by: Vec<ColumnOrder>,
+    },
+    /// `jsonb_agg(value [ORDER BY ...])` over records of (the value as
+    /// `jsonb`, `null` for SQL `NULL`; order keys...): a `jsonb` array.
+    JsonbAgg {
+        /// The order of the elements, over fields of the record.
+        order_by: Vec<ColumnOrder>,
+    },
+    /// `jsonb_object_agg(key, value [ORDER BY ...])` over records of (key
+    /// as text, value as `jsonb`, order keys...): a `jsonb` object, the
+    /// last value of a repeated key kept.
+    JsonbObjectAgg {
+        /// The order of the pairs, over fields of the record.
+        order_by: Vec<ColumnOrder>,
+    },
 }
 
 /// One aggregate of a `Reduce`: a function over an expression of the
@@ -56,6 +84,8 @@ impl AggregateFunc {
             AggregateFunc::SumFloat64 => ScalarType::Float64.nullable(true),
             AggregateFunc::Min | AggregateFunc::Max => input.scalar_type.nullable(true),
             AggregateFunc::All | AggregateFunc::Any => ScalarType::Bool.nullable(true),
+            AggregateFunc::StringAgg { .. } => ScalarType::Text.nullable(true),
+            AggregateFunc::JsonbAgg { .. } | AggregateFunc::JsonbObjectAgg { .. } => ScalarType::Jsonb.nullable(true),
         }
     }
 
@@ -79,6 +109,19 @@ impl AggregateFunc {
             AggregateFunc::Max => "max",
             AggregateFunc::All => "bool_and",
             AggregateFunc::Any => "bool_or",
+            AggregateFunc::StringAgg { .. } => "string_agg",
+            AggregateFunc::JsonbAgg { .. } => "jsonb_agg",
+            AggregateFunc::JsonbObjectAgg { .. } => "jsonb_object_agg",
+        }
+    }
+
+    /// The keys of an `ORDER BY` inside the call (none for most aggregates).
+    pub fn order_by(&self) -> &[ColumnOrder] {
+        match self {
+            AggregateFunc::StringAgg { order_by }
+            | AggregateFunc::JsonbAgg { order_by }
+            | AggregateFunc::JsonbObjectAgg { order_by } => order_by,
+            _ => &[],
         }
     }
 
@@ -166,7 +209,97 @@ impl AggregateFunc {
                 }
                 Ok(result.map_or(Datum::Null, Datum::from_bool))
             }
+            AggregateFunc::StringAgg { order_by } => {
+                let records = Records::sorted(self, values, order_by)?;
+                let mut out: Option<String> = None;
+                for record in records.iter() {
+                    let Datum::String(value) = record[0] else {
+                        continue;
+                    };
+                    match &mut out {
+                        None => out = Some(value.to_owned()),
+                        Some(s) => {
+                            if let Datum::String(separator) = record[1] {
+                                s.push_str(separator);
+                            }
+                            s.push_str(value);
+                        }
+                    }
+                }
+                Ok(out.map_or(Datum::Null, |s| Datum::String(arena.push_string(&s))))
+            }
+            AggregateFunc::JsonbAgg { order_by } => {
+                let records = Records::sorted(self, values, order_by)?;
+                let elements: Vec<&str> = records.iter().map(|r| jsonb_field(r[0])).collect();
+                if elements.is_empty() {
+                    return Ok(Datum::Null);
+                }
+                Ok(Datum::Jsonb(arena.push_string(&jsonb_array_text(&elements))))
+            }
+            AggregateFunc::JsonbObjectAgg { order_by } => {
+                let records = Records::sorted(self, values, order_by)?;
+                let mut pairs = Vec::new();
+                for record in records.iter() {
+                    let Datum::String(key) = record[0] else {
+                        return Err(EvalError::NullJsonbFieldName);
+                    };
+                    pairs.push((key.to_owned(), jsonb_field(record[1]).to_owned()));
+                }
+                if pairs.is_empty() {
+                    return Ok(Datum::Null);
+                }
+                Ok(Datum::Jsonb(arena.push_string(&jsonb_object_text(pairs))))
+            }
         }
+    }
+}
+
+/// A `jsonb` field of a record: SQL `NULL` is JSON `null`.
+fn jsonb_field<'a>(d: Datum<'a>) -> &'a str {
+    match d {
+        Datum::Jsonb(j) => j,
+        _ => "null",
+    }
+}
+
+/// The records of one group, unpacked and in order.
+struct Records {
+    /// Each record's row and how many times it occurs, sorted.
+    rows: Vec<(Row, usize)>,
+}
+
+impl Records {
+    /// Unpacks the records packed by [`crate::VariadicFunc::Record`] and
+    /// sorts them by `order_by` (stably: ties keep the input's order).
+    fn sorted<'a>(
+        func: &AggregateFunc,
+        values: impl Iterator<Item = (Datum<'a>, Diff)>,
+        order_by: &[ColumnOrder],
+    ) -> Result<Records, EvalError> {
+        let mut rows = Vec::new();
+        for (d, diff) in values {
+            let Datum::Bytes(bytes) = d else {
+                return Err(internal_type(func, d));
+            };
+            let times = usize::try_from(diff).map_err(|_| EvalError::NegativeMultiplicity)?;
+            rows.push((Row::from_bytes(bytes.to_vec()), times));
+        }
+        if !order_by.is_empty() {
+            let mut keyed: Vec<(Vec<Datum<'_>>, usize)> =
+                rows.iter().enumerate().map(|(i, (row, _))| (row.unpack(), i)).collect();
+            keyed.sort_by(|a, b| compare_rows(order_by, &a.0, &b.0));
+            let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+            let mut slots: Vec<Option<(Row, usize)>> = rows.into_iter().map(Some).collect();
+            rows = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        }
+        Ok(Records { rows })
+    }
+
+    /// Every record as many times as it occurs, in order.
+    fn iter(&self) -> impl Iterator<Item = Vec<Datum<'_>>> + '_ {
+        self.rows
+            .iter()
+            .flat_map(|(row, times)| std::iter::repeat_n(row, *times).map(Row::unpack))
     }
 }
 
@@ -179,9 +312,20 @@ fn internal_type(func: &AggregateFunc, d: Datum<'_>) -> EvalError {
 impl fmt::Display for AggregateExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let distinct = if self.distinct { "distinct " } else { "" };
-        match self.func {
+        match &self.func {
             AggregateFunc::CountAll => write!(f, "count(*)"),
-            func => write!(f, "{}({distinct}{})", func.name(), self.expr),
+            func => {
+                write!(f, "{}", func.name())?;
+                let order_by = func.order_by();
+                if !order_by.is_empty() {
+                    let keys: Vec<String> = order_by.iter().map(ToString::to_string).collect();
+                    write!(f, "[order_by=({})]", keys.join(", "))?;
+                }
+                write!(f, "({distinct}{})", self.expr)
+            }
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,7 @@ use freshet_repr::{Datum, Diff, Row};
 use serde::{Deserialize, Serialize};
 
 /// One key of an `ORDER BY`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ColumnOrder {
     /// The column sorted on.
     pub column: usize,

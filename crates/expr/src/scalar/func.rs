@@ -3,15 +3,18 @@
 
 use std::fmt;
 
-use freshet_repr::{ColumnType, Datum, RowArena, ScalarType};
+use freshet_repr::{ColumnType, Datum, Row, RowArena, ScalarType};
 use serde::{Deserialize, Serialize};
 
 use super::arith::{self, ArithOp, ArithType};
 use super::cast::CastFunc;
 use super::datetime::{self, DateTimeOp};
+use super::jsonb;
 use super::like::like;
 use super::math;
+use super::regexp::regexp_match_element;
 use super::string::{self, TrimSide};
+use super::to_char::to_char;
 use crate::EvalError;
 
 /// A function of one argument.
@@ -69,6 +72,10 @@ pub enum UnaryFunc {
     Ln(ArithType),
     /// `log10(x)` (also `log(x)`).
     Log10(ArithType),
+    /// `to_jsonb(x)`: the value as `jsonb`.
+    ToJsonb,
+    /// `jsonb_typeof(jsonb)`.
+    JsonbTypeof,
 }
 
 impl UnaryFunc {
@@ -116,6 +123,11 @@ impl UnaryFunc {
             UnaryFunc::Exp(_) => return math::exp(d, arena),
             UnaryFunc::Ln(_) => return math::ln(d, arena),
             UnaryFunc::Log10(_) => return math::log10(d, arena),
+            UnaryFunc::ToJsonb => Datum::Jsonb(arena.push_string(&jsonb::to_jsonb_text(d)?)),
+            UnaryFunc::JsonbTypeof => match d {
+                Datum::Jsonb(j) => Datum::String(jsonb::type_of(j)?),
+                other => panic!("jsonb_typeof applied to {other:?}"),
+            },
         })
     }
 
@@ -143,7 +155,9 @@ impl UnaryFunc {
             | UnaryFunc::Initcap
             | UnaryFunc::Reverse
             | UnaryFunc::Chr
-            | UnaryFunc::Trim(_) => ScalarType::Text,
+            | UnaryFunc::Trim(_)
+            | UnaryFunc::JsonbTypeof => ScalarType::Text,
+            UnaryFunc::ToJsonb => ScalarType::Jsonb,
         };
         typ.nullable(input.nullable)
     }
@@ -178,6 +192,8 @@ impl UnaryFunc {
             UnaryFunc::Exp(_) => "exp",
             UnaryFunc::Ln(_) => "ln",
             UnaryFunc::Log10(_) => "log10",
+            UnaryFunc::ToJsonb => "to_jsonb",
+            UnaryFunc::JsonbTypeof => "jsonb_typeof",
         })
     }
 }
@@ -241,6 +257,27 @@ pub enum BinaryFunc {
     Extract,
     /// `date_part(text, time | timestamp | timestamptz | interval)`: a `double precision`.
     DatePart,
+    /// `jsonb -> text` (`->>` if `text`): an object's field.
+    JsonbGetKey {
+        /// Whether the result is `text` (`->>`) rather than `jsonb` (`->`).
+        text: bool,
+    },
+    /// `jsonb -> integer` (`->>` if `text`): an array's element.
+    JsonbGetIndex {
+        /// Whether the result is `text` (`->>`) rather than `jsonb` (`->`).
+        text: bool,
+    },
+    /// `jsonb #> text[]` (`#>>` if `text`), the path an array literal.
+    JsonbGetPath {
+        /// Whether the result is `text` (`#>>`) rather than `jsonb` (`#>`).
+        text: bool,
+    },
+    /// `jsonb @> jsonb`.
+    JsonbContains,
+    /// `jsonb <@ jsonb`.
+    JsonbContainedBy,
+    /// `to_char(timestamp | timestamptz, text)`.
+    ToChar,
 }
 
 impl BinaryFunc {
@@ -252,6 +289,10 @@ impl BinaryFunc {
         let text = |s: String| Datum::String(arena.push_string(&s));
         let int = |d: Datum<'_>| match d {
             Datum::Int32(n) => n,
+            other => panic!("{self:?} applied to {other:?}"),
+        };
+        let jsonb_str = |d: Datum<'a>| match d {
+            Datum::Jsonb(j) => j,
             other => panic!("{self:?} applied to {other:?}"),
         };
         Ok(match self {
@@ -283,6 +324,19 @@ impl BinaryFunc {
             BinaryFunc::DateTrunc => return datetime::date_trunc(a.unwrap_str(), b),
             BinaryFunc::Extract => return datetime::extract(a.unwrap_str(), b, arena),
             BinaryFunc::DatePart => return datetime::date_part(a.unwrap_str(), b),
+            BinaryFunc::JsonbGetKey { text } => return jsonb::get_key(jsonb_str(a), b.unwrap_str(), *text, arena),
+            BinaryFunc::JsonbGetIndex { text } => return jsonb::get_index(jsonb_str(a), int(b), *text, arena),
+            BinaryFunc::JsonbGetPath { text } => return jsonb::get_path(jsonb_str(a), b.unwrap_str(), *text, arena),
+            BinaryFunc::JsonbContains => Datum::from_bool(jsonb::contains(jsonb_str(a), jsonb_str(b))?),
+            BinaryFunc::JsonbContainedBy => Datum::from_bool(jsonb::contains(jsonb_str(b), jsonb_str(a))?),
+            BinaryFunc::ToChar => {
+                let (at, with_zone) = match a {
+                    Datum::Timestamp(ts) => (ts, false),
+                    Datum::TimestampTz(ts) => (ts.naive_utc(), true),
+                    other => panic!("to_char applied to {other:?}"),
+                };
+                text(to_char(at, with_zone, b.unwrap_str())?)
+            }
         })
     }
 
@@ -298,7 +352,9 @@ impl BinaryFunc {
             | BinaryFunc::Gte
             | BinaryFunc::StartsWith
             | BinaryFunc::Like
-            | BinaryFunc::ILike => ScalarType::Bool,
+            | BinaryFunc::ILike
+            | BinaryFunc::JsonbContains
+            | BinaryFunc::JsonbContainedBy => ScalarType::Bool,
             BinaryFunc::TextConcat
             | BinaryFunc::Substr
             | BinaryFunc::Repeat
@@ -314,6 +370,14 @@ impl BinaryFunc {
             }
             BinaryFunc::DateTrunc => b.scalar_type.without_modifiers(),
             BinaryFunc::DatePart => ScalarType::Float64,
+            BinaryFunc::ToChar => ScalarType::Text,
+            BinaryFunc::JsonbGetKey { text }
+            | BinaryFunc::JsonbGetIndex { text }
+            | BinaryFunc::JsonbGetPath { text } => {
+                // A missing field or element is NULL whatever the arguments.
+                let typ = if *text { ScalarType::Text } else { ScalarType::Jsonb };
+                return typ.nullable(true);
+            }
         };
         typ.nullable(a.nullable || b.nullable)
     }
@@ -332,6 +396,11 @@ impl BinaryFunc {
                 | BinaryFunc::Gte
                 | BinaryFunc::TextConcat
                 | BinaryFunc::DateTime(_)
+                | BinaryFunc::JsonbGetKey { .. }
+                | BinaryFunc::JsonbGetIndex { .. }
+                | BinaryFunc::JsonbGetPath { .. }
+                | BinaryFunc::JsonbContains
+                | BinaryFunc::JsonbContainedBy
         )
     }
 
@@ -366,6 +435,13 @@ impl BinaryFunc {
             BinaryFunc::DateTrunc => "date_trunc".into(),
             BinaryFunc::Extract => "extract".into(),
             BinaryFunc::DatePart => "date_part".into(),
+            BinaryFunc::JsonbGetKey { text } | BinaryFunc::JsonbGetIndex { text } => {
+                if *text { "->>" } else { "->" }.into()
+            }
+            BinaryFunc::JsonbGetPath { text } => if *text { "#>>" } else { "#>" }.into(),
+            BinaryFunc::JsonbContains => "@>".into(),
+            BinaryFunc::JsonbContainedBy => "<@".into(),
+            BinaryFunc::ToChar => "to_char".into(),
         }
     }
 }
@@ -400,6 +476,18 @@ pub enum VariadicFunc {
     LikeEscape,
     /// `text ILIKE pattern ESCAPE escape`.
     ILikeEscape,
+    /// Packs its arguments, `NULL`s included, into one value: the input of
+    /// an aggregate that reads several values per row (`string_agg`'s value
+    /// and separator, the keys of its `ORDER BY`). The value is a `bytea`
+    /// holding the arguments' row encoding; it never reaches a user.
+    Record,
+    /// `jsonb_build_object(key, value, ...)`.
+    JsonbBuildObject,
+    /// `jsonb_build_array(value, ...)`.
+    JsonbBuildArray,
+    /// `(regexp_match(text, pattern, flags))[index]`: one element of
+    /// `regexp_match`'s `text[]`, as Freshet has no arrays.
+    RegexpMatch,
 }
 
 impl VariadicFunc {
@@ -419,6 +507,9 @@ impl VariadicFunc {
             VariadicFunc::Coalesce => Ok(args.iter().copied().find(|d| !d.is_null()).unwrap_or(Datum::Null)),
             VariadicFunc::Concat => Ok(string::concat(args, arena)),
             VariadicFunc::ConcatWs => Ok(string::concat_ws(args, arena)),
+            VariadicFunc::Record => Ok(Datum::Bytes(arena.push_bytes(Row::pack_slice(args).as_bytes()))),
+            VariadicFunc::JsonbBuildObject => jsonb::build_object(args, arena),
+            VariadicFunc::JsonbBuildArray => jsonb::build_array(args, arena),
             _ if args.iter().any(Datum::is_null) => Ok(Datum::Null),
             _ => self.eval_strict(args, arena),
         }
@@ -449,6 +540,12 @@ impl VariadicFunc {
                 Some(escape.unwrap_str()),
                 *self == VariadicFunc::ILikeEscape,
             )?),
+            (VariadicFunc::RegexpMatch, [s, pattern, flags, Datum::Int32(index)]) => {
+                match regexp_match_element(s.unwrap_str(), pattern.unwrap_str(), flags.unwrap_str(), *index)? {
+                    Some(found) => Datum::String(found),
+                    None => Datum::Null,
+                }
+            }
             (func, args) => panic!("{func} applied to {args:?}"),
         })
     }
@@ -465,6 +562,10 @@ impl VariadicFunc {
                 scalar.nullable(inputs.iter().all(|t| t.nullable))
             }
             VariadicFunc::Concat => ScalarType::Text.nullable(false),
+            VariadicFunc::Record => ScalarType::Bytes.nullable(false),
+            VariadicFunc::JsonbBuildObject | VariadicFunc::JsonbBuildArray => ScalarType::Jsonb.nullable(false),
+            // No match, or no such group, is NULL.
+            VariadicFunc::RegexpMatch => ScalarType::Text.nullable(true),
             VariadicFunc::ConcatWs => ScalarType::Text.nullable(inputs.first().is_none_or(|t| t.nullable)),
             VariadicFunc::Substr
             | VariadicFunc::SplitPart
@@ -490,6 +591,10 @@ impl fmt::Display for VariadicFunc {
             VariadicFunc::Replace => "replace",
             VariadicFunc::LikeEscape => "like",
             VariadicFunc::ILikeEscape => "ilike",
+            VariadicFunc::Record => "record",
+            VariadicFunc::JsonbBuildObject => "jsonb_build_object",
+            VariadicFunc::JsonbBuildArray => "jsonb_build_array",
+            VariadicFunc::RegexpMatch => "regexp_match",
         })
     }
 }

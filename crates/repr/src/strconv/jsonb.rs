@@ -11,10 +11,12 @@
 //! Parsing and printing use explicit stacks, not recursion, so no nesting
 //! depth can overflow the thread's stack.
 
+mod doc;
 mod lex;
 
 use std::fmt::Write;
 
+pub use doc::{JsonbDoc, JsonbRef, JsonbValue, jsonb_object_text, push_jsonb_string};
 use lex::{Lexer, Token};
 
 use crate::ReprError;

@@ -585,6 +585,17 @@ fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &
             let (expr, nullable) = plan_comparison(ecx, left, op, right)?;
             Ok(Typed::Expr(expr, ScalarType::Bool.nullable(nullable)))
         }
+        op if super::func::is_jsonb_operator(op) => {
+            let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
+            let resolved = super::func::resolve_jsonb_operator(op, l.scalar_type(), r.scalar_type())?;
+            // A path is checked now, as PostgreSQL reads its `text[]` literal.
+            if matches!(op, BinaryOperator::HashArrow | BinaryOperator::HashLongArrow)
+                && let Typed::Unknown(Some(path)) = &r
+            {
+                freshet_expr::parse_text_array(path)?;
+            }
+            apply_resolved(resolved, vec![l, r])
+        }
         op => {
             let arith = arith_op(op).ok_or_else(|| PlanError::Unsupported(format!("operator {op}")))?;
             let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
@@ -646,7 +657,7 @@ fn plan_case(
     Ok(Typed::Expr(expr, typ.nullable(nullable)))
 }
 
-fn function_args(func: &ast::Function) -> Result<Vec<&Expr>, PlanError> {
+pub(crate) fn function_args(func: &ast::Function) -> Result<Vec<&Expr>, PlanError> {
     let name = func.name.to_string().to_lowercase();
     if func.filter.is_some() || func.over.is_some() || !func.within_group.is_empty() {
         return Err(PlanError::Unsupported(format!(

@@ -10,6 +10,7 @@
 
 use freshet_expr::{ArithOp, ArithType, BinaryFunc, DateTimeOp, TrimSide, UnaryFunc, VariadicFunc};
 use freshet_repr::ScalarType;
+use sqlparser::ast::BinaryOperator;
 
 use super::typeconv::{CastContext, cast_allowed};
 use crate::PlanError;
@@ -346,6 +347,12 @@ fn function_candidates(name: &str) -> Vec<Candidate> {
             .into_iter()
             .map(|t| candidate(&[Text, t], Binary(BinaryFunc::DatePart), Float64))
             .collect(),
+        // A `date` resolves to `timestamptz`, as in PostgreSQL.
+        "to_char" => [Timestamp, TimestampTz]
+            .into_iter()
+            .map(|t| candidate(&[t, Text], Binary(BinaryFunc::ToChar), Text))
+            .collect(),
+        "jsonb_typeof" => vec![unary(UnaryFunc::JsonbTypeof, ScalarType::Jsonb, Text)],
         _ => vec![],
     }
 }
@@ -375,6 +382,29 @@ fn resolve_concat(name: &str, args: &[Option<ScalarType>]) -> Option<Resolved> {
         ret: ScalarType::Text,
         strict: false,
     })
+}
+
+/// The functions that take arguments of any type: `to_jsonb(any)`,
+/// `jsonb_build_object(any, ...)` and `jsonb_build_array(any, ...)`. Every
+/// argument keeps its type (untyped literals are text).
+fn resolve_any_args(name: &str, args: &[Option<ScalarType>]) -> Result<Option<Resolved>, PlanError> {
+    let (func, strict) = match name {
+        "to_jsonb" if args.len() == 1 => (FuncImpl::Unary(UnaryFunc::ToJsonb), true),
+        "jsonb_build_object" => {
+            if !args.len().is_multiple_of(2) {
+                return Err(PlanError::Eval(freshet_expr::EvalError::OddJsonbBuildObjectArguments));
+            }
+            (FuncImpl::Variadic(VariadicFunc::JsonbBuildObject), false)
+        }
+        "jsonb_build_array" => (FuncImpl::Variadic(VariadicFunc::JsonbBuildArray), false),
+        _ => return Ok(None),
+    };
+    Ok(Some(Resolved {
+        params: args.iter().map(|a| a.unwrap_or(ScalarType::Text)).collect(),
+        func,
+        ret: ScalarType::Jsonb,
+        strict,
+    }))
 }
 
 /// `text LIKE pattern [ESCAPE escape]` (`ILIKE` if `case_insensitive`),
@@ -464,6 +494,24 @@ pub(crate) fn resolve_function(name: &str, args: &[Option<ScalarType>]) -> Resul
         "like" | "ilike" => return resolve_like(args, name == "ilike"),
         // PostgreSQL also has `trunc(macaddr)`: an untyped argument fits both.
         "trunc" if args == [None] => return Err(ambiguous()),
+        "to_jsonb" | "jsonb_build_object" | "jsonb_build_array" => {
+            return resolve_any_args(&name, args)?.ok_or_else(unknown);
+        }
+        "regexp_match" => {
+            return Err(PlanError::Unsupported(
+                "regexp_match's text[] result, as Freshet has no arrays (take one element instead, as in \
+                 (regexp_match(s, pattern))[1])"
+                    .into(),
+            ));
+        }
+        // Numbers and intervals have patterns of their own (`9.99`).
+        "to_char"
+            if matches!(args.first(), Some(Some(t)) if t.is_numeric() || *t == ScalarType::Interval)
+                && args.len() == 2 =>
+        {
+            let typ = args[0].map_or("unknown", |t| t.name());
+            return Err(PlanError::Unsupported(format!("to_char of {typ}")));
+        }
         _ => {}
     }
     let candidates: Vec<Candidate> = function_candidates(&name)
@@ -575,6 +623,62 @@ pub(crate) fn resolve_datetime_operator(
         Choice::None => Err(PlanError::UnknownOperator(described)),
         Choice::Ambiguous => Err(PlanError::AmbiguousOperator(described)),
     }
+}
+
+/// Whether `op` is one of the `jsonb` operators.
+pub(crate) fn is_jsonb_operator(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Arrow
+            | BinaryOperator::LongArrow
+            | BinaryOperator::HashArrow
+            | BinaryOperator::HashLongArrow
+            | BinaryOperator::AtArrow
+            | BinaryOperator::ArrowAt
+    )
+}
+
+/// Resolves a `jsonb` operator: `->` and `->>` (by key or array index),
+/// `#>` and `#>>` (by a path, written as an untyped array literal since
+/// Freshet has no `text[]`), `@>` and `<@`.
+pub(crate) fn resolve_jsonb_operator(
+    op: &BinaryOperator,
+    left: Option<ScalarType>,
+    right: Option<ScalarType>,
+) -> Result<Resolved, PlanError> {
+    use ScalarType::{Int32, Jsonb, Text};
+    let args = [left, right];
+    let names = type_names(&args);
+    let described = format!("{} {op} {}", names[0], names[1]);
+    let binary = |params: [ScalarType; 2], f: BinaryFunc, ret: ScalarType| candidate(&params, FuncImpl::Binary(f), ret);
+    let candidates = match op {
+        BinaryOperator::Arrow | BinaryOperator::LongArrow => {
+            let text = *op == BinaryOperator::LongArrow;
+            let ret = if text { Text } else { Jsonb };
+            vec![
+                binary([Jsonb, Text], BinaryFunc::JsonbGetKey { text }, ret),
+                binary([Jsonb, Int32], BinaryFunc::JsonbGetIndex { text }, ret),
+            ]
+        }
+        BinaryOperator::HashArrow | BinaryOperator::HashLongArrow if right.is_none() => {
+            let text = *op == BinaryOperator::HashLongArrow;
+            let ret = if text { Text } else { Jsonb };
+            vec![binary([Jsonb, Text], BinaryFunc::JsonbGetPath { text }, ret)]
+        }
+        BinaryOperator::AtArrow => vec![binary([Jsonb, Jsonb], BinaryFunc::JsonbContains, ScalarType::Bool)],
+        BinaryOperator::ArrowAt => vec![binary([Jsonb, Jsonb], BinaryFunc::JsonbContainedBy, ScalarType::Bool)],
+        _ => vec![],
+    };
+    let mut resolved = match select(candidates, &args) {
+        Choice::One(c) => c.into_resolved(),
+        Choice::None => return Err(PlanError::UnknownOperator(described)),
+        Choice::Ambiguous => return Err(PlanError::AmbiguousOperator(described)),
+    };
+    // A missing key, element or path is NULL whatever the operands.
+    if !matches!(op, BinaryOperator::AtArrow | BinaryOperator::ArrowAt) {
+        resolved.strict = false;
+    }
+    Ok(resolved)
 }
 
 /// Resolves unary minus of a date/time operand: `-interval`; `None` for

@@ -16,6 +16,8 @@ use super::scope::{Scope, ScopeItem};
 use super::typeconv::{CastContext, plan_cast};
 use crate::PlanError;
 
+mod ordered;
+
 /// A column's name in messages, qualified by its table when it has one.
 fn qualified_name(item: &ScopeItem) -> String {
     match &item.table {
@@ -94,7 +96,18 @@ impl Grouping {
 pub(crate) fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "min" | "max" | "avg" | "bool_and" | "bool_or" | "every"
+        "count"
+            | "sum"
+            | "min"
+            | "max"
+            | "avg"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "string_agg"
+            | "jsonb_agg"
+            | "jsonb_object_agg"
+            | "array_agg"
     )
 }
 
@@ -171,15 +184,19 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
             "{name} with FILTER, OVER or WITHIN GROUP"
         )));
     }
-    let (args, distinct) = match &func.args {
+    let (args, distinct, order_by) = match &func.args {
         ast::FunctionArguments::List(list) => {
-            if !list.clauses.is_empty() {
-                return Err(PlanError::Unsupported(format!("{name} with ORDER BY")));
+            let mut order_by: &[ast::OrderByExpr] = &[];
+            for clause in &list.clauses {
+                match clause {
+                    ast::FunctionArgumentClause::OrderBy(keys) => order_by = keys,
+                    other => return Err(PlanError::Unsupported(format!("{name} with {other}"))),
+                }
             }
             let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
-            (list.args.as_slice(), distinct)
+            (list.args.as_slice(), distinct, order_by)
         }
-        ast::FunctionArguments::None => (&[][..], false),
+        ast::FunctionArguments::None => (&[][..], false, &[][..]),
         ast::FunctionArguments::Subquery(_) => return Err(PlanError::Unsupported("subqueries as arguments".into())),
     };
     let inner = ExprContext {
@@ -187,6 +204,18 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
         in_aggregate: true,
         ..*ecx
     };
+    match name.as_str() {
+        "string_agg" | "jsonb_agg" | "jsonb_object_agg" => {
+            return ordered::plan_ordered_aggregate(&inner, &name, args, distinct, order_by);
+        }
+        "array_agg" => {
+            return Err(PlanError::Unsupported(
+                "array_agg, as Freshet has no array types (jsonb_agg and string_agg collect values too)".into(),
+            ));
+        }
+        _ if !order_by.is_empty() => return Err(PlanError::Unsupported(format!("{name} with ORDER BY"))),
+        _ => {}
+    }
     let arg = match args {
         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] | []
             if name == "count" && (!distinct || args.is_empty()) =>

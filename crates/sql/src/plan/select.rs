@@ -336,7 +336,7 @@ fn plan_grouping(
         results.push(aggregate_result(p, keys.len() + reduce_aggs.len())?);
         for (func, distinct) in &p.funcs {
             reduce_aggs.push(AggregateExpr {
-                func: *func,
+                func: func.clone(),
                 expr: ScalarExpr::Column(column),
                 distinct: *distinct,
             });

@@ -119,3 +119,36 @@ fn canonical_text_is_a_fixed_point() {
         assert_eq!(canon(&once), once);
     }
 }
+
+#[test]
+fn documents_find_keys_in_jsonb_order() {
+    let doc = JsonbDoc::parse(r#"{"bb": 1, "a": [true, null], "é": "x", "ab": {}}"#).expect("valid");
+    let root = doc.root();
+    assert_eq!(root.value(), JsonbValue::Object(4));
+    for (key, text) in [("a", "[true, null]"), ("ab", "{}"), ("bb", "1"), ("é", r#""x""#)] {
+        assert_eq!(root.get(key).map(|v| v.to_text()).as_deref(), Some(text), "{key}");
+    }
+    assert!(root.get("b").is_none());
+    let keys: Vec<&str> = root.members().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["a", "ab", "bb", "é"]);
+    let array = root.get("a").expect("array");
+    assert_eq!(array.element(-1).map(|v| v.value()), Some(JsonbValue::Null));
+    assert_eq!(array.element(0).map(|v| v.value()), Some(JsonbValue::Bool(true)));
+    assert!(array.element(2).is_none() && array.element(-3).is_none());
+    assert_eq!(array.elements().count(), 2);
+    assert_eq!(root.elements().count(), 0);
+}
+
+#[test]
+fn objects_are_built_canonical() {
+    let pairs = vec![
+        ("b".to_owned(), "1".to_owned()),
+        ("a\"".to_owned(), "[]".to_owned()),
+        ("b".to_owned(), "2".to_owned()),
+    ];
+    assert_eq!(jsonb_object_text(pairs), r#"{"b": 2, "a\"": []}"#);
+    assert_eq!(jsonb_object_text(vec![]), "{}");
+    let mut quoted = String::new();
+    push_jsonb_string("tab\there", &mut quoted);
+    assert_eq!(quoted, r#""tab\there""#);
+}

@@ -4,7 +4,7 @@
 //! `EXTRACT`.
 
 use freshet_expr::{BinaryFunc, UnaryFunc, VariadicFunc};
-use freshet_repr::ScalarType;
+use freshet_repr::{Datum, ScalarType};
 use sqlparser::ast::{self, BinaryOperator, Expr, Value};
 
 use super::{
@@ -175,8 +175,64 @@ pub(crate) fn plan_special(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, Pla
             let field = Typed::Unknown(Some(field.to_string().to_lowercase()));
             plan_call_typed(ecx, "extract", vec![field, plan_expr(ecx, expr)?])
         }
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            let mut root = &**root;
+            while let Expr::Nested(inner) = root {
+                root = inner;
+            }
+            match (root, access_chain.as_slice()) {
+                (Expr::Function(func), [ast::AccessExpr::Subscript(ast::Subscript::Index { index })])
+                    if func.name.to_string().eq_ignore_ascii_case("regexp_match") =>
+                {
+                    plan_regexp_match_element(ecx, func, index)
+                }
+                _ => Err(PlanError::Unsupported(format!(
+                    "expression {e}, as Freshet has no arrays"
+                ))),
+            }
+        }
         other => Err(PlanError::Unsupported(format!("expression {other}"))),
     }
+}
+
+/// `(regexp_match(string, pattern [, flags]))[index]`: one element of the
+/// `text[]` that `regexp_match` returns (Freshet has no arrays, but an
+/// element is text).
+fn plan_regexp_match_element(ecx: &ExprContext<'_>, func: &ast::Function, index: &Expr) -> Result<Typed, PlanError> {
+    let args = super::function_args(func)?;
+    let planned = args.iter().map(|a| plan_expr(ecx, a)).collect::<Result<Vec<_>, _>>()?;
+    let unknown = || PlanError::UnknownFunction {
+        name: "regexp_match".into(),
+        args: planned.iter().map(Typed::type_name).collect::<Vec<_>>().join(", "),
+    };
+    if !(2..=3).contains(&planned.len()) {
+        return Err(unknown());
+    }
+    let mut exprs = Vec::with_capacity(4);
+    for arg in &planned {
+        match coerce(arg.clone(), &ScalarType::Text, CastContext::Implicit) {
+            Ok(e) => exprs.push(e),
+            Err(PlanError::InvalidCast { .. }) => return Err(unknown()),
+            Err(other) => return Err(other),
+        }
+    }
+    if exprs.len() == 2 {
+        exprs.push(HirScalar::literal(Datum::String(""), ScalarType::Text));
+    }
+    let index = match coerce(plan_expr(ecx, index)?, &ScalarType::Int32, CastContext::Implicit) {
+        Ok(e) => e,
+        Err(PlanError::InvalidCast { .. }) => {
+            return Err(PlanError::DatatypeMismatch(
+                "array subscript must have type integer".into(),
+            ));
+        }
+        Err(other) => return Err(other),
+    };
+    exprs.push(index);
+    Ok(Typed::Expr(
+        HirScalar::call_variadic(VariadicFunc::RegexpMatch, exprs),
+        ScalarType::Text.nullable(true),
+    ))
 }
 
 /// `NOT` of a boolean expression.

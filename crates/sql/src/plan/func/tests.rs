@@ -259,3 +259,71 @@ fn date_time_operators() {
     );
     assert_eq!(resolve_datetime_negation(&Date), None);
 }
+
+#[test]
+fn to_char_formats_datetimes_and_refuses_numbers() {
+    let r = resolve("to_char", &[Some(Timestamp), None]);
+    assert_eq!(r.params, vec![Timestamp, Text]);
+    assert_eq!(r.func, FuncImpl::Binary(BinaryFunc::ToChar));
+    // A date reads as timestamptz, the preferred date/time type.
+    let r = resolve("to_char", &[Some(Date), Some(Text)]);
+    assert_eq!(r.params, vec![TimestampTz, Text]);
+    for arg in [Int16, Int32, Int64, Float32, Float64, NUMERIC, Interval] {
+        let err = resolve_function("to_char", &[Some(arg), None]).expect_err("unsupported");
+        assert_eq!(code(err), "0A000", "{arg:?}");
+    }
+    let err = resolve_function("to_char", &[Some(Bool), None]).expect_err("no such function");
+    assert_eq!(code(err), "42883");
+}
+
+#[test]
+fn functions_of_any_type_keep_their_argument_types() {
+    let r = resolve("to_jsonb", &[Some(Int32)]);
+    assert_eq!(r.params, vec![Int32]);
+    assert_eq!(r.ret, ScalarType::Jsonb);
+    assert!(r.strict);
+    let r = resolve("jsonb_build_object", &[None, Some(Date), None, None]);
+    assert_eq!(r.params, vec![Text, Date, Text, Text]);
+    assert!(!r.strict);
+    let r = resolve("jsonb_build_array", &[]);
+    assert_eq!(r.func, FuncImpl::Variadic(VariadicFunc::JsonbBuildArray));
+    let err = resolve_function("jsonb_build_object", &[None]).expect_err("odd");
+    assert_eq!(code(err), "22023");
+    let err = resolve_function("to_jsonb", &[None, None]).expect_err("two arguments");
+    assert_eq!(code(err), "42883");
+    let err = resolve_function("regexp_match", &[None, None]).expect_err("text[]");
+    assert_eq!(code(err), "0A000");
+}
+
+#[test]
+fn jsonb_operators_resolve_by_operand_type() {
+    let jsonb = Some(ScalarType::Jsonb);
+    let op = |op: BinaryOperator, right: Option<ScalarType>| resolve_jsonb_operator(&op, jsonb, right);
+    let r = op(BinaryOperator::Arrow, None).expect("key");
+    assert_eq!(r.func, FuncImpl::Binary(BinaryFunc::JsonbGetKey { text: false }));
+    assert_eq!(r.params, vec![ScalarType::Jsonb, Text]);
+    assert!(!r.strict, "a missing key is NULL");
+    let r = op(BinaryOperator::LongArrow, Some(Int32)).expect("index");
+    assert_eq!(r.func, FuncImpl::Binary(BinaryFunc::JsonbGetIndex { text: true }));
+    assert_eq!(r.ret, Text);
+    let r = op(BinaryOperator::LongArrow, Some(Int16)).expect("index");
+    assert_eq!(r.params, vec![ScalarType::Jsonb, Int32]);
+    let r = op(BinaryOperator::HashLongArrow, None).expect("path");
+    assert_eq!(r.func, FuncImpl::Binary(BinaryFunc::JsonbGetPath { text: true }));
+    let r = op(BinaryOperator::AtArrow, None).expect("contains");
+    assert_eq!(r.params, vec![ScalarType::Jsonb, ScalarType::Jsonb]);
+    assert!(r.strict);
+    let r = op(BinaryOperator::ArrowAt, jsonb).expect("contained");
+    assert_eq!(r.func, FuncImpl::Binary(BinaryFunc::JsonbContainedBy));
+    for (operator, right) in [
+        (BinaryOperator::Arrow, Some(Int64)),
+        (BinaryOperator::Arrow, Some(Bool)),
+        (BinaryOperator::HashArrow, Some(Text)),
+        (BinaryOperator::AtArrow, Some(Text)),
+    ] {
+        let err = op(operator.clone(), right).expect_err("no such operator");
+        assert_eq!(code(err), "42883", "{operator} {right:?}");
+    }
+    let err = resolve_jsonb_operator(&BinaryOperator::Arrow, Some(Text), None).expect_err("text -> unknown");
+    assert_eq!(err.to_string(), "operator does not exist: text -> unknown");
+}
