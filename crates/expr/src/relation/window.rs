@@ -259,7 +259,7 @@ impl WindowFunc {
                 }
                 out
             }
-            WindowFunc::Aggregate { func, expr } => running_aggregate(*func, expr, partition, arena)?,
+            WindowFunc::Aggregate { func, expr } => running_aggregate(func, expr, partition, arena)?,
         })
     }
 }
@@ -307,7 +307,7 @@ fn ntile<'a>(
 /// (counts, sums, extremes, boolean ones) carry a running value from one
 /// peer group to the next; any other aggregates each frame anew.
 fn running_aggregate<'a>(
-    func: AggregateFunc,
+    func: &AggregateFunc,
     expr: &'a ScalarExpr,
     partition: &Partition<'a>,
     arena: &'a RowArena,
@@ -316,7 +316,7 @@ fn running_aggregate<'a>(
     let combine = match func {
         // Counts add up as integers.
         CountAll | Count => Some(SumInt),
-        f if matches!(f, SumInt | SumNumeric | SumFloat32 | SumFloat64 | Min | Max | All | Any) => Some(f),
+        f if matches!(f, SumInt | SumNumeric | SumFloat32 | SumFloat64 | Min | Max | All | Any) => Some(f.clone()),
         _ => None,
     };
     let mut values = Values::new(expr, partition);
@@ -330,7 +330,7 @@ fn running_aggregate<'a>(
             .map(|i| Ok((values.at(i, partition, arena)?, 1)))
             .collect::<Result<Vec<_>, EvalError>>()?;
         running = match combine {
-            Some(combine) => {
+            Some(ref combine) => {
                 let partial = func.eval(group, arena)?;
                 if start == 0 {
                     partial

@@ -427,7 +427,7 @@ fn plan_aggregate_call(
         .funcs
         .iter()
         .map(|(func, _)| WindowFunc::Aggregate {
-            func: *func,
+            func: func.clone(),
             expr: expr.clone(),
         })
         .collect();
