@@ -166,11 +166,16 @@ impl ComputeController {
             .send_order
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Every live worker gets the command even if one is gone (a worker
+        // that panicked): a shutdown must still reach the others.
+        let mut sent = Ok(());
         for (tx, thread) in self.inner.commands.iter().zip(&self.inner.threads) {
-            tx.send(command.clone()).map_err(|_| ComputeError::WorkersStopped)?;
+            if tx.send(command.clone()).is_err() {
+                sent = Err(ComputeError::WorkersStopped);
+            }
             thread.unpark();
         }
-        Ok(())
+        sent
     }
 
     /// Computes `plan` once over the contents of its inputs at `as_of`, and

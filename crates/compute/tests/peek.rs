@@ -132,5 +132,9 @@ async fn a_worker_panic_fails_peeks_instead_of_hanging() -> Result<(), Box<dyn s
     assert!(matches!(first, Err(ComputeError::WorkersStopped)), "{first:?}");
     let later = tokio::time::timeout(deadline, compute.peek(numbers(3), 0)).await?;
     assert!(matches!(later, Err(ComputeError::WorkersStopped)), "{later:?}");
+    // The surviving worker still holds the store: it must end, closing the
+    // store, before the process exits (RocksDB aborts on an open database).
+    let stopping = tokio::task::spawn_blocking(move || compute.shutdown());
+    tokio::time::timeout(deadline, stopping).await??;
     Ok(())
 }
