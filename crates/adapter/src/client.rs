@@ -68,6 +68,13 @@ pub enum ExecuteResponse {
         /// The tag.
         tag: String,
     },
+    /// `FETCH`: rows read from a cursor.
+    Fetched {
+        /// The names and types of the columns.
+        desc: RelationDesc,
+        /// The rows, in order.
+        rows: Vec<Row>,
+    },
     /// `SUBSCRIBE`: a stream of output rows the client reads until it
     /// ends (or the client goes away, which drops it and stops its dataflow).
     Subscribing(Box<crate::SubscribeStream>),

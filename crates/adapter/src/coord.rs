@@ -9,6 +9,7 @@ mod builtin;
 pub(crate) mod cancel;
 mod cluster;
 mod connection;
+mod cursor;
 mod ddl;
 mod describe;
 mod index;
@@ -557,6 +558,9 @@ impl Coordinator {
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
             Plan::Subscribe(plan) => return self.sequence_subscribe(ctx, *plan),
+            Plan::Declare { name, subscribe } => return self.sequence_declare(ctx, name, *subscribe),
+            Plan::Fetch { name, count, timeout } => return self.sequence_fetch(ctx, name, count, timeout),
+            Plan::Close { name } => return self.sequence_close(ctx, name),
             Plan::CreateCluster { .. } | Plan::DropClusters { .. } => return self.sequence_cluster(ctx, plan),
             Plan::CreateConnection { .. } | Plan::AlterConnection { .. } | Plan::ValidateConnection { .. } => {
                 return self.sequence_connection(ctx, plan);

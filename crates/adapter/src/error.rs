@@ -113,6 +113,15 @@ pub enum AdapterError {
         /// The subsource's name, schema-qualified and quoted where needed.
         qualified: String,
     },
+    /// A statement that needs an explicit transaction ran outside one.
+    #[error("{0} can only be used in transaction blocks")]
+    NoTransactionBlock(&'static str),
+    /// `DECLARE` of a cursor name the session already uses.
+    #[error("cursor \"{0}\" already exists")]
+    DuplicateCursor(String),
+    /// `FETCH` or `CLOSE` of a cursor the session does not have.
+    #[error("cursor \"{0}\" does not exist")]
+    UnknownCursor(String),
     /// A query reads a subsource whose source has no data for it yet.
     #[error("source \"{0}\" has no data yet: its snapshot of MySQL is not committed")]
     SourceNotReadable(String),
@@ -162,6 +171,9 @@ impl AdapterError {
             AdapterError::InvalidParameterValue { .. } => SqlState::InvalidParameterValue,
             AdapterError::ReadOnlyParameter(_) => SqlState::InvalidParameterValue,
             AdapterError::InTransactionBlock(_) => SqlState::ActiveSqlTransaction,
+            AdapterError::NoTransactionBlock(_) => SqlState::NoActiveSqlTransaction,
+            AdapterError::DuplicateCursor(_) => SqlState::DuplicateCursor,
+            AdapterError::UnknownCursor(_) => SqlState::InvalidCursorName,
             AdapterError::TransactionAborted => SqlState::InFailedSqlTransaction,
             AdapterError::NegativeMultiplicity { .. } => SqlState::DataCorrupted,
             AdapterError::Internal(_) => SqlState::InternalError,

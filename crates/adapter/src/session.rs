@@ -4,7 +4,9 @@ mod vars;
 
 pub(crate) use vars::SessionVars;
 
-use freshet_repr::Timestamp;
+use std::collections::{BTreeMap, VecDeque};
+
+use freshet_repr::{Row, Timestamp};
 use freshet_storage::ReadHold;
 
 use crate::client::{StartupParams, TransactionStatus};
@@ -32,6 +34,20 @@ pub(crate) struct Session {
     pub(crate) transaction: TransactionStatus,
     /// What the explicit transaction has done.
     pub(crate) ops: TransactionOps,
+    /// The cursors its transaction declared, by name.
+    pub(crate) cursors: BTreeMap<String, Cursor>,
+}
+
+/// A cursor over a subscription, declared in a transaction block and read
+/// with `FETCH`.
+#[derive(Debug)]
+pub(crate) struct Cursor {
+    /// The subscription.
+    pub(crate) stream: Box<crate::SubscribeStream>,
+    /// Rows received from it and not fetched yet.
+    pub(crate) buffered: VecDeque<Row>,
+    /// The subscription ended: no row follows `buffered`.
+    pub(crate) finished: bool,
 }
 
 impl Session {
@@ -43,6 +59,7 @@ impl Session {
             vars,
             transaction: TransactionStatus::Idle,
             ops: TransactionOps::None,
+            cursors: BTreeMap::new(),
         }
     }
 }

@@ -304,6 +304,12 @@ impl<B: Backend> ExtendedQueryHandler for FreshetExtendedQueryHandler<B> {
                 let formats = result_formats(&portal.result_column_format, desc.arity());
                 Ok(Response::Query(query_response_in(&desc, rows, &formats)))
             }
+            Ok(ExecuteResponse::Fetched { desc, rows }) => {
+                let formats = result_formats(&portal.result_column_format, desc.arity());
+                let mut response = query_response_in(&desc, rows, &formats);
+                response.set_command_tag("FETCH");
+                Ok(Response::Query(response))
+            }
             Ok(ExecuteResponse::Command { tag }) => Ok(Response::Execution(Tag::new(&tag))),
             Ok(ExecuteResponse::TransactionStarted) => Ok(Response::TransactionStart(Tag::new("BEGIN"))),
             Ok(ExecuteResponse::TransactionEnded { tag }) => Ok(Response::TransactionEnd(Tag::new(&tag))),

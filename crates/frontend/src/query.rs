@@ -197,6 +197,11 @@ where
 pub(crate) fn statement_response(result: Result<ExecuteResponse, AdapterError>) -> Response {
     match result {
         Ok(ExecuteResponse::Rows { desc, rows }) => Response::Query(query_response(&desc, rows)),
+        Ok(ExecuteResponse::Fetched { desc, rows }) => {
+            let mut response = query_response(&desc, rows);
+            response.set_command_tag("FETCH");
+            Response::Query(response)
+        }
         Ok(ExecuteResponse::Command { tag }) => Response::Execution(Tag::new(&tag)),
         Ok(ExecuteResponse::TransactionStarted) => Response::TransactionStart(Tag::new("BEGIN")),
         Ok(ExecuteResponse::TransactionEnded { tag }) => Response::TransactionEnd(Tag::new(&tag)),

@@ -90,6 +90,8 @@ pub enum SqlState {
     InvalidPassword,
     /// `2BP01`
     DependentObjectsStillExist,
+    /// `34000`
+    InvalidCursorName,
     /// `3D000`
     InvalidCatalogName,
     /// `3F000`
@@ -130,6 +132,8 @@ pub enum SqlState {
     UndefinedTable,
     /// `42P02`
     UndefinedParameter,
+    /// `42P03`
+    DuplicateCursor,
     /// `42P04`
     DuplicateDatabase,
     /// `42P06`
@@ -208,6 +212,7 @@ impl SqlState {
             SqlState::InvalidAuthorizationSpecification => "28000",
             SqlState::InvalidPassword => "28P01",
             SqlState::DependentObjectsStillExist => "2BP01",
+            SqlState::InvalidCursorName => "34000",
             SqlState::InvalidCatalogName => "3D000",
             SqlState::InvalidSchemaName => "3F000",
             SqlState::InsufficientPrivilege => "42501",
@@ -228,6 +233,7 @@ impl SqlState {
             SqlState::UndefinedFunction => "42883",
             SqlState::UndefinedTable => "42P01",
             SqlState::UndefinedParameter => "42P02",
+            SqlState::DuplicateCursor => "42P03",
             SqlState::DuplicateDatabase => "42P04",
             SqlState::DuplicateSchema => "42P06",
             SqlState::DuplicateTable => "42P07",

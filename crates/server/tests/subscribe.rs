@@ -279,3 +279,76 @@ async fn a_client_that_goes_away_releases_its_subscription() -> anyhow::Result<(
     assert_eq!(common::column(&writer, "SELECT count(*) FROM t").await?, ["3"]);
     Ok(())
 }
+
+/// The rows of a simple query, each as its fields (`\N`-free: NULL is `None`).
+async fn simple_rows(client: &Client, sql: &str) -> anyhow::Result<Vec<Vec<Option<String>>>> {
+    let mut rows = Vec::new();
+    for message in client.simple_query(sql).await? {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            rows.push((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect());
+        }
+    }
+    Ok(rows)
+}
+
+#[tokio::test]
+async fn a_cursor_fetches_a_subscription_a_few_rows_at_a_time() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (_server, subscriber, writer) = server_with_table(dir.path()).await?;
+    let error = db_error(&subscriber, "DECLARE c CURSOR FOR SUBSCRIBE t").await?;
+    assert_eq!(error.code(), &SqlState::NO_ACTIVE_SQL_TRANSACTION, "{error}");
+
+    subscriber
+        .batch_execute("BEGIN; DECLARE c CURSOR FOR SUBSCRIBE t")
+        .await?;
+    let error = db_error(&subscriber, "DECLARE c CURSOR FOR SUBSCRIBE t").await?;
+    assert_eq!(error.code(), &SqlState::DUPLICATE_CURSOR, "{error}");
+    subscriber
+        .batch_execute("ROLLBACK; BEGIN; DECLARE c CURSOR FOR SUBSCRIBE t")
+        .await?;
+    // mz_timestamp, mz_diff, a, b: the contents first.
+    let snapshot = simple_rows(&subscriber, "FETCH ALL c").await?;
+    assert_eq!(snapshot.len(), 3, "{snapshot:?}");
+    assert!(snapshot.iter().all(|row| row[1].as_deref() == Some("1")));
+    // Nothing new: the timeout ends the wait with no rows.
+    let waited = Instant::now();
+    assert!(
+        simple_rows(&subscriber, "FETCH 1 c WITH (timeout = '200ms')")
+            .await?
+            .is_empty()
+    );
+    assert!(waited.elapsed() >= Duration::from_millis(200));
+
+    writer.batch_execute("INSERT INTO t VALUES (8, 'a'), (9, 'b')").await?;
+    // Without a timeout FETCH waits for the next rows; then takes one at a time.
+    let first = simple_rows(&subscriber, "FETCH 1 c").await?;
+    let second = simple_rows(&subscriber, "FETCH FORWARD 5 FROM c WITH (timeout = '10s')").await?;
+    assert_eq!((first.len(), second.len()), (1, 1), "{first:?} {second:?}");
+    let mut inserted: Vec<Option<String>> = first.iter().chain(&second).map(|row| row[2].clone()).collect();
+    inserted.sort();
+    assert_eq!(inserted, [Some("8".to_owned()), Some("9".to_owned())]);
+    assert_eq!(first[0][0], second[0][0], "one transaction, one timestamp");
+
+    // The extended protocol describes FETCH by the cursor's columns.
+    writer.batch_execute("DELETE FROM t WHERE a = 8").await?;
+    let rows = subscriber.query("FETCH ALL c", &[]).await?;
+    let columns: Vec<&str> = rows
+        .first()
+        .map(|row| row.columns().iter().map(tokio_postgres::Column::name).collect())
+        .unwrap_or_default();
+    assert_eq!(columns, ["mz_timestamp", "mz_diff", "a", "b"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, i64>("mz_diff"), -1);
+    assert_eq!(rows[0].get::<_, i32>("a"), 8);
+
+    subscriber.batch_execute("CLOSE c").await?;
+    let error = db_error(&subscriber, "FETCH c").await?;
+    assert_eq!(error.code(), &SqlState::INVALID_CURSOR_NAME, "{error}");
+    subscriber
+        .batch_execute("ROLLBACK; BEGIN; DECLARE d CURSOR FOR SUBSCRIBE t; COMMIT")
+        .await?;
+    // The transaction's end closed it.
+    let error = db_error(&subscriber, "FETCH d").await?;
+    assert_eq!(error.code(), &SqlState::INVALID_CURSOR_NAME, "{error}");
+    Ok(())
+}

@@ -19,8 +19,8 @@ pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKin
 pub use error::{NameClause, PlanError};
 pub use parse::{
     AlterConnection, AlterSourceAddSubsources, ConnectionOption, CreateConnection, CreateIndex, CreateSource,
-    CreateSubsource, OptionValue, ShowObjects, SourceTables, Statement, Subscribe, SubscribeRelation, SubsourceColumn,
-    SubsourceOf, parse,
+    CreateSubsource, Declare, Fetch, OptionValue, ShowObjects, SourceTables, Statement, Subscribe, SubscribeRelation,
+    SubsourceColumn, SubsourceOf, parse,
 };
 pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,

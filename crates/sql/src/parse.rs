@@ -7,11 +7,13 @@
 //! ours; sqlparser is wrapped, never forked.
 
 mod connection;
+mod cursor;
 mod extension;
 mod source;
 mod subscribe;
 
 pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
+pub use cursor::{Declare, Fetch};
 pub use source::{AlterSourceAddSubsources, CreateSource, CreateSubsource, SourceTables, SubsourceColumn, SubsourceOf};
 pub use subscribe::{Subscribe, SubscribeRelation};
 
@@ -114,6 +116,10 @@ pub enum Statement {
     },
     /// `SUBSCRIBE …` or `COPY (SUBSCRIBE …) TO STDOUT`
     Subscribe(Subscribe),
+    /// `DECLARE name CURSOR FOR …`
+    Declare(Declare),
+    /// `FETCH … name`
+    Fetch(Fetch),
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
@@ -296,6 +302,8 @@ impl fmt::Display for Statement {
                 cascade,
             } => write_drop(f, &kind.name().to_uppercase(), names, *if_exists, *cascade),
             Statement::Subscribe(subscribe) => write!(f, "{subscribe}"),
+            Statement::Declare(declare) => write!(f, "{declare}"),
+            Statement::Fetch(fetch) => write!(f, "{fetch}"),
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }
     }

@@ -3,6 +3,7 @@
 
 mod cluster;
 mod connection;
+mod cursor;
 mod ddl;
 mod expr;
 mod from;
@@ -254,6 +255,27 @@ pub enum Plan {
     Delete(MutationPlan),
     /// `SUBSCRIBE`: streams a relation's changes.
     Subscribe(Box<SubscribePlan>),
+    /// `DECLARE name CURSOR FOR SUBSCRIBE …`
+    Declare {
+        /// The cursor's name.
+        name: String,
+        /// The subscription it reads.
+        subscribe: Box<SubscribePlan>,
+    },
+    /// `FETCH`
+    Fetch {
+        /// The cursor.
+        name: String,
+        /// At most this many rows; `None` for `ALL`.
+        count: Option<u64>,
+        /// How long to wait for a first row; `None` waits until one comes.
+        timeout: Option<std::time::Duration>,
+    },
+    /// `CLOSE name`, or `CLOSE ALL` (`None`).
+    Close {
+        /// The cursor.
+        name: Option<String>,
+    },
     /// `EXPLAIN` of a query: prints its optimized plan.
     Explain(SelectPlan),
     /// `SET name = value`.
@@ -442,6 +464,8 @@ fn plan_with_params(
     match statement {
         Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
         Statement::Subscribe(subscribe) => subscribe::plan_subscribe(catalog, params, subscribe),
+        Statement::Declare(declare) => cursor::plan_declare(catalog, params, declare),
+        Statement::Fetch(fetch) => cursor::plan_fetch(fetch),
         Statement::Show(show) => show::plan_show_objects(catalog, show),
         Statement::Sql(stmt) => plan_sql(catalog, stmt, params),
         Statement::CreateIndex(create) => index::plan_create_index(catalog, create),
@@ -524,6 +548,12 @@ fn plan_sql(
         S::ShowVariable { variable } => session::plan_show_variable(variable),
         S::StartTransaction { .. } => Ok(Plan::StartTransaction),
         S::Commit { .. } => Ok(Plan::Commit),
+        S::Close { cursor } => Ok(Plan::Close {
+            name: match cursor {
+                ast::CloseCursor::All => None,
+                ast::CloseCursor::Specific { name } => Some(crate::names::normalize_ident(name)),
+            },
+        }),
         S::Rollback { savepoint: None, .. } => Ok(Plan::Rollback),
         other => Err(PlanError::Unsupported(statement_kind(other))),
     }

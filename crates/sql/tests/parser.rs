@@ -17,7 +17,9 @@ fn render(statement: &Statement) -> String {
         | Statement::CreateSource(_)
         | Statement::CreateSubsource(_)
         | Statement::AlterSourceAddSubsources(_)
-        | Statement::Subscribe(_) => statement.to_string(),
+        | Statement::Subscribe(_)
+        | Statement::Declare(_)
+        | Statement::Fetch(_) => statement.to_string(),
         Statement::CreateConnection(create) => format!("{statement} -- validate: {:?}", create.validate),
         // The statement's text hides the value; the test shows what was parsed.
         Statement::CreateSecret { value, .. } | Statement::AlterSecret { value, .. } => {

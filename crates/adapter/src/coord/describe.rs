@@ -53,6 +53,10 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::ValidateConnection { .. }
         // Its rows go out as a COPY, which has no row description.
         | Plan::Subscribe(_)
+        | Plan::Declare { .. }
+        | Plan::Close { .. }
+        // Described from the session's cursor (see `Coordinator::describe`).
+        | Plan::Fetch { .. }
         | Plan::PurifySource(_)
         | Plan::CreateSource(_)
         | Plan::CreateSubsource(_)
@@ -96,6 +100,10 @@ pub(crate) fn plan_statement(
         return Ok(freshet_sql::plan(reader, statement)?);
     };
     let plan = freshet_sql::plan_bound(reader, statement, &prepared.params)?;
+    // A cursor's columns were described from the session; they do not change.
+    if matches!(plan, Plan::Fetch { .. }) {
+        return Ok(plan);
+    }
     let unchanged = match (result_desc(&plan, vars)?, &prepared.result) {
         (Some(now), Some(described)) => same_columns(&now, described),
         (None, None) => true,
@@ -143,8 +151,12 @@ impl Coordinator {
         {
             return Err(AdapterError::TransactionAborted);
         }
+        let result = match &described.plan {
+            Plan::Fetch { name, .. } => session.cursors.get(name).map(|cursor| cursor.stream.desc().clone()),
+            plan => result_desc(plan, &session.vars)?,
+        };
         Ok(StatementDesc {
-            result: result_desc(&described.plan, &session.vars)?,
+            result,
             param_types: described.param_types,
         })
     }

@@ -27,7 +27,11 @@ impl Coordinator {
         Sequenced::Done(ctx, result)
     }
 
-    fn start_subscribe(&mut self, ctx: &ExecuteContext, plan: SubscribePlan) -> Result<ExecuteResponse, AdapterError> {
+    pub(crate) fn start_subscribe(
+        &mut self,
+        ctx: &ExecuteContext,
+        plan: SubscribePlan,
+    ) -> Result<ExecuteResponse, AdapterError> {
         let SubscribePlan {
             expr,
             output,

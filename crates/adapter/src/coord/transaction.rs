@@ -70,6 +70,8 @@ impl Coordinator {
                     ctx.notice("there is no transaction in progress");
                 }
                 session.transaction = TransactionStatus::Idle;
+                // Its cursors end with it, stopping their subscriptions.
+                session.cursors.clear();
                 let ops = std::mem::take(&mut session.ops);
                 let committing = matches!(plan, Plan::Commit) && status == TransactionStatus::InTransaction;
                 let tag = if committing { "COMMIT" } else { "ROLLBACK" };

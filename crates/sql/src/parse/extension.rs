@@ -62,6 +62,12 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             return Ok(Some(Statement::NotYetSupported { feature }));
         }
     }
+    if words[0] == "DECLARE" {
+        return super::cursor::parse_declare(parser).map(|d| Some(Statement::Declare(d)));
+    }
+    if words[0] == "FETCH" {
+        return super::cursor::parse_fetch(parser).map(|f| Some(Statement::Fetch(f)));
+    }
     if words[0] == "SUBSCRIBE" {
         return super::subscribe::parse_subscribe(parser).map(|s| Some(Statement::Subscribe(s)));
     }

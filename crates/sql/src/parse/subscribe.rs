@@ -40,12 +40,12 @@ pub enum SubscribeRelation {
 }
 
 /// Whether the parser is at `word` (an unquoted word, any case).
-fn at_word(parser: &Parser<'_>, word: &str) -> bool {
+pub(super) fn at_word(parser: &Parser<'_>, word: &str) -> bool {
     matches!(parser.peek_token().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
 }
 
 /// Consumes `word` (an unquoted word, any case) or fails.
-fn expect_word(parser: &mut Parser<'_>, word: &str) -> Result<(), ParserError> {
+pub(super) fn expect_word(parser: &mut Parser<'_>, word: &str) -> Result<(), ParserError> {
     if at_word(parser, word) {
         parser.next_token();
         Ok(())
