@@ -139,7 +139,11 @@ async fn an_index_presents_each_row_within_its_window() -> TestResult {
         // after its window never does; both leave on time.
         publish(
             &store,
-            &[(row(6, 0, Some(40)), 1), (row(7, 0, Some(31)), 1), (row(8, 0, Some(25)), 1)],
+            &[
+                (row(6, 0, Some(40)), 1),
+                (row(7, 0, Some(31)), 1),
+                (row(8, 0, Some(25)), 1),
+            ],
             35,
             36,
         )?;
@@ -194,7 +198,10 @@ async fn a_subscription_shows_rows_entering_and_leaving_at_their_bounds() -> Tes
 
     // Nothing changes in storage; only time passes.
     publish(&store, &[], 2, 12)?;
-    assert_eq!(changes_through(&mut subscription, 12).await?, vec![(2, 5, 1), (1, 10, -1)]);
+    assert_eq!(
+        changes_through(&mut subscription, 12).await?,
+        vec![(2, 5, 1), (1, 10, -1)]
+    );
     publish(&store, &[], 12, 25)?;
     assert_eq!(changes_through(&mut subscription, 25).await?, vec![(2, 20, -1)]);
 
@@ -222,7 +229,10 @@ async fn a_bound_that_fails_is_an_error_and_misplaced_calls_fail_every_row() -> 
     compute.create_index(INDEX, failing.clone(), vec![ScalarExpr::Column(0)], 1)?;
     let read = compute.peek_index(INDEX, index_of(&failing), None, 1).await;
     assert!(
-        matches!(read, Err(freshet_compute::ComputeError::Eval(EvalError::DivisionByZero))),
+        matches!(
+            read,
+            Err(freshet_compute::ComputeError::Eval(EvalError::DivisionByZero))
+        ),
         "{read:?}"
     );
     // Planning refuses `mz_now() <> x`; a plan built by hand still never

@@ -20,7 +20,9 @@ const LATE_MARGIN: Duration = Duration::from_millis(3000);
 const EARLY_MARGIN: Duration = Duration::from_millis(250);
 
 fn wall_ms() -> anyhow::Result<u64> {
-    Ok(u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis())?)
+    Ok(u64::try_from(
+        SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis(),
+    )?)
 }
 
 fn ms(d: Duration) -> u64 {
@@ -32,7 +34,11 @@ async fn rows(client: &Client, sql: &str) -> anyhow::Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
     for message in client.simple_query(sql).await? {
         if let SimpleQueryMessage::Row(row) = message {
-            out.push((0..row.len()).map(|i| row.get(i).unwrap_or("NULL").to_owned()).collect());
+            out.push(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
+                    .collect(),
+            );
         }
     }
     Ok(out)
@@ -107,7 +113,9 @@ async fn a_subscription_retracts_a_row_at_its_bound() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (_server, client) = server_with_view(dir.path()).await?;
     let until = wall_ms()? + 1500;
-    client.batch_execute(&format!("INSERT INTO t VALUES (7, {until})")).await?;
+    client
+        .batch_execute(&format!("INSERT INTO t VALUES (7, {until})"))
+        .await?;
     let stream = client.copy_out("COPY (SUBSCRIBE live) TO STDOUT").await?;
     let mut stream = Box::pin(stream);
     let mut lines = Vec::new();
