@@ -325,6 +325,51 @@ mod tests {
     }
 
     #[test]
+    fn the_optimizer_keeps_temporal_predicates_until_they_are_bound() {
+        let constant = RelExpr::Constant {
+            rows: Ok(vec![(freshet_repr::Row::pack([Datum::UInt64(5)]), 1)]),
+            typ: vec![ScalarType::UInt64.nullable(false)],
+        };
+        let two = ScalarExpr::literal(Datum::UInt64(2), ScalarType::UInt64);
+        // Neither `mz_now() < #0` over a constant nor `mz_now() > 2`
+        // (which reads no column) is evaluated in advance.
+        let plan = constant
+            .filter(vec![
+                now().call_binary(col(0), BinaryFunc::Lt),
+                now().call_binary(two, BinaryFunc::Gt),
+            ])
+            .map(vec![now()]);
+        let optimized = crate::optimize(plan.clone());
+        assert_eq!(
+            optimized.to_string(),
+            "Map (mz_now())\n  Filter (mz_now() < #0) AND (mz_now() > 2)\n    Constant\n      - (5)\n"
+        );
+        assert_eq!(
+            optimized.check_temporal(),
+            Err(EvalError::Unmaterializable(UnmaterializableFunc::MzNow))
+        );
+        // Bound, the same plan folds to its value at that time.
+        assert_eq!(
+            crate::optimize(plan.clone().bind_now(4)).to_string(),
+            "Constant\n  - (5, 4)\n"
+        );
+        assert_eq!(crate::optimize(plan.bind_now(6)).to_string(), "Constant <empty>\n");
+        let get = RelExpr::Get {
+            id: GlobalId::User(1),
+            typ: vec![ScalarType::UInt64.nullable(false); 2],
+        };
+        // A temporal predicate on one side of a join moves to that side.
+        let joined = get
+            .clone()
+            .join(get, vec![])
+            .filter(vec![now().call_binary(col(3), BinaryFunc::Lt)]);
+        assert_eq!(
+            crate::optimize(joined).to_string(),
+            "CrossJoin\n  Get u1\n  Filter (mz_now() < #1)\n    Get u1\n"
+        );
+    }
+
+    #[test]
     fn misplaced_calls_are_refused_and_one_off_queries_bind_them() {
         let get = RelExpr::Get {
             id: GlobalId::User(1),
