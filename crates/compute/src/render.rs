@@ -21,6 +21,7 @@ mod join;
 pub(crate) mod key;
 mod reduce;
 pub(crate) mod source;
+mod temporal;
 mod threshold;
 mod top_k;
 mod window;
@@ -97,6 +98,10 @@ pub(crate) fn render<'scope>(
             let scalars = scalars.clone();
             let results = oks.map(move |row| map_row(&row, &scalars));
             split(results, errs)
+        }
+        // A filter comparing `mz_now()` is a temporal filter.
+        RelExpr::Filter { input, predicates } if predicates.iter().any(ScalarExpr::contains_unmaterializable) => {
+            temporal::render(render(scope, input, inputs, index, peers), predicates)
         }
         RelExpr::Filter { input, predicates } => {
             let (oks, errs) = render(scope, input, inputs, index, peers);

@@ -152,6 +152,15 @@ pub enum EvalError {
         /// What is wrong with it, as a sentence.
         detail: String,
     },
+    /// A call of `mz_now()` where it has no value: outside a temporal
+    /// filter in an indexed view or a subscription, or in a plan nobody
+    /// gave a time.
+    #[error("cannot materialize call to {0}")]
+    Unmaterializable(crate::UnmaterializableFunc),
+    /// A predicate using `mz_now()` that is not a temporal filter's bound
+    /// (the predicate, in the plan's text form).
+    #[error("unsupported temporal predicate: {0}")]
+    UnsupportedTemporalPredicate(String),
     /// Text that does not parse as the target type.
     #[error("{message}")]
     Parse {
@@ -189,7 +198,9 @@ impl EvalError {
             EvalError::LogOfZero | EvalError::LogOfNegative => SqlState::InvalidArgumentForLogarithm,
             EvalError::DatetimeOutOfRange(_) => SqlState::DatetimeFieldOverflow,
             EvalError::UnitNotSupported { .. } => SqlState::FeatureNotSupported,
-            EvalError::Unsupported(_) => SqlState::FeatureNotSupported,
+            EvalError::Unsupported(_) | EvalError::Unmaterializable(_) | EvalError::UnsupportedTemporalPredicate(_) => {
+                SqlState::FeatureNotSupported
+            }
             EvalError::InvalidRegex(_) => SqlState::InvalidRegularExpression,
             EvalError::InvalidRegexOption(_)
             | EvalError::RegexpMatchGlobal
@@ -226,6 +237,9 @@ impl EvalError {
     pub fn hint(&self) -> Option<String> {
         match self {
             EvalError::InvalidEscapeString => Some("Escape string must be empty or one character.".into()),
+            EvalError::Unmaterializable(_) | EvalError::UnsupportedTemporalPredicate(_) => {
+                Some(crate::TEMPORAL_FILTER_HINT.into())
+            }
             EvalError::RegexpMatchGlobal => Some("Use the regexp_matches function instead.".into()),
             EvalError::OddJsonbBuildObjectArguments => {
                 Some("The arguments of jsonb_build_object() must consist of alternating keys and values.".into())

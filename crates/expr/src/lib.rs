@@ -16,11 +16,11 @@ mod transform;
 
 pub use error::EvalError;
 pub use relation::{
-    AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, WindowFunc,
-    compare_rows, eval_window_partition,
+    AggregateExpr, AggregateFunc, ColumnOrder, NegativeMultiplicity, RelExpr, RowSetFinishing, TEMPORAL_FILTER_HINT,
+    TemporalFilter, Validity, WindowFunc, compare_rows, eval_window_partition,
 };
 pub use scalar::{
-    ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, VariadicFunc,
-    parse_text_array,
+    ArithOp, ArithType, BinaryFunc, CastFunc, DateTimeOp, ScalarExpr, TrimSide, UnaryFunc, UnmaterializableFunc,
+    VariadicFunc, parse_text_array,
 };
 pub use transform::{fold_relation, fold_scalar, optimize};

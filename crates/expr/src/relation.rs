@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod finishing;
+mod temporal;
 mod window;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use aggregate::{AggregateExpr, AggregateFunc};
 pub use finishing::{ColumnOrder, NegativeMultiplicity, RowSetFinishing, compare_rows};
+pub use temporal::{TEMPORAL_FILTER_HINT, TemporalFilter, Validity};
 pub use window::{WindowFunc, eval_window_partition};
 
 use crate::{EvalError, ScalarExpr};

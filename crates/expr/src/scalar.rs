@@ -7,6 +7,7 @@ mod func;
 mod jsonb;
 mod like;
 mod math;
+mod mz_timestamp;
 mod numeric;
 mod regexp;
 mod string;
@@ -20,9 +21,10 @@ use serde::{Deserialize, Serialize};
 pub use arith::{ArithOp, ArithType};
 pub use cast::CastFunc;
 pub use datetime::DateTimeOp;
-pub use func::{BinaryFunc, UnaryFunc, VariadicFunc};
+pub use func::{BinaryFunc, UnaryFunc, UnmaterializableFunc, VariadicFunc};
 pub use jsonb::parse_text_array;
 pub(crate) use jsonb::{array_text as jsonb_array_text, object_text as jsonb_object_text};
+pub(crate) use mz_timestamp::to_mz_timestamp;
 pub use string::TrimSide;
 
 use crate::EvalError;
@@ -58,6 +60,11 @@ pub enum ScalarExpr {
         /// Its arguments.
         exprs: Vec<ScalarExpr>,
     },
+    /// A function whose value depends on when the query runs (`mz_now()`):
+    /// replaced by its value before a one-off query runs, or kept as a
+    /// temporal filter's bound in a maintained dataflow. Evaluating it
+    /// anywhere else is an error.
+    CallUnmaterializable(UnmaterializableFunc),
     /// `CASE WHEN cond THEN then ELSE els END`: only the chosen branch is evaluated.
     If {
         /// The condition; `NULL` chooses `els`.
@@ -128,6 +135,7 @@ impl ScalarExpr {
                 func.eval(a, b, arena)
             }
             ScalarExpr::CallVariadic { func, exprs } => eval_variadic(*func, exprs, datums, arena),
+            ScalarExpr::CallUnmaterializable(func) => Err(EvalError::Unmaterializable(*func)),
             ScalarExpr::If { cond, then, els } => match cond.eval(datums, arena)? {
                 Datum::True => then.eval(datums, arena),
                 _ => els.eval(datums, arena),
@@ -146,6 +154,7 @@ impl ScalarExpr {
                 let types: Vec<ColumnType> = exprs.iter().map(|e| e.typ(input)).collect();
                 func.output_type(&types)
             }
+            ScalarExpr::CallUnmaterializable(func) => func.output_type(),
             ScalarExpr::If { then, els, .. } => {
                 let (t, e) = (then.typ(input), els.typ(input));
                 t.scalar_type.nullable(t.nullable || e.nullable)
@@ -156,7 +165,7 @@ impl ScalarExpr {
     /// The direct sub-expressions.
     pub fn children_mut(&mut self) -> Vec<&mut ScalarExpr> {
         match self {
-            ScalarExpr::Column(_) | ScalarExpr::Literal(..) => vec![],
+            ScalarExpr::Column(_) | ScalarExpr::Literal(..) | ScalarExpr::CallUnmaterializable(_) => vec![],
             ScalarExpr::CallUnary { expr, .. } => vec![expr],
             ScalarExpr::CallBinary { expr1, expr2, .. } => vec![expr1, expr2],
             ScalarExpr::CallVariadic { exprs, .. } => exprs.iter_mut().collect(),
@@ -184,7 +193,7 @@ impl ScalarExpr {
     fn visit_columns(&self, f: &mut impl FnMut(usize)) {
         match self {
             ScalarExpr::Column(c) => f(*c),
-            ScalarExpr::Literal(..) => {}
+            ScalarExpr::Literal(..) | ScalarExpr::CallUnmaterializable(_) => {}
             ScalarExpr::CallUnary { expr, .. } => expr.visit_columns(f),
             ScalarExpr::CallBinary { expr1, expr2, .. } => {
                 expr1.visit_columns(f);
@@ -214,7 +223,7 @@ impl ScalarExpr {
     /// row", a folded `1 / 0`).
     pub fn has_error_literal(&self) -> bool {
         match self {
-            ScalarExpr::Column(_) | ScalarExpr::Literal(Ok(_), _) => false,
+            ScalarExpr::Column(_) | ScalarExpr::Literal(Ok(_), _) | ScalarExpr::CallUnmaterializable(_) => false,
             ScalarExpr::Literal(Err(_), _) => true,
             ScalarExpr::CallUnary { expr, .. } => expr.has_error_literal(),
             ScalarExpr::CallBinary { expr1, expr2, .. } => expr1.has_error_literal() || expr2.has_error_literal(),
@@ -225,16 +234,45 @@ impl ScalarExpr {
         }
     }
 
-    /// Whether the expression reads no input column.
+    /// Whether the expression reads no input column and has the same value
+    /// whenever it is evaluated (so it may be evaluated once, in advance).
     pub fn is_constant(&self) -> bool {
         match self {
-            ScalarExpr::Column(_) => false,
+            ScalarExpr::Column(_) | ScalarExpr::CallUnmaterializable(_) => false,
             ScalarExpr::Literal(..) => true,
             ScalarExpr::CallUnary { expr, .. } => expr.is_constant(),
             ScalarExpr::CallBinary { expr1, expr2, .. } => expr1.is_constant() && expr2.is_constant(),
             ScalarExpr::CallVariadic { exprs, .. } => exprs.iter().all(ScalarExpr::is_constant),
             ScalarExpr::If { cond, then, els } => cond.is_constant() && then.is_constant() && els.is_constant(),
         }
+    }
+
+    /// Whether a call of `mz_now()` (or another function whose value
+    /// depends on when the query runs) is inside.
+    pub fn contains_unmaterializable(&self) -> bool {
+        match self {
+            ScalarExpr::CallUnmaterializable(_) => true,
+            ScalarExpr::Column(_) | ScalarExpr::Literal(..) => false,
+            ScalarExpr::CallUnary { expr, .. } => expr.contains_unmaterializable(),
+            ScalarExpr::CallBinary { expr1, expr2, .. } => {
+                expr1.contains_unmaterializable() || expr2.contains_unmaterializable()
+            }
+            ScalarExpr::CallVariadic { exprs, .. } => exprs.iter().any(ScalarExpr::contains_unmaterializable),
+            ScalarExpr::If { cond, then, els } => {
+                cond.contains_unmaterializable() || then.contains_unmaterializable() || els.contains_unmaterializable()
+            }
+        }
+    }
+
+    /// The expression with every call of `mz_now()` replaced by `now`, the
+    /// time the query reads at.
+    pub fn bind_now(mut self, now: freshet_repr::Timestamp) -> ScalarExpr {
+        self.visit_mut_post(&mut |e| {
+            if let ScalarExpr::CallUnmaterializable(UnmaterializableFunc::MzNow) = e {
+                *e = ScalarExpr::literal(Datum::UInt64(now), ScalarType::UInt64);
+            }
+        });
+        self
     }
 }
 
@@ -299,13 +337,10 @@ impl fmt::Display for ScalarExpr {
                 UnaryFunc::IsTrue => write!(f, "({expr}) IS TRUE"),
                 UnaryFunc::IsFalse => write!(f, "({expr}) IS FALSE"),
                 UnaryFunc::Neg(_) | UnaryFunc::NegInterval => write!(f, "-({expr})"),
-                UnaryFunc::Cast(cast) => {
-                    if matches!(**expr, ScalarExpr::Column(_) | ScalarExpr::Literal(..)) {
-                        write!(f, "{expr}::{}", cast.to)
-                    } else {
-                        write!(f, "({expr})::{}", cast.to)
-                    }
-                }
+                UnaryFunc::Cast(cast) => write_cast(f, expr, &cast.to.to_string()),
+                UnaryFunc::ToMzTimestamp => write_cast(f, expr, "mz_timestamp"),
+                UnaryFunc::MzTimestampToTimestamp => write_cast(f, expr, "timestamp"),
+                UnaryFunc::MzTimestampToTimestampTz => write_cast(f, expr, "timestamp with time zone"),
                 func => write!(f, "{}({expr})", func.name().unwrap_or("?")),
             },
             ScalarExpr::CallBinary { func, expr1, expr2 } => {
@@ -333,8 +368,21 @@ impl fmt::Display for ScalarExpr {
                     write!(f, "{func}({})", parts.join(", "))
                 }
             },
+            ScalarExpr::CallUnmaterializable(func) => write!(f, "{func}"),
             ScalarExpr::If { cond, then, els } => write!(f, "case when {cond} then {then} else {els} end"),
         }
+    }
+}
+
+/// `expr::to`, parenthesized unless `expr` is a column, literal or call.
+fn write_cast(f: &mut fmt::Formatter<'_>, expr: &ScalarExpr, to: &str) -> fmt::Result {
+    if matches!(
+        expr,
+        ScalarExpr::Column(_) | ScalarExpr::Literal(..) | ScalarExpr::CallUnmaterializable(_)
+    ) {
+        write!(f, "{expr}::{to}")
+    } else {
+        write!(f, "({expr})::{to}")
     }
 }
 

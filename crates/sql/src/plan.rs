@@ -25,6 +25,7 @@ mod show;
 mod source;
 mod subquery;
 mod subscribe;
+mod temporal;
 #[cfg(test)]
 mod test_catalog;
 mod typeconv;
@@ -457,6 +458,17 @@ pub fn plan(catalog: &dyn CatalogReader, statement: &Statement) -> Result<Plan, 
 
 /// Plans one statement whose parameters (`$n`), if any, are `params`.
 fn plan_with_params(
+    catalog: &dyn CatalogReader,
+    statement: &Statement,
+    params: Option<&Rc<ParamState>>,
+) -> Result<Plan, PlanError> {
+    let plan = plan_statement(catalog, statement, params)?;
+    temporal::check_plan(&plan)?;
+    Ok(plan)
+}
+
+/// Plans one statement, whatever the expressions it holds.
+fn plan_statement(
     catalog: &dyn CatalogReader,
     statement: &Statement,
     params: Option<&Rc<ParamState>>,

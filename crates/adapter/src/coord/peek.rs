@@ -69,6 +69,12 @@ impl Coordinator {
             Ok(read) => read,
             Err(e) => return Sequenced::Done(ctx, Err(e)),
         };
+        // `mz_now()` is the time the query reads at.
+        let expr = expr.bind_now(as_of);
+        let index_peek = index_peek.map(|peek| IndexPeek {
+            plan: peek.plan.bind_now(as_of),
+            ..peek
+        });
         let (compute, store) = (self.compute.clone(), self.store.clone());
         self.spawn_statement(ctx, |mut signal| async move {
             let rows = signal

@@ -12,6 +12,7 @@ use super::datetime::{self, DateTimeOp};
 use super::jsonb;
 use super::like::like;
 use super::math;
+use super::mz_timestamp;
 use super::regexp::regexp_match_element;
 use super::string::{self, TrimSide};
 use super::to_char::to_char;
@@ -76,6 +77,13 @@ pub enum UnaryFunc {
     ToJsonb,
     /// `jsonb_typeof(jsonb)`.
     JsonbTypeof,
+    /// A number (milliseconds since the epoch), date or timestamp as an
+    /// `mz_timestamp`, the type `mz_now()` is compared in.
+    ToMzTimestamp,
+    /// An `mz_timestamp` as a `timestamp`.
+    MzTimestampToTimestamp,
+    /// An `mz_timestamp` as a `timestamp with time zone`.
+    MzTimestampToTimestampTz,
 }
 
 impl UnaryFunc {
@@ -128,6 +136,9 @@ impl UnaryFunc {
                 Datum::Jsonb(j) => Datum::String(jsonb::type_of(j)?),
                 other => panic!("jsonb_typeof applied to {other:?}"),
             },
+            UnaryFunc::ToMzTimestamp => return mz_timestamp::to_mz_timestamp(d, arena),
+            UnaryFunc::MzTimestampToTimestamp => return mz_timestamp::to_timestamp(d),
+            UnaryFunc::MzTimestampToTimestampTz => return mz_timestamp::to_timestamp_tz(d),
         })
     }
 
@@ -158,6 +169,9 @@ impl UnaryFunc {
             | UnaryFunc::Trim(_)
             | UnaryFunc::JsonbTypeof => ScalarType::Text,
             UnaryFunc::ToJsonb => ScalarType::Jsonb,
+            UnaryFunc::ToMzTimestamp => ScalarType::UInt64,
+            UnaryFunc::MzTimestampToTimestamp => ScalarType::Timestamp,
+            UnaryFunc::MzTimestampToTimestampTz => ScalarType::TimestampTz,
         };
         typ.nullable(input.nullable)
     }
@@ -172,7 +186,10 @@ impl UnaryFunc {
             | UnaryFunc::IsFalse
             | UnaryFunc::Neg(_)
             | UnaryFunc::Cast(_)
-            | UnaryFunc::NegInterval => return None,
+            | UnaryFunc::NegInterval
+            | UnaryFunc::ToMzTimestamp
+            | UnaryFunc::MzTimestampToTimestamp
+            | UnaryFunc::MzTimestampToTimestampTz => return None,
             UnaryFunc::CharLength => "length",
             UnaryFunc::OctetLength => "octet_length",
             UnaryFunc::Lower => "lower",
@@ -195,6 +212,39 @@ impl UnaryFunc {
             UnaryFunc::ToJsonb => "to_jsonb",
             UnaryFunc::JsonbTypeof => "jsonb_typeof",
         })
+    }
+}
+
+/// A function whose value depends on when a query runs rather than on its
+/// arguments. A one-off query replaces the call by its value at the query's
+/// time; a maintained dataflow cannot, and keeps `mz_now()` only in
+/// temporal filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum UnmaterializableFunc {
+    /// `mz_now()`: the logical time of the query, an `mz_timestamp`
+    /// (milliseconds since the epoch, held as a `uint8`).
+    MzNow,
+}
+
+impl UnmaterializableFunc {
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UnmaterializableFunc::MzNow => "mz_now",
+        }
+    }
+
+    /// The type of the result.
+    pub fn output_type(&self) -> ColumnType {
+        match self {
+            UnmaterializableFunc::MzNow => ScalarType::UInt64.nullable(false),
+        }
+    }
+}
+
+impl fmt::Display for UnmaterializableFunc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}()", self.name())
     }
 }
 

@@ -110,8 +110,18 @@ fn fold_union(e: &mut RelExpr) -> Option<RelExpr> {
     }
 }
 
-/// Evaluates a `Map`, `Filter` or `Project` whose input is a constant.
+/// Evaluates a `Map`, `Filter` or `Project` whose input is a constant;
+/// not one that calls `mz_now()`, whose value is not known yet (a one-off
+/// query binds it first; in a maintained one it is a temporal filter).
 fn fold_over_constant(e: &RelExpr) -> Option<RelExpr> {
+    let scalars = match e {
+        RelExpr::Map { scalars, .. } => scalars,
+        RelExpr::Filter { predicates, .. } => predicates,
+        _ => &Vec::new(),
+    };
+    if scalars.iter().any(ScalarExpr::contains_unmaterializable) {
+        return None;
+    }
     let typ = e.typ();
     let rows = match e {
         RelExpr::Map { input, .. } | RelExpr::Filter { input, .. } | RelExpr::Project { input, .. } => match &**input {

@@ -230,7 +230,13 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
                 return Err(PlanError::Unsupported(format!("{kind:?} casts").to_uppercase()));
             }
             let target = scalar_type_from_sql(data_type)?;
-            let input = match plan_expr(ecx, expr)? {
+            let input = plan_expr(ecx, expr)?;
+            if super::temporal::is_mz_now(&input)
+                && let Some(cast) = super::temporal::cast_mz_now(&target)
+            {
+                return Ok(Typed::Expr(cast, target.nullable(false)));
+            }
+            let input = match input {
                 Typed::Unknown(value) => Typed::Unknown(value).into_default(),
                 // `$1::int` makes `$1` an `int`, as in PostgreSQL.
                 Typed::Param(param) => {
@@ -507,6 +513,9 @@ pub(crate) fn plan_comparison(
 ) -> Result<(HirScalar, bool), PlanError> {
     let func = comparison_func(op).ok_or_else(|| PlanError::Unsupported(format!("operator {op}")))?;
     let (l, r) = (plan_expr(ecx, left)?, plan_expr(ecx, right)?);
+    if super::temporal::is_mz_now(&l) || super::temporal::is_mz_now(&r) {
+        return super::temporal::plan_comparison(l, r, func, &op.to_string());
+    }
     let nullable = nullable(&l) || nullable(&r);
     let (mut exprs, _) = operands(l, r, &op.to_string())?;
     let r = exprs.pop();
@@ -687,6 +696,7 @@ fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, P
     let args = function_args(func)?;
     let planned: Vec<Typed> = args.iter().map(|a| plan_expr(ecx, a)).collect::<Result<_, _>>()?;
     match (name.as_str(), planned.len()) {
+        (name, 0) if super::temporal::is_mz_now_name(name) => Ok(super::temporal::mz_now()),
         ("coalesce", n) if n > 0 => {
             let nullable = planned.iter().all(nullable);
             let (exprs, typ) = plan_homogeneous(planned, "COALESCE")?;

@@ -4,7 +4,8 @@
 //! decorrelating every subquery into joins.
 
 use freshet_expr::{
-    AggregateExpr, BinaryFunc, ColumnOrder, EvalError, ScalarExpr, UnaryFunc, VariadicFunc, WindowFunc,
+    AggregateExpr, BinaryFunc, ColumnOrder, EvalError, ScalarExpr, UnaryFunc, UnmaterializableFunc, VariadicFunc,
+    WindowFunc,
 };
 use freshet_repr::{ColumnType, Datum, GlobalId, Row, ScalarType};
 
@@ -167,6 +168,8 @@ pub(crate) enum HirScalar {
         /// The arguments.
         exprs: Vec<HirScalar>,
     },
+    /// A function whose value depends on when the query runs (`mz_now()`).
+    CallUnmaterializable(UnmaterializableFunc),
     /// `CASE WHEN cond THEN then ELSE els END`.
     If {
         /// The condition.
@@ -248,6 +251,7 @@ impl HirScalar {
             ScalarExpr::CallVariadic { func, exprs } => {
                 HirScalar::call_variadic(func, exprs.into_iter().map(HirScalar::from_expr).collect())
             }
+            ScalarExpr::CallUnmaterializable(func) => HirScalar::CallUnmaterializable(func),
             ScalarExpr::If { cond, then, els } => HirScalar::if_then_else(
                 HirScalar::from_expr(*cond),
                 HirScalar::from_expr(*then),
@@ -263,6 +267,7 @@ impl HirScalar {
             HirScalar::Column(ColumnRef { level: 0, column }) => ScalarExpr::Column(*column),
             HirScalar::Column(_) | HirScalar::Exists(_) | HirScalar::Select(_) => return None,
             HirScalar::Literal(value, typ) => ScalarExpr::Literal(value.clone(), *typ),
+            HirScalar::CallUnmaterializable(func) => ScalarExpr::CallUnmaterializable(*func),
             HirScalar::CallUnary { func, expr } => expr.to_expr()?.call_unary(*func),
             HirScalar::CallBinary { func, expr1, expr2 } => expr1.to_expr()?.call_binary(expr2.to_expr()?, *func),
             HirScalar::CallVariadic { func, exprs } => ScalarExpr::CallVariadic {
@@ -280,7 +285,11 @@ impl HirScalar {
     /// The direct sub-expressions (not those inside subqueries).
     pub(crate) fn children(&self) -> Vec<&HirScalar> {
         match self {
-            HirScalar::Column(_) | HirScalar::Literal(..) | HirScalar::Exists(_) | HirScalar::Select(_) => vec![],
+            HirScalar::Column(_)
+            | HirScalar::Literal(..)
+            | HirScalar::CallUnmaterializable(_)
+            | HirScalar::Exists(_)
+            | HirScalar::Select(_) => vec![],
             HirScalar::CallUnary { expr, .. } => vec![expr],
             HirScalar::CallBinary { expr1, expr2, .. } => vec![expr1, expr2],
             HirScalar::CallVariadic { exprs, .. } => exprs.iter().collect(),
@@ -297,7 +306,7 @@ impl HirScalar {
                     r.level += by;
                 }
             }
-            HirScalar::Literal(..) => {}
+            HirScalar::Literal(..) | HirScalar::CallUnmaterializable(_) => {}
             HirScalar::CallUnary { expr, .. } => expr.shift_outer(depth, by),
             HirScalar::CallBinary { expr1, expr2, .. } => {
                 expr1.shift_outer(depth, by);

@@ -185,6 +185,9 @@ fn plan_values(
             let value = coerce_to_column(plan_expr(&ecx, e)?, desc, *target)?;
             exprs[*target] = scalar_only(value, "VALUES")?;
         }
+        if exprs.iter().any(ScalarExpr::contains_unmaterializable) {
+            return Err(PlanError::Unsupported("calls to mz_now() in write statements".into()));
+        }
         let mut datums = Vec::with_capacity(exprs.len());
         for e in &exprs {
             datums.push(e.eval(&[], &arena)?);

@@ -279,6 +279,7 @@ fn to_scalar_expr(
         HirScalar::Column(ColumnRef { level: 0, column }) => ScalarExpr::Column(k + column),
         HirScalar::Column(r) => ScalarExpr::Column(outer_position(cols, *r)),
         HirScalar::Literal(value, typ) => ScalarExpr::Literal(value.clone(), *typ),
+        HirScalar::CallUnmaterializable(func) => ScalarExpr::CallUnmaterializable(*func),
         HirScalar::CallUnary { func, expr } => convert(expr).call_unary(*func),
         HirScalar::CallBinary { func, expr1, expr2 } => {
             let a = convert(expr1);
