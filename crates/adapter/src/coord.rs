@@ -298,6 +298,9 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     let Rehydrated { indexes, sources } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
+    // One tick before serving, so the first query that reads no collection
+    // reads at a current time rather than at zero.
+    committer.sync().await?;
     let (ingest, ingest_rx) = freshet_ingest::IngestController::new(store.clone(), committer.clone());
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();

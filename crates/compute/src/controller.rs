@@ -184,6 +184,9 @@ impl ComputeController {
         if self.inner.broken.load(Ordering::SeqCst) {
             return Err(ComputeError::WorkersStopped);
         }
+        // A one-off dataflow ignores update times: `mz_now()` must be the
+        // peek's time before it runs, never a temporal filter.
+        let plan = plan.bind_now(as_of);
         let inputs = if plan.depends_on().is_empty() {
             Inputs::new()
         } else {
