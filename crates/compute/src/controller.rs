@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::index::IndexSpec;
 use crate::protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
 use crate::render::{self, Inputs};
+use crate::sink::{SinkFailures, SinkSpec};
 use crate::subscribe::merge::Outcome;
 use crate::subscribe::{Merge, SubscribeId, SubscribeSpec, Subscription};
 use crate::{ComputeError, worker};
@@ -53,6 +54,8 @@ struct Inner {
     subscribes: Arc<Mutex<HashMap<SubscribeId, Merge>>>,
     /// The next peek or subscription id.
     next_peek: AtomicU64,
+    /// The errors that stopped materialized views.
+    sink_failures: SinkFailures,
     /// Set once a worker has panicked: no peek can finish any more.
     broken: Arc<AtomicBool>,
     /// Joins the worker threads; taken by [`ComputeController::shutdown`].
@@ -86,9 +89,11 @@ impl ComputeController {
         let workers = workers.max(1);
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| ComputeError::Internal("compute must start within a tokio runtime".into()))?;
+        let sink_failures = SinkFailures::default();
         let context = Arc::new(worker::Context {
             store: store.clone(),
             runtime,
+            sink_failures: Arc::clone(&sink_failures),
         });
         let (command_txs, command_rxs): (Vec<_>, Vec<_>) = (0..workers).map(|_| crossbeam_channel::unbounded()).unzip();
         let command_rxs: Arc<Mutex<Vec<Option<Receiver<ComputeCommand>>>>> =
@@ -152,6 +157,7 @@ impl ComputeController {
                 subscribes,
                 next_peek: AtomicU64::new(1),
                 broken,
+                sink_failures,
                 guards: Mutex::new(Some(guards)),
             }),
         })
@@ -290,6 +296,50 @@ impl ComputeController {
         tracing::debug!(subscribe = id, as_of, "starting a subscription");
         self.broadcast(ComputeCommand::CreateSubscribe(SubscribeSpec { id, plan, as_of, hold }))?;
         Ok(subscription)
+    }
+
+    /// Starts materialized view `id`: `plan` (optimized, over durable
+    /// collections) computed from `as_of` on and written to the view's
+    /// collection through `committer`, correcting what the collection
+    /// holds. `as_of` must be at or after every input's since, at most
+    /// the collection's upper, and below it once the collection has been
+    /// written. Replaces the view's running dataflow, if any.
+    pub fn create_sink(
+        &self,
+        id: GlobalId,
+        plan: RelExpr,
+        as_of: Timestamp,
+        committer: freshet_storage::Committer,
+    ) -> Result<(), ComputeError> {
+        let hold = Arc::new(self.inner.store.hold(&plan.depends_on(), as_of)?);
+        if let Ok(mut failures) = self.inner.sink_failures.lock() {
+            failures.remove(&id);
+        }
+        tracing::info!(view = %id, as_of, "starting a materialized view");
+        self.broadcast(ComputeCommand::CreateSink(SinkSpec {
+            id,
+            plan,
+            as_of,
+            hold,
+            committer,
+        }))
+    }
+
+    /// Stops materialized view `id`'s dataflow.
+    pub fn drop_sink(&self, id: GlobalId) -> Result<(), ComputeError> {
+        if let Ok(mut failures) = self.inner.sink_failures.lock() {
+            failures.remove(&id);
+        }
+        self.broadcast(ComputeCommand::DropSink { id })
+    }
+
+    /// The error that stopped materialized view `id`, if one did.
+    pub fn sink_failure(&self, id: GlobalId) -> Option<ComputeError> {
+        self.inner
+            .sink_failures
+            .lock()
+            .ok()
+            .and_then(|failures| failures.get(&id).cloned())
     }
 
     /// Stops subscription `id` on every worker (its reader is gone).

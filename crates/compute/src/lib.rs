@@ -4,8 +4,8 @@
 //! plans ([`RelExpr`](freshet_expr::RelExpr)) rendered as
 //! differential dataflows, indexes (arrangements kept current as their
 //! inputs change), peeks (one-off queries, or direct reads of an index)
-//! subscriptions (a dataflow whose changes stream to a reader) and, later,
-//! materialized-view sinks. Clients talk to it through
+//! subscriptions (a dataflow whose changes stream to a reader) and
+//! materialized views' sinks (a dataflow whose output is written to storage). Clients talk to it through
 //! [`ComputeController`] with [`ComputeCommand`]s and get
 //! [`ComputeResponse`]s back.
 //!
@@ -20,6 +20,7 @@ mod error;
 mod index;
 mod protocol;
 mod render;
+mod sink;
 mod subscribe;
 mod worker;
 
@@ -27,4 +28,5 @@ pub use controller::ComputeController;
 pub use error::ComputeError;
 pub use index::IndexSpec;
 pub use protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
+pub use sink::SinkSpec;
 pub use subscribe::{SubscribeEvent, SubscribeId, SubscribeSpec, Subscription};

@@ -8,6 +8,7 @@ use freshet_repr::{Diff, GlobalId, Row, Timestamp};
 use crate::ComputeError;
 use crate::index::IndexSpec;
 use crate::render::Inputs;
+use crate::sink::SinkSpec;
 use crate::subscribe::{SubscribeId, SubscribeSpec};
 
 /// Identifies one peek for its lifetime.
@@ -79,6 +80,17 @@ pub enum ComputeCommand {
     DropSubscribe {
         /// The subscription.
         id: SubscribeId,
+    },
+    /// Starts (or restarts, replacing its running dataflow) a materialized
+    /// view's dataflow, which writes the view's collection. Sent once per
+    /// start of the view; never answered: a failure is recorded for
+    /// readers ([`crate::ComputeController::sink_failure`]).
+    CreateSink(SinkSpec),
+    /// Stops a materialized view's dataflow. Sent at most once per
+    /// `CreateSink`, after it.
+    DropSink {
+        /// The view.
+        id: GlobalId,
     },
     /// Stops the workers. Sent exactly once, last; never answered.
     Shutdown,

@@ -18,6 +18,7 @@ use crate::ComputeError;
 use crate::index::{Indexes, InstalledIndex};
 use crate::protocol::{ComputeCommand, ComputeResponse, PeekId, PeekTarget};
 use crate::render::{self, Inputs};
+use crate::sink;
 use crate::subscribe::{self, SubscribeId};
 
 /// A peek whose dataflow is running on this worker.
@@ -44,6 +45,8 @@ pub(crate) struct Context {
     pub(crate) store: Store,
     /// Runs the tasks that wake index inputs when their collections advance.
     pub(crate) runtime: tokio::runtime::Handle,
+    /// The errors that stopped materialized views.
+    pub(crate) sink_failures: crate::sink::SinkFailures,
 }
 
 /// Runs commands until told to shut down or the controller goes away.
@@ -58,6 +61,8 @@ pub(crate) fn run(
     let mut indexes = Indexes::new();
     // Each running subscription's dataflow.
     let mut subscribes: BTreeMap<SubscribeId, usize> = BTreeMap::new();
+    // Each materialized view's dataflow.
+    let mut sinks: BTreeMap<GlobalId, usize> = BTreeMap::new();
     let respond = |id: PeekId, worker: usize, result: Result<Vec<(Row, Diff)>, ComputeError>| {
         // The controller may have given up on the peek; nothing to do then.
         let _ = responses.send(ComputeResponse::PeekResponse { id, worker, result });
@@ -94,6 +99,24 @@ pub(crate) fn run(
                                 updates: Err(e),
                             });
                         }
+                    }
+                }
+                Ok(ComputeCommand::CreateSink(spec)) => match sink::install(worker, &spec, context) {
+                    Ok(dataflow) => {
+                        if let Some(old) = sinks.insert(spec.id, dataflow) {
+                            worker.drop_dataflow(old);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(view = %spec.id, error = %e, "cannot build a materialized view");
+                        if let Ok(mut failures) = context.sink_failures.lock() {
+                            failures.insert(spec.id, e);
+                        }
+                    }
+                },
+                Ok(ComputeCommand::DropSink { id }) => {
+                    if let Some(dataflow) = sinks.remove(&id) {
+                        worker.drop_dataflow(dataflow);
                     }
                 }
                 Ok(ComputeCommand::DropSubscribe { id }) => {

@@ -64,11 +64,36 @@ enum Request {
     /// Creates an empty collection that the next tick makes readable (or,
     /// if `held`, that its first write makes readable); answered exactly
     /// once, with the tick's timestamp.
-    Create { id: GlobalId, held: bool, tx: Reply },
+    Create {
+        id: GlobalId,
+        kind: NewCollection,
+        tx: Reply,
+    },
+    /// Publishes a collection's own writer's batches, each at its own time,
+    /// and moves its upper from `expected_upper` to `new_upper` (see
+    /// [`Committer::append`]); answered exactly once.
+    Append {
+        id: GlobalId,
+        batches: Vec<(Batch, Timestamp)>,
+        expected_upper: Timestamp,
+        new_upper: Timestamp,
+        tx: Reply,
+    },
     /// Drops a collection and its data in the next tick; answered exactly
     /// once, with that tick's timestamp. Units after it in the same tick
     /// that write to it are refused.
     Drop { id: GlobalId, tx: Reply },
+}
+
+/// The kinds of collection [`Request::Create`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewCollection {
+    /// Readable from the tick that creates it; ticks advance it.
+    Ticked,
+    /// Held until its first write; ticks then advance it.
+    Held,
+    /// Held until its first write; only its writer advances it.
+    TimedByWriter,
 }
 
 /// The handle writers hold. Cheap to clone.
@@ -94,7 +119,7 @@ impl Committer {
         for id in store.collections()? {
             let upper = store.upper(id)?;
             last = last.max(upper.saturating_sub(1));
-            if upper < bound && !store.is_held(id)? {
+            if upper < bound && !store.is_held(id)? && !store.is_timed_by_writer(id)? {
                 publishes.push(Publish {
                     collection: id,
                     batches: vec![],
@@ -172,14 +197,65 @@ impl Committer {
     /// Creates an empty collection and returns the first time it can be
     /// read at, once it can.
     pub async fn create_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
-        self.request(|tx| Request::Create { id, held: false, tx }).await
+        self.request(|tx| Request::Create {
+            id,
+            kind: NewCollection::Ticked,
+            tx,
+        })
+        .await
     }
 
     /// Creates an empty *held* collection (see
     /// [`Store::create_held_collection`]): readable only once a commit
     /// writes to it. Returns the tick it was created in.
     pub async fn create_held_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
-        self.request(|tx| Request::Create { id, held: true, tx }).await
+        self.request(|tx| Request::Create {
+            id,
+            kind: NewCollection::Held,
+            tx,
+        })
+        .await
+    }
+
+    /// Creates an empty held collection whose upper only its writer moves,
+    /// with [`Committer::append`] (see
+    /// [`Store::create_writer_timed_collection`]). Returns the tick it was
+    /// created in, which is its upper until the first append.
+    pub async fn create_writer_timed_collection(&self, id: GlobalId) -> Result<Timestamp, StorageError> {
+        self.request(|tx| Request::Create {
+            id,
+            kind: NewCollection::TimedByWriter,
+            tx,
+        })
+        .await
+    }
+
+    /// Publishes `batches` (each at its own time, at or above
+    /// `expected_upper` and below `new_upper`) to a collection its writer
+    /// times, and moves its upper to `new_upper`, in the next tick; fails
+    /// with [`StorageError::UpperMismatch`], writing nothing, unless the
+    /// collection's upper is `expected_upper` then. `new_upper` must not be
+    /// above the latest tick + 1: no time past the committer's is complete.
+    pub async fn append(
+        &self,
+        id: GlobalId,
+        batches: Vec<(Batch, Timestamp)>,
+        expected_upper: Timestamp,
+        new_upper: Timestamp,
+    ) -> Result<Timestamp, StorageError> {
+        self.request(|tx| Request::Append {
+            id,
+            batches,
+            expected_upper,
+            new_upper,
+            tx,
+        })
+        .await
+    }
+
+    /// A channel announcing each tick's timestamp once it is committed.
+    pub fn ticks(&self) -> watch::Receiver<Timestamp> {
+        self.last.clone()
     }
 
     /// Drops a collection and all its data.
@@ -289,16 +365,42 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
     }
     let mut by_collection: BTreeMap<GlobalId, Vec<(Batch, Timestamp)>> = BTreeMap::new();
     let mut offsets: BTreeMap<GlobalId, String> = BTreeMap::new();
+    let mut appended: BTreeMap<GlobalId, (Vec<(Batch, Timestamp)>, Timestamp)> = BTreeMap::new();
     for request in requests {
         match request {
-            Request::Create { id, held, tx } => {
+            Request::Create { id, kind, tx } => {
                 let result = match &outcome.written {
-                    Ok(_) if held => store.create_held_collection(id, ts).map(|()| ts),
-                    Ok(_) => store.create_collection(id, ts).map(|()| ts),
+                    Ok(_) => match kind {
+                        NewCollection::Ticked => store.create_collection(id, ts),
+                        NewCollection::Held => store.create_held_collection(id, ts),
+                        NewCollection::TimedByWriter => store.create_writer_timed_collection(id, ts),
+                    }
+                    .map(|()| ts),
                     Err(e) => Err(e.clone()),
                 };
                 outcome.answered.push((tx, result));
             }
+            Request::Append {
+                id,
+                batches,
+                expected_upper,
+                new_upper,
+                tx,
+            } => match store.upper(id) {
+                Ok(actual) if actual == expected_upper && !appended.contains_key(&id) => {
+                    appended.insert(id, (batches, new_upper));
+                    outcome.accepted.push(tx);
+                }
+                Ok(actual) => outcome.answered.push((
+                    tx,
+                    Err(StorageError::UpperMismatch {
+                        collection: id,
+                        expected: expected_upper,
+                        actual,
+                    }),
+                )),
+                Err(e) => outcome.answered.push((tx, Err(e))),
+            },
             Request::Drop { id, tx } => {
                 let result = match &outcome.written {
                     Ok(_) => store.drop_collection(id).map(|()| ts),
@@ -336,6 +438,19 @@ fn write_tick(store: &Store, ts: Timestamp, bound: Timestamp, requests: Vec<Requ
     let publishes = store.collections().and_then(|ids| {
         let mut publishes = Vec::with_capacity(ids.len());
         for id in ids {
+            if let Some((batches, new_upper)) = appended.remove(&id) {
+                publishes.push(Publish {
+                    collection: id,
+                    batches,
+                    new_upper,
+                    offset: None,
+                });
+                continue;
+            }
+            // Only its writer moves such a collection's upper.
+            if store.is_timed_by_writer(id)? {
+                continue;
+            }
             let batches = by_collection.remove(&id).unwrap_or_default();
             let offset = offsets.remove(&id);
             // A held collection's upper waits for its first batch.
@@ -391,7 +506,9 @@ fn compact(store: &Store, ts: Timestamp) {
     for id in ids {
         if store.batch_count(id).is_ok_and(|n| n >= COMPACT_AT_BATCHES) {
             let started = std::time::Instant::now();
-            match store.compact(id, ts.saturating_sub(RETAIN_MS)) {
+            // A collection its writer times may lag the ticks.
+            let upper = store.upper(id).unwrap_or(0);
+            match store.compact(id, ts.saturating_sub(RETAIN_MS).min(upper.saturating_sub(1))) {
                 Ok(()) => tracing::debug!(%id, elapsed_us = started.elapsed().as_micros(), "compacted"),
                 // Dropped since the list was read.
                 Err(StorageError::UnknownCollection(_)) => {}

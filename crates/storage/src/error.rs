@@ -45,6 +45,18 @@ pub enum StorageError {
         /// The collection's upper (exclusive).
         upper: Timestamp,
     },
+    /// An append by a collection's own writer (a materialized view's sink)
+    /// expected another upper: something else wrote to the collection
+    /// since the writer last looked. Nothing was written.
+    #[error("collection {collection} has upper {actual}, not {expected} as its writer expected")]
+    UpperMismatch {
+        /// The collection.
+        collection: GlobalId,
+        /// The upper the writer expected.
+        expected: freshet_repr::Timestamp,
+        /// The collection's upper.
+        actual: freshet_repr::Timestamp,
+    },
     /// A publish that would move time backwards or write below the upper:
     /// a bug in the caller, refused before anything is written.
     #[error("invalid publish to collection {collection}: {message}")]
@@ -87,6 +99,7 @@ impl StorageError {
             | StorageError::CollectionExists(_)
             | StorageError::NotYetReadable { .. }
             | StorageError::InvalidPublish { .. }
+            | StorageError::UpperMismatch { .. }
             | StorageError::TimestampBoundBackwards { .. }
             | StorageError::CommitterStopped => SqlState::InternalError,
         }

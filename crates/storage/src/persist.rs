@@ -130,17 +130,30 @@ impl PersistState {
 impl Store {
     /// Creates an empty collection, complete (and readable) from `upper` on.
     pub fn create_collection(&self, id: GlobalId, upper: Timestamp) -> Result<(), StorageError> {
-        self.create(id, upper, false)
+        self.create(id, upper, false, false)
+    }
+
+    /// Creates an empty held collection whose upper only its writer moves
+    /// (see [`crate::Committer::append`]): a materialized view's output,
+    /// written at its inputs' times.
+    pub fn create_writer_timed_collection(&self, id: GlobalId, upper: Timestamp) -> Result<(), StorageError> {
+        self.create(id, upper, true, true)
+    }
+
+    /// Whether only the collection's writer moves its upper (see
+    /// [`Store::create_writer_timed_collection`]).
+    pub fn is_timed_by_writer(&self, id: GlobalId) -> Result<bool, StorageError> {
+        Ok(self.state()?.get(id)?.meta.timed_by_writer)
     }
 
     /// Creates an empty collection that is *held*: not readable, and its
     /// upper left at `upper` by [`crate::Committer`]'s ticks, until a
     /// publish adds its first batch (a subsource before its snapshot).
     pub fn create_held_collection(&self, id: GlobalId, upper: Timestamp) -> Result<(), StorageError> {
-        self.create(id, upper, true)
+        self.create(id, upper, true, false)
     }
 
-    fn create(&self, id: GlobalId, upper: Timestamp, held: bool) -> Result<(), StorageError> {
+    fn create(&self, id: GlobalId, upper: Timestamp, held: bool, timed_by_writer: bool) -> Result<(), StorageError> {
         let mut state = self.state()?;
         if state.collections.contains_key(&id) {
             return Err(StorageError::CollectionExists(id));
@@ -152,6 +165,7 @@ impl Store {
             batches: Vec::new(),
             merges: 0,
             held,
+            timed_by_writer,
             offset: None,
         };
         self.db

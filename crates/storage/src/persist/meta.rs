@@ -25,6 +25,11 @@ pub(crate) struct CollectionMeta {
     /// published batch (a subsource before its snapshot).
     #[serde(default)]
     pub(crate) held: bool,
+    /// Its upper is moved by its own writer alone (a materialized view's
+    /// sink, which writes at the times of its inputs): idle ticks and the
+    /// raise to the timestamp bound at start leave it alone.
+    #[serde(default)]
+    pub(crate) timed_by_writer: bool,
     /// Where its writer resumes, published with its data (a source's GTID
     /// set).
     #[serde(default)]
