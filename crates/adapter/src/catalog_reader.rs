@@ -70,6 +70,7 @@ pub(crate) fn planner_kind(kind: freshet_catalog::ItemKind) -> ItemKind {
     match kind {
         freshet_catalog::ItemKind::Table => ItemKind::Table,
         freshet_catalog::ItemKind::View => ItemKind::View,
+        freshet_catalog::ItemKind::MaterializedView => ItemKind::MaterializedView,
         freshet_catalog::ItemKind::Index => ItemKind::Index,
         freshet_catalog::ItemKind::Secret => ItemKind::Secret,
         freshet_catalog::ItemKind::Connection => ItemKind::Connection,

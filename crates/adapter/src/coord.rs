@@ -13,6 +13,7 @@ mod cursor;
 mod ddl;
 mod describe;
 mod index;
+mod materialized_view;
 mod peek;
 mod role;
 mod session_vars;
@@ -187,6 +188,8 @@ pub(crate) struct Coordinator {
 struct Rehydrated {
     /// The indexes, to rebuild.
     indexes: Vec<(GlobalId, index::IndexInfo)>,
+    /// The materialized views, to restart: what each computes.
+    materialized_views: Vec<(GlobalId, freshet_expr::RelExpr)>,
     /// The sources and subsources.
     sources: BTreeMap<GlobalId, source::SourceInfo>,
 }
@@ -196,6 +199,7 @@ struct Rehydrated {
 fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
     let mut rehydrated = Rehydrated {
         indexes: Vec::new(),
+        materialized_views: Vec::new(),
         sources: BTreeMap::new(),
     };
     let items: Vec<(GlobalId, String)> = catalog
@@ -217,6 +221,10 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
         match plan {
             Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
             Plan::CreateView { view, .. } => catalog.set_item_desc(id, view.desc),
+            Plan::CreateMaterializedView { view, expr, .. } => {
+                catalog.set_item_desc(id, view.desc);
+                rehydrated.materialized_views.push((id, expr));
+            }
             // Secrets and connections have no columns.
             Plan::CreateSecret { .. } | Plan::CreateConnection { .. } => {}
             Plan::CreateIndex { name, index, .. } => {
@@ -261,9 +269,20 @@ fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), Adapter
         .filter(|i| i.kind.has_collection())
         .map(|i| i.id)
         .collect();
+    let views: BTreeSet<GlobalId> = catalog
+        .items()
+        .filter(|i| i.kind == freshet_catalog::ItemKind::MaterializedView)
+        .map(|i| i.id)
+        .collect();
     let collections: BTreeSet<GlobalId> = store.collections()?.into_iter().collect();
     let start = store.timestamp_bound()?.unwrap_or(0);
     for id in tables.difference(&collections) {
+        if views.contains(id) {
+            // Readable once its sink has written it.
+            tracing::info!(%id, "creating the collection of a materialized view a crash left without one");
+            store.create_writer_timed_collection(*id, start)?;
+            continue;
+        }
         if subsources.contains(id) {
             // Readable once its source has taken the snapshot.
             tracing::info!(%id, "creating the collection of a subsource a crash left without one");
@@ -295,7 +314,11 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         tick_interval,
         passwords,
     } = config;
-    let Rehydrated { indexes, sources } = rehydrate(&mut catalog)?;
+    let Rehydrated {
+        indexes,
+        materialized_views,
+        sources,
+    } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
     // One tick before serving, so the first query that reads no collection
@@ -333,6 +356,10 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     coord.builtins = coord.builtin_contents();
     coord.builtins_generation = coord.catalog.generation();
     builtin::resync(&coord.store, &coord.committer, &coord.builtins).await?;
+    // Materialized views pick up where their collections' uppers are.
+    for (id, expr) in materialized_views {
+        coord.start_materialized_view(id, expr)?;
+    }
     // Indexes are in-memory arrangements: rebuilt from their inputs at boot.
     for (id, index) in indexes {
         coord.install_index(id, index)?;
@@ -555,6 +582,14 @@ impl Coordinator {
                 index,
                 if_not_exists,
             } => return self.sequence_create_index(ctx, schema, name, index, if_not_exists),
+            Plan::CreateMaterializedView {
+                schema,
+                name,
+                view,
+                expr,
+                if_not_exists,
+                ..
+            } => return self.sequence_create_materialized_view(ctx, schema, name, view, expr, if_not_exists),
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),

@@ -46,6 +46,9 @@ pub enum ItemKind {
     Table,
     /// A view: a named query, planned anew wherever it is used.
     View,
+    /// A materialized view: a named query whose output a dataflow keeps
+    /// in a durable collection of its own.
+    MaterializedView,
     /// An index: a table or view kept arranged in memory (rebuilt at boot).
     Index,
     /// A secret: a value connections name instead of holding it.
@@ -67,6 +70,7 @@ impl ItemKind {
         match self {
             ItemKind::Table => "table",
             ItemKind::View => "view",
+            ItemKind::MaterializedView => "materialized view",
             ItemKind::Index => "index",
             ItemKind::Secret => "secret",
             ItemKind::Connection => "connection",
@@ -80,7 +84,12 @@ impl ItemKind {
     pub fn is_part(self) -> bool {
         match self {
             ItemKind::Index | ItemKind::Subsource | ItemKind::ProgressSubsource => true,
-            ItemKind::Table | ItemKind::View | ItemKind::Secret | ItemKind::Connection | ItemKind::Source => false,
+            ItemKind::Table
+            | ItemKind::View
+            | ItemKind::MaterializedView
+            | ItemKind::Secret
+            | ItemKind::Connection
+            | ItemKind::Source => false,
         }
     }
 
@@ -90,10 +99,10 @@ impl ItemKind {
         matches!(self, ItemKind::Subsource | ItemKind::ProgressSubsource)
     }
 
-    /// Whether it has a durable collection of its own (a table, or a
-    /// subsource once created).
+    /// Whether it has a durable collection of its own (a table, a
+    /// materialized view, or a subsource once created).
     pub fn has_collection(self) -> bool {
-        self == ItemKind::Table || self.is_subsource()
+        matches!(self, ItemKind::Table | ItemKind::MaterializedView) || self.is_subsource()
     }
 }
 

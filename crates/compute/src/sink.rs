@@ -153,8 +153,13 @@ fn render_sink(oks: Rows<'_>, errs: Errors<'_>, writer: Writer, writes: bool, fa
             }
         }))
     });
-    builder.build(move |_capabilities| {
+    // An output nobody reads, whose capability the operator keeps: a
+    // dataflow complete for all times (a constant view) would otherwise be
+    // retired, and its upper would stop following the ticks.
+    let (_output, _stream) = builder.new_output::<Vec<()>>();
+    builder.build(move |capabilities| {
         move |frontiers| {
+            let _keep_alive = &capabilities;
             let _ticker = &ticker;
             let mut writer = writer.borrow_mut();
             input.for_each(|_capability, data| {

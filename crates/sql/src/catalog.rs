@@ -12,6 +12,8 @@ pub enum ItemKind {
     Table,
     /// A view: a named query.
     View,
+    /// A materialized view: a named query whose output is kept in storage.
+    MaterializedView,
     /// An index: a table or view kept arranged in memory by a key.
     Index,
     /// A secret: a value connections use without showing it.
@@ -32,6 +34,7 @@ impl ItemKind {
         match self {
             ItemKind::Table => "a table",
             ItemKind::View => "a view",
+            ItemKind::MaterializedView => "a materialized view",
             ItemKind::Index => "an index",
             ItemKind::Secret => "a secret",
             ItemKind::Connection => "a connection",
@@ -44,6 +47,7 @@ impl ItemKind {
         match self {
             ItemKind::Table => "table",
             ItemKind::View => "view",
+            ItemKind::MaterializedView => "materialized view",
             ItemKind::Index => "index",
             ItemKind::Secret => "secret",
             ItemKind::Connection => "connection",
@@ -73,7 +77,12 @@ impl ItemKind {
             ItemKind::Source => Some("mysql"),
             ItemKind::Subsource => Some("subsource"),
             ItemKind::ProgressSubsource => Some("progress"),
-            ItemKind::Table | ItemKind::View | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => None,
+            ItemKind::Table
+            | ItemKind::View
+            | ItemKind::MaterializedView
+            | ItemKind::Index
+            | ItemKind::Secret
+            | ItemKind::Connection => None,
         }
     }
 }

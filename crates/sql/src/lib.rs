@@ -18,9 +18,9 @@ mod plan;
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::{NameClause, PlanError};
 pub use parse::{
-    AlterConnection, AlterSourceAddSubsources, ConnectionOption, CreateConnection, CreateIndex, CreateSource,
-    CreateSubsource, Declare, Fetch, OptionValue, ShowObjects, SourceTables, Statement, Subscribe, SubscribeRelation,
-    SubsourceColumn, SubsourceOf, parse,
+    AlterConnection, AlterSourceAddSubsources, ConnectionOption, CreateConnection, CreateIndex, CreateMaterializedView,
+    CreateSource, CreateSubsource, Declare, Fetch, OptionValue, ShowObjects, SourceTables, Statement, Subscribe,
+    SubscribeRelation, SubsourceColumn, SubsourceOf, parse,
 };
 pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,

@@ -9,11 +9,13 @@
 mod connection;
 mod cursor;
 mod extension;
+mod materialized_view;
 mod source;
 mod subscribe;
 
 pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
 pub use cursor::{Declare, Fetch};
+pub use materialized_view::CreateMaterializedView;
 pub use source::{AlterSourceAddSubsources, CreateSource, CreateSubsource, SourceTables, SubsourceColumn, SubsourceOf};
 pub use subscribe::{Subscribe, SubscribeRelation};
 
@@ -118,6 +120,8 @@ pub enum Statement {
     Subscribe(Subscribe),
     /// `DECLARE name CURSOR FOR …`
     Declare(Declare),
+    /// `CREATE MATERIALIZED VIEW …`
+    CreateMaterializedView(CreateMaterializedView),
     /// `FETCH … name`
     Fetch(Fetch),
     /// A statement of the Materialize surface recognized by its leading
@@ -303,6 +307,7 @@ impl fmt::Display for Statement {
             } => write_drop(f, &kind.name().to_uppercase(), names, *if_exists, *cascade),
             Statement::Subscribe(subscribe) => write!(f, "{subscribe}"),
             Statement::Declare(declare) => write!(f, "{declare}"),
+            Statement::CreateMaterializedView(create) => write!(f, "{create}"),
             Statement::Fetch(fetch) => write!(f, "{fetch}"),
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }

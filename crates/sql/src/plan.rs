@@ -13,6 +13,7 @@ mod hir;
 mod index;
 mod insert;
 mod lowering;
+mod materialized_view;
 mod mutate;
 mod params;
 mod query;
@@ -92,6 +93,21 @@ pub enum Plan {
         name: FullItemName,
         /// Its definition.
         view: ViewPlan,
+        /// Succeed with a notice if it exists.
+        if_not_exists: bool,
+    },
+    /// `CREATE MATERIALIZED VIEW`
+    CreateMaterializedView {
+        /// The schema it goes in.
+        schema: SchemaId,
+        /// The new view's name, fully qualified.
+        name: FullItemName,
+        /// Its definition.
+        view: ViewPlan,
+        /// What it computes (unoptimized), in its output columns.
+        expr: RelExpr,
+        /// The cluster that maintains it, if named.
+        cluster: Option<String>,
         /// Succeed with a notice if it exists.
         if_not_exists: bool,
     },
@@ -476,6 +492,7 @@ fn plan_statement(
     match statement {
         Statement::NotYetSupported { feature } => Err(PlanError::Unsupported(feature.clone())),
         Statement::Subscribe(subscribe) => subscribe::plan_subscribe(catalog, params, subscribe),
+        Statement::CreateMaterializedView(create) => materialized_view::plan_create_materialized_view(catalog, create),
         Statement::Declare(declare) => cursor::plan_declare(catalog, params, declare),
         Statement::Fetch(fetch) => cursor::plan_fetch(fetch),
         Statement::Show(show) => show::plan_show_objects(catalog, show),

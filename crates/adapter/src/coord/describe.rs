@@ -42,6 +42,7 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::CreateSchema { .. }
         | Plan::CreateTable { .. }
         | Plan::CreateView { .. }
+        | Plan::CreateMaterializedView { .. }
         | Plan::CreateIndex { .. }
         | Plan::DropDatabase { .. }
         | Plan::DropSchema { .. }

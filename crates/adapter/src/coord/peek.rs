@@ -23,7 +23,17 @@ impl Coordinator {
         ctx: &ExecuteContext,
         inputs: &[GlobalId],
     ) -> Result<(Timestamp, Option<ReadHold>), AdapterError> {
-        let fresh = self.choose_as_of(inputs)?;
+        let mut fresh = self.choose_as_of(inputs)?;
+        // Strict serializable: not before anything committed so far, even
+        // when an input (a materialized view) lags the latest tick; the
+        // read then waits for it.
+        if self
+            .sessions
+            .get(&ctx.conn_id)
+            .is_none_or(|session| session.vars.strict_serializable())
+        {
+            fresh = fresh.max(self.committer.last());
+        }
         let store = self.store.clone();
         let Some(session) = self.sessions.get_mut(&ctx.conn_id) else {
             return Ok((fresh, Some(store.hold(inputs, fresh)?)));
@@ -109,6 +119,11 @@ impl Coordinator {
     pub(crate) fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
         for id in inputs {
             let Some(item) = self.catalog.item(*id) else { continue };
+            if item.kind == freshet_catalog::ItemKind::MaterializedView
+                && let Some(e) = self.compute.sink_failure(*id)
+            {
+                return Err(super::compute_error(e));
+            }
             if !item.kind.is_subsource() {
                 continue;
             }
@@ -131,6 +146,10 @@ impl Coordinator {
     }
 }
 
+/// How often a read waiting for a materialized view checks whether the
+/// view failed (which moves no upper to wake the wait).
+const SINK_FAILURE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Reads a query's rows at `as_of`: from the index `index_peek` names, if
 /// any, and it still holds the time; otherwise with a dataflow computing
 /// `expr`. Waits first for the inputs to be complete through `as_of`.
@@ -146,7 +165,14 @@ async fn read_rows(
     for id in &inputs {
         let mut upper = store.watch_upper(*id)?;
         while *upper.borrow_and_update() <= as_of {
-            upper.changed().await.map_err(|_| AdapterError::Shutdown)?;
+            // A materialized view that failed never gets there: the read
+            // fails with its error instead.
+            if let Some(e) = compute.sink_failure(*id) {
+                return Err(super::write::compute_error(e));
+            }
+            if let Ok(changed) = tokio::time::timeout(SINK_FAILURE_POLL, upper.changed()).await {
+                changed.map_err(|_| AdapterError::Shutdown)?;
+            }
         }
     }
     let indexed = match index_peek {

@@ -23,6 +23,9 @@ impl Coordinator {
                 Plan::CreateSchema { .. } => Err(AdapterError::InTransactionBlock("CREATE SCHEMA")),
                 Plan::CreateTable { .. } => Err(AdapterError::InTransactionBlock("CREATE TABLE")),
                 Plan::CreateView { .. } => Err(AdapterError::InTransactionBlock("CREATE VIEW")),
+                Plan::CreateMaterializedView { .. } => {
+                    Err(AdapterError::InTransactionBlock("CREATE MATERIALIZED VIEW"))
+                }
                 Plan::CreateSecret { .. } => Err(AdapterError::InTransactionBlock("CREATE SECRET")),
                 Plan::CreateCluster { .. } => Err(AdapterError::InTransactionBlock("CREATE CLUSTER")),
                 Plan::DropClusters { .. } => Err(AdapterError::InTransactionBlock("DROP CLUSTER")),

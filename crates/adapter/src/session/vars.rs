@@ -221,6 +221,15 @@ impl SessionVars {
         (ms > 0).then(|| std::time::Duration::from_millis(ms))
     }
 
+    /// Whether reads are strict serializable (the default): never at an
+    /// earlier time than anything committed before them. Otherwise
+    /// (`serializable`) each read takes the latest time its inputs are
+    /// complete at, without waiting.
+    pub(crate) fn strict_serializable(&self) -> bool {
+        self.get("transaction_isolation")
+            .is_ok_and(|level| level == "strict serializable")
+    }
+
     /// The session's search path, as a list of schema names.
     pub(crate) fn search_path(&self) -> Vec<String> {
         self.get("search_path")

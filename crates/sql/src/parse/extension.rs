@@ -13,7 +13,6 @@ use crate::catalog::ItemKind;
 const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"],
     &["CREATE", "OR", "REPLACE", "VIEW"],
-    &["CREATE", "MATERIALIZED", "VIEW"],
     &["CREATE", "SINK"],
     &["CREATE", "CLUSTER", "REPLICA"],
     &["ALTER", "MATERIALIZED", "VIEW"],
@@ -22,10 +21,8 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "SINK"],
     &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
-    &["DROP", "MATERIALIZED", "VIEW"],
     &["DROP", "SINK"],
     &["DROP", "CLUSTER", "REPLICA"],
-    &["SHOW", "CREATE", "MATERIALIZED", "VIEW"],
     &["SHOW", "CREATE", "SINK"],
     &["SHOW", "SINKS"],
     &["SHOW", "CLUSTER", "REPLICAS"],
@@ -61,6 +58,14 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             skip_statement(parser);
             return Ok(Some(Statement::NotYetSupported { feature }));
         }
+    }
+    if words[..3] == ["CREATE", "MATERIALIZED", "VIEW"] {
+        return super::materialized_view::parse_create_materialized_view(parser)
+            .map(|c| Some(Statement::CreateMaterializedView(c)));
+    }
+    if words[..3] == ["DROP", "MATERIALIZED", "VIEW"] {
+        parser.next_token();
+        return parse_drop_objects(parser, ItemKind::MaterializedView).map(Some);
     }
     if words[0] == "DECLARE" {
         return super::cursor::parse_declare(parser).map(|d| Some(Statement::Declare(d)));
@@ -130,10 +135,12 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             "INDEX" => Some(ItemKind::Index),
             "CONNECTION" => Some(ItemKind::Connection),
             "SOURCE" => Some(ItemKind::Source),
+            "MATERIALIZED" if words[3] == "VIEW" => Some(ItemKind::MaterializedView),
             _ => None,
         };
         if let Some(kind) = kind {
-            for _ in 0..3 {
+            let keywords = if kind == ItemKind::MaterializedView { 4 } else { 3 };
+            for _ in 0..keywords {
                 parser.next_token();
             }
             let name = parser.parse_object_name(false)?;

@@ -345,7 +345,9 @@ pub(crate) fn plan_item(
     let names: Vec<String> = item.desc.names().map(|n| n.as_str().to_owned()).collect();
     let scope = named_scope(alias, &item.name.item, &names, &typ)?;
     let rel = match item.kind {
-        ItemKind::Table | ItemKind::Subsource | ItemKind::ProgressSubsource => HirRel::Get { id: item.id, typ },
+        ItemKind::Table | ItemKind::MaterializedView | ItemKind::Subsource | ItemKind::ProgressSubsource => {
+            HirRel::Get { id: item.id, typ }
+        }
         ItemKind::View => plan_view(catalog, &item)?,
         // A source's data is in its subsources.
         ItemKind::Source | ItemKind::Index | ItemKind::Secret | ItemKind::Connection => {

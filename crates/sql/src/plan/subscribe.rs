@@ -10,7 +10,7 @@ use sqlparser::parser::Parser;
 
 use super::params::ParamState;
 use super::query::{self, constant_time};
-use super::{Plan, QueryAsOf, SelectPlan};
+use super::{Plan, QueryAsOf};
 use crate::PlanError;
 use crate::catalog::CatalogReader;
 use crate::names::normalize_ident;
@@ -62,22 +62,9 @@ pub(crate) fn plan_subscribe(
             "AS OF belongs after the subscribed query, not inside it".into(),
         ));
     }
-    let SelectPlan {
-        expr, finishing, desc, ..
-    } = select;
+    let desc = select.desc.clone();
     // Changes come in time order; only a limit changes which rows there are.
-    let expr = if finishing.limit.is_some() || finishing.offset > 0 {
-        RelExpr::TopK {
-            input: Box::new(expr),
-            group_key: vec![],
-            order_by: finishing.order_by.clone(),
-            limit: finishing.limit,
-            offset: finishing.offset,
-        }
-    } else {
-        expr
-    };
-    let expr = expr.project(finishing.project.clone());
+    let expr = super::materialized_view::maintained_relation(select);
     let progress = subscribe.progress.unwrap_or(false);
     let upsert_key = match &subscribe.upsert_key {
         None => None,

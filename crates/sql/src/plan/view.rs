@@ -102,7 +102,11 @@ pub(crate) fn plan_view(catalog: &dyn CatalogReader, item: &CatalogItem) -> Resu
 }
 
 /// The view's columns: its query's, renamed by the column list.
-fn view_desc(catalog: &dyn CatalogReader, query: &ast::Query, columns: &[String]) -> Result<RelationDesc, PlanError> {
+pub(crate) fn view_desc(
+    catalog: &dyn CatalogReader,
+    query: &ast::Query,
+    columns: &[String],
+) -> Result<RelationDesc, PlanError> {
     let planned = plan_nested_query(&QueryContext::new(catalog), query)?;
     if columns.len() > planned.names.len() {
         return Err(PlanError::Parse {
@@ -131,7 +135,10 @@ fn view_desc(catalog: &dyn CatalogReader, query: &ast::Query, columns: &[String]
 /// Rewrites every relation `query` reads from the catalog to its fully
 /// qualified name, and returns the items it reads. Names of `WITH` queries
 /// stay as they are, and so do table functions (not catalog items).
-fn qualify_relations(catalog: &dyn CatalogReader, query: &mut ast::Query) -> Result<Vec<GlobalId>, PlanError> {
+pub(crate) fn qualify_relations(
+    catalog: &dyn CatalogReader,
+    query: &mut ast::Query,
+) -> Result<Vec<GlobalId>, PlanError> {
     struct Qualify<'a> {
         catalog: &'a dyn CatalogReader,
         ctes: BTreeSet<String>,
@@ -191,10 +198,21 @@ fn cte_names(query: &ast::Query) -> BTreeSet<String> {
 /// same columns: a `WITH` query named like a table, read outside the
 /// `WITH`, would otherwise stay unqualified and mean something else later.
 fn check_stands_alone(catalog: &dyn CatalogReader, create_sql: &str, desc: &RelationDesc) -> Result<(), PlanError> {
-    let unrooted = WithoutSearchPath(catalog);
     let create = stored_view(create_sql)?;
     let columns: Vec<String> = create.columns.iter().map(|c| normalize_ident(&c.name)).collect();
-    match view_desc(&unrooted, &create.query, &columns) {
+    check_query_stands_alone(catalog, &create.query, &columns, desc)
+}
+
+/// Whether a stored query (with its column names) plans to `desc` without
+/// the session's search path, as the server re-plans it at boot.
+pub(crate) fn check_query_stands_alone(
+    catalog: &dyn CatalogReader,
+    query: &ast::Query,
+    columns: &[String],
+    desc: &RelationDesc,
+) -> Result<(), PlanError> {
+    let unrooted = WithoutSearchPath(catalog);
+    match view_desc(&unrooted, query, columns) {
         Ok(stored) if stored == *desc => Ok(()),
         _ => Err(PlanError::Unsupported(
             "a view that reads a WITH query's name outside the WITH clause that defines it".into(),

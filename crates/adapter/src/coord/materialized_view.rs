@@ -1,0 +1,133 @@
+//! Sequencing `CREATE MATERIALIZED VIEW`, and starting materialized views'
+//! dataflows (at creation and at boot): one catalog transaction, the
+//! view's collection (timed by its sink, held until the first write), then
+//! its sink on compute. The statement completes once the view is readable.
+
+use std::time::Duration;
+
+use freshet_catalog::{ItemKind, Op, OpResult};
+use freshet_expr::{RelExpr, optimize};
+use freshet_repr::{GlobalId, SchemaId, Timestamp};
+use freshet_sql::{FullItemName, ViewPlan};
+use freshet_storage::Store;
+
+use super::ddl::created;
+use super::{Coordinator, ExecuteContext, Sequenced};
+use crate::AdapterError;
+use crate::client::ExecuteResponse;
+
+/// How often the creation checks whether the view failed while it waits
+/// for its first write.
+const FAILURE_POLL: Duration = Duration::from_millis(100);
+
+impl Coordinator {
+    /// `CREATE MATERIALIZED VIEW`.
+    pub(crate) fn sequence_create_materialized_view(
+        &mut self,
+        mut ctx: ExecuteContext,
+        schema: SchemaId,
+        name: FullItemName,
+        view: ViewPlan,
+        expr: RelExpr,
+        if_not_exists: bool,
+    ) -> Sequenced {
+        if let Err(e) = self.check_readable(&expr.depends_on()) {
+            return Sequenced::Done(ctx, Err(e));
+        }
+        let op = Op::CreateItem {
+            schema,
+            name: name.item.clone(),
+            kind: ItemKind::MaterializedView,
+            create_sql: view.create_sql,
+            desc: view.desc,
+            uses: view.uses,
+        };
+        let result = self.catalog.transact(vec![op]);
+        let id = match created(&mut ctx, result, if_not_exists, "relation", &name.item) {
+            Ok(Some(results)) => results.iter().find_map(|r| match r {
+                OpResult::CreatedItem(id) => Some(*id),
+                _ => None,
+            }),
+            Ok(None) => return Sequenced::Done(ctx, Ok(ExecuteResponse::command("CREATE MATERIALIZED VIEW"))),
+            Err(e) => return Sequenced::Done(ctx, Err(e)),
+        };
+        let Some(id) = id else {
+            return Sequenced::Done(
+                ctx,
+                Err(AdapterError::Internal("no materialized view was created".into())),
+            );
+        };
+        let committer = self.committer.clone();
+        self.spawn_then(
+            ctx,
+            move |_| async move { Ok(committer.create_writer_timed_collection(id).await?) },
+            move |coord, ctx, _created| match coord.start_materialized_view(id, expr) {
+                Ok(as_of) => {
+                    let (store, compute) = (coord.store.clone(), coord.compute.clone());
+                    coord.spawn_statement(ctx, move |_| async move {
+                        wait_until_readable(&store, &compute, id, as_of).await?;
+                        Ok(ExecuteResponse::command("CREATE MATERIALIZED VIEW"))
+                    });
+                    Sequenced::Pending
+                }
+                Err(e) => Sequenced::Done(ctx, Err(e)),
+            },
+        );
+        Sequenced::Pending
+    }
+
+    /// Starts view `id`'s sink computing `expr`, and returns the time its
+    /// dataflow starts at: for a view never written, the latest time its
+    /// inputs are complete (at least its collection's upper); otherwise
+    /// just below its collection's upper, so that the sink corrects what
+    /// is stored there (or later, if its inputs no longer hold that time).
+    pub(crate) fn start_materialized_view(&mut self, id: GlobalId, expr: RelExpr) -> Result<Timestamp, AdapterError> {
+        let plan = optimize(expr);
+        let inputs = plan.depends_on();
+        let upper = self.store.upper(id)?;
+        let mut as_of = if self.store.is_held(id)? {
+            self.choose_as_of(&inputs)?.max(upper)
+        } else {
+            upper.saturating_sub(1)
+        };
+        for input in &inputs {
+            as_of = as_of.max(self.store.since(*input)?);
+        }
+        self.compute
+            .create_sink(id, plan, as_of, self.committer.clone())
+            .map_err(super::compute_error)?;
+        Ok(as_of)
+    }
+
+    /// Stops the sinks of the materialized views among `items`.
+    pub(crate) fn drop_materialized_views(&mut self, items: &[GlobalId], views: &[GlobalId]) {
+        for id in items.iter().filter(|id| views.contains(id)) {
+            if let Err(e) = self.compute.drop_sink(*id) {
+                tracing::warn!(view = %id, error = %e, "cannot stop a materialized view");
+            }
+        }
+    }
+}
+
+/// Waits until view `id` holds its output at `as_of` (its first write), or
+/// fails with the error that stopped it.
+async fn wait_until_readable(
+    store: &Store,
+    compute: &freshet_compute::ComputeController,
+    id: GlobalId,
+    as_of: Timestamp,
+) -> Result<(), AdapterError> {
+    let mut upper = store.watch_upper(id)?;
+    loop {
+        if *upper.borrow_and_update() > as_of && !store.is_held(id)? {
+            return Ok(());
+        }
+        if let Some(e) = compute.sink_failure(id) {
+            return Err(super::compute_error(e));
+        }
+        // The upper's channel wakes the wait; a failure has no channel.
+        if let Ok(changed) = tokio::time::timeout(FAILURE_POLL, upper.changed()).await {
+            changed.map_err(|_| AdapterError::Shutdown)?;
+        }
+    }
+}
