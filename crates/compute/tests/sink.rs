@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use freshet_compute::{ComputeController, ComputeError};
 use freshet_expr::{AggregateExpr, AggregateFunc, ArithOp, ArithType, BinaryFunc, RelExpr, ScalarExpr};
 use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
-use freshet_storage::{Committer, Store, system_clock};
+use freshet_storage::{Committer, StorageError, Store, system_clock};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -122,17 +122,26 @@ async fn a_restarted_sink_corrects_what_the_collection_holds() -> TestResult {
     let created = committer.create_writer_timed_collection(VIEW).await?;
     let as_of = (store.upper(TABLE)? - 1).max(created);
     compute.create_sink(VIEW, counts(), as_of, committer.clone())?;
-    let upper = wait_for_view(&store, as_of, &[count_of("a", 4), count_of("b", 6)]).await?;
+    wait_for_view(&store, as_of, &[count_of("a", 4), count_of("b", 6)]).await?;
     compute.drop_sink(VIEW)?;
     // While it is stopped: the table changes, and something else writes a
-    // wrong row into the view's collection.
+    // wrong row into the view's collection. An append of the stopped sink
+    // may still be on its way: retry at the upper found until it goes in.
     let written = write(&store, &committer, &[(row(30, "c"), 1)]).await?;
-    let upper = store.upper(VIEW)?.max(upper);
-    let mut builder = store.batch_builder()?;
-    builder.push(&count_of("bogus", 1).0, 1)?;
-    committer
-        .append(VIEW, vec![(builder.finish()?, upper)], upper, upper + 1)
-        .await?;
+    let mut attempts = 0;
+    loop {
+        let upper = store.upper(VIEW)?;
+        let mut builder = store.batch_builder()?;
+        builder.push(&count_of("bogus", 1).0, 1)?;
+        match committer
+            .append(VIEW, vec![(builder.finish()?, upper)], upper, upper + 1)
+            .await
+        {
+            Ok(_) => break,
+            Err(StorageError::UpperMismatch { .. }) if attempts < 100 => attempts += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
 
     // Restarted from its upper, it writes only the difference.
     let restart = store.upper(VIEW)? - 1;
