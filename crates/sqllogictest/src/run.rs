@@ -63,8 +63,9 @@ pub(crate) struct ConformanceSettings {
     pub(crate) format: ValueFormat,
     /// The failures expected (empty without `--known-failures`).
     pub(crate) known: KnownFailures,
-    /// `--maintained-views`: also check every query record as a maintained view.
-    pub(crate) maintained_views: bool,
+    /// `--maintained-views`: also check query records as maintained views, one in
+    /// this many (`--maintained-views-every`); `None` without it.
+    pub(crate) maintained_views: Option<u32>,
 }
 
 /// How one file went.
@@ -173,7 +174,7 @@ async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, S
     runner.with_column_validator(sqllogictest::default_column_validator);
 
     let result = if let Some(conformance) = &ctx.conformance {
-        let views = conformance.maintained_views.then_some(&views_target);
+        let views = conformance.maintained_views.map(|every| (&views_target, every));
         corpus::run_corpus_file(&mut runner, &selector, path, &file.name, &labels, ctx.colorize, views)
             .await
             .map(|run| Finished {

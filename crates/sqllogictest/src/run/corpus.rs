@@ -56,8 +56,8 @@ enum Kind {
 
 /// Runs every record of the corpus file at `path`, named `name` in failure keys.
 /// `labels` are the labels turned on for `skipif`/`onlyif`. With `views` (the file's
-/// server), every query record is also checked as a maintained view (see
-/// [`crate::views`]), and its failures are the record's. Fails only if the file cannot
+/// server, and `n`), one query record in `n` is also checked as a maintained view
+/// (see [`crate::views`]), and its failures are the record's. Fails only if the file cannot
 /// be read or parsed, a record (or its view check) does not finish within
 /// [`RECORD_TIMEOUT`], or the view checker loses its connection.
 pub(super) async fn run_corpus_file(
@@ -67,7 +67,7 @@ pub(super) async fn run_corpus_file(
     name: &str,
     labels: &[&str],
     colorize: bool,
-    views: Option<&PgTarget>,
+    views: Option<(&PgTarget, u32)>,
 ) -> Result<CorpusRun, String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("reading {}: {error}", path.display()))?;
     let records = parse_corpus(&text, &path.display().to_string())?;
@@ -79,7 +79,7 @@ pub(super) async fn run_corpus_file(
         .await;
 
     let mut checker = match views {
-        Some(target) => Some(ViewChecker::connect(target, name).await?),
+        Some((target, every)) => Some(ViewChecker::connect(target, name, every).await?),
         None => None,
     };
     let mut run = CorpusRun::default();
