@@ -12,6 +12,7 @@ mod known_failures;
 use std::fmt::Write as _;
 
 pub(crate) use self::known_failures::{Classified, FailureKey, KnownFailures, RecordFailure, classify};
+use crate::views::ViewTally;
 
 /// How many new failures of a file are printed in full; the rest get one line each.
 const DETAILED_FAILURES: usize = 10;
@@ -66,6 +67,13 @@ impl Tally {
         self.counts(query).failed += 1;
     }
 
+    /// Moves a query record counted as passed to the failed ones (a later check of it,
+    /// the re-check of its maintained view, failed).
+    pub(crate) fn passed_query_failed(&mut self) {
+        self.queries.passed -= 1;
+        self.queries.failed += 1;
+    }
+
     /// Counts a record that was skipped.
     pub(crate) fn skipped(&mut self, query: bool) {
         self.counts(query).skipped += 1;
@@ -106,6 +114,8 @@ pub(crate) struct ConformanceReport {
     pub(crate) tally: Tally,
     /// Its failures against the known-failures list.
     pub(crate) classified: Classified,
+    /// With `--maintained-views`: what the view check did.
+    pub(crate) views: Option<ViewTally>,
 }
 
 impl ConformanceReport {
@@ -125,6 +135,9 @@ impl ConformanceReport {
             known.len(),
             new.len()
         );
+        if let Some(views) = &self.views {
+            let _ = write!(text, "\n  {}", views.describe());
+        }
         for (index, failure) in new.iter().enumerate() {
             if index < DETAILED_FAILURES {
                 let _ = write!(
@@ -172,6 +185,8 @@ pub(crate) struct Totals {
     pub(crate) new: usize,
     /// Listed records that did not fail.
     pub(crate) unmatched: usize,
+    /// With `--maintained-views`: what the view check did, summed.
+    pub(crate) views: Option<ViewTally>,
 }
 
 impl Totals {
@@ -181,9 +196,13 @@ impl Totals {
         self.known += report.classified.known.len();
         self.new += report.classified.new.len();
         self.unmatched += report.classified.unmatched.len();
+        if let Some(views) = &report.views {
+            self.views.get_or_insert_with(ViewTally::default).add(views);
+        }
     }
 
-    /// The closing line: `conformance: 950/1000 queries passed (95.0%), ...`.
+    /// The closing line: `conformance: 950/1000 queries passed (95.0%), ...`, after a
+    /// line of the summed maintained-view counts with `--maintained-views`.
     pub(crate) fn render(&self) -> String {
         let queries = &self.tally.queries;
         let percent = if queries.ran() == 0 {
@@ -191,8 +210,12 @@ impl Totals {
         } else {
             100.0 * queries.passed as f64 / queries.ran() as f64
         };
+        let views = match &self.views {
+            Some(views) => format!("{}\n", views.describe()),
+            None => String::new(),
+        };
         format!(
-            "conformance: {}/{} queries passed ({percent:.1}%), {} failed, {} skipped; {} statements, {} failed; \
+            "{views}conformance: {}/{} queries passed ({percent:.1}%), {} failed, {} skipped; {} statements, {} failed; \
              failures: {} known, {} new; {} listed failures did not fail",
             queries.passed,
             queries.ran(),
@@ -244,6 +267,7 @@ mod tests {
             name: "a.test".to_owned(),
             tally,
             classified: classify("a.test", vec![failure], &BTreeSet::from([1]), &known),
+            views: None,
         };
         assert!(!report.is_clean());
         assert_eq!(

@@ -6,7 +6,10 @@
 //! files with the actual results (`--complete`); conformance mode
 //! (`--conformance-format`: running an outside corpus such as SQLite's, with values
 //! converted to each query's declared column types, every record run, and failures
-//! checked against a known-failures list); and the report and exit code.
+//! checked against a known-failures list); maintained-view mode
+//! (`--maintained-views`, with `--conformance-format`: every query record also checked
+//! as an indexed view, before and after the file's later writes, see [`views`]); and
+//! the report and exit code.
 //!
 //! **Boundary types**: the inputs are `.slt` files (`.test` files of a corpus) and the
 //! `freshet` binary's command line contract (`--listen-addr`, `--data-dir`, one
@@ -28,6 +31,7 @@ mod files;
 mod run;
 mod server;
 mod session;
+mod views;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};
@@ -90,6 +94,21 @@ struct Args {
     /// of files not run). New failures and fixed entries then do not fail the run.
     #[arg(long, value_name = "PATH", requires = "conformance_format")]
     write_known_failures: Option<PathBuf>,
+
+    /// With --conformance-format: also run every query record as a maintained view
+    /// (CREATE VIEW, CREATE INDEX, SELECT * FROM it) and compare it with the query's
+    /// one-shot result, at once and after the file's later INSERT/UPDATE/DELETE
+    /// records. A difference fails the record; queries that cannot be a view are
+    /// skipped and counted by reason.
+    #[arg(long, requires = "conformance_format")]
+    maintained_views: bool,
+
+    /// With --maintained-views: check only one query record in N as a view (the
+    /// 1st, the N+1th, … of each file), to keep a run short. The others are counted as
+    /// skipped.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "maintained_views",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    maintained_views_every: u32,
 
     /// How many files to run at once (each against its own server).
     #[arg(long, value_name = "N", default_value_t = 2,
@@ -190,6 +209,7 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
                 Some(path) => KnownFailures::load(path)?,
                 None => KnownFailures::default(),
             },
+            maintained_views: args.maintained_views.then_some(args.maintained_views_every),
         }),
     };
     let (server, jobs) = match &args.connect {

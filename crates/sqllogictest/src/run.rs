@@ -63,6 +63,9 @@ pub(crate) struct ConformanceSettings {
     pub(crate) format: ValueFormat,
     /// The failures expected (empty without `--known-failures`).
     pub(crate) known: KnownFailures,
+    /// `--maintained-views`: also check query records as maintained views, one in
+    /// this many (`--maintained-views-every`); `None` without it.
+    pub(crate) maintained_views: Option<u32>,
 }
 
 /// How one file went.
@@ -147,6 +150,7 @@ async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, S
         .conformance
         .as_ref()
         .map_or(ValueFormat::Postgres, |conformance| conformance.format);
+    let views_target = target.clone();
     let targets = Targets {
         postgres: target,
         mysql: ctx.mysql.clone(),
@@ -170,7 +174,8 @@ async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, S
     runner.with_column_validator(sqllogictest::default_column_validator);
 
     let result = if let Some(conformance) = &ctx.conformance {
-        corpus::run_corpus_file(&mut runner, &selector, path, &file.name, &labels, ctx.colorize)
+        let views = conformance.maintained_views.map(|every| (&views_target, every));
+        corpus::run_corpus_file(&mut runner, &selector, path, &file.name, &labels, ctx.colorize, views)
             .await
             .map(|run| Finished {
                 records: run.tally.queries.ran() + run.tally.statements.ran(),
@@ -179,6 +184,7 @@ async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, S
                     name: file.name.clone(),
                     tally: run.tally,
                     classified: classify(&file.name, run.failures, &run.passed, &conformance.known),
+                    views: run.views,
                 }),
             })
     } else if ctx.complete {

@@ -8,7 +8,9 @@
 //! connection, the factory builds the kind that name is routed to.
 //!
 //! The same announcement carries the column types a `query` record declares, which
-//! sessions in [`ValueFormat::Sqlite`] convert their values to (see [`value_format`]).
+//! sessions in [`ValueFormat::Sqlite`] convert their values to (see [`value_format`]),
+//! and clears the [`ResultRows`] cell in which pgwire sessions leave the rows of the
+//! last result they returned (the maintained-view check compares against them).
 //!
 //! `connection mysql` goes to the MySQL server given with `--mysql`.
 //!
@@ -30,7 +32,7 @@ use async_trait::async_trait;
 use sqllogictest::{AsyncDB, Connection, DBOutput, DefaultColumnType, MakeConnection, QueryExpect, Record};
 
 use self::mysql::{MySqlError, MySqlSession, MySqlTarget};
-use self::postgres::{PgError, PgSession, PgTarget};
+use self::postgres::{LastRows, PgError, PgSession, PgTarget, ResultRows};
 use self::value_format::{ExpectedTypes, Rendering, ValueFormat};
 
 /// The servers a test file's connections go to.
@@ -120,6 +122,8 @@ pub(crate) struct ConnectionSelector {
     next: NextConnection,
     /// Shared with the sessions the factory opens.
     expected_types: ExpectedTypes,
+    /// Where the pgwire sessions leave the rows of the last result they returned.
+    last_rows: LastRows,
 }
 
 impl ConnectionSelector {
@@ -142,6 +146,13 @@ impl ConnectionSelector {
         };
         *self.next.lock().unwrap_or_else(PoisonError::into_inner) = connection;
         *self.expected_types.lock().unwrap_or_else(PoisonError::into_inner) = types;
+        *self.last_rows.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The rows a pgwire session returned for the record announced last (rendered as
+    /// that session renders them), if it returned rows; taking them empties the cell.
+    pub(crate) fn take_last_rows(&self) -> Option<ResultRows> {
+        self.last_rows.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }
 
@@ -155,6 +166,8 @@ pub(crate) struct SessionFactory {
     /// How the sessions render values (in [`ValueFormat::Sqlite`], reading the types
     /// the [`ConnectionSelector`] announces).
     rendering: Rendering,
+    /// Shared with the [`ConnectionSelector`] and the pgwire sessions.
+    last_rows: LastRows,
 }
 
 impl SessionFactory {
@@ -163,6 +176,7 @@ impl SessionFactory {
     pub(crate) fn new(targets: Targets, format: ValueFormat) -> (SessionFactory, ConnectionSelector) {
         let next = NextConnection::default();
         let expected_types = ExpectedTypes::default();
+        let last_rows = LastRows::default();
         let rendering = match format {
             ValueFormat::Postgres => Rendering::Postgres,
             ValueFormat::Sqlite => Rendering::Sqlite(expected_types.clone()),
@@ -170,12 +184,14 @@ impl SessionFactory {
         let selector = ConnectionSelector {
             next: next.clone(),
             expected_types,
+            last_rows: last_rows.clone(),
         };
         (
             SessionFactory {
                 targets,
                 next,
                 rendering,
+                last_rows,
             },
             selector,
         )
@@ -192,7 +208,11 @@ impl MakeConnection for SessionFactory {
             Connection::Default => {
                 let target = self.targets.postgres.clone();
                 let rendering = self.rendering.clone();
-                Box::pin(async move { Ok(Session::Postgres(PgSession::connect(&target, rendering).await?)) })
+                let last_rows = self.last_rows.clone();
+                Box::pin(async move {
+                    let session = PgSession::connect(&target, rendering).await?;
+                    Ok(Session::Postgres(session.leaving_rows_in(last_rows)))
+                })
             }
             Connection::Named(name) => match (&self.targets.mysql, name.as_str()) {
                 (Some(target), "mysql") => {

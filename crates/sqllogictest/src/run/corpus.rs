@@ -15,13 +15,18 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use std::future::Future;
+
 use sqllogictest::{
-    Condition, Control, DefaultColumnType, Location, Record, RecordOutput, ResultMode, TestError, TestErrorKind,
+    Condition, Control, DefaultColumnType, Location, QueryExpect, Record, RecordOutput, ResultMode, TestError,
+    TestErrorKind,
 };
 
 use super::{RECORD_TIMEOUT, SltRunner};
 use crate::conformance::{FailureKey, RecordFailure, Tally};
 use crate::session::ConnectionSelector;
+use crate::session::postgres::PgTarget;
+use crate::views::{QueryRecord, ViewChecker, ViewTally};
 
 /// The reference runner's hash threshold when a file sets none: results of more values
 /// are compared by the MD5 of their values (`select1.test` relies on it).
@@ -36,6 +41,8 @@ pub(crate) struct CorpusRun {
     pub(crate) failures: Vec<RecordFailure>,
     /// The lines of the records that ran and passed.
     pub(crate) passed: BTreeSet<u32>,
+    /// With `--maintained-views`: what the view check did.
+    pub(crate) views: Option<ViewTally>,
 }
 
 /// Which count a record goes to.
@@ -48,8 +55,11 @@ enum Kind {
 }
 
 /// Runs every record of the corpus file at `path`, named `name` in failure keys.
-/// `labels` are the labels turned on for `skipif`/`onlyif`. Fails only if the file
-/// cannot be read or parsed, or a record does not finish within [`RECORD_TIMEOUT`].
+/// `labels` are the labels turned on for `skipif`/`onlyif`. With `views` (the file's
+/// server, and `n`), one query record in `n` is also checked as a maintained view
+/// (see [`crate::views`]), and its failures are the record's. Fails only if the file cannot
+/// be read or parsed, a record (or its view check) does not finish within
+/// [`RECORD_TIMEOUT`], or the view checker loses its connection.
 pub(super) async fn run_corpus_file(
     runner: &mut SltRunner,
     selector: &ConnectionSelector,
@@ -57,6 +67,7 @@ pub(super) async fn run_corpus_file(
     name: &str,
     labels: &[&str],
     colorize: bool,
+    views: Option<(&PgTarget, u32)>,
 ) -> Result<CorpusRun, String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("reading {}: {error}", path.display()))?;
     let records = parse_corpus(&text, &path.display().to_string())?;
@@ -67,6 +78,10 @@ pub(super) async fn run_corpus_file(
         .apply_record(Record::Control(Control::ResultMode(ResultMode::ValueWise)))
         .await;
 
+    let mut checker = match views {
+        Some((target, every)) => Some(ViewChecker::connect(target, name, every).await?),
+        None => None,
+    };
     let mut run = CorpusRun::default();
     for record in records {
         let Some((kind, line)) = kind_and_line(&record) else {
@@ -74,19 +89,22 @@ pub(super) async fn run_corpus_file(
             runner.apply_record(record).await;
             continue;
         };
+        let view_step = checker.as_ref().and_then(|_| ViewStep::of(&record));
+        if let (Some(checker), Some(ViewStep::Statement(sql))) = (&mut checker, &view_step) {
+            within_deadline(name, line, "dropping the live views", checker.before_statement(sql)).await??;
+        }
         selector.select_for(&record);
         let text = record.to_string();
         let output = tokio::time::timeout(RECORD_TIMEOUT, runner.run_async(record))
             .await
             .map_err(|_| format!("{name}:{line}: record did not finish within {RECORD_TIMEOUT:?}:\n{text}"))?;
+        let ran = !matches!(output, Ok(RecordOutput::Nothing));
+        let mut failed = false;
         match output {
             Ok(RecordOutput::Nothing) => run.tally.skipped(kind == Kind::Query),
-            Ok(_) => {
-                run.tally.passed(kind == Kind::Query);
-                run.passed.insert(line);
-            }
+            Ok(_) => {}
             Err(error) => {
-                run.tally.failed(kind == Kind::Query);
+                failed = true;
                 run.failures.push(RecordFailure {
                     key: FailureKey::new(name, line),
                     summary: summarize(&error),
@@ -94,8 +112,86 @@ pub(super) async fn run_corpus_file(
                 });
             }
         }
+        if let (Some(checker), Some(step), true) = (&mut checker, view_step, ran) {
+            let view_failures = match step {
+                ViewStep::Query(query) => {
+                    let one_shot = selector.take_last_rows();
+                    within_deadline(
+                        name,
+                        line,
+                        "the maintained-view check",
+                        checker.check_query(query, one_shot),
+                    )
+                    .await??
+                }
+                ViewStep::Statement(sql) => {
+                    within_deadline(
+                        name,
+                        line,
+                        "re-checking the live views",
+                        checker.after_statement(&sql, line),
+                    )
+                    .await??
+                }
+            };
+            for failure in view_failures {
+                // A re-check's failure is the failure of the query the view was made of.
+                if failure.key.line == line {
+                    failed = true;
+                } else if run.passed.remove(&failure.key.line) {
+                    run.tally.passed_query_failed();
+                }
+                run.failures.push(failure);
+            }
+        }
+        if ran {
+            if failed {
+                run.tally.failed(kind == Kind::Query);
+            } else {
+                run.tally.passed(kind == Kind::Query);
+                run.passed.insert(line);
+            }
+        }
+    }
+    if let Some(checker) = checker {
+        run.views = Some(checker.finish().await?);
     }
     Ok(run)
+}
+
+/// What the maintained-view check does around a record.
+enum ViewStep {
+    /// A query: checked as a view once it ran.
+    Query(QueryRecord),
+    /// A statement (its SQL): may drop the live views before it runs, re-check them
+    /// after.
+    Statement(String),
+}
+
+impl ViewStep {
+    /// The step for `record`, if it has one.
+    fn of(record: &Record<DefaultColumnType>) -> Option<ViewStep> {
+        match record {
+            Record::Query { loc, sql, expected, .. } => Some(ViewStep::Query(QueryRecord {
+                line: loc.line(),
+                sql: sql.clone(),
+                types: match expected {
+                    QueryExpect::Results { types, .. } => types.clone(),
+                    QueryExpect::Error(_) => Vec::new(),
+                },
+                expects_error: matches!(expected, QueryExpect::Error(_)),
+            })),
+            Record::Statement { sql, .. } => Some(ViewStep::Statement(sql.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Awaits `step` of the view check at `name:line` for at most [`RECORD_TIMEOUT`].
+async fn within_deadline<T>(name: &str, line: u32, what: &str, step: impl Future<Output = T>) -> Result<T, String> {
+    tokio::time::timeout(RECORD_TIMEOUT, step)
+        .await
+        .map_err(|_| format!("{name}:{line}: {what} did not finish within {RECORD_TIMEOUT:?}"))
 }
 
 /// Parses a corpus file's text (named `name` in locations), after dropping the trailing

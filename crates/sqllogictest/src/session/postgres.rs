@@ -2,6 +2,7 @@
 //! PostgreSQL-compatible server), driven through the simple query protocol.
 
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -110,6 +111,18 @@ impl From<tokio_postgres::Error> for PgError {
     }
 }
 
+/// The rows of one result, as a session rendered them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResultRows {
+    /// How many columns the result has (its row description's, even with no rows).
+    pub(crate) width: usize,
+    /// The rows, one rendered value per column.
+    pub(crate) rows: Vec<Vec<String>>,
+}
+
+/// A cell in which a session leaves the rows of the last result it returned.
+pub(crate) type LastRows = Arc<Mutex<Option<ResultRows>>>;
+
 /// One open pgwire connection.
 pub(crate) struct PgSession {
     /// The client half of the connection; `None` once shut down.
@@ -118,6 +131,8 @@ pub(crate) struct PgSession {
     connection_task: Option<JoinHandle<()>>,
     /// How result values are rendered.
     rendering: Rendering,
+    /// Where the rows of each result are left, if anywhere.
+    last_rows: Option<LastRows>,
 }
 
 impl PgSession {
@@ -140,7 +155,15 @@ impl PgSession {
             client: Some(client),
             connection_task: Some(connection_task),
             rendering,
+            last_rows: None,
         })
+    }
+
+    /// The session, leaving a copy of the rows of every result it returns in
+    /// `last_rows` (statements without a result leave the cell as it is).
+    pub(crate) fn leaving_rows_in(mut self, last_rows: LastRows) -> Self {
+        self.last_rows = Some(last_rows);
+        self
     }
 }
 
@@ -157,7 +180,7 @@ impl PgSession {
 /// rows of the last such result set (a query that returns no rows still yields
 /// `Rows` with zero rows). Otherwise it is `StatementComplete` with the row count
 /// of the last command tag (0 when the tag carries no count, e.g. `CREATE TABLE`).
-fn to_output(
+pub(crate) fn to_output(
     messages: Vec<SimpleQueryMessage>,
     expected_types: Option<&[DefaultColumnType]>,
 ) -> DBOutput<DefaultColumnType> {
@@ -209,7 +232,15 @@ impl AsyncDB for PgSession {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, PgError> {
         let client = self.client.as_ref().ok_or(PgError::Closed)?;
         let messages = client.simple_query(sql).await?;
-        Ok(to_output(messages, self.rendering.expected_types().as_deref()))
+        let output = to_output(messages, self.rendering.expected_types().as_deref());
+        if let (Some(cell), DBOutput::Rows { types, rows }) = (&self.last_rows, &output) {
+            let rows = ResultRows {
+                width: types.len(),
+                rows: rows.clone(),
+            };
+            *cell.lock().unwrap_or_else(PoisonError::into_inner) = Some(rows);
+        }
+        Ok(output)
     }
 
     async fn shutdown(&mut self) {
