@@ -74,11 +74,11 @@ async fn write_round(client: &Client, rng: &mut rand::rngs::StdRng, next_key: &m
 
 #[tokio::test]
 async fn materialized_views_stay_exact_across_kill_9() -> anyhow::Result<()> {
-    let seed: u64 = std::env::var("FRESHET_VIEWS_SEED")
+    let seed: u64 = std::env::var("FRESHET_MV_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
-    eprintln!("FRESHET_VIEWS_SEED={seed}");
+    eprintln!("FRESHET_MV_CRASH_SEED={seed}");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir()?;
     let mut server = TestServer::start(dir.path())?;
