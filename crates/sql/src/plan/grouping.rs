@@ -114,13 +114,24 @@ pub(crate) fn is_aggregate(name: &str) -> bool {
 /// The aggregate calls in `exprs`, outside subqueries and other
 /// aggregates' arguments, each once, in order of appearance.
 pub(crate) fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<Expr> {
+    fn aggregate_call(e: &Expr) -> bool {
+        matches!(e, Expr::Function(f) if f.over.is_none() && is_aggregate(&f.name.to_string().to_lowercase()))
+    }
+    collect_outermost_calls(exprs, aggregate_call)
+}
+
+/// The expressions in `exprs` that `is_call` picks, outside subqueries
+/// (which have their own) and other picked calls' arguments, each once, in
+/// order of appearance.
+pub(crate) fn collect_outermost_calls<'a>(
+    exprs: impl IntoIterator<Item = &'a Expr>,
+    is_call: fn(&Expr) -> bool,
+) -> Vec<Expr> {
     struct Collector {
+        is_call: fn(&Expr) -> bool,
         queries: usize,
         inside: usize,
         found: Vec<Expr>,
-    }
-    fn aggregate_call(e: &Expr) -> bool {
-        matches!(e, Expr::Function(f) if f.over.is_none() && is_aggregate(&f.name.to_string().to_lowercase()))
     }
     impl Visitor for Collector {
         type Break = ();
@@ -133,7 +144,7 @@ pub(crate) fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) 
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.queries == 0 && aggregate_call(e) {
+            if self.queries == 0 && (self.is_call)(e) {
                 if self.inside == 0 && !self.found.contains(e) {
                     self.found.push(e.clone());
                 }
@@ -142,13 +153,14 @@ pub(crate) fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) 
             ControlFlow::Continue(())
         }
         fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.queries == 0 && aggregate_call(e) {
+            if self.queries == 0 && (self.is_call)(e) {
                 self.inside -= 1;
             }
             ControlFlow::Continue(())
         }
     }
     let mut collector = Collector {
+        is_call,
         queries: 0,
         inside: 0,
         found: vec![],

@@ -6,11 +6,9 @@
 //! relation (so they may read its keys and aggregates), one per distinct
 //! window, and the expressions that wrote them read their columns.
 
-use std::ops::ControlFlow;
-
 use freshet_expr::{ColumnOrder, ScalarExpr, WindowFunc};
 use freshet_repr::{ColumnType, ScalarType};
-use sqlparser::ast::{self, Expr, Query, Visit, Visitor};
+use sqlparser::ast::{self, Expr};
 
 use super::expr::{ExprContext, Typed, coerce, plan_expr, plan_homogeneous};
 use super::grouping::{aggregate_result, is_aggregate, plan_aggregate};
@@ -48,46 +46,7 @@ fn is_window_call(e: &Expr) -> bool {
 /// The window function calls in `exprs`, outside subqueries (which have
 /// their own) and other calls' arguments, each once, in order of appearance.
 pub(crate) fn collect_windows<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<Expr> {
-    struct Collector {
-        queries: usize,
-        inside: usize,
-        found: Vec<Expr>,
-    }
-    impl Visitor for Collector {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.queries += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.queries -= 1;
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.queries == 0 && is_window_call(e) {
-                if self.inside == 0 && !self.found.contains(e) {
-                    self.found.push(e.clone());
-                }
-                self.inside += 1;
-            }
-            ControlFlow::Continue(())
-        }
-        fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.queries == 0 && is_window_call(e) {
-                self.inside -= 1;
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut collector = Collector {
-        queries: 0,
-        inside: 0,
-        found: vec![],
-    };
-    for e in exprs {
-        let _ = e.visit(&mut collector);
-    }
-    collector.found
+    super::grouping::collect_outermost_calls(exprs, is_window_call)
 }
 
 /// Plans a window function call met in an expression: the value planned
