@@ -1,51 +1,17 @@
 //! Indexes: arrangements kept current as their durable inputs change, read
 //! by peeks at a chosen time without building a dataflow.
 
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
+
+use common::{INDEX, TABLE, TestResult, index_of, publish, row, table};
+
 use std::time::{Duration, Instant};
 
 use freshet_compute::{ComputeController, ComputeError};
-use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, ColumnOrder, RelExpr, ScalarExpr, WindowFunc};
-use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
-use freshet_storage::{Publish, Store};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const TABLE: GlobalId = GlobalId::User(1);
-const INDEX: GlobalId = GlobalId::User(2);
-
-fn row(k: i32, v: &str) -> Row {
-    Row::pack([Datum::Int32(k), Datum::String(v)])
-}
-
-fn table() -> RelExpr {
-    RelExpr::Get {
-        id: TABLE,
-        typ: vec![ScalarType::Int32.nullable(false), ScalarType::Text.nullable(false)],
-    }
-}
-
-/// `Get` of the index, typed as `plan`'s output: what index peeks read.
-fn index_of(plan: &RelExpr) -> RelExpr {
-    RelExpr::Get {
-        id: INDEX,
-        typ: plan.typ(),
-    }
-}
-
-/// Publishes `updates` at `ts` and moves the table's upper to `upper`.
-fn publish(store: &Store, updates: &[(Row, Diff)], ts: Timestamp, upper: Timestamp) -> TestResult {
-    let mut builder = store.batch_builder()?;
-    for (row, diff) in updates {
-        builder.push(row, *diff)?;
-    }
-    store.publish(vec![Publish {
-        collection: TABLE,
-        batches: vec![(builder.finish()?, ts)],
-        new_upper: upper,
-        offset: None,
-    }])?;
-    Ok(())
-}
+use freshet_expr::{AggregateExpr, AggregateFunc, BinaryFunc, ColumnOrder, ScalarExpr, WindowFunc};
+use freshet_repr::{Datum, Diff, Row, ScalarType};
+use freshet_storage::Store;
 
 fn start(workers: usize) -> Result<(ComputeController, Store, tempfile::TempDir), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;

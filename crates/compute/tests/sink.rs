@@ -2,6 +2,11 @@
 //! collection at its inputs' times, corrected on every start so that a
 //! restart never doubles or loses a row, and stopped by an evaluation error.
 
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
+
+use common::{TABLE, TestResult, row, table};
+
 use std::time::{Duration, Instant};
 
 use freshet_compute::{ComputeController, ComputeError};
@@ -9,21 +14,7 @@ use freshet_expr::{AggregateExpr, AggregateFunc, ArithOp, ArithType, BinaryFunc,
 use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
 use freshet_storage::{Committer, StorageError, Store, system_clock};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const TABLE: GlobalId = GlobalId::User(1);
 const VIEW: GlobalId = GlobalId::User(2);
-
-fn row(k: i32, v: &str) -> Row {
-    Row::pack([Datum::Int32(k), Datum::String(v)])
-}
-
-fn table() -> RelExpr {
-    RelExpr::Get {
-        id: TABLE,
-        typ: vec![ScalarType::Int32.nullable(false), ScalarType::Text.nullable(false)],
-    }
-}
 
 /// `SELECT v, count(*) FROM t GROUP BY v`.
 fn counts() -> RelExpr {

@@ -1,86 +1,23 @@
 //! Subscriptions: the contents at the start, then every change at its
 //! time, complete per time whatever the number of workers.
 
-use std::time::Duration;
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
 
-use freshet_compute::{ComputeController, ComputeError, SubscribeEvent, Subscription};
+use common::{TABLE, TestResult, changes_through, next, publish, row, table};
+
+use freshet_compute::{ComputeController, ComputeError, SubscribeEvent};
 use freshet_expr::{AggregateExpr, AggregateFunc, ArithOp, ArithType, BinaryFunc, EvalError, RelExpr, ScalarExpr};
-use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
-use freshet_storage::{Publish, Store};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const TABLE: GlobalId = GlobalId::User(1);
-
-fn row(k: i32, v: &str) -> Row {
-    Row::pack([Datum::Int32(k), Datum::String(v)])
-}
-
-fn table() -> RelExpr {
-    RelExpr::Get {
-        id: TABLE,
-        typ: vec![ScalarType::Int32.nullable(false), ScalarType::Text.nullable(false)],
-    }
-}
-
-/// Publishes `updates` at `ts` and moves the table's upper to `ts + 1`.
-fn publish(store: &Store, updates: &[(Row, Diff)], ts: Timestamp) -> TestResult {
-    let mut builder = store.batch_builder()?;
-    for (row, diff) in updates {
-        builder.push(row, *diff)?;
-    }
-    store.publish(vec![Publish {
-        collection: TABLE,
-        batches: vec![(builder.finish()?, ts)],
-        new_upper: ts + 1,
-        offset: None,
-    }])?;
-    Ok(())
-}
+use freshet_repr::{Datum, Diff, Row, ScalarType};
+use freshet_storage::Store;
 
 fn start(workers: usize) -> Result<(ComputeController, Store, tempfile::TempDir), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
     store.create_collection(TABLE, 1)?;
     let rows: Vec<(Row, Diff)> = (0..10).map(|k| (row(k, "a"), 1)).collect();
-    publish(&store, &rows, 1)?;
+    publish(&store, &rows, 1, 1 + 1)?;
     Ok((ComputeController::start(workers, store.clone())?, store, dir))
-}
-
-/// The next event, failing the test if none comes within a minute.
-async fn next(subscription: &mut Subscription) -> Result<SubscribeEvent, Box<dyn std::error::Error>> {
-    let event = tokio::time::timeout(Duration::from_secs(60), subscription.next()).await?;
-    event.ok_or_else(|| "the subscription ended".into())
-}
-
-/// Reads events until the frontier reaches `upper`; returns their changes
-/// and checks that times only grow and every change is below its batch's upper.
-async fn changes_through(
-    subscription: &mut Subscription,
-    upper: Timestamp,
-) -> Result<Vec<(Row, Timestamp, Diff)>, Box<dyn std::error::Error>> {
-    let mut changes: Vec<(Row, Timestamp, Diff)> = Vec::new();
-    loop {
-        match next(subscription).await? {
-            SubscribeEvent::Batch {
-                updates,
-                upper: Some(frontier),
-            } => {
-                for (_, time, _) in &updates {
-                    assert!(*time < frontier, "a change at {time} came with frontier {frontier}");
-                    assert!(
-                        changes.last().is_none_or(|(_, last, _)| last <= time),
-                        "times went back"
-                    );
-                }
-                changes.extend(updates);
-                if frontier >= upper {
-                    return Ok(changes);
-                }
-            }
-            other => return Err(format!("unexpected event {other:?}").into()),
-        }
-    }
 }
 
 #[tokio::test]
@@ -93,7 +30,12 @@ async fn a_subscription_streams_the_snapshot_then_each_change_at_its_time() -> T
         assert_eq!(snapshot, expected, "{workers} workers");
 
         // One batch at one time: an update is a retraction and an insertion.
-        publish(&store, &[(row(3, "a"), -1), (row(3, "b"), 1), (row(11, "c"), 1)], 5)?;
+        publish(
+            &store,
+            &[(row(3, "a"), -1), (row(3, "b"), 1), (row(11, "c"), 1)],
+            5,
+            5 + 1,
+        )?;
         let changes = changes_through(&mut subscription, 6).await?;
         assert_eq!(
             changes,
@@ -120,13 +62,13 @@ async fn an_aggregate_subscription_retracts_the_old_value() -> TestResult {
     let mut subscription = compute.subscribe(count, 1)?;
     let n = |n: i64| Row::pack([Datum::Int64(n)]);
     assert_eq!(changes_through(&mut subscription, 2).await?, vec![(n(10), 1, 1)]);
-    publish(&store, &[(row(20, "x"), 1), (row(21, "x"), 1)], 3)?;
+    publish(&store, &[(row(20, "x"), 1), (row(21, "x"), 1)], 3, 3 + 1)?;
     assert_eq!(
         changes_through(&mut subscription, 4).await?,
         vec![(n(10), 3, -1), (n(12), 3, 1)]
     );
     // A time at which nothing changed only moves the frontier.
-    publish(&store, &[], 4)?;
+    publish(&store, &[], 4, 4 + 1)?;
     assert_eq!(changes_through(&mut subscription, 5).await?, vec![]);
     compute.shutdown();
     Ok(())
@@ -147,7 +89,7 @@ async fn an_evaluation_error_ends_the_subscription() -> TestResult {
     ]);
     let mut subscription = compute.subscribe(divided, 1)?;
     assert_eq!(changes_through(&mut subscription, 2).await?.len(), 10);
-    publish(&store, &[(row(50, "z"), 1)], 3)?;
+    publish(&store, &[(row(50, "z"), 1)], 3, 3 + 1)?;
     match next(&mut subscription).await? {
         SubscribeEvent::Error(ComputeError::Eval(EvalError::DivisionByZero)) => {}
         other => return Err(format!("expected division by zero, got {other:?}").into()),

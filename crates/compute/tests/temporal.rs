@@ -3,17 +3,15 @@
 //! and subscriptions alike; a one-off read at a time agrees with binding
 //! `mz_now()` to that time.
 
-use std::time::Duration;
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
+
+use common::{INDEX, TABLE, TestResult, index_of, next, publish};
 
 use freshet_compute::{ComputeController, SubscribeEvent, Subscription};
 use freshet_expr::{BinaryFunc, EvalError, RelExpr, ScalarExpr, UnmaterializableFunc, VariadicFunc};
-use freshet_repr::{Datum, Diff, GlobalId, Row, ScalarType, Timestamp};
-use freshet_storage::{Publish, Store};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const TABLE: GlobalId = GlobalId::User(1);
-const INDEX: GlobalId = GlobalId::User(2);
+use freshet_repr::{Datum, Diff, Row, ScalarType, Timestamp};
+use freshet_storage::Store;
 
 /// A row `(id, valid_from, valid_until)`; `valid_until` may be NULL.
 fn row(id: i32, from: u64, until: Option<u64>) -> Row {
@@ -48,28 +46,6 @@ fn windowed() -> RelExpr {
             now().call_binary(ScalarExpr::Column(2), BinaryFunc::Lt),
         ],
     }])
-}
-
-fn index_of(plan: &RelExpr) -> RelExpr {
-    RelExpr::Get {
-        id: INDEX,
-        typ: plan.typ(),
-    }
-}
-
-/// Publishes `updates` at `ts` and moves the table's upper to `upper`.
-fn publish(store: &Store, updates: &[(Row, Diff)], ts: Timestamp, upper: Timestamp) -> TestResult {
-    let mut builder = store.batch_builder()?;
-    for (row, diff) in updates {
-        builder.push(row, *diff)?;
-    }
-    store.publish(vec![Publish {
-        collection: TABLE,
-        batches: vec![(builder.finish()?, ts)],
-        new_upper: upper,
-        offset: None,
-    }])?;
-    Ok(())
 }
 
 /// Rows 1 (present in [0, 10)), 2 ([5, 20)), 3 ([0, forever)), 4 (an
@@ -156,36 +132,16 @@ async fn an_index_presents_each_row_within_its_window() -> TestResult {
     Ok(())
 }
 
-/// The next event, failing the test if none comes within a minute.
-async fn next(subscription: &mut Subscription) -> Result<SubscribeEvent, Box<dyn std::error::Error>> {
-    let event = tokio::time::timeout(Duration::from_secs(60), subscription.next()).await?;
-    event.ok_or_else(|| "the subscription ended".into())
-}
-
-/// Changes read until the frontier reaches `upper`.
+/// Changes read until the frontier reaches `upper`, by row id.
 async fn changes_through(
     subscription: &mut Subscription,
     upper: Timestamp,
 ) -> Result<Vec<(i32, Timestamp, Diff)>, Box<dyn std::error::Error>> {
-    let mut changes = Vec::new();
-    loop {
-        match next(subscription).await? {
-            SubscribeEvent::Batch {
-                updates,
-                upper: Some(frontier),
-            } => {
-                for (row, time, diff) in updates {
-                    assert!(time < frontier, "a change at {time} came with frontier {frontier}");
-                    let id = ids(&[(row, 1)]).first().copied().unwrap_or(-1);
-                    changes.push((id, time, diff));
-                }
-                if frontier >= upper {
-                    return Ok(changes);
-                }
-            }
-            other => return Err(format!("unexpected event {other:?}").into()),
-        }
-    }
+    Ok(common::changes_through(subscription, upper)
+        .await?
+        .into_iter()
+        .map(|(row, time, diff)| (ids(&[(row, 1)]).first().copied().unwrap_or(-1), time, diff))
+        .collect())
 }
 
 #[tokio::test]
