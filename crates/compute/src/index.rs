@@ -2,7 +2,6 @@
 //! key, its errors beside it, read by peeks at a time of their choosing.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use differential_dataflow::consolidation::consolidate;
 use differential_dataflow::operators::arrange::TraceAgent;
@@ -68,27 +67,17 @@ impl InstalledIndex {
         spec: &IndexSpec,
         context: &Context,
     ) -> Result<InstalledIndex, ComputeError> {
-        let dataflow = worker.next_dataflow_index();
-        let (index, peers) = (worker.index(), worker.peers());
-        let failure: Failure = Rc::default();
-        let built = worker.dataflow_named::<Timestamp, _, _>(&format!("index-{}", spec.id), |scope| {
-            let gets = render::live_gets(scope, context, &spec.plan, spec.as_of, index, peers, &failure)?;
-            let (oks, errs) = render::render(scope, &spec.plan, &gets, index, peers);
-            let (keyed, errs) = render::split(keyed(oks, spec.key.clone()), errs);
-            let probe = ProbeHandle::new();
-            let oks = keyed.arrange_by_key_named(&format!("index-{}", spec.id));
-            let errs = errs.arrange_by_self_named(&format!("index-{}-errors", spec.id));
-            oks.stream.clone().probe_with(&probe);
-            errs.stream.clone().probe_with(&probe);
-            Ok::<_, ComputeError>((oks.trace, errs.trace, probe))
-        });
-        let (oks, errs, probe) = match built {
-            Ok(built) => built,
-            Err(e) => {
-                worker.drop_dataflow(dataflow);
-                return Err(e);
-            }
-        };
+        let name = format!("index-{}", spec.id);
+        let (dataflow, (oks, errs, probe, failure)) =
+            render::build_live(worker, context, &name, &spec.plan, spec.as_of, |live| {
+                let (keyed, errs) = render::split(keyed(live.oks, spec.key.clone()), live.errs);
+                let probe = ProbeHandle::new();
+                let oks = keyed.arrange_by_key_named(&name);
+                let errs = errs.arrange_by_self_named(&format!("{name}-errors"));
+                oks.stream.clone().probe_with(&probe);
+                errs.stream.clone().probe_with(&probe);
+                Ok((oks.trace, errs.trace, probe, live.failure))
+            })?;
         Ok(InstalledIndex {
             dataflow,
             oks,

@@ -46,22 +46,56 @@ pub(crate) fn read_inputs(store: &Store, plan: &RelExpr, as_of: Timestamp) -> Re
         .collect()
 }
 
-/// Reads every collection `plan` reads live into `scope`: its snapshot at
-/// `as_of`, then its changes as they are published (see
-/// [`source::render`]); a storage error that stops one lands in `failure`.
-pub(crate) fn live_gets<'scope>(
-    scope: Scope<'scope, Timestamp>,
+/// A maintained dataflow's plan, rendered over live inputs, for the
+/// operators that end the dataflow.
+pub(crate) struct Live<'scope> {
+    /// The plan's rows.
+    pub(crate) oks: Rows<'scope>,
+    /// The evaluation errors met computing them.
+    pub(crate) errs: Errors<'scope>,
+    /// Where the storage error that stops an input lands.
+    pub(crate) failure: source::Failure,
+    /// The worker building it.
+    pub(crate) worker: usize,
+}
+
+/// Builds dataflow `name` on `worker`: `plan` over every collection it
+/// reads, each read live (its snapshot at `as_of`, then its changes as they
+/// are published; see [`source::render`]), ended by `finish`. A dataflow
+/// that fails to build is dropped. Returns its index and what `finish`
+/// returned.
+pub(crate) fn build_live<T>(
+    worker: &mut timely::worker::Worker,
     context: &crate::worker::Context,
+    name: &str,
     plan: &RelExpr,
     as_of: Timestamp,
-    index: usize,
-    peers: usize,
-    failure: &source::Failure,
-) -> Result<Gets<'scope>, ComputeError> {
-    plan.depends_on()
-        .into_iter()
-        .map(|id| Ok((id, source::render(scope, context, id, as_of, index, peers, failure)?)))
-        .collect()
+    finish: impl FnOnce(Live<'_>) -> Result<T, ComputeError>,
+) -> Result<(usize, T), ComputeError> {
+    let dataflow = worker.next_dataflow_index();
+    let (index, peers) = (worker.index(), worker.peers());
+    let built = worker.dataflow_named::<Timestamp, _, _>(name, |scope| {
+        let failure = source::Failure::default();
+        let gets: Gets<'_> = plan
+            .depends_on()
+            .into_iter()
+            .map(|id| Ok((id, source::render(scope, context, id, as_of, index, peers, &failure)?)))
+            .collect::<Result<_, ComputeError>>()?;
+        let (oks, errs) = render(scope, plan, &gets, index, peers);
+        finish(Live {
+            oks,
+            errs,
+            failure,
+            worker: index,
+        })
+    });
+    match built {
+        Ok(output) => Ok((dataflow, output)),
+        Err(e) => {
+            worker.drop_dataflow(dataflow);
+            Err(e)
+        }
+    }
 }
 
 /// Introduces each of `inputs` into `scope` at time 0, each worker its share.

@@ -21,7 +21,7 @@ use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::worker::Worker;
 
 use crate::ComputeError;
-use crate::render::source::Failure;
+use crate::render::source::{AbortOnDrop, Failure};
 use crate::render::{self, Errors, Rows};
 use crate::worker::Context;
 
@@ -83,24 +83,11 @@ struct Writer {
     stopped: bool,
 }
 
-/// Aborts a task when dropped (with the dataflow that owns it).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// Builds the dataflow of `spec` on `worker` and returns its index.
 pub(crate) fn install(worker: &mut Worker, spec: &SinkSpec, context: &Context) -> Result<usize, ComputeError> {
-    let dataflow = worker.next_dataflow_index();
-    let (index, peers) = (worker.index(), worker.peers());
-    let failure: Failure = Rc::default();
     let upper = context.store.upper(spec.id)?;
-    let built = worker.dataflow_named::<Timestamp, _, _>(&format!("sink-{}", spec.id), |scope| {
-        let gets = render::live_gets(scope, context, &spec.plan, spec.as_of, index, peers, &failure)?;
-        let (oks, errs) = render::render(scope, &spec.plan, &gets, index, peers);
+    let name = format!("sink-{}", spec.id);
+    let (dataflow, ()) = render::build_live(worker, context, &name, &spec.plan, spec.as_of, |live| {
         let writer = Writer {
             id: spec.id,
             store: context.store.clone(),
@@ -115,16 +102,10 @@ pub(crate) fn install(worker: &mut Worker, spec: &SinkSpec, context: &Context) -
             in_flight: None,
             stopped: false,
         };
-        render_sink(oks, errs, writer, index == 0, Rc::clone(&failure));
-        Ok::<_, ComputeError>(())
-    });
-    match built {
-        Ok(()) => Ok(dataflow),
-        Err(e) => {
-            worker.drop_dataflow(dataflow);
-            Err(e)
-        }
-    }
+        render_sink(live.oks, live.errs, writer, live.worker == 0, live.failure);
+        Ok(())
+    })?;
+    Ok(dataflow)
 }
 
 /// The operator: every change goes to worker 0, which writes them once its

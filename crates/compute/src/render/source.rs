@@ -21,11 +21,12 @@ use crate::worker::Context;
 /// complete past the last time it read; readers fail with the error.
 pub(crate) type Failure = Rc<RefCell<Option<StorageError>>>;
 
-/// Aborts the task that wakes a source when its collection's upper moves,
-/// once the source (and so its dataflow) is gone.
-struct Watcher(tokio::task::JoinHandle<()>);
+/// Aborts a task that wakes an operator (a source when its collection's
+/// upper moves, a sink at each tick) once the operator, and so its
+/// dataflow, is gone.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
 
-impl Drop for Watcher {
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
@@ -127,7 +128,7 @@ pub(crate) fn render<'scope>(
     let failure = Rc::clone(failure);
     let stream = source(scope, &format!("storage-{id}"), move |capability, info| {
         let activator = scope.worker().sync_activator_for(info.address.to_vec());
-        let watcher = Watcher(runtime.spawn(async move {
+        let watcher = AbortOnDrop(runtime.spawn(async move {
             while upper.changed().await.is_ok() {
                 if activator.activate().is_err() {
                     return;

@@ -2,8 +2,6 @@
 //! gathers the worker's changes and, whenever its input frontier advances,
 //! sends those below the new frontier to the controller.
 
-use std::rc::Rc;
-
 use crossbeam_channel::Sender;
 use differential_dataflow::consolidation::consolidate_updates;
 use freshet_expr::EvalError;
@@ -26,22 +24,12 @@ pub(crate) fn install(
     context: &Context,
     responses: &Sender<ComputeResponse>,
 ) -> Result<usize, ComputeError> {
-    let dataflow = worker.next_dataflow_index();
-    let (index, peers) = (worker.index(), worker.peers());
-    let failure: Failure = Rc::default();
-    let built = worker.dataflow_named::<Timestamp, _, _>(&format!("subscribe-{}", spec.id), |scope| {
-        let gets = render::live_gets(scope, context, &spec.plan, spec.as_of, index, peers, &failure)?;
-        let (oks, errs) = render::render(scope, &spec.plan, &gets, index, peers);
-        render_sink(oks, errs, spec, index, responses.clone(), Rc::clone(&failure));
-        Ok::<_, ComputeError>(())
-    });
-    match built {
-        Ok(()) => Ok(dataflow),
-        Err(e) => {
-            worker.drop_dataflow(dataflow);
-            Err(e)
-        }
-    }
+    let name = format!("subscribe-{}", spec.id);
+    let (dataflow, ()) = render::build_live(worker, context, &name, &spec.plan, spec.as_of, |live| {
+        render_sink(live.oks, live.errs, spec, live.worker, responses.clone(), live.failure);
+        Ok(())
+    })?;
+    Ok(dataflow)
 }
 
 /// The sink: changes below each new frontier go to the controller, with
