@@ -2,6 +2,7 @@
 //! dataflow's `as_of`, then every batch published after it, at its time.
 
 use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use differential_dataflow::AsCollection;
@@ -48,7 +49,8 @@ struct Progress {
 impl Progress {
     /// Reads what is new: the snapshot at `as_of` first, then every batch
     /// published since the last read, each at its time (worker `index` of
-    /// `peers` its share); then holds the collection from its new upper on.
+    /// `peers` the rows [`owner`] gives it); then holds the collection from
+    /// its new upper on.
     fn read(
         &mut self,
         store: &Store,
@@ -68,8 +70,8 @@ impl Progress {
             None => {
                 let rows = store.snapshot(id, as_of)?;
                 let mut session = output.session(capability);
-                for (i, (row, diff)) in rows.into_iter().enumerate() {
-                    if i % peers == index {
+                for (row, diff) in rows {
+                    if owner(&row, peers) == index {
                         session.give((row, as_of, diff));
                     }
                 }
@@ -87,9 +89,7 @@ impl Progress {
         let mut mine = store
             .updates(id, next, upper)?
             .into_iter()
-            .enumerate()
-            .filter(|(i, _)| i % peers == index)
-            .map(|(_, update)| update)
+            .filter(|(row, _, _)| owner(row, peers) == index)
             .peekable();
         while let Some((_, time, _)) = mine.peek() {
             let time = *time;
@@ -106,10 +106,25 @@ impl Progress {
     }
 }
 
+/// The worker of `peers` that introduces `row`: chosen by the row's
+/// contents, so that the workers agree however each splits the published
+/// batches into reads. (They read at their own pace, each up to the upper
+/// it sees; a split by position would give an update to two workers, or to
+/// none, once two workers' reads end at different uppers.)
+fn owner(row: &Row, peers: usize) -> usize {
+    if peers <= 1 {
+        return 0;
+    }
+    let mut hasher = std::hash::DefaultHasher::new();
+    row.hash(&mut hasher);
+    let peers = u64::try_from(peers).unwrap_or(u64::MAX);
+    usize::try_from(hasher.finish() % peers).unwrap_or(0)
+}
+
 /// Reads collection `id` of the context's store into `scope`: the snapshot
 /// at `as_of` at time `as_of`, then each published batch at its own time,
 /// as the collection's upper advances. Worker `index` of `peers` introduces
-/// its share of the rows. The caller must keep `id` readable at `as_of`
+/// the rows [`owner`] gives it. The caller must keep `id` readable at `as_of`
 /// until this returns; a task on the context's runtime wakes the operator
 /// whenever the upper moves.
 pub(crate) fn render<'scope>(
