@@ -31,15 +31,16 @@ impl<'a> SessionCatalog<'a> {
     }
 
     /// The catalog as the server sees it when it re-plans stored
-    /// definitions at boot: no database, search path or cluster (stored
-    /// definitions name everything fully).
+    /// definitions at boot: no database or search path (stored definitions
+    /// name everything fully). Materialized views stored before their
+    /// cluster was written into the definition ran in the default cluster.
     pub(crate) fn at_boot(catalog: &'a Catalog) -> SessionCatalog<'a> {
         SessionCatalog {
             catalog,
             stored: true,
             database: String::new(),
             search_path: Vec::new(),
-            cluster: String::new(),
+            cluster: freshet_catalog::DEFAULT_CLUSTER.to_owned(),
         }
     }
 }

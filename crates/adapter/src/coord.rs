@@ -13,6 +13,7 @@ mod cursor;
 mod ddl;
 mod describe;
 mod index;
+mod instances;
 mod materialized_view;
 mod peek;
 mod role;
@@ -29,7 +30,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use freshet_catalog::Catalog;
-use freshet_compute::ComputeController;
 use freshet_repr::GlobalId;
 use freshet_sql::{Plan, Statement};
 use freshet_storage::{Clock, Committer, Store};
@@ -49,8 +49,6 @@ pub struct Config {
     pub catalog: Catalog,
     /// The durable store the catalog and every collection live in.
     pub store: Store,
-    /// The compute cluster's controller.
-    pub compute: ComputeController,
     /// The clock the committer stamps writes with.
     pub clock: Clock,
     /// How often the committer advances idle collections.
@@ -152,10 +150,13 @@ pub(crate) struct Coordinator {
     pub(crate) catalog: Catalog,
     pub(crate) store: Store,
     pub(crate) committer: Committer,
-    pub(crate) compute: ComputeController,
+    /// One compute instance per cluster.
+    pub(crate) instances: instances::Instances,
     pub(crate) sessions: HashMap<ConnectionId, Session>,
     /// The indexes maintained on compute.
     pub(crate) indexes: BTreeMap<GlobalId, index::IndexInfo>,
+    /// What each materialized view computes, to start it again.
+    pub(crate) materialized_views: BTreeMap<GlobalId, materialized_view::ViewInfo>,
     /// Password verifiers by user name (see [`Config::passwords`]).
     passwords: BTreeMap<String, String>,
     /// For each session running a spawned statement, what cancels it.
@@ -188,8 +189,8 @@ pub(crate) struct Coordinator {
 struct Rehydrated {
     /// The indexes, to rebuild.
     indexes: Vec<(GlobalId, index::IndexInfo)>,
-    /// The materialized views, to restart: what each computes.
-    materialized_views: Vec<(GlobalId, freshet_expr::RelExpr)>,
+    /// The materialized views, to restart: what each computes, where.
+    materialized_views: Vec<(GlobalId, materialized_view::ViewInfo)>,
     /// The sources and subsources.
     sources: BTreeMap<GlobalId, source::SourceInfo>,
 }
@@ -221,9 +222,13 @@ fn rehydrate(catalog: &mut Catalog) -> Result<Rehydrated, AdapterError> {
         match plan {
             Plan::CreateTable { table, .. } => catalog.set_item_desc(id, table.desc),
             Plan::CreateView { view, .. } => catalog.set_item_desc(id, view.desc),
-            Plan::CreateMaterializedView { view, expr, .. } => {
+            Plan::CreateMaterializedView {
+                view, expr, cluster, ..
+            } => {
                 catalog.set_item_desc(id, view.desc);
-                rehydrated.materialized_views.push((id, expr));
+                rehydrated
+                    .materialized_views
+                    .push((id, materialized_view::ViewInfo { cluster, expr }));
             }
             // Secrets and connections have no columns.
             Plan::CreateSecret { .. } | Plan::CreateConnection { .. } => {}
@@ -309,7 +314,6 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     let Config {
         mut catalog,
         store,
-        compute,
         clock,
         tick_interval,
         passwords,
@@ -327,13 +331,15 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     let (ingest, ingest_rx) = freshet_ingest::IngestController::new(store.clone(), committer.clone());
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+    let instances = instances::Instances::new(store.clone());
     let mut coord = Coordinator {
         catalog,
         store,
         committer,
-        compute,
+        instances,
         sessions: HashMap::new(),
         indexes: BTreeMap::new(),
+        materialized_views: BTreeMap::new(),
         passwords,
         cancels: HashMap::new(),
         write_lock: std::sync::Arc::default(),
@@ -356,9 +362,17 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     coord.builtins = coord.builtin_contents();
     coord.builtins_generation = coord.catalog.generation();
     builtin::resync(&coord.store, &coord.committer, &coord.builtins).await?;
+    let clusters: Vec<(String, String)> = coord
+        .catalog
+        .clusters()
+        .map(|c| (c.name.clone(), c.size.clone()))
+        .collect();
+    for (name, size) in clusters {
+        coord.instances.start(&name, instances::workers_of(&name, &size))?;
+    }
     // Materialized views pick up where their collections' uppers are.
-    for (id, expr) in materialized_views {
-        coord.start_materialized_view(id, expr)?;
+    for (id, view) in materialized_views {
+        coord.start_materialized_view(id, view)?;
     }
     // Indexes are in-memory arrangements: rebuilt from their inputs at boot.
     for (id, index) in indexes {
@@ -399,7 +413,9 @@ impl Coordinator {
             }
         }
         tracing::info!("coordinator stopped");
-        self.compute.shutdown();
+        for instance in self.instances.remove_all() {
+            instance.shutdown();
+        }
     }
 
     fn handle_command(&mut self, command: Command) {
@@ -587,19 +603,24 @@ impl Coordinator {
                 name,
                 view,
                 expr,
+                cluster,
                 if_not_exists,
-                ..
-            } => return self.sequence_create_materialized_view(ctx, schema, name, view, expr, if_not_exists),
+            } => {
+                let info = materialized_view::ViewInfo { cluster, expr };
+                return self.sequence_create_materialized_view(ctx, schema, name, view, info, if_not_exists);
+            }
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
-            Plan::Explain(select) => Ok(self.explain(select)),
+            Plan::Explain(select) => Ok(self.explain(ctx.conn_id, select)),
             Plan::Subscribe(plan) => return self.sequence_subscribe(ctx, *plan),
             Plan::Declare { name, subscribe } => return self.sequence_declare(ctx, name, *subscribe),
             Plan::Fetch { name, count, timeout } => return self.sequence_fetch(ctx, name, count, timeout),
             Plan::Close { name } => return self.sequence_close(ctx, name),
-            Plan::CreateCluster { .. } | Plan::DropClusters { .. } => return self.sequence_cluster(ctx, plan),
+            Plan::CreateCluster { .. } | Plan::AlterCluster { .. } | Plan::DropClusters { .. } => {
+                return self.sequence_cluster(ctx, plan);
+            }
             Plan::CreateConnection { .. } | Plan::AlterConnection { .. } | Plan::ValidateConnection { .. } => {
                 return self.sequence_connection(ctx, plan);
             }

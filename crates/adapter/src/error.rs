@@ -102,6 +102,10 @@ pub enum AdapterError {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     Shutdown,
+    /// The cluster running the statement was dropped or resized while it
+    /// ran.
+    #[error("the cluster running this statement was dropped or resized")]
+    ClusterStopped,
     /// `ALTER SOURCE … ADD SUBSOURCE` of a table a subsource of the
     /// source already copies.
     #[error("table \"{table}\" is already copied by subsource \"{subsource}\"")]
@@ -183,6 +187,7 @@ impl AdapterError {
             AdapterError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             AdapterError::Canceled(_) => SqlState::QueryCanceled,
             AdapterError::Shutdown => SqlState::AdminShutdown,
+            AdapterError::ClusterStopped => SqlState::QueryCanceled,
             AdapterError::TableAlreadyCopied { .. } => SqlState::DuplicateObject,
             AdapterError::SourceNotReadable(_) | AdapterError::SourceFailed(_) => {
                 SqlState::ObjectNotInPrerequisiteState
@@ -211,6 +216,7 @@ impl AdapterError {
             AdapterError::Storage(e) => e.hint(),
             AdapterError::InvalidParameterValue { hint, .. } => hint.clone(),
             AdapterError::MySql(e) => e.hint(),
+            AdapterError::ClusterStopped => Some("Run it again: it runs on the cluster as it is now.".into()),
             AdapterError::SourceNotReadable(_) => Some(
                 "Retry once the snapshot is committed; mz_internal.mz_source_statuses shows the source's progress."
                     .into(),

@@ -2,8 +2,10 @@
 //! sources and materialized views) run in. Every catalog has `quickstart`.
 //!
 //! A cluster is stored under its name with its size and replication
-//! factor. Freshet runs every cluster's work on its one set of workers; the
-//! size is recorded for the catalog and for what later versions do with it.
+//! factor. The size sets how many worker threads the cluster's compute
+//! instance runs (the adapter starts one instance per cluster); the
+//! replication factor is recorded only: one set of workers runs each
+//! cluster.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +19,7 @@ use crate::durable::put;
 pub const DEFAULT_CLUSTER: &str = "quickstart";
 
 /// The size of [`DEFAULT_CLUSTER`].
-pub const DEFAULT_CLUSTER_SIZE: &str = "25cc";
+pub const DEFAULT_CLUSTER_SIZE: &str = "100cc";
 
 /// A cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +28,7 @@ pub struct Cluster {
     pub name: String,
     /// Its PostgreSQL OID.
     pub oid: u32,
-    /// Its size (`25cc`).
+    /// Its size (`100cc`, or a number of worker threads).
     pub size: String,
     /// How many replicas it has.
     pub replication_factor: u32,
@@ -55,6 +57,27 @@ pub(crate) fn create(
     }
     writes.push(put(cluster_key(&cluster.name), &cluster));
     clusters.insert(cluster.name.clone(), cluster);
+    Ok(())
+}
+
+/// Changes cluster `name`'s size and replication factor, where given.
+pub(crate) fn alter(
+    clusters: &mut BTreeMap<String, Cluster>,
+    name: &str,
+    size: Option<String>,
+    replication_factor: Option<u32>,
+    writes: &mut Vec<KvOp>,
+) -> Result<(), CatalogError> {
+    let cluster = clusters
+        .get_mut(name)
+        .ok_or_else(|| CatalogError::UnknownCluster(name.to_owned()))?;
+    if let Some(size) = size {
+        cluster.size = size;
+    }
+    if let Some(replication_factor) = replication_factor {
+        cluster.replication_factor = replication_factor;
+    }
+    writes.push(put(cluster_key(name), &*cluster));
     Ok(())
 }
 

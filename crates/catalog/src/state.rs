@@ -242,6 +242,15 @@ pub enum Op {
         /// How many replicas it has.
         replication_factor: u32,
     },
+    /// Changes a cluster's size or replication factor.
+    AlterCluster {
+        /// The cluster.
+        name: String,
+        /// Its new size, if it changes.
+        size: Option<String>,
+        /// Its new replication factor, if it changes.
+        replication_factor: Option<u32>,
+    },
     /// Drops a cluster (its indexes must be dropped in the same transaction, first).
     DropCluster {
         /// The cluster.
@@ -634,6 +643,14 @@ impl State {
                     replication_factor,
                 };
                 clusters::create(&mut self.clusters, cluster, writes)?;
+                Ok(OpResult::Cluster)
+            }
+            Op::AlterCluster {
+                name,
+                size,
+                replication_factor,
+            } => {
+                clusters::alter(&mut self.clusters, &name, size, replication_factor, writes)?;
                 Ok(OpResult::Cluster)
             }
             Op::DropCluster { name } => {

@@ -58,6 +58,9 @@ struct Inner {
     sink_failures: SinkFailures,
     /// Set once a worker has panicked: no peek can finish any more.
     broken: Arc<AtomicBool>,
+    /// Set by [`ComputeController::shutdown`]: requests fail with
+    /// [`ComputeError::Stopped`].
+    stopped: Arc<AtomicBool>,
     /// Joins the worker threads; taken by [`ComputeController::shutdown`].
     guards: Mutex<Option<timely::communication::WorkerGuards<()>>>,
 }
@@ -135,6 +138,8 @@ impl ComputeController {
         let dispatcher_subscribes = Arc::clone(&subscribes);
         let broken = Arc::new(AtomicBool::new(false));
         let dispatcher_broken = Arc::clone(&broken);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let dispatcher_stopped = Arc::clone(&stopped);
         std::thread::Builder::new()
             .name("compute-responses".into())
             .spawn(move || {
@@ -144,9 +149,16 @@ impl ComputeController {
                     &dispatcher_subscribes,
                     &dispatcher_broken,
                 );
+                if dispatcher_stopped.load(Ordering::SeqCst) {
+                    tracing::debug!("compute workers shut down");
+                } else {
+                    // Every worker is gone without a shutdown (a worker
+                    // panic takes its peers down with it).
+                    tracing::error!("compute workers stopped");
+                }
             })
             .map_err(|_| ComputeError::WorkersStopped)?;
-        tracing::info!(workers, "started compute workers");
+        tracing::debug!(workers, "started compute workers");
         Ok(ComputeController {
             inner: Arc::new(Inner {
                 store,
@@ -157,6 +169,7 @@ impl ComputeController {
                 subscribes,
                 next_peek: AtomicU64::new(1),
                 broken,
+                stopped,
                 sink_failures,
                 guards: Mutex::new(Some(guards)),
             }),
@@ -187,9 +200,7 @@ impl ComputeController {
     /// Computes `plan` once over the contents of its inputs at `as_of`, and
     /// returns its consolidated rows.
     pub async fn peek(&self, plan: RelExpr, as_of: Timestamp) -> PeekResult {
-        if self.inner.broken.load(Ordering::SeqCst) {
-            return Err(ComputeError::WorkersStopped);
-        }
+        self.check_running()?;
         // A one-off dataflow ignores update times: `mz_now()` must be the
         // peek's time before it runs, never a temporal filter.
         let plan = plan.bind_now(as_of);
@@ -224,9 +235,7 @@ impl ComputeController {
 
     /// Sends a peek to every worker and gathers their answers.
     async fn submit(&self, target: PeekTarget, as_of: Timestamp) -> PeekResult {
-        if self.inner.broken.load(Ordering::SeqCst) {
-            return Err(ComputeError::WorkersStopped);
-        }
+        self.check_running()?;
         let id = self.inner.next_peek.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let peek = PendingPeek {
@@ -244,7 +253,21 @@ impl ComputeController {
         // guard cancels the peek so its dataflow stops using the workers.
         let _cancel = CancelOnDrop { controller: self, id };
         self.broadcast(ComputeCommand::Peek { id, target, as_of })?;
-        rx.await.map_err(|_| ComputeError::WorkersStopped)?
+        match rx.await {
+            Ok(result) => result,
+            Err(_) => Err(self.check_running().err().unwrap_or(ComputeError::WorkersStopped)),
+        }
+    }
+
+    /// Fails if the workers were shut down or one of them panicked.
+    fn check_running(&self) -> Result<(), ComputeError> {
+        if self.is_stopped() {
+            Err(ComputeError::Stopped)
+        } else if self.is_broken() {
+            Err(ComputeError::WorkersStopped)
+        } else {
+            Ok(())
+        }
     }
 
     /// Starts maintaining index `id`: `plan` (optimized, over durable
@@ -280,9 +303,7 @@ impl ComputeController {
     /// must be readable at `as_of` when this is called. Dropping the
     /// returned [`Subscription`] stops it.
     pub fn subscribe(&self, plan: RelExpr, as_of: Timestamp) -> Result<Subscription, ComputeError> {
-        if self.is_broken() {
-            return Err(ComputeError::WorkersStopped);
-        }
+        self.check_running()?;
         let hold = Arc::new(self.inner.store.hold(&plan.depends_on(), as_of)?);
         let id = self.inner.next_peek.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel();
@@ -356,9 +377,20 @@ impl ComputeController {
         self.inner.broken.load(Ordering::SeqCst)
     }
 
+    /// Whether [`ComputeController::shutdown`] was called.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.inner.stopped.load(Ordering::SeqCst)
+    }
+
+    /// The number of worker threads.
+    pub fn workers(&self) -> usize {
+        self.inner.threads.len()
+    }
+
     /// Stops the workers and waits until their threads end, so nothing
     /// they hold (the store) outlives the shutdown.
     pub fn shutdown(&self) {
+        self.inner.stopped.store(true, Ordering::SeqCst);
         let _ = self.broadcast(ComputeCommand::Shutdown);
         let guards = self.inner.guards.lock().ok().and_then(|mut guards| guards.take());
         if let Some(guards) = guards {
@@ -367,6 +399,14 @@ impl ComputeController {
                     tracing::warn!(error = %e, "a compute worker ended with a panic");
                 }
             }
+        }
+        // Whoever still waits learns that the workers are gone: a peek's
+        // reader sees its answer dropped, a subscription's its channel close.
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            pending.clear();
+        }
+        if let Ok(mut subscribes) = self.inner.subscribes.lock() {
+            subscribes.clear();
         }
     }
 }
@@ -490,10 +530,8 @@ fn dispatch_responses(
             let _ = peek.tx.send(result);
         }
     }
-    // Every worker is gone (a worker panic takes its peers down with it):
-    // the peeks waiting for them fail rather than wait forever, and later
-    // peeks fail when their command cannot be sent.
-    tracing::error!("compute workers stopped");
+    // Every worker is gone: the peeks waiting for them fail rather than
+    // wait forever, and later peeks fail when their command cannot be sent.
     if let Ok(mut pending) = pending.lock() {
         pending.clear();
     }

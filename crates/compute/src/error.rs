@@ -31,6 +31,10 @@ pub enum ComputeError {
     /// The workers have stopped.
     #[error("the compute workers have stopped")]
     WorkersStopped,
+    /// The workers were shut down while the request ran: their cluster was
+    /// dropped or resized.
+    #[error("the cluster running this query was dropped or resized")]
+    Stopped,
 }
 
 impl ComputeError {
@@ -43,6 +47,7 @@ impl ComputeError {
             | ComputeError::UnknownIndex(_)
             | ComputeError::Internal(_)
             | ComputeError::WorkersStopped => SqlState::InternalError,
+            ComputeError::Stopped => SqlState::QueryCanceled,
         }
     }
 }

@@ -74,12 +74,13 @@ impl Subscription {
         Subscription { id, events, controller }
     }
 
-    /// The next event; `None` after the last one (or if the workers stopped
-    /// without one, reported as [`ComputeError::WorkersStopped`] instead
-    /// when that is the cause).
+    /// The next event; `None` after the last one. Workers that stopped
+    /// before it are reported instead: [`ComputeError::Stopped`] after a
+    /// shutdown, [`ComputeError::WorkersStopped`] after a panic.
     pub async fn next(&mut self) -> Option<SubscribeEvent> {
         match self.events.recv().await {
             Some(event) => Some(event),
+            None if self.controller.is_stopped() => Some(SubscribeEvent::Error(ComputeError::Stopped)),
             None if self.controller.is_broken() => Some(SubscribeEvent::Error(ComputeError::WorkersStopped)),
             None => None,
         }

@@ -1,6 +1,6 @@
 //! The `freshet` binary: reads its flags, opens the data directory, starts
-//! the compute workers, the coordinator and the pgwire listener, and stops
-//! on SIGINT or SIGTERM.
+//! the coordinator (which starts each cluster's compute workers) and the
+//! pgwire listener, and stops on SIGINT or SIGTERM.
 //!
 //! Wiring only: everything it starts is owned by the library crates.
 
@@ -24,9 +24,6 @@ struct Args {
     /// The directory holding the catalog and all data.
     #[arg(long, env = "FRESHET_DATA_DIR", default_value = "freshet-data")]
     data_dir: PathBuf,
-    /// The number of timely worker threads of the default cluster.
-    #[arg(long, env = "FRESHET_WORKERS", default_value_t = 2)]
-    workers: usize,
     /// How clients prove who they are: `trust` (whoever connects is the
     /// user they name) or `password` (SCRAM-SHA-256, against the users in
     /// --users-file).
@@ -127,12 +124,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let store = freshet_storage::Store::open(&args.data_dir)
         .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
     let catalog = freshet_catalog::Catalog::open(store.clone()).context("loading the catalog")?;
-    let compute =
-        freshet_compute::ComputeController::start(args.workers, store.clone()).context("starting compute workers")?;
     let client = freshet_adapter::start(freshet_adapter::Config {
         catalog,
         store,
-        compute,
         clock: freshet_storage::system_clock(),
         tick_interval: std::time::Duration::from_secs(1),
         passwords,

@@ -345,7 +345,9 @@ async fn clusters_and_their_indexes_survive_kill_9() -> anyhow::Result<()> {
     let client = server.connect().await?;
     assert_eq!(column(&client, "SHOW CLUSTERS").await?, ["analytics", "quickstart"]);
     assert_eq!(column(&client, "SHOW INDEXES IN CLUSTER analytics").await?, ["t_a"]);
-    // The index was rebuilt at boot and answers the lookup.
+    // The index was rebuilt at boot, in its cluster, and answers the
+    // lookup there.
+    client.batch_execute("SET cluster = analytics").await?;
     let plan = column(&client, "EXPLAIN SELECT a FROM t WHERE a = 2").await?.join("\n");
     assert!(
         plan.starts_with("Read from index materialize.public.t_a (lookup)"),

@@ -12,8 +12,9 @@
 //! once, with no waiting.
 //!
 //! The writes come from a seeded RNG; the seed is printed, and
-//! `FRESHET_VIEWS_SEED=n` replays a run. Each test runs the server with a
-//! different number of timely workers (1, 2, 4).
+//! `FRESHET_VIEWS_SEED=n` replays a run. Each test runs the views and
+//! queries in a cluster with a different number of timely workers (1, 2,
+//! 4).
 
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
@@ -458,7 +459,7 @@ async fn create_view(client: &Client, spec: &ViewSpec) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The whole test, on a server with `workers` timely workers.
+/// The whole test, in a cluster of `workers` timely workers.
 async fn views_match_one_shot_queries(workers: u32) -> anyhow::Result<()> {
     let seed = match std::env::var("FRESHET_VIEWS_SEED") {
         Ok(seed) => seed.parse().context("FRESHET_VIEWS_SEED")?,
@@ -469,13 +470,16 @@ async fn views_match_one_shot_queries(workers: u32) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
 
     let dir = tempfile::tempdir()?;
-    let workers_flag = workers.to_string();
-    let server = TestServer::start_with(dir.path(), &["--workers", &workers_flag])?;
+    let server = TestServer::start(dir.path())?;
     let writer = server.connect().await?;
     let reader = server.connect().await?;
     writer
-        .batch_execute("CREATE TABLE t (id int, g int, v int); CREATE TABLE u (id int, g int, w int)")
+        .batch_execute(&format!(
+            "CREATE CLUSTER sized (SIZE = '{workers}'); SET cluster = sized;
+             CREATE TABLE t (id int, g int, v int); CREATE TABLE u (id int, g int, w int)"
+        ))
         .await?;
+    reader.batch_execute("SET cluster = sized").await?;
 
     let mut model = Model::default();
     let half = VIEWS.len() / 2;

@@ -339,6 +339,15 @@ impl PlanError {
     /// A sentence suggesting a fix, where one helps.
     pub fn hint(&self) -> Option<String> {
         match self {
+            PlanError::InvalidClusterSize(_) => Some(format!(
+                "A size is a number of worker threads from 1 to {}, or one of {}.",
+                crate::MAX_CLUSTER_WORKERS,
+                crate::CLUSTER_SIZES
+                    .iter()
+                    .map(|(name, _)| format!("'{name}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             PlanError::UnknownFunction { .. } => Some(
                 "No function matches the given name and argument types. You might need to add explicit type casts."
                     .into(),

@@ -18,13 +18,14 @@ mod plan;
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
 pub use error::{NameClause, PlanError};
 pub use parse::{
-    AlterConnection, AlterSourceAddSubsources, ConnectionOption, CreateConnection, CreateIndex, CreateMaterializedView,
-    CreateSource, CreateSubsource, Declare, Fetch, OptionValue, ShowObjects, SourceTables, Statement, Subscribe,
-    SubscribeRelation, SubsourceColumn, SubsourceOf, parse,
+    AlterCluster, AlterConnection, AlterSourceAddSubsources, ClusterOptions, ConnectionOption, CreateConnection,
+    CreateIndex, CreateMaterializedView, CreateSource, CreateSubsource, Declare, Fetch, OptionValue, ShowObjects,
+    SourceTables, Statement, Subscribe, SubscribeRelation, SubsourceColumn, SubsourceOf, parse,
 };
 pub use plan::{
-    CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MutationPlan, Params, Plan,
-    PurifyAddSubsourcesPlan, PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan, SetValue, SourcePlan, SubscribePlan,
-    SubsourcePlan, TablePlan, TextOrSecret, UniqueKey, UpstreamSelection, ViewPlan, describe, plan,
-    plan_added_subsources, plan_bound, plan_purified_source, progress_desc, scalar_type_from_sql, stored_connection,
+    CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MAX_CLUSTER_WORKERS,
+    MutationPlan, Params, Plan, PurifyAddSubsourcesPlan, PurifySourcePlan, QueryAsOf, RoleOptions, SelectPlan,
+    SetValue, SourcePlan, SubscribePlan, SubsourcePlan, TablePlan, TextOrSecret, UniqueKey, UpstreamSelection,
+    ViewPlan, cluster_workers, describe, plan, plan_added_subsources, plan_bound, plan_purified_source, progress_desc,
+    scalar_type_from_sql, stored_connection,
 };

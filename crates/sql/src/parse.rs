@@ -6,6 +6,7 @@
 //! own on the same token stream, which rewinds when a statement is not one of
 //! ours; sqlparser is wrapped, never forked.
 
+mod cluster;
 mod connection;
 mod cursor;
 mod extension;
@@ -13,6 +14,7 @@ mod materialized_view;
 mod source;
 mod subscribe;
 
+pub use cluster::{AlterCluster, ClusterOptions};
 pub use connection::{AlterConnection, ConnectionOption, CreateConnection, OptionValue};
 pub use cursor::{Declare, Fetch};
 pub use materialized_view::CreateMaterializedView;
@@ -82,6 +84,8 @@ pub enum Statement {
         /// `REPLICATION FACTOR`, if given.
         replication_factor: Option<u64>,
     },
+    /// `ALTER CLUSTER [IF EXISTS] name SET (SIZE = 'size', REPLICATION FACTOR = n)`
+    AlterCluster(AlterCluster),
     /// `DROP CLUSTER [IF EXISTS] name, … [CASCADE | RESTRICT]`
     DropClusters {
         /// The clusters.
@@ -294,6 +298,7 @@ impl fmt::Display for Statement {
                 }
                 write!(f, "CREATE CLUSTER {name} ({})", options.join(", "))
             }
+            Statement::AlterCluster(alter) => write!(f, "{alter}"),
             Statement::DropClusters {
                 names,
                 if_exists,

@@ -45,7 +45,7 @@ use crate::parse::Statement;
 pub use params::{DescribedPlan, Params, describe, plan_bound};
 pub use types::scalar_type_from_sql;
 
-pub use cluster::CLUSTER_SIZES;
+pub use cluster::{CLUSTER_SIZES, MAX_CLUSTER_WORKERS, cluster_workers};
 pub use connection::{ConnectionChange, ConnectionPlan, TextOrSecret, stored_connection};
 use params::ParamState;
 pub use source::{
@@ -106,8 +106,8 @@ pub enum Plan {
         view: ViewPlan,
         /// What it computes (unoptimized), in its output columns.
         expr: RelExpr,
-        /// The cluster that maintains it, if named.
-        cluster: Option<String>,
+        /// The cluster that maintains it.
+        cluster: String,
         /// Succeed with a notice if it exists.
         if_not_exists: bool,
     },
@@ -159,6 +159,17 @@ pub enum Plan {
         size: String,
         /// How many replicas it has.
         replication_factor: u32,
+    },
+    /// `ALTER CLUSTER … SET (…)`
+    AlterCluster {
+        /// The cluster.
+        name: String,
+        /// It does not exist and `IF EXISTS` was given: skip with a notice.
+        missing: bool,
+        /// The new size, canonical, if one was given.
+        size: Option<String>,
+        /// The new replication factor, if one was given.
+        replication_factor: Option<u32>,
     },
     /// `DROP CLUSTER`
     DropClusters {
@@ -401,6 +412,8 @@ pub struct IndexPlan {
     pub key: Vec<ScalarExpr>,
     /// The indexed object's columns.
     pub desc: RelationDesc,
+    /// The cluster that maintains it.
+    pub cluster: String,
     /// The statement with its names fully qualified and its key explicit,
     /// as stored in the catalog.
     pub create_sql: String,
@@ -511,6 +524,7 @@ fn plan_statement(
             size,
             replication_factor,
         } => cluster::plan_create_cluster(name, size.as_deref(), *replication_factor),
+        Statement::AlterCluster(alter) => cluster::plan_alter_cluster(catalog, alter),
         Statement::DropClusters {
             names,
             if_exists,

@@ -13,6 +13,7 @@ fn render(statement: &Statement) -> String {
         | Statement::ValidateConnection { .. }
         | Statement::AlterConnection(_)
         | Statement::CreateCluster { .. }
+        | Statement::AlterCluster(_)
         | Statement::DropClusters { .. }
         | Statement::CreateSource(_)
         | Statement::CreateSubsource(_)

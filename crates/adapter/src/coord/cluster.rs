@@ -1,16 +1,19 @@
-//! Sequencing `CREATE CLUSTER` and `DROP CLUSTER`.
+//! Sequencing `CREATE CLUSTER`, `ALTER CLUSTER` and `DROP CLUSTER`: the
+//! catalog change, then the cluster's compute instance (started, restarted
+//! with its new size, or shut down).
 
 use freshet_catalog::{ItemKind, Op};
 use freshet_repr::GlobalId;
-use freshet_sql::{Plan, Statement};
+use freshet_sql::Plan;
 
+use super::instances::{shut_down, workers_of};
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
-use crate::client::ExecuteResponse;
+use crate::client::{ConnectionId, ExecuteResponse};
 
 impl Coordinator {
-    /// Creates a cluster, or drops clusters (with `CASCADE`, the indexes in
-    /// them too; without, a cluster with indexes stays).
+    /// Creates, alters or drops clusters (with `CASCADE`, the indexes and
+    /// materialized views in them too; without, a cluster with any stays).
     pub(crate) fn sequence_cluster(&mut self, mut ctx: ExecuteContext, plan: Plan) -> Sequenced {
         match plan {
             Plan::CreateCluster {
@@ -18,16 +21,31 @@ impl Coordinator {
                 size,
                 replication_factor,
             } => {
+                let workers = workers_of(&name, &size);
                 let result = self
                     .catalog
                     .transact(vec![Op::CreateCluster {
-                        name,
+                        name: name.clone(),
                         size,
                         replication_factor,
                     }])
-                    .map(|_| ExecuteResponse::command("CREATE CLUSTER"))
-                    .map_err(AdapterError::from);
+                    .map_err(AdapterError::from)
+                    .and_then(|_| self.instances.start(&name, workers))
+                    .map(|_| ExecuteResponse::command("CREATE CLUSTER"));
                 Sequenced::Done(ctx, result)
+            }
+            Plan::AlterCluster {
+                name,
+                missing,
+                size,
+                replication_factor,
+            } => {
+                if missing {
+                    ctx.notice(format!("cluster \"{name}\" does not exist, skipping"));
+                    return Sequenced::Done(ctx, Ok(ExecuteResponse::command("ALTER CLUSTER")));
+                }
+                let result = self.alter_cluster(&name, size, replication_factor);
+                Sequenced::Done(ctx, result.map(|()| ExecuteResponse::command("ALTER CLUSTER")))
             }
             Plan::DropClusters {
                 names,
@@ -65,11 +83,20 @@ impl Coordinator {
                         cascade: true,
                     });
                 }
-                ops.extend(names.into_iter().map(|name| Op::DropCluster { name }));
+                ops.extend(names.iter().map(|name| Op::DropCluster { name: name.clone() }));
                 if ops.is_empty() {
                     return Sequenced::Done(ctx, Ok(ExecuteResponse::command("DROP CLUSTER")));
                 }
-                self.drop(ctx, ops, "DROP CLUSTER")
+                let sequenced = self.drop(ctx, ops, "DROP CLUSTER");
+                // The dataflows in them are gone with their items; the
+                // instances of the clusters the catalog dropped go now.
+                let dropped = names
+                    .iter()
+                    .filter(|name| self.catalog.cluster(name).is_none())
+                    .filter_map(|name| self.instances.remove(name))
+                    .collect();
+                shut_down(dropped);
+                sequenced
             }
             other => Sequenced::Done(
                 ctx,
@@ -78,20 +105,67 @@ impl Coordinator {
         }
     }
 
-    /// The indexes and sources whose stored definitions put them in
-    /// cluster `name`.
+    /// The indexes, materialized views and sources that run in cluster
+    /// `name`.
     fn items_in_cluster(&self, name: &str) -> Vec<GlobalId> {
-        self.catalog
-            .items()
-            .filter(|item| match item.kind {
-                ItemKind::Index => match freshet_sql::parse(&item.create_sql).as_deref() {
-                    Ok([Statement::CreateIndex(create)]) => create.cluster.as_ref().is_some_and(|c| c.value == name),
-                    _ => false,
-                },
-                ItemKind::Source => self.source_cluster(item) == Some(name),
-                _ => false,
-            })
-            .map(|item| item.id)
-            .collect()
+        let mut items = self.instances.placed_in(name);
+        items.extend(
+            self.catalog
+                .items()
+                .filter(|item| item.kind == ItemKind::Source && self.source_cluster(item) == Some(name))
+                .map(|item| item.id),
+        );
+        items.sort();
+        items
+    }
+
+    /// `ALTER CLUSTER … SET`: the catalog change, then, when the number of
+    /// workers changes, a new instance running every index and
+    /// materialized view of the cluster. The old instance is shut down
+    /// once the new one runs them: indexes are rebuilt from their inputs,
+    /// and each view's sink corrects its collection from where it is, so
+    /// no row is lost or doubled.
+    fn alter_cluster(
+        &mut self,
+        name: &str,
+        size: Option<String>,
+        replication_factor: Option<u32>,
+    ) -> Result<(), AdapterError> {
+        let before = self.instances.cluster(name)?.workers();
+        self.catalog.transact(vec![Op::AlterCluster {
+            name: name.to_owned(),
+            size,
+            replication_factor,
+        }])?;
+        let size = self
+            .catalog
+            .cluster(name)
+            .map(|cluster| cluster.size.clone())
+            .unwrap_or_default();
+        let workers = workers_of(name, &size);
+        if workers == before {
+            return Ok(());
+        }
+        tracing::info!(cluster = name, before, workers, "resizing a cluster");
+        let old = self.instances.start(name, workers)?;
+        // Oldest first: an index on a materialized view comes after it.
+        for id in self.instances.placed_in(name) {
+            if let Some(view) = self.materialized_views.get(&id).cloned() {
+                self.start_materialized_view(id, view)?;
+            } else if let Some(index) = self.indexes.get(&id).cloned() {
+                self.install_index(id, index)?;
+            }
+        }
+        shut_down(old.into_iter().collect());
+        Ok(())
+    }
+
+    /// The cluster session `conn_id` runs its queries in (`SET cluster`),
+    /// which need not exist.
+    pub(crate) fn session_cluster(&self, conn_id: ConnectionId) -> String {
+        self.sessions
+            .get(&conn_id)
+            .and_then(|session| session.vars.get("cluster").ok())
+            .unwrap_or_default()
     }
 }

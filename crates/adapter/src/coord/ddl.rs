@@ -171,12 +171,6 @@ impl Coordinator {
             .filter(|item| item.kind.has_collection())
             .map(|item| item.id)
             .collect();
-        let views: Vec<GlobalId> = self
-            .catalog
-            .items()
-            .filter(|item| item.kind == ItemKind::MaterializedView)
-            .map(|item| item.id)
-            .collect();
         let parents = self.subsource_parents();
         let results = match self.catalog.transact(ops) {
             Ok(results) => results,
@@ -184,7 +178,7 @@ impl Coordinator {
         };
         let mut items = dropped_items(&results);
         self.drop_indexes(&items);
-        self.drop_materialized_views(&items, &views);
+        self.drop_materialized_views(&items);
         // Ingestion stops before its collections go; a source that lost
         // a subsource alone goes on without it.
         let mut restart: Vec<GlobalId> = items

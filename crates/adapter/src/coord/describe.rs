@@ -48,6 +48,7 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::DropSchema { .. }
         | Plan::DropItems { .. }
         | Plan::CreateCluster { .. }
+        | Plan::AlterCluster { .. }
         | Plan::DropClusters { .. }
         | Plan::CreateConnection { .. }
         | Plan::AlterConnection { .. }

@@ -26,6 +26,8 @@ pub(crate) struct IndexInfo {
     pub(crate) relation: RelExpr,
     /// Its key: expressions over the relation's columns.
     pub(crate) key: Vec<ScalarExpr>,
+    /// The cluster that maintains it; only queries in that cluster read it.
+    pub(crate) cluster: String,
 }
 
 impl IndexInfo {
@@ -35,6 +37,7 @@ impl IndexInfo {
             name,
             relation: plan.relation,
             key: plan.key,
+            cluster: plan.cluster,
         }
     }
 }
@@ -92,14 +95,16 @@ impl Coordinator {
         Sequenced::Done(ctx, result)
     }
 
-    /// Starts maintaining index `id` on compute, readable from the latest
-    /// time its inputs are complete, and remembers it.
+    /// Starts maintaining index `id` in its cluster, readable from the
+    /// latest time its inputs are complete, and remembers it.
     pub(crate) fn install_index(&mut self, id: GlobalId, info: IndexInfo) -> Result<(), AdapterError> {
         let plan = optimize(info.relation.clone());
         let as_of = latest_complete_time(&self.store, &self.committer, &plan.depends_on())?;
-        self.compute
+        self.instances
+            .cluster(&info.cluster)?
             .create_index(id, plan, info.key.clone(), as_of)
             .map_err(super::write::compute_error)?;
+        self.instances.place(id, &info.cluster);
         self.indexes.insert(id, info);
         Ok(())
     }
@@ -108,18 +113,20 @@ impl Coordinator {
     pub(crate) fn drop_indexes(&mut self, dropped: &[GlobalId]) {
         for id in dropped {
             if self.indexes.remove(id).is_some()
-                && let Err(e) = self.compute.drop_index(*id)
+                && let Some(compute) = self.instances.unplace(*id)
+                && let Err(e) = compute.drop_index(*id)
             {
                 tracing::warn!(index = %id, error = %e, "cannot drop an index's dataflow");
             }
         }
     }
 
-    /// The index that answers `expr` (unoptimized) directly, if any:
-    /// preferring one whose key the query fixes (a lookup).
-    pub(crate) fn index_peek(&self, expr: &RelExpr) -> Option<IndexPeek> {
+    /// The index of `cluster` that answers `expr` (unoptimized) directly,
+    /// if any: preferring one whose key the query fixes (a lookup). As in
+    /// Materialize, a query reads only the indexes of its own cluster.
+    pub(crate) fn index_peek(&self, expr: &RelExpr, cluster: &str) -> Option<IndexPeek> {
         let mut found: Option<IndexPeek> = None;
-        for (id, info) in &self.indexes {
+        for (id, info) in self.indexes.iter().filter(|(_, info)| info.cluster == cluster) {
             let Some(plan) = over_index(expr, &info.relation, *id) else {
                 continue;
             };

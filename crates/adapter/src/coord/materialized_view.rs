@@ -12,9 +12,19 @@ use freshet_sql::{FullItemName, ViewPlan};
 use freshet_storage::Store;
 
 use super::ddl::created;
+use super::instances::FailureWatch;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
+
+/// A materialized view as its dataflow needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct ViewInfo {
+    /// The cluster that maintains it.
+    pub(crate) cluster: String,
+    /// What it computes, unoptimized.
+    pub(crate) expr: RelExpr,
+}
 
 /// How often the creation checks whether the view failed while it waits
 /// for its first write.
@@ -28,10 +38,13 @@ impl Coordinator {
         schema: SchemaId,
         name: FullItemName,
         view: ViewPlan,
-        expr: RelExpr,
+        info: ViewInfo,
         if_not_exists: bool,
     ) -> Sequenced {
-        if let Err(e) = self.check_readable(&expr.depends_on()) {
+        if let Err(e) = self
+            .check_readable(&info.expr.depends_on())
+            .and_then(|()| self.instances.cluster(&info.cluster).map(|_| ()))
+        {
             return Sequenced::Done(ctx, Err(e));
         }
         let op = Op::CreateItem {
@@ -61,11 +74,11 @@ impl Coordinator {
         self.spawn_then(
             ctx,
             move |_| async move { Ok(committer.create_writer_timed_collection(id).await?) },
-            move |coord, ctx, _created| match coord.start_materialized_view(id, expr) {
+            move |coord, ctx, _created| match coord.start_materialized_view(id, info) {
                 Ok(as_of) => {
-                    let (store, compute) = (coord.store.clone(), coord.compute.clone());
+                    let (store, watch) = (coord.store.clone(), coord.instances.failure_watch(&[id]));
                     coord.spawn_statement(ctx, move |_| async move {
-                        wait_until_readable(&store, &compute, id, as_of).await?;
+                        wait_until_readable(&store, &watch, id, as_of).await?;
                         Ok(ExecuteResponse::command("CREATE MATERIALIZED VIEW"))
                     });
                     Sequenced::Pending
@@ -76,13 +89,16 @@ impl Coordinator {
         Sequenced::Pending
     }
 
-    /// Starts view `id`'s sink computing `expr`, and returns the time its
+    /// Starts view `id`'s sink in its cluster, and returns the time its
     /// dataflow starts at: for a view never written, the latest time its
     /// inputs are complete (at least its collection's upper); otherwise
     /// just below its collection's upper, so that the sink corrects what
     /// is stored there (or later, if its inputs no longer hold that time).
-    pub(crate) fn start_materialized_view(&mut self, id: GlobalId, expr: RelExpr) -> Result<Timestamp, AdapterError> {
-        let plan = optimize(expr);
+    /// A view already running elsewhere goes on there until that instance
+    /// is shut down; the two sinks' compare-and-append keeps the collection
+    /// right.
+    pub(crate) fn start_materialized_view(&mut self, id: GlobalId, view: ViewInfo) -> Result<Timestamp, AdapterError> {
+        let plan = optimize(view.expr.clone());
         let inputs = plan.depends_on();
         let upper = self.store.upper(id)?;
         let mut as_of = if self.store.is_held(id)? {
@@ -93,16 +109,24 @@ impl Coordinator {
         for input in &inputs {
             as_of = as_of.max(self.store.since(*input)?);
         }
-        self.compute
+        self.instances
+            .cluster(&view.cluster)?
             .create_sink(id, plan, as_of, self.committer.clone())
             .map_err(super::compute_error)?;
+        self.instances.place(id, &view.cluster);
+        self.materialized_views.insert(id, view);
         Ok(as_of)
     }
 
     /// Stops the sinks of the materialized views among `items`.
-    pub(crate) fn drop_materialized_views(&mut self, items: &[GlobalId], views: &[GlobalId]) {
-        for id in items.iter().filter(|id| views.contains(id)) {
-            if let Err(e) = self.compute.drop_sink(*id) {
+    pub(crate) fn drop_materialized_views(&mut self, items: &[GlobalId]) {
+        for id in items {
+            if self.materialized_views.remove(id).is_none() {
+                continue;
+            }
+            if let Some(compute) = self.instances.unplace(*id)
+                && let Err(e) = compute.drop_sink(*id)
+            {
                 tracing::warn!(view = %id, error = %e, "cannot stop a materialized view");
             }
         }
@@ -113,7 +137,7 @@ impl Coordinator {
 /// fails with the error that stopped it.
 async fn wait_until_readable(
     store: &Store,
-    compute: &freshet_compute::ComputeController,
+    watch: &FailureWatch,
     id: GlobalId,
     as_of: Timestamp,
 ) -> Result<(), AdapterError> {
@@ -122,7 +146,7 @@ async fn wait_until_readable(
         if *upper.borrow_and_update() > as_of && !store.is_held(id)? {
             return Ok(());
         }
-        if let Some(e) = compute.sink_failure(id) {
+        if let Some(e) = watch.failure(id) {
             return Err(super::compute_error(e));
         }
         // The upper's channel wakes the wait; a failure has no channel.

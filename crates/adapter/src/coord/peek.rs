@@ -8,9 +8,10 @@ use freshet_sql::{QueryAsOf, SelectPlan};
 use freshet_storage::{Committer, ReadHold, Store};
 
 use super::index::IndexPeek;
+use super::instances::FailureWatch;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
-use crate::client::ExecuteResponse;
+use crate::client::{ConnectionId, ExecuteResponse};
 use crate::session::TransactionOps;
 use freshet_compute::{ComputeController, ComputeError};
 
@@ -66,7 +67,8 @@ impl Coordinator {
         // An index peek falls back to a dataflow when the index no longer
         // holds the time: hold what either needs (the optimizer only removes
         // inputs). The dataflow's plan is optimized only if it is run.
-        let index_peek = self.index_peek(&expr);
+        let cluster = self.session_cluster(ctx.conn_id);
+        let index_peek = self.index_peek(&expr, &cluster);
         let inputs = expr.depends_on();
         if let Err(e) = self.check_readable(&inputs) {
             return Sequenced::Done(ctx, Err(e));
@@ -85,11 +87,13 @@ impl Coordinator {
             plan: peek.plan.bind_now(as_of),
             ..peek
         });
-        let (compute, store) = (self.compute.clone(), self.store.clone());
+        let reader = Reader {
+            compute: self.instances.cluster(&cluster).cloned().map_err(|_| cluster),
+            watch: self.instances.failure_watch(&inputs),
+            store: self.store.clone(),
+        };
         self.spawn_statement(ctx, |mut signal| async move {
-            let rows = signal
-                .run(read_rows(compute, store, inputs, as_of, index_peek, expr))
-                .await?;
+            let rows = signal.run(reader.read_rows(inputs, as_of, index_peek, expr)).await?;
             drop(hold);
             let rows = finishing
                 .finish(rows)
@@ -120,7 +124,7 @@ impl Coordinator {
         for id in inputs {
             let Some(item) = self.catalog.item(*id) else { continue };
             if item.kind == freshet_catalog::ItemKind::MaterializedView
-                && let Some(e) = self.compute.sink_failure(*id)
+                && let Some(e) = self.instances.sink_failure(*id)
             {
                 return Err(super::compute_error(e));
             }
@@ -150,43 +154,70 @@ impl Coordinator {
 /// view failed (which moves no upper to wake the wait).
 const SINK_FAILURE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Reads a query's rows at `as_of`: from the index `index_peek` names, if
-/// any, and it still holds the time; otherwise with a dataflow computing
-/// `expr`. Waits first for the inputs to be complete through `as_of`.
-async fn read_rows(
-    compute: ComputeController,
-    store: Store,
-    inputs: Vec<GlobalId>,
-    as_of: Timestamp,
-    index_peek: Option<IndexPeek>,
-    expr: RelExpr,
-) -> Result<Vec<(Row, Diff)>, AdapterError> {
-    // A time chosen with AS OF may be ahead of the inputs: wait for them.
-    for id in &inputs {
-        let mut upper = store.watch_upper(*id)?;
-        while *upper.borrow_and_update() <= as_of {
-            // A materialized view that failed never gets there: the read
-            // fails with its error instead.
-            if let Some(e) = compute.sink_failure(*id) {
-                return Err(super::write::compute_error(e));
-            }
-            if let Ok(changed) = tokio::time::timeout(SINK_FAILURE_POLL, upper.changed()).await {
-                changed.map_err(|_| AdapterError::Shutdown)?;
+/// What a spawned read works with.
+pub(crate) struct Reader {
+    /// The instance of the session's cluster, or the name of a cluster
+    /// that does not exist (an error only for a query that needs compute).
+    pub(crate) compute: Result<ComputeController, String>,
+    /// The instances of the materialized views read, to notice a failure.
+    pub(crate) watch: FailureWatch,
+    /// The store the inputs live in.
+    pub(crate) store: Store,
+}
+
+impl Reader {
+    /// The session cluster's instance.
+    pub(crate) fn compute(&self) -> Result<&ComputeController, AdapterError> {
+        self.compute
+            .as_ref()
+            .map_err(|name| AdapterError::Plan(freshet_sql::PlanError::UnknownCluster(name.clone())))
+    }
+
+    /// Reads a query's rows at `as_of`: a constant's directly; from the
+    /// index `index_peek` names, if any, and it still holds the time;
+    /// otherwise with a dataflow computing `expr`. Waits first for the
+    /// inputs to be complete through `as_of`.
+    pub(crate) async fn read_rows(
+        &self,
+        inputs: Vec<GlobalId>,
+        as_of: Timestamp,
+        index_peek: Option<IndexPeek>,
+        expr: RelExpr,
+    ) -> Result<Vec<(Row, Diff)>, AdapterError> {
+        let plan = optimize(expr);
+        if index_peek.is_none()
+            && let RelExpr::Constant { rows, .. } = &plan
+        {
+            return rows.clone().map_err(|e| super::write::compute_error(e.into()));
+        }
+        let compute = self.compute()?;
+        // A time chosen with AS OF may be ahead of the inputs: wait for them.
+        for id in &inputs {
+            let mut upper = self.store.watch_upper(*id)?;
+            while *upper.borrow_and_update() <= as_of {
+                // A materialized view that failed never gets there: the read
+                // fails with its error instead.
+                if let Some(e) = self.watch.failure(*id) {
+                    return Err(super::write::compute_error(e));
+                }
+                if let Ok(changed) = tokio::time::timeout(SINK_FAILURE_POLL, upper.changed()).await {
+                    changed.map_err(|_| AdapterError::Shutdown)?;
+                }
             }
         }
-    }
-    let indexed = match index_peek {
-        Some(IndexPeek { index, plan, lookup }) => Some(compute.peek_index(index, plan, lookup, as_of).await),
-        None => None,
-    };
-    match indexed {
-        // No index, one too old for the time, or one dropped meanwhile.
-        None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
-            compute.peek(optimize(expr), as_of).await
+        let indexed = match index_peek {
+            Some(IndexPeek { index, plan, lookup }) => Some(compute.peek_index(index, plan, lookup, as_of).await),
+            None => None,
+        };
+        match indexed {
+            // No index, one too old for the time, or one dropped meanwhile.
+            None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
+                compute.peek(plan, as_of).await
+            }
+            Some(answer) => answer,
         }
-        Some(answer) => answer,
+        .map_err(super::write::compute_error)
     }
-    .map_err(super::write::compute_error)
 }
 
 /// The time a query reads at: the latest at which every input is complete
@@ -211,8 +242,8 @@ impl Coordinator {
     /// `EXPLAIN`: the optimized plan's text form, as one row; for a query
     /// an index answers, the index (and whether it looks up one key) and
     /// what is computed over its rows.
-    pub(crate) fn explain(&self, select: SelectPlan) -> ExecuteResponse {
-        let text = match self.index_peek(&select.expr) {
+    pub(crate) fn explain(&self, conn_id: ConnectionId, select: SelectPlan) -> ExecuteResponse {
+        let text = match self.index_peek(&select.expr, &self.session_cluster(conn_id)) {
             Some(peek) => format!(
                 "Read from index {} ({})\n{}",
                 self.index_name(peek.index),

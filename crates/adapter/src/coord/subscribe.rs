@@ -1,5 +1,5 @@
-//! Sequencing `SUBSCRIBE`: choose its start time, start its dataflow on
-//! compute, and hand the client a stream of its changes.
+//! Sequencing `SUBSCRIBE`: choose its start time, start its dataflow in
+//! the session's cluster, and hand the client a stream of its changes.
 
 use freshet_expr::optimize;
 use freshet_sql::{PlanError, SubscribePlan};
@@ -57,7 +57,8 @@ impl Coordinator {
             ))));
         }
         let subscription = self
-            .compute
+            .instances
+            .cluster(&self.session_cluster(ctx.conn_id))?
             .subscribe(optimize(expr), as_of)
             .map_err(super::compute_error)?;
         let signal = self.cancel_signal(ctx.conn_id, None);

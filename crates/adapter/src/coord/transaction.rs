@@ -28,6 +28,7 @@ impl Coordinator {
                 }
                 Plan::CreateSecret { .. } => Err(AdapterError::InTransactionBlock("CREATE SECRET")),
                 Plan::CreateCluster { .. } => Err(AdapterError::InTransactionBlock("CREATE CLUSTER")),
+                Plan::AlterCluster { .. } => Err(AdapterError::InTransactionBlock("ALTER CLUSTER")),
                 Plan::DropClusters { .. } => Err(AdapterError::InTransactionBlock("DROP CLUSTER")),
                 Plan::CreateConnection { .. } => Err(AdapterError::InTransactionBlock("CREATE CONNECTION")),
                 Plan::PurifySource(_) => Err(AdapterError::InTransactionBlock("CREATE SOURCE")),
@@ -82,7 +83,7 @@ impl Coordinator {
                     TransactionOps::Writes(writes) if committing => writes,
                     _ => return Sequenced::Done(ctx, Ok(ExecuteResponse::TransactionEnded { tag: tag.into() })),
                 };
-                let writer = self.writer();
+                let writer = self.writer(ctx.conn_id);
                 self.spawn_statement(ctx, |mut signal| async move {
                     let _write = writer.lock(&mut signal).await?;
                     writer.check_and_commit(&mut signal, writes).await?;

@@ -33,6 +33,7 @@ pub(crate) fn compute_error(e: ComputeError) -> AdapterError {
         | ComputeError::UnknownIndex(_)
         | ComputeError::Internal(_)
         | ComputeError::WorkersStopped => AdapterError::Internal(e.to_string()),
+        ComputeError::Stopped => AdapterError::ClusterStopped,
     }
 }
 
@@ -70,23 +71,27 @@ pub(crate) struct TableWrite {
 }
 
 /// What a write statement needs once it leaves the coordinator's task:
-/// the store and committer it reads and writes through, compute for its
-/// reads, and the write lock.
+/// the store and committer it reads and writes through, the session
+/// cluster's instance for its reads (or the name of a cluster that does
+/// not exist, an error only for a read that needs compute), and the write
+/// lock.
 #[derive(Clone)]
 pub(crate) struct Writer {
     store: Store,
     committer: Committer,
-    compute: ComputeController,
+    compute: Result<ComputeController, String>,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Coordinator {
-    /// The handles a spawned write statement works with.
-    pub(crate) fn writer(&self) -> Writer {
+    /// The handles a spawned write statement of session `conn_id` works
+    /// with.
+    pub(crate) fn writer(&self, conn_id: crate::client::ConnectionId) -> Writer {
+        let cluster = self.session_cluster(conn_id);
         Writer {
             store: self.store.clone(),
             committer: self.committer.clone(),
-            compute: self.compute.clone(),
+            compute: self.instances.cluster(&cluster).cloned().map_err(|_| cluster),
             lock: Arc::clone(&self.write_lock),
         }
     }
@@ -97,10 +102,18 @@ impl Writer {
     /// complete. Called under the write lock, so it sees every write
     /// acknowledged before; the inputs are held at that time while it runs.
     pub(crate) async fn read_latest(&self, expr: RelExpr) -> Result<Vec<(Row, Diff)>, AdapterError> {
+        // `INSERT … VALUES` needs no cluster.
+        if let RelExpr::Constant { rows, .. } = &expr {
+            return rows.clone().map_err(|e| compute_error(e.into()));
+        }
+        let compute = self
+            .compute
+            .as_ref()
+            .map_err(|name| AdapterError::Plan(freshet_sql::PlanError::UnknownCluster(name.clone())))?;
         let inputs = expr.depends_on();
         let as_of = latest_complete_time(&self.store, &self.committer, &inputs)?;
         let _hold = self.store.hold(&inputs, as_of)?;
-        self.compute.peek(expr, as_of).await.map_err(compute_error)
+        compute.peek(expr, as_of).await.map_err(compute_error)
     }
 
     /// Waits for the write lock, unless the statement is canceled first.
@@ -182,7 +195,7 @@ impl Coordinator {
             );
             return Sequenced::Done(ctx, result);
         }
-        let writer = self.writer();
+        let writer = self.writer(ctx.conn_id);
         self.spawn_statement(ctx, |mut signal| async move {
             let _write = writer.lock(&mut signal).await?;
             let rows = signal.run(writer.read_latest(expr)).await?;
@@ -221,7 +234,7 @@ impl Coordinator {
             unique_keys,
         } = plan;
         let expr = optimize(selection);
-        let writer = self.writer();
+        let writer = self.writer(ctx.conn_id);
         self.spawn_statement(ctx, |mut signal| async move {
             let _write = writer.lock(&mut signal).await?;
             let old = signal.run(writer.read_latest(expr)).await?;

@@ -19,7 +19,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["ALTER", "VIEW"],
     &["ALTER", "INDEX"],
     &["ALTER", "SINK"],
-    &["ALTER", "CLUSTER"],
     &["ALTER", "SYSTEM"],
     &["DROP", "SINK"],
     &["DROP", "CLUSTER", "REPLICA"],
@@ -109,7 +108,10 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
         return super::connection::parse_create_connection(parser).map(Some);
     }
     if words[0] == "CREATE" && words[1] == "CLUSTER" {
-        return parse_create_cluster(parser).map(Some);
+        return super::cluster::parse_create_cluster(parser).map(Some);
+    }
+    if words[0] == "ALTER" && words[1] == "CLUSTER" {
+        return super::cluster::parse_alter_cluster(parser).map(Some);
     }
     if words[0] == "DROP" && words[1] == "CLUSTER" {
         let (names, if_exists, cascade) = parse_drop(parser, Parser::parse_identifier)?;
@@ -237,39 +239,6 @@ fn parse_alter_source(parser: &mut Parser<'_>) -> Result<Statement, ParserError>
     })
 }
 
-/// `CREATE CLUSTER name (SIZE [=] 'size' [, REPLICATION FACTOR [=] n])`.
-fn parse_create_cluster(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
-    parser.expect_keywords(&[Keyword::CREATE, Keyword::CLUSTER])?;
-    let name = parser.parse_identifier()?;
-    let (mut size, mut replication_factor) = (None, None);
-    parser.expect_token(&Token::LParen)?;
-    loop {
-        let option = parser.peek_token();
-        let words = peek_words(parser, 2);
-        if words[0] == "SIZE" {
-            parser.next_token();
-            let _ = parser.consume_token(&Token::Eq);
-            size = Some(parser.parse_literal_string()?);
-        } else if words[0] == "REPLICATION" && words[1] == "FACTOR" {
-            parser.next_token();
-            parser.next_token();
-            let _ = parser.consume_token(&Token::Eq);
-            replication_factor = Some(parser.parse_literal_uint()?);
-        } else {
-            return parser.expected("SIZE or REPLICATION FACTOR", option);
-        }
-        if !parser.consume_token(&Token::Comma) {
-            break;
-        }
-    }
-    parser.expect_token(&Token::RParen)?;
-    Ok(Statement::CreateCluster {
-        name,
-        size,
-        replication_factor,
-    })
-}
-
 /// `DROP SECRET|CONNECTION [IF EXISTS] name, … [CASCADE | RESTRICT]`.
 fn parse_drop_objects(parser: &mut Parser<'_>, kind: ItemKind) -> Result<Statement, ParserError> {
     let (names, if_exists, cascade) = parse_drop(parser, |p| p.parse_object_name(false))?;
@@ -389,7 +358,7 @@ fn parse_create_index(parser: &mut Parser<'_>) -> Result<CreateIndex, ParserErro
 
 /// Consumes tokens up to the statement's end: a semicolon outside
 /// parentheses, or the end of input.
-fn skip_statement(parser: &mut Parser<'_>) {
+pub(super) fn skip_statement(parser: &mut Parser<'_>) {
     let mut depth = 0usize;
     loop {
         match parser.peek_token().token {

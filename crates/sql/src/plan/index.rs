@@ -92,6 +92,7 @@ pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateInde
             key,
             desc: RelationDesc::clone(&item.desc),
             create_sql,
+            cluster,
         },
         if_not_exists: create.if_not_exists,
     })

@@ -20,16 +20,15 @@ pub(crate) fn plan_create_materialized_view(
     let (schema, name) = name_for_create(catalog, &create.name, "materialized view")?;
     let columns: Vec<String> = create.columns.iter().map(normalize_ident).collect();
     let desc = view_desc(catalog, &create.query, &columns)?;
-    let cluster = match &create.cluster {
-        Some(cluster) => {
-            let cluster = normalize_ident(cluster);
-            if catalog.cluster(&cluster).is_none() {
-                return Err(PlanError::UnknownCluster(cluster));
-            }
-            Some(cluster)
-        }
-        None => None,
-    };
+    // Without IN CLUSTER, the session's cluster, written into the stored
+    // definition so the view stays where it was created.
+    let cluster = create
+        .cluster
+        .as_ref()
+        .map_or_else(|| catalog.active_cluster().to_owned(), normalize_ident);
+    if catalog.cluster(&cluster).is_none() {
+        return Err(PlanError::UnknownCluster(cluster));
+    }
     // Store the statement with its name and every relation it reads fully
     // qualified, as a view's.
     let mut query = (*create.query).clone();
@@ -40,7 +39,7 @@ pub(crate) fn plan_create_materialized_view(
         name: qualified_name(&name),
         columns: create.columns.clone(),
         if_not_exists: false,
-        cluster: create.cluster.clone(),
+        cluster: Some(sqlparser::ast::Ident::with_quote('"', cluster.as_str())),
         query: Box::new(query),
     };
     check_query_stands_alone(catalog, &stored.query, &columns, &desc)?;

@@ -1,0 +1,141 @@
+//! The compute instances: one [`ComputeController`] per cluster, running
+//! as many timely worker threads as the cluster's size names, and the
+//! cluster each index and materialized view runs in.
+
+use std::collections::BTreeMap;
+
+use freshet_compute::{ComputeController, ComputeError};
+use freshet_repr::GlobalId;
+use freshet_sql::PlanError;
+use freshet_storage::Store;
+
+use crate::AdapterError;
+
+/// The running compute instances, by cluster name.
+pub(crate) struct Instances {
+    store: Store,
+    clusters: BTreeMap<String, ComputeController>,
+    /// The cluster of each index and materialized view.
+    placed: BTreeMap<GlobalId, String>,
+}
+
+/// The worker threads of a cluster of size `size` as the catalog stores
+/// it. A size no longer known (stored by an earlier version) runs on one
+/// worker, with a warning.
+pub(crate) fn workers_of(cluster: &str, size: &str) -> usize {
+    freshet_sql::cluster_workers(size).unwrap_or_else(|| {
+        tracing::warn!(cluster, size, "unknown cluster size; running the cluster on one worker");
+        1
+    })
+}
+
+impl Instances {
+    /// No instance yet; they read collections from `store`.
+    pub(crate) fn new(store: Store) -> Instances {
+        Instances {
+            store,
+            clusters: BTreeMap::new(),
+            placed: BTreeMap::new(),
+        }
+    }
+
+    /// Starts cluster `name`'s instance with `workers` threads. Returns
+    /// the instance it replaces, if one was running: the caller shuts it
+    /// down once the new one runs the cluster's dataflows.
+    pub(crate) fn start(&mut self, name: &str, workers: usize) -> Result<Option<ComputeController>, AdapterError> {
+        let controller = ComputeController::start(workers, self.store.clone()).map_err(super::compute_error)?;
+        tracing::info!(cluster = name, workers, "started a cluster's compute instance");
+        Ok(self.clusters.insert(name.to_owned(), controller))
+    }
+
+    /// Takes cluster `name`'s instance out, for the caller to shut down.
+    pub(crate) fn remove(&mut self, name: &str) -> Option<ComputeController> {
+        self.placed.retain(|_, cluster| cluster != name);
+        self.clusters.remove(name)
+    }
+
+    /// Cluster `name`'s instance.
+    pub(crate) fn cluster(&self, name: &str) -> Result<&ComputeController, AdapterError> {
+        self.clusters
+            .get(name)
+            .ok_or_else(|| AdapterError::Plan(PlanError::UnknownCluster(name.to_owned())))
+    }
+
+    /// Records that index or materialized view `id` runs in `cluster`.
+    pub(crate) fn place(&mut self, id: GlobalId, cluster: &str) {
+        self.placed.insert(id, cluster.to_owned());
+    }
+
+    /// Forgets where `id` runs; returns its instance, if it still runs.
+    pub(crate) fn unplace(&mut self, id: GlobalId) -> Option<&ComputeController> {
+        let cluster = self.placed.remove(&id)?;
+        self.clusters.get(&cluster)
+    }
+
+    /// The instance index or materialized view `id` runs in.
+    pub(crate) fn of(&self, id: GlobalId) -> Option<&ComputeController> {
+        self.clusters.get(self.placed.get(&id)?)
+    }
+
+    /// The indexes and materialized views running in `cluster`, oldest
+    /// first.
+    pub(crate) fn placed_in(&self, cluster: &str) -> Vec<GlobalId> {
+        self.placed
+            .iter()
+            .filter(|(_, c)| *c == cluster)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// The error that stopped materialized view `id`, if one did.
+    pub(crate) fn sink_failure(&self, id: GlobalId) -> Option<ComputeError> {
+        self.of(id)?.sink_failure(id)
+    }
+
+    /// What a spawned read needs to notice that one of `inputs` (the
+    /// materialized views among them) failed.
+    pub(crate) fn failure_watch(&self, inputs: &[GlobalId]) -> FailureWatch {
+        FailureWatch {
+            views: inputs
+                .iter()
+                .filter_map(|id| Some((*id, self.of(*id)?.clone())))
+                .collect(),
+        }
+    }
+
+    /// Takes every instance out, for the caller to shut down.
+    pub(crate) fn remove_all(&mut self) -> Vec<ComputeController> {
+        self.placed.clear();
+        std::mem::take(&mut self.clusters).into_values().collect()
+    }
+}
+
+/// The instances of some materialized views, to ask whether one failed
+/// from outside the coordinator.
+#[derive(Clone, Default)]
+pub(crate) struct FailureWatch {
+    views: Vec<(GlobalId, ComputeController)>,
+}
+
+impl FailureWatch {
+    /// The error that stopped view `id`, if it is watched and one did.
+    pub(crate) fn failure(&self, id: GlobalId) -> Option<ComputeError> {
+        self.views
+            .iter()
+            .find(|(view, _)| *view == id)
+            .and_then(|(_, compute)| compute.sink_failure(id))
+    }
+}
+
+/// Shuts `instances` down off the coordinator's task: joining worker
+/// threads blocks.
+pub(crate) fn shut_down(instances: Vec<ComputeController>) {
+    if instances.is_empty() {
+        return;
+    }
+    tokio::task::spawn_blocking(move || {
+        for instance in instances {
+            instance.shutdown();
+        }
+    });
+}
