@@ -3,6 +3,7 @@
 //! cluster each index and materialized view runs in.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use freshet_compute::{ComputeController, ComputeError};
 use freshet_repr::GlobalId;
@@ -11,10 +12,14 @@ use freshet_storage::Store;
 
 use crate::AdapterError;
 
+/// The running compute instances by cluster name, shared with the
+/// statements' spawned tasks (see [`ClusterHandle`]).
+type Clusters = Arc<RwLock<BTreeMap<String, ComputeController>>>;
+
 /// The running compute instances, by cluster name.
 pub(crate) struct Instances {
     store: Store,
-    clusters: BTreeMap<String, ComputeController>,
+    clusters: Clusters,
     /// The cluster of each index and materialized view.
     placed: BTreeMap<GlobalId, String>,
 }
@@ -34,9 +39,19 @@ impl Instances {
     pub(crate) fn new(store: Store) -> Instances {
         Instances {
             store,
-            clusters: BTreeMap::new(),
+            clusters: Clusters::default(),
             placed: BTreeMap::new(),
         }
+    }
+
+    /// The map of running instances. The coordinator alone writes it; a
+    /// panic while it held the lock left nothing half-changed.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, ComputeController>> {
+        self.clusters.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, ComputeController>> {
+        self.clusters.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts cluster `name`'s instance with `workers` threads. Returns
@@ -45,20 +60,28 @@ impl Instances {
     pub(crate) fn start(&mut self, name: &str, workers: usize) -> Result<Option<ComputeController>, AdapterError> {
         let controller = ComputeController::start(workers, self.store.clone()).map_err(super::compute_error)?;
         tracing::info!(cluster = name, workers, "started a cluster's compute instance");
-        Ok(self.clusters.insert(name.to_owned(), controller))
+        Ok(self.write().insert(name.to_owned(), controller))
     }
 
     /// Takes cluster `name`'s instance out, for the caller to shut down.
     pub(crate) fn remove(&mut self, name: &str) -> Option<ComputeController> {
         self.placed.retain(|_, cluster| cluster != name);
-        self.clusters.remove(name)
+        self.write().remove(name)
     }
 
     /// Cluster `name`'s instance.
-    pub(crate) fn cluster(&self, name: &str) -> Result<&ComputeController, AdapterError> {
-        self.clusters
-            .get(name)
-            .ok_or_else(|| AdapterError::Plan(PlanError::UnknownCluster(name.to_owned())))
+    pub(crate) fn cluster(&self, name: &str) -> Result<ComputeController, AdapterError> {
+        self.read().get(name).cloned().ok_or_else(|| unknown_cluster(name))
+    }
+
+    /// A handle on cluster `name`, for a spawned task: it finds the
+    /// cluster's instance when used, so a task that lost its instance to a
+    /// resize can run again on the new one.
+    pub(crate) fn handle(&self, name: &str) -> ClusterHandle {
+        ClusterHandle {
+            name: name.to_owned(),
+            clusters: Arc::clone(&self.clusters),
+        }
     }
 
     /// Records that index or materialized view `id` runs in `cluster`.
@@ -67,14 +90,14 @@ impl Instances {
     }
 
     /// Forgets where `id` runs; returns its instance, if it still runs.
-    pub(crate) fn unplace(&mut self, id: GlobalId) -> Option<&ComputeController> {
+    pub(crate) fn unplace(&mut self, id: GlobalId) -> Option<ComputeController> {
         let cluster = self.placed.remove(&id)?;
-        self.clusters.get(&cluster)
+        self.read().get(&cluster).cloned()
     }
 
     /// The instance index or materialized view `id` runs in.
-    pub(crate) fn of(&self, id: GlobalId) -> Option<&ComputeController> {
-        self.clusters.get(self.placed.get(&id)?)
+    pub(crate) fn of(&self, id: GlobalId) -> Option<ComputeController> {
+        self.read().get(self.placed.get(&id)?).cloned()
     }
 
     /// The indexes and materialized views running in `cluster`, oldest
@@ -96,17 +119,63 @@ impl Instances {
     /// materialized views among them) failed.
     pub(crate) fn failure_watch(&self, inputs: &[GlobalId]) -> FailureWatch {
         FailureWatch {
-            views: inputs
-                .iter()
-                .filter_map(|id| Some((*id, self.of(*id)?.clone())))
-                .collect(),
+            views: inputs.iter().filter_map(|id| Some((*id, self.of(*id)?))).collect(),
         }
     }
 
     /// Takes every instance out, for the caller to shut down.
     pub(crate) fn remove_all(&mut self) -> Vec<ComputeController> {
         self.placed.clear();
-        std::mem::take(&mut self.clusters).into_values().collect()
+        std::mem::take(&mut *self.write()).into_values().collect()
+    }
+}
+
+/// The error for a cluster that does not exist (any more).
+fn unknown_cluster(name: &str) -> AdapterError {
+    AdapterError::Plan(PlanError::UnknownCluster(name.to_owned()))
+}
+
+/// A cluster as a spawned task sees it: whatever instance runs it now.
+#[derive(Clone)]
+pub(crate) struct ClusterHandle {
+    name: String,
+    clusters: Clusters,
+}
+
+impl ClusterHandle {
+    /// How many times a read starts again on a resized cluster.
+    const RETRIES: usize = 3;
+
+    /// The cluster's instance now; an error if the cluster does not exist.
+    pub(crate) fn current(&self) -> Result<ComputeController, AdapterError> {
+        self.clusters
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&self.name)
+            .cloned()
+            .ok_or_else(|| unknown_cluster(&self.name))
+    }
+
+    /// Runs `read` on the cluster's instance; if that instance is shut
+    /// down meanwhile (the cluster was resized), runs it again on the
+    /// new one, a few times at most. A read has no effect, so running it
+    /// again is safe; it reads at the time it was given.
+    pub(crate) async fn run<T, F, Fut>(&self, mut read: F) -> Result<T, AdapterError>
+    where
+        F: FnMut(ComputeController) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ComputeError>>,
+    {
+        let mut attempts = 0;
+        loop {
+            let compute = self.current()?;
+            match read(compute).await {
+                Err(ComputeError::Stopped) if attempts < Self::RETRIES => {
+                    attempts += 1;
+                    tracing::debug!(cluster = %self.name, attempts, "reading again on a restarted cluster");
+                }
+                result => return result.map_err(super::compute_error),
+            }
+        }
     }
 }
 

@@ -43,7 +43,7 @@ impl Coordinator {
     ) -> Sequenced {
         if let Err(e) = self
             .check_readable(&info.expr.depends_on())
-            .and_then(|()| self.instances.cluster(&info.cluster).map(|_| ()))
+            .and_then(|()| self.instances.cluster(&info.cluster).map(drop))
         {
             return Sequenced::Done(ctx, Err(e));
         }

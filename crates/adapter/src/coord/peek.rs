@@ -8,12 +8,12 @@ use freshet_sql::{QueryAsOf, SelectPlan};
 use freshet_storage::{Committer, ReadHold, Store};
 
 use super::index::IndexPeek;
-use super::instances::FailureWatch;
+use super::instances::{ClusterHandle, FailureWatch};
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ConnectionId, ExecuteResponse};
 use crate::session::TransactionOps;
-use freshet_compute::{ComputeController, ComputeError};
+use freshet_compute::ComputeError;
 
 impl Coordinator {
     /// The time a query reads at, held readable until the read is done:
@@ -88,7 +88,7 @@ impl Coordinator {
             ..peek
         });
         let reader = Reader {
-            compute: self.instances.cluster(&cluster).cloned().map_err(|_| cluster),
+            cluster: self.instances.handle(&cluster),
             watch: self.instances.failure_watch(&inputs),
             store: self.store.clone(),
         };
@@ -156,9 +156,9 @@ const SINK_FAILURE_POLL: std::time::Duration = std::time::Duration::from_millis(
 
 /// What a spawned read works with.
 pub(crate) struct Reader {
-    /// The instance of the session's cluster, or the name of a cluster
-    /// that does not exist (an error only for a query that needs compute).
-    pub(crate) compute: Result<ComputeController, String>,
+    /// The session's cluster, which need not exist (an error only for a
+    /// query that needs compute).
+    pub(crate) cluster: ClusterHandle,
     /// The instances of the materialized views read, to notice a failure.
     pub(crate) watch: FailureWatch,
     /// The store the inputs live in.
@@ -166,17 +166,11 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    /// The session cluster's instance.
-    pub(crate) fn compute(&self) -> Result<&ComputeController, AdapterError> {
-        self.compute
-            .as_ref()
-            .map_err(|name| AdapterError::Plan(freshet_sql::PlanError::UnknownCluster(name.clone())))
-    }
-
     /// Reads a query's rows at `as_of`: a constant's directly; from the
     /// index `index_peek` names, if any, and it still holds the time;
     /// otherwise with a dataflow computing `expr`. Waits first for the
-    /// inputs to be complete through `as_of`.
+    /// inputs to be complete through `as_of`. A read cut short by a resize
+    /// of its cluster runs again on the new workers.
     pub(crate) async fn read_rows(
         &self,
         inputs: Vec<GlobalId>,
@@ -190,7 +184,7 @@ impl Reader {
         {
             return rows.clone().map_err(|e| super::write::compute_error(e.into()));
         }
-        let compute = self.compute()?;
+        self.cluster.current()?;
         // A time chosen with AS OF may be ahead of the inputs: wait for them.
         for id in &inputs {
             let mut upper = self.store.watch_upper(*id)?;
@@ -205,18 +199,27 @@ impl Reader {
                 }
             }
         }
-        let indexed = match index_peek {
-            Some(IndexPeek { index, plan, lookup }) => Some(compute.peek_index(index, plan, lookup, as_of).await),
-            None => None,
-        };
-        match indexed {
-            // No index, one too old for the time, or one dropped meanwhile.
-            None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
-                compute.peek(plan, as_of).await
-            }
-            Some(answer) => answer,
-        }
-        .map_err(super::write::compute_error)
+        self.cluster
+            .run(|compute| {
+                let (index_peek, plan) = (index_peek.clone(), plan.clone());
+                async move {
+                    let indexed = match index_peek {
+                        Some(IndexPeek { index, plan, lookup }) => {
+                            Some(compute.peek_index(index, plan, lookup, as_of).await)
+                        }
+                        None => None,
+                    };
+                    match indexed {
+                        // No index, one too old for the time (a resized
+                        // cluster's index starts later), or one dropped.
+                        None | Some(Err(ComputeError::IndexCompacted { .. } | ComputeError::UnknownIndex(_))) => {
+                            compute.peek(plan, as_of).await
+                        }
+                        Some(answer) => answer,
+                    }
+                }
+            })
+            .await
     }
 }
 

@@ -11,13 +11,14 @@ mod unique;
 
 use std::sync::Arc;
 
-use freshet_compute::{ComputeController, ComputeError};
+use freshet_compute::ComputeError;
 use freshet_expr::{RelExpr, ScalarExpr, optimize};
 use freshet_repr::{Datum, Diff, GlobalId, RelationDesc, Row, RowArena};
 use freshet_sql::{InsertPlan, MutationPlan, UniqueKey};
 use freshet_storage::{Committer, Store};
 
 use super::cancel::CancelSignal;
+use super::instances::ClusterHandle;
 use super::peek::latest_complete_time;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
@@ -71,15 +72,14 @@ pub(crate) struct TableWrite {
 }
 
 /// What a write statement needs once it leaves the coordinator's task:
-/// the store and committer it reads and writes through, the session
-/// cluster's instance for its reads (or the name of a cluster that does
-/// not exist, an error only for a read that needs compute), and the write
-/// lock.
+/// the store and committer it reads and writes through, the session's
+/// cluster for its reads (which need not exist: an error only for a read
+/// that needs compute), and the write lock.
 #[derive(Clone)]
 pub(crate) struct Writer {
     store: Store,
     committer: Committer,
-    compute: Result<ComputeController, String>,
+    cluster: ClusterHandle,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -91,7 +91,7 @@ impl Coordinator {
         Writer {
             store: self.store.clone(),
             committer: self.committer.clone(),
-            compute: self.instances.cluster(&cluster).cloned().map_err(|_| cluster),
+            cluster: self.instances.handle(&cluster),
             lock: Arc::clone(&self.write_lock),
         }
     }
@@ -106,14 +106,16 @@ impl Writer {
         if let RelExpr::Constant { rows, .. } = &expr {
             return rows.clone().map_err(|e| compute_error(e.into()));
         }
-        let compute = self
-            .compute
-            .as_ref()
-            .map_err(|name| AdapterError::Plan(freshet_sql::PlanError::UnknownCluster(name.clone())))?;
+        self.cluster.current()?;
         let inputs = expr.depends_on();
         let as_of = latest_complete_time(&self.store, &self.committer, &inputs)?;
         let _hold = self.store.hold(&inputs, as_of)?;
-        compute.peek(expr, as_of).await.map_err(compute_error)
+        self.cluster
+            .run(|compute| {
+                let expr = expr.clone();
+                async move { compute.peek(expr, as_of).await }
+            })
+            .await
     }
 
     /// Waits for the write lock, unless the statement is canceled first.
