@@ -575,7 +575,8 @@ impl Coordinator {
             | Plan::AlterSecret { .. }
             | Plan::DropDatabase { .. }
             | Plan::DropSchema { .. }
-            | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),
+            | Plan::DropItems { .. }
+            | Plan::RenameItem { .. } => return self.sequence_ddl(ctx, plan),
             Plan::CreateIndex {
                 schema,
                 name,
@@ -588,8 +589,19 @@ impl Coordinator {
                 view,
                 expr,
                 if_not_exists,
+                replace,
                 ..
-            } => return self.sequence_create_materialized_view(ctx, schema, name, view, expr, if_not_exists),
+            } => {
+                let create = materialized_view::NewMaterializedView {
+                    schema,
+                    name,
+                    view,
+                    expr,
+                    if_not_exists,
+                    replace,
+                };
+                return self.sequence_create_materialized_view(ctx, create);
+            }
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),

@@ -3,16 +3,17 @@
 //! like a table's.
 
 use freshet_expr::RelExpr;
+use sqlparser::ast;
 
 use super::query;
-use super::view::{check_query_stands_alone, qualify_relations, view_desc};
+use super::view::{check_query_stands_alone, qualify_relations, replaced_item, view_desc};
 use super::{Plan, SelectPlan, ViewPlan};
 use crate::PlanError;
-use crate::catalog::CatalogReader;
+use crate::catalog::{CatalogReader, ItemKind};
 use crate::names::{name_for_create, normalize_ident, qualified_name};
 use crate::parse::CreateMaterializedView;
 
-/// Plans `CREATE MATERIALIZED VIEW`.
+/// Plans `CREATE [OR REPLACE] MATERIALIZED VIEW`.
 pub(crate) fn plan_create_materialized_view(
     catalog: &dyn CatalogReader,
     create: &CreateMaterializedView,
@@ -20,27 +21,35 @@ pub(crate) fn plan_create_materialized_view(
     let (schema, name) = name_for_create(catalog, &create.name, "materialized view")?;
     let columns: Vec<String> = create.columns.iter().map(normalize_ident).collect();
     let desc = view_desc(catalog, &create.query, &columns)?;
+    // Without IN CLUSTER, the session's cluster, recorded in the stored
+    // definition (older stored definitions may name none).
     let cluster = match &create.cluster {
-        Some(cluster) => {
-            let cluster = normalize_ident(cluster);
-            if catalog.cluster(&cluster).is_none() {
-                return Err(PlanError::UnknownCluster(cluster));
-            }
-            Some(cluster)
-        }
-        None => None,
+        Some(cluster) => Some(normalize_ident(cluster)),
+        None if catalog.stored_definitions() => None,
+        None => Some(catalog.active_cluster().to_owned()),
     };
+    if let Some(cluster) = &cluster
+        && catalog.cluster(cluster).is_none()
+    {
+        return Err(PlanError::UnknownCluster(cluster.clone()));
+    }
     // Store the statement with its name and every relation it reads fully
     // qualified, as a view's.
     let mut query = (*create.query).clone();
     let uses = qualify_relations(catalog, &mut query)?;
     let expr = maintained_relation(query::plan_query(catalog, None, &query)?);
     expr.check_temporal()?;
+    let replace = if create.or_replace {
+        replaced_item(catalog, &schema, &name, ItemKind::MaterializedView, &uses)?
+    } else {
+        None
+    };
     let stored = CreateMaterializedView {
+        or_replace: false,
         name: qualified_name(&name),
         columns: create.columns.clone(),
         if_not_exists: false,
-        cluster: create.cluster.clone(),
+        cluster: cluster.as_deref().map(|c| ast::Ident::with_quote('"', c)),
         query: Box::new(query),
     };
     check_query_stands_alone(catalog, &stored.query, &columns, &desc)?;
@@ -55,6 +64,7 @@ pub(crate) fn plan_create_materialized_view(
         expr,
         cluster,
         if_not_exists: create.if_not_exists,
+        replace,
     })
 }
 
