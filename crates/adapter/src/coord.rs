@@ -591,7 +591,8 @@ impl Coordinator {
             | Plan::AlterSecret { .. }
             | Plan::DropDatabase { .. }
             | Plan::DropSchema { .. }
-            | Plan::DropItems { .. } => return self.sequence_ddl(ctx, plan),
+            | Plan::DropItems { .. }
+            | Plan::RenameItem { .. } => return self.sequence_ddl(ctx, plan),
             Plan::CreateIndex {
                 schema,
                 name,
@@ -605,9 +606,17 @@ impl Coordinator {
                 expr,
                 cluster,
                 if_not_exists,
+                replace,
             } => {
-                let info = materialized_view::ViewInfo { cluster, expr };
-                return self.sequence_create_materialized_view(ctx, schema, name, view, info, if_not_exists);
+                let create = materialized_view::NewMaterializedView {
+                    schema,
+                    name,
+                    view,
+                    info: materialized_view::ViewInfo { cluster, expr },
+                    if_not_exists,
+                    replace,
+                };
+                return self.sequence_create_materialized_view(ctx, create);
             }
             Plan::Select(select) => return self.sequence_peek(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),

@@ -93,6 +93,19 @@ impl From<SchemaRecord> for Schema {
 }
 
 impl ItemRecord {
+    /// The record of `item` as it is in memory.
+    pub(crate) fn of(item: &Item) -> ItemRecord {
+        ItemRecord {
+            id: item.id,
+            schema: item.schema,
+            name: item.name.clone(),
+            kind: item.kind,
+            oid: item.oid,
+            create_sql: item.create_sql.clone(),
+            uses: item.uses.clone(),
+        }
+    }
+
     /// The item in memory, with its columns if they are known (at boot they
     /// are not until the adapter re-plans `create_sql`).
     pub(crate) fn into_item(self, desc: Option<RelationDesc>) -> Item {

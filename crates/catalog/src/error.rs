@@ -59,6 +59,16 @@ pub enum CatalogError {
         /// One line per dependency (`view v depends on table t`).
         detail: String,
     },
+    /// An item replaced (`CREATE OR REPLACE`) while other items use it.
+    #[error("cannot drop {name}: still depended upon by {} '{}'", users[0].0, users[0].1)]
+    StillDependedUpon {
+        /// The replaced item's kind (`view`).
+        kind: &'static str,
+        /// Its qualified name.
+        name: String,
+        /// Each item that uses it: its kind and qualified name.
+        users: Vec<(&'static str, String)>,
+    },
     /// The data directory was written by a version of Freshet this one does
     /// not understand.
     #[error("catalog format version {found} is not supported (this version of Freshet reads version {supported})")]
@@ -94,9 +104,9 @@ impl CatalogError {
             CatalogError::UnknownRole(_) => SqlState::UndefinedObject,
             CatalogError::UnknownSchema(_) => SqlState::InvalidSchemaName,
             CatalogError::UnknownItem(_) => SqlState::UndefinedObject,
-            CatalogError::NotEmpty { .. } | CatalogError::DependentObjects { .. } => {
-                SqlState::DependentObjectsStillExist
-            }
+            CatalogError::NotEmpty { .. }
+            | CatalogError::DependentObjects { .. }
+            | CatalogError::StillDependedUpon { .. } => SqlState::DependentObjectsStillExist,
             CatalogError::UnsupportedFormat { .. } | CatalogError::Corrupt { .. } => SqlState::DataCorrupted,
             CatalogError::Storage(e) => e.code(),
         }
@@ -106,6 +116,15 @@ impl CatalogError {
     pub fn detail(&self) -> Option<String> {
         match self {
             CatalogError::DependentObjects { detail, .. } => Some(detail.clone()),
+            CatalogError::StillDependedUpon { kind, users, .. } => Some(
+                users
+                    .iter()
+                    .map(|(user_kind, user)| {
+                        format!("Replacing the {kind} drops its old definition, which {user_kind} {user} depends on.")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
             _ => None,
         }
     }
@@ -120,6 +139,9 @@ impl CatalogError {
             CatalogError::DependentObjects { .. } => {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.".into())
             }
+            CatalogError::StillDependedUpon { kind, .. } => Some(format!(
+                "Drop the dependent objects first, or create the new {kind} under another name."
+            )),
             CatalogError::UnsupportedFormat { .. } => {
                 Some("Run the version of Freshet that wrote this data directory.".into())
             }

@@ -226,6 +226,24 @@ pub enum Op {
         /// The items the new definition names.
         uses: Vec<GlobalId>,
     },
+    /// Replaces item `old` (which nothing may use) by a new item, with a
+    /// new id: `CREATE OR REPLACE`.
+    ReplaceItem {
+        /// The item replaced.
+        old: GlobalId,
+        /// What replaces it.
+        new: NewItem,
+    },
+    /// Renames an item within its schema, and sets the definitions that
+    /// name it (its own among them) to their rewritten forms.
+    RenameItem {
+        /// The item.
+        id: GlobalId,
+        /// Its new name.
+        name: String,
+        /// Each item whose definition names it, with its new definition.
+        rewrites: Vec<(GlobalId, String)>,
+    },
     /// Replaces a secret's value.
     AlterSecret {
         /// The secret.
@@ -295,6 +313,13 @@ pub enum OpResult {
     },
     /// An item was changed.
     Altered(GlobalId),
+    /// An item was replaced by a new one.
+    Replaced {
+        /// The item that no longer exists.
+        old: GlobalId,
+        /// The one that took its place.
+        new: GlobalId,
+    },
     /// A role was created, changed or dropped.
     Role,
     /// A cluster was created or dropped.
@@ -611,16 +636,15 @@ impl State {
                     .ok_or_else(|| CatalogError::UnknownItem(id.to_string()))?;
                 item.create_sql = create_sql;
                 item.uses = uses;
-                let record = ItemRecord {
-                    id,
-                    schema: item.schema,
-                    name: item.name.clone(),
-                    kind: item.kind,
-                    oid: item.oid,
-                    create_sql: item.create_sql.clone(),
-                    uses: item.uses.clone(),
-                };
-                writes.push(put(item_key(id), &record));
+                writes.push(put(item_key(id), &ItemRecord::of(item)));
+                Ok(OpResult::Altered(id))
+            }
+            Op::ReplaceItem { old, new } => {
+                let new = self.replace_item(old, new, writes)?;
+                Ok(OpResult::Replaced { old, new })
+            }
+            Op::RenameItem { id, name, rewrites } => {
+                self.rename_item(id, name, rewrites, writes)?;
                 Ok(OpResult::Altered(id))
             }
             Op::AlterSecret { id, value } => {

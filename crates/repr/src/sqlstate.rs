@@ -146,6 +146,8 @@ pub enum SqlState {
     InvalidColumnReference,
     /// `42P16`
     InvalidTableDefinition,
+    /// `42P17`
+    InvalidObjectDefinition,
     /// `42P18`
     IndeterminateDatatype,
     /// `42P20`
@@ -240,6 +242,7 @@ impl SqlState {
             SqlState::AmbiguousParameter => "42P08",
             SqlState::InvalidColumnReference => "42P10",
             SqlState::InvalidTableDefinition => "42P16",
+            SqlState::InvalidObjectDefinition => "42P17",
             SqlState::IndeterminateDatatype => "42P18",
             SqlState::WindowingError => "42P20",
             SqlState::ProgramLimitExceeded => "54000",

@@ -48,6 +48,20 @@ async fn if_exists_of_nothing_is_a_notice() -> anyhow::Result<()> {
     assert!(output.status.success(), "psql failed: {stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ALTER SOURCE");
     assert_eq!(stderr.trim(), r#"NOTICE:  source "nope" does not exist, skipping"#);
+    let output = psql(
+        &server,
+        &["-c", "ALTER MATERIALIZED VIEW IF EXISTS nope RENAME TO other"],
+    )?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "psql failed: {stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "ALTER MATERIALIZED VIEW"
+    );
+    assert_eq!(
+        stderr.trim(),
+        r#"NOTICE:  materialized view "nope" does not exist, skipping"#
+    );
     Ok(())
 }
 

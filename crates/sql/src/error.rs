@@ -267,6 +267,31 @@ pub enum PlanError {
         /// Its source.
         source_name: String,
     },
+    /// A new name taken by another item of the schema.
+    #[error("relation \"{0}\" already exists")]
+    ItemExists(String),
+    /// `CREATE OR REPLACE` of an item whose new definition reads the item
+    /// it replaces.
+    #[error("cannot replace {kind} {name}: depended upon by new {name} definition")]
+    ReplaceSelfDependent {
+        /// The replaced item's kind (`view`).
+        kind: &'static str,
+        /// Its qualified name.
+        name: String,
+    },
+    /// A rename that would leave a definition naming the item meaning
+    /// something else, or nothing.
+    #[error("cannot rename {name}: the definition of {kind} {user} would no longer plan")]
+    RenameBreaksDefinition {
+        /// The renamed item's qualified name.
+        name: String,
+        /// The kind of the item whose definition names it.
+        kind: &'static str,
+        /// That item's qualified name.
+        user: String,
+        /// Why its rewritten definition fails.
+        reason: String,
+    },
     /// An error evaluating a constant while planning (`'abc'::int`).
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -319,6 +344,9 @@ impl PlanError {
             PlanError::SubsourceExists { .. } => SqlState::DuplicateTable,
             PlanError::DuplicateUpstreamTable(_) => SqlState::DuplicateObject,
             PlanError::ProgressSubsourceDrop { .. } => SqlState::WrongObjectType,
+            PlanError::ItemExists(_) => SqlState::DuplicateTable,
+            PlanError::ReplaceSelfDependent { .. } => SqlState::InvalidObjectDefinition,
+            PlanError::RenameBreaksDefinition { .. } => SqlState::DependentObjectsStillExist,
             PlanError::Eval(e) => e.code(),
         }
     }
@@ -331,6 +359,7 @@ impl PlanError {
                 Some("Only result column names can be used, not expressions or functions.".into())
             }
             PlanError::InconsistentParameter { first, second, .. } => Some(format!("{first} versus {second}")),
+            PlanError::RenameBreaksDefinition { reason, .. } => Some(format!("With the new name: {reason}.")),
             PlanError::Eval(e) => e.detail(),
             _ => None,
         }
@@ -392,6 +421,9 @@ impl PlanError {
             PlanError::SubsourceExists { table: None, .. } => {
                 Some("Name the progress subsource with EXPOSE PROGRESS AS other_name.".into())
             }
+            PlanError::RenameBreaksDefinition { kind, user, .. } => Some(format!(
+                "Drop or replace {kind} {user} first, or give the name it reads an alias of its own."
+            )),
             PlanError::ProgressSubsourceDrop { source_name, .. } => {
                 Some(format!("Drop the source instead: DROP SOURCE {source_name}."))
             }

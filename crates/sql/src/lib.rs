@@ -19,8 +19,8 @@ pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKin
 pub use error::{NameClause, PlanError};
 pub use parse::{
     AlterCluster, AlterConnection, AlterSourceAddSubsources, ClusterOptions, ConnectionOption, CreateConnection,
-    CreateIndex, CreateMaterializedView, CreateSource, CreateSubsource, Declare, Fetch, OptionValue, ShowObjects,
-    SourceTables, Statement, Subscribe, SubscribeRelation, SubsourceColumn, SubsourceOf, parse,
+    CreateIndex, CreateMaterializedView, CreateSource, CreateSubsource, Declare, Fetch, OptionValue, ShowFilter,
+    ShowObjects, SourceTables, Statement, Subscribe, SubscribeRelation, SubsourceColumn, SubsourceOf, parse,
 };
 pub use plan::{
     CLUSTER_SIZES, ConnectionChange, ConnectionPlan, DescribedPlan, IndexPlan, InsertPlan, MAX_CLUSTER_WORKERS,

@@ -128,6 +128,17 @@ pub enum Statement {
     CreateMaterializedView(CreateMaterializedView),
     /// `FETCH … name`
     Fetch(Fetch),
+    /// `ALTER kind [IF EXISTS] name RENAME TO new_name`
+    AlterRename {
+        /// The kind of object the statement names.
+        kind: crate::catalog::ItemKind,
+        /// The object.
+        name: ast::ObjectName,
+        /// Succeed with a notice if it does not exist.
+        if_exists: bool,
+        /// Its new name, in the same schema.
+        to: ast::Ident,
+    },
     /// A statement of the Materialize surface recognized by its leading
     /// keywords but not implemented yet: answered with `feature not supported`.
     NotYetSupported {
@@ -184,6 +195,25 @@ pub(crate) const SHOWN_ITEMS: &[(&str, crate::catalog::ItemKind)] = &[
     ("CONNECTIONS", crate::catalog::ItemKind::Connection),
 ];
 
+/// The rows a `SHOW` keeps: `LIKE 'pattern'` (on the name) or `WHERE expr`
+/// (over the columns it prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShowFilter {
+    /// `LIKE 'pattern'`
+    Like(String),
+    /// `WHERE expr`
+    Where(Box<ast::Expr>),
+}
+
+impl fmt::Display for ShowFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShowFilter::Like(pattern) => write!(f, "LIKE {}", ast::Value::SingleQuotedString(pattern.clone())),
+            ShowFilter::Where(expr) => write!(f, "WHERE {expr}"),
+        }
+    }
+}
+
 /// What a `SHOW` of a kind of object lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShowObjects {
@@ -194,13 +224,25 @@ pub enum ShowObjects {
         /// The database, default the session's.
         from: Option<ast::ObjectName>,
     },
-    /// `SHOW TABLES|VIEWS|SECRETS|CONNECTIONS [FROM schema]`: the items of
-    /// one kind.
+    /// `SHOW TABLES|VIEWS|SECRETS|CONNECTIONS [FROM schema] [LIKE 'p' |
+    /// WHERE expr]`: the items of one kind.
     Items {
         /// The kind listed.
         kind: crate::catalog::ItemKind,
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
+    },
+    /// `SHOW MATERIALIZED VIEWS [FROM schema] [IN CLUSTER c] [LIKE 'p' |
+    /// WHERE expr]`
+    MaterializedViews {
+        /// The schema, default the first existing one of the search path.
+        from: Option<ast::ObjectName>,
+        /// Only the views maintained in this cluster.
+        cluster: Option<ast::Ident>,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
     },
     /// `SHOW CLUSTERS`
     Clusters,
@@ -237,10 +279,17 @@ impl fmt::Display for Statement {
                 f.write_str("SHOW SCHEMAS")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))
             }
-            Statement::Show(ShowObjects::Items { kind, from }) => {
+            Statement::Show(ShowObjects::Items { kind, from, filter }) => {
                 let plural = SHOWN_ITEMS.iter().find(|(_, k)| k == kind).map_or("ITEMS", |(p, _)| *p);
                 write!(f, "SHOW {plural}")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
+                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
+            }
+            Statement::Show(ShowObjects::MaterializedViews { from, cluster, filter }) => {
+                f.write_str("SHOW MATERIALIZED VIEWS")?;
+                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
+                cluster.iter().try_for_each(|c| write!(f, " IN CLUSTER {c}"))?;
+                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
             }
             Statement::Show(ShowObjects::Clusters) => f.write_str("SHOW CLUSTERS"),
             Statement::Show(ShowObjects::Sources { from }) => {
@@ -314,6 +363,17 @@ impl fmt::Display for Statement {
             Statement::Declare(declare) => write!(f, "{declare}"),
             Statement::CreateMaterializedView(create) => write!(f, "{create}"),
             Statement::Fetch(fetch) => write!(f, "{fetch}"),
+            Statement::AlterRename {
+                kind,
+                name,
+                if_exists,
+                to,
+            } => write!(
+                f,
+                "ALTER {} {}{name} RENAME TO {to}",
+                kind.name().to_uppercase(),
+                if *if_exists { "IF EXISTS " } else { "" }
+            ),
             Statement::NotYetSupported { feature } => write!(f, "<not yet supported: {feature}>"),
         }
     }

@@ -17,6 +17,7 @@ mod materialized_view;
 mod mutate;
 mod params;
 mod query;
+mod rename;
 mod role;
 mod scope;
 mod secret;
@@ -95,6 +96,8 @@ pub enum Plan {
         view: ViewPlan,
         /// Succeed with a notice if it exists.
         if_not_exists: bool,
+        /// `OR REPLACE`: the view of that name it replaces, if any.
+        replace: Option<GlobalId>,
     },
     /// `CREATE MATERIALIZED VIEW`
     CreateMaterializedView {
@@ -110,6 +113,8 @@ pub enum Plan {
         cluster: String,
         /// Succeed with a notice if it exists.
         if_not_exists: bool,
+        /// `OR REPLACE`: the materialized view of that name it replaces, if any.
+        replace: Option<GlobalId>,
     },
     /// `CREATE INDEX`
     CreateIndex {
@@ -150,6 +155,20 @@ pub enum Plan {
         missing: Vec<String>,
         /// `CASCADE`: drop dependents too.
         cascade: bool,
+    },
+    /// `ALTER … RENAME TO`
+    RenameItem {
+        /// The item, or `None` if it does not exist and `IF EXISTS` was given.
+        id: Option<GlobalId>,
+        /// The kind the statement names.
+        kind: ItemKind,
+        /// Its name, for notices.
+        name: String,
+        /// Its new name, in the same schema.
+        new_name: String,
+        /// Each item whose definition names it (its own among them), with
+        /// its definition rewritten to the new name.
+        rewrites: Vec<(GlobalId, String)>,
     },
     /// `CREATE CLUSTER`
     CreateCluster {
@@ -543,6 +562,12 @@ fn plan_statement(
             cascade,
         } => ddl::plan_drop_items(catalog, *kind, names, *if_exists, *cascade),
         Statement::ShowCreate { kind, name } => show::plan_show_create(catalog, *kind, name),
+        Statement::AlterRename {
+            kind,
+            name,
+            if_exists,
+            to,
+        } => rename::plan_alter_rename(catalog, *kind, name, *if_exists, to),
         Statement::AsOf { query, as_of, at_least } => {
             let mut select = query::plan_query(catalog, params, query)?;
             select.as_of = Some(QueryAsOf {

@@ -21,6 +21,7 @@ fn render(statement: &Statement) -> String {
         | Statement::Subscribe(_)
         | Statement::Declare(_)
         | Statement::CreateMaterializedView(_)
+        | Statement::AlterRename { .. }
         | Statement::Fetch(_) => statement.to_string(),
         Statement::CreateConnection(create) => format!("{statement} -- validate: {:?}", create.validate),
         // The statement's text hides the value; the test shows what was parsed.

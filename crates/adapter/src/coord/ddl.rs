@@ -1,10 +1,10 @@
-//! Sequencing `CREATE` and `DROP`: one catalog transaction each, then the
+//! Sequencing `CREATE`, `ALTER … RENAME` and `DROP`: one catalog transaction each, then the
 //! storage collections of the tables created or dropped, via the committer,
 //! and the dataflows of the indexes dropped (`CREATE INDEX` is in `index.rs`).
 
 use std::collections::BTreeSet;
 
-use freshet_catalog::{CatalogError, ItemKind, Op, OpResult};
+use freshet_catalog::{CatalogError, ItemKind, NewItem, Op, OpResult};
 use freshet_repr::GlobalId;
 use freshet_sql::Plan;
 
@@ -87,8 +87,9 @@ impl Coordinator {
                 name,
                 view,
                 if_not_exists,
+                replace,
             } => {
-                let op = Op::CreateItem {
+                let new = NewItem {
                     schema,
                     name: name.item.clone(),
                     kind: ItemKind::View,
@@ -96,9 +97,47 @@ impl Coordinator {
                     desc: view.desc,
                     uses: view.uses,
                 };
+                let op = match replace {
+                    Some(old) => Op::ReplaceItem { old, new },
+                    None => Op::CreateItem {
+                        schema: new.schema,
+                        name: new.name,
+                        kind: new.kind,
+                        create_sql: new.create_sql,
+                        desc: new.desc,
+                        uses: new.uses,
+                    },
+                };
                 let result = self.catalog.transact(vec![op]);
                 created(&mut ctx, result, if_not_exists, "relation", &name.item)
                     .map(|_| ExecuteResponse::command("CREATE VIEW"))
+            }
+            Plan::RenameItem {
+                id,
+                kind,
+                name,
+                new_name,
+                rewrites,
+            } => {
+                let tag = alter_tag(kind);
+                match id {
+                    Some(id) => self
+                        .catalog
+                        .transact(vec![Op::RenameItem {
+                            id,
+                            name: new_name,
+                            rewrites,
+                        }])
+                        .map(|_| {
+                            self.renamed(id);
+                            ExecuteResponse::command(tag)
+                        })
+                        .map_err(AdapterError::from),
+                    None => {
+                        ctx.notice(format!("{} \"{name}\" does not exist, skipping", kind.name()));
+                        Ok(ExecuteResponse::command(tag))
+                    }
+                }
             }
             Plan::CreateSecret {
                 schema,
@@ -162,6 +201,28 @@ impl Coordinator {
         Sequenced::Done(ctx, result)
     }
 
+    /// Brings what the coordinator keeps under item `id`'s name up to date
+    /// after a rename: an index's name, as `EXPLAIN` prints it.
+    fn renamed(&mut self, id: GlobalId) {
+        let Some(item) = self.catalog.item(id) else {
+            return;
+        };
+        let Some(schema) = self.catalog.schema(item.schema) else {
+            return;
+        };
+        let name = freshet_sql::FullItemName {
+            database: schema
+                .database
+                .and_then(|d| self.catalog.database(d))
+                .map(|d| d.name.clone()),
+            schema: schema.name.clone(),
+            item: item.name.clone(),
+        };
+        if let Some(index) = self.indexes.get_mut(&id) {
+            index.name = name.to_string();
+        }
+    }
+
     /// Drops from the catalog, then the dropped tables' and subsources'
     /// collections.
     pub(crate) fn drop(&mut self, ctx: ExecuteContext, ops: Vec<Op>, tag: &str) -> Sequenced {
@@ -206,6 +267,21 @@ impl Coordinator {
             Ok(ExecuteResponse::command(&tag))
         });
         Sequenced::Pending
+    }
+}
+
+/// The command tag of `ALTER` of an item of `kind`, as the statement
+/// names the kind.
+pub(crate) fn alter_tag(kind: freshet_sql::ItemKind) -> &'static str {
+    use freshet_sql::ItemKind as K;
+    match kind {
+        K::Table => "ALTER TABLE",
+        K::View => "ALTER VIEW",
+        K::MaterializedView => "ALTER MATERIALIZED VIEW",
+        K::Index => "ALTER INDEX",
+        K::Secret => "ALTER SECRET",
+        K::Connection => "ALTER CONNECTION",
+        K::Source | K::Subsource | K::ProgressSubsource => "ALTER SOURCE",
     }
 }
 

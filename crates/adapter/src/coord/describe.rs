@@ -47,6 +47,7 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
         | Plan::DropDatabase { .. }
         | Plan::DropSchema { .. }
         | Plan::DropItems { .. }
+        | Plan::RenameItem { .. }
         | Plan::CreateCluster { .. }
         | Plan::AlterCluster { .. }
         | Plan::DropClusters { .. }

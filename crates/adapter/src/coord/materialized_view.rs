@@ -1,11 +1,11 @@
-//! Sequencing `CREATE MATERIALIZED VIEW`, and starting materialized views'
+//! Sequencing `CREATE [OR REPLACE] MATERIALIZED VIEW`, and starting materialized views'
 //! dataflows (at creation and at boot): one catalog transaction, the
 //! view's collection (timed by its sink, held until the first write), then
 //! its sink on compute. The statement completes once the view is readable.
 
 use std::time::Duration;
 
-use freshet_catalog::{ItemKind, Op, OpResult};
+use freshet_catalog::{ItemKind, NewItem, Op, OpResult};
 use freshet_expr::{RelExpr, optimize};
 use freshet_repr::{GlobalId, SchemaId, Timestamp};
 use freshet_sql::{FullItemName, ViewPlan};
@@ -30,24 +30,47 @@ pub(crate) struct ViewInfo {
 /// for its first write.
 const FAILURE_POLL: Duration = Duration::from_millis(100);
 
+/// A planned `CREATE [OR REPLACE] MATERIALIZED VIEW`.
+pub(crate) struct NewMaterializedView {
+    /// The schema it goes in.
+    pub(crate) schema: SchemaId,
+    /// Its name.
+    pub(crate) name: FullItemName,
+    /// Its definition.
+    pub(crate) view: ViewPlan,
+    /// What it computes, and where.
+    pub(crate) info: ViewInfo,
+    /// Succeed with a notice if it exists.
+    pub(crate) if_not_exists: bool,
+    /// The materialized view it replaces, if any.
+    pub(crate) replace: Option<GlobalId>,
+}
+
 impl Coordinator {
-    /// `CREATE MATERIALIZED VIEW`.
+    /// `CREATE [OR REPLACE] MATERIALIZED VIEW`. Replacing drops the old
+    /// view (its sink stops, its collection goes) and creates the new one
+    /// under a new id, in one catalog transaction; the new view is built
+    /// from scratch, so no row of the old one carries over.
     pub(crate) fn sequence_create_materialized_view(
         &mut self,
         mut ctx: ExecuteContext,
-        schema: SchemaId,
-        name: FullItemName,
-        view: ViewPlan,
-        info: ViewInfo,
-        if_not_exists: bool,
+        create: NewMaterializedView,
     ) -> Sequenced {
+        let NewMaterializedView {
+            schema,
+            name,
+            view,
+            info,
+            if_not_exists,
+            replace,
+        } = create;
         if let Err(e) = self
             .check_readable(&info.expr.depends_on())
             .and_then(|()| self.instances.cluster(&info.cluster).map(drop))
         {
             return Sequenced::Done(ctx, Err(e));
         }
-        let op = Op::CreateItem {
+        let new = NewItem {
             schema,
             name: name.item.clone(),
             kind: ItemKind::MaterializedView,
@@ -55,10 +78,21 @@ impl Coordinator {
             desc: view.desc,
             uses: view.uses,
         };
+        let op = match replace {
+            Some(old) => Op::ReplaceItem { old, new },
+            None => Op::CreateItem {
+                schema: new.schema,
+                name: new.name,
+                kind: new.kind,
+                create_sql: new.create_sql,
+                desc: new.desc,
+                uses: new.uses,
+            },
+        };
         let result = self.catalog.transact(vec![op]);
         let id = match created(&mut ctx, result, if_not_exists, "relation", &name.item) {
             Ok(Some(results)) => results.iter().find_map(|r| match r {
-                OpResult::CreatedItem(id) => Some(*id),
+                OpResult::CreatedItem(id) | OpResult::Replaced { new: id, .. } => Some(*id),
                 _ => None,
             }),
             Ok(None) => return Sequenced::Done(ctx, Ok(ExecuteResponse::command("CREATE MATERIALIZED VIEW"))),
@@ -70,10 +104,19 @@ impl Coordinator {
                 Err(AdapterError::Internal("no materialized view was created".into())),
             );
         };
+        // The old view's sink stops before its collection goes.
+        if let Some(old) = replace {
+            self.drop_materialized_views(&[old]);
+        }
         let committer = self.committer.clone();
         self.spawn_then(
             ctx,
-            move |_| async move { Ok(committer.create_writer_timed_collection(id).await?) },
+            move |_| async move {
+                if let Some(old) = replace {
+                    committer.drop_collection(old).await?;
+                }
+                Ok(committer.create_writer_timed_collection(id).await?)
+            },
             move |coord, ctx, _created| match coord.start_materialized_view(id, info) {
                 Ok(as_of) => {
                     let (store, watch) = (coord.store.clone(), coord.instances.failure_watch(&[id]));

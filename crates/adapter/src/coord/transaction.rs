@@ -41,6 +41,7 @@ impl Coordinator {
                 Plan::DropDatabase { .. } => Err(AdapterError::InTransactionBlock("DROP DATABASE")),
                 Plan::DropSchema { .. } => Err(AdapterError::InTransactionBlock("DROP SCHEMA")),
                 Plan::DropItems { .. } => Err(AdapterError::InTransactionBlock("DROP")),
+                Plan::RenameItem { kind, .. } => Err(AdapterError::InTransactionBlock(super::ddl::alter_tag(*kind))),
                 Plan::CreateRole { .. } => Err(AdapterError::InTransactionBlock("CREATE ROLE")),
                 Plan::AlterRole { .. } => Err(AdapterError::InTransactionBlock("ALTER ROLE")),
                 Plan::DropRoles { .. } => Err(AdapterError::InTransactionBlock("DROP ROLE")),

@@ -83,6 +83,95 @@ impl State {
         Ok(id)
     }
 
+    /// Item `id`'s name, qualified by its database and schema.
+    pub(super) fn full_name(&self, id: GlobalId) -> String {
+        let Some(item) = self.items.get(&id) else {
+            return id.to_string();
+        };
+        let schema = self.schemas.get(&item.schema);
+        let database = schema.and_then(|s| s.database).and_then(|d| self.databases.get(&d));
+        database
+            .map(|d| d.name.as_str())
+            .into_iter()
+            .chain(schema.map(|s| s.name.as_str()))
+            .chain([item.name.as_str()])
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// Drops item `old` and creates `new` in its place, with a new id.
+    /// Fails if anything uses `old`, its parts (indexes) included: they
+    /// were built on the definition being replaced.
+    pub(super) fn replace_item(
+        &mut self,
+        old: GlobalId,
+        new: NewItem,
+        writes: &mut Vec<KvOp>,
+    ) -> Result<GlobalId, CatalogError> {
+        let replaced = self
+            .items
+            .get(&old)
+            .ok_or_else(|| CatalogError::UnknownItem(old.to_string()))?;
+        let kind = replaced.kind.name();
+        let users: Vec<(&'static str, String)> = self
+            .items
+            .values()
+            .filter(|item| item.uses.contains(&old))
+            .map(|item| (item.kind.name(), self.full_name(item.id)))
+            .collect();
+        if !users.is_empty() {
+            return Err(CatalogError::StillDependedUpon {
+                kind,
+                name: self.full_name(old),
+                users,
+            });
+        }
+        self.remove_items(&[old], writes);
+        self.create_item(new, writes)
+    }
+
+    /// Renames item `id` to `name` in its schema, and sets the rewritten
+    /// definitions.
+    pub(super) fn rename_item(
+        &mut self,
+        id: GlobalId,
+        name: String,
+        rewrites: Vec<(GlobalId, String)>,
+        writes: &mut Vec<KvOp>,
+    ) -> Result<(), CatalogError> {
+        let item = self
+            .items
+            .get(&id)
+            .ok_or_else(|| CatalogError::UnknownItem(id.to_string()))?;
+        let schema = item.schema;
+        if self.items.values().any(|i| i.schema == schema && i.name == name) {
+            return Err(CatalogError::ItemExists { kind: "relation", name });
+        }
+        for (rewritten, _) in &rewrites {
+            if !self.items.contains_key(rewritten) {
+                return Err(CatalogError::UnknownItem(rewritten.to_string()));
+            }
+        }
+        if let Some(item) = self.items.get_mut(&id) {
+            item.name = name;
+        }
+        let mut changed = vec![id];
+        for (rewritten, create_sql) in rewrites {
+            if let Some(item) = self.items.get_mut(&rewritten) {
+                item.create_sql = create_sql;
+            }
+            changed.push(rewritten);
+        }
+        changed.sort();
+        changed.dedup();
+        for id in changed {
+            if let Some(item) = self.items.get(&id) {
+                writes.push(put(item_key(id), &ItemRecord::of(item)));
+            }
+        }
+        Ok(())
+    }
+
     /// Sets secret `id`'s value, and its durable record.
     pub(super) fn set_secret(&mut self, id: GlobalId, value: String, writes: &mut Vec<KvOp>) {
         writes.push(put(

@@ -5,14 +5,12 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::{CreateIndex, SHOWN_ITEMS, ShowObjects, Statement};
+use super::{CreateIndex, SHOWN_ITEMS, ShowFilter, ShowObjects, Statement};
 use crate::catalog::ItemKind;
 
 /// Statements of the Materialize surface that later versions implement,
 /// by their leading keywords (longest prefixes first).
 const NOT_YET_SUPPORTED: &[&[&str]] = &[
-    &["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"],
-    &["CREATE", "OR", "REPLACE", "VIEW"],
     &["CREATE", "SINK"],
     &["CREATE", "CLUSTER", "REPLICA"],
     &["ALTER", "MATERIALIZED", "VIEW"],
@@ -25,7 +23,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["SHOW", "CREATE", "SINK"],
     &["SHOW", "SINKS"],
     &["SHOW", "CLUSTER", "REPLICAS"],
-    &["SHOW", "MATERIALIZED", "VIEWS"],
     &["SHOW", "OBJECTS"],
 ];
 
@@ -48,6 +45,11 @@ fn word_at(parser: &Parser<'_>, i: usize) -> String {
 /// `None` without consuming anything when the statement is not one of ours.
 pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, ParserError> {
     let words = peek_words(parser, 5);
+    if words[0] == "ALTER"
+        && let Some(rename) = parse_alter_rename(parser)?
+    {
+        return Ok(Some(rename));
+    }
     if words[0] == "ALTER" && words[1] == "SOURCE" {
         return parse_alter_source(parser).map(Some);
     }
@@ -58,7 +60,8 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             return Ok(Some(Statement::NotYetSupported { feature }));
         }
     }
-    if words[..3] == ["CREATE", "MATERIALIZED", "VIEW"] {
+    if words[..3] == ["CREATE", "MATERIALIZED", "VIEW"] || words == ["CREATE", "OR", "REPLACE", "MATERIALIZED", "VIEW"]
+    {
         return super::materialized_view::parse_create_materialized_view(parser)
             .map(|c| Some(Statement::CreateMaterializedView(c)));
     }
@@ -152,6 +155,9 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "SHOW" && words[1] == "INDEXES" {
         return parse_show_indexes(parser).map(Some);
     }
+    if words[..3] == ["SHOW", "MATERIALIZED", "VIEWS"] {
+        return parse_show_materialized_views(parser).map(Some);
+    }
     if words[0] == "SHOW" {
         let show = match words[1].as_str() {
             "DATABASES" => Some(ShowObjects::Databases),
@@ -164,6 +170,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                 .map(|(_, kind)| ShowObjects::Items {
                     kind: *kind,
                     from: None,
+                    filter: None,
                 }),
         };
         if let Some(mut show) = show {
@@ -179,10 +186,14 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                     ShowObjects::Databases
                     | ShowObjects::Clusters
                     | ShowObjects::Indexes { .. }
+                    | ShowObjects::MaterializedViews { .. }
                     | ShowObjects::Subsources { .. } => {
                         return parser.expected("end of statement", parser.peek_token());
                     }
                 }
+            }
+            if let ShowObjects::Items { filter, .. } = &mut show {
+                *filter = parse_show_filter(parser)?;
             }
             return Ok(Some(Statement::Show(show)));
         }
@@ -223,15 +234,11 @@ fn parse_alter_source(parser: &mut Parser<'_>) -> Result<Statement, ParserError>
     if word_at(parser, i) == "IF" && word_at(parser, i + 1) == "EXISTS" {
         i += 2;
     }
-    let is_word = |i: usize| matches!(parser.peek_nth_token(i).token, Token::Word(_));
-    if is_word(i) {
-        i += 1;
-        while parser.peek_nth_token(i).token == Token::Period && is_word(i + 1) {
-            i += 2;
-        }
-        if word_at(parser, i) == "ADD" && matches!(word_at(parser, i + 1).as_str(), "SUBSOURCE" | "TABLE") {
-            return super::source::parse_alter_source_add_subsources(parser);
-        }
+    if let Some(i) = name_end(parser, i)
+        && word_at(parser, i) == "ADD"
+        && matches!(word_at(parser, i + 1).as_str(), "SUBSOURCE" | "TABLE")
+    {
+        return super::source::parse_alter_source_add_subsources(parser);
     }
     skip_statement(parser);
     Ok(Statement::NotYetSupported {
@@ -302,6 +309,104 @@ fn parse_show_indexes(parser: &mut Parser<'_>) -> Result<Statement, ParserError>
         None
     };
     Ok(Statement::Show(ShowObjects::Indexes { from, on, cluster }))
+}
+
+/// `SHOW MATERIALIZED VIEWS [FROM schema] [IN [CLUSTER] cluster] [LIKE 'p'
+/// | WHERE expr]`.
+fn parse_show_materialized_views(parser: &mut Parser<'_>) -> Result<Statement, ParserError> {
+    for _ in 0..3 {
+        parser.next_token();
+    }
+    let from = if parser.parse_keyword(Keyword::FROM) {
+        Some(parser.parse_object_name(false)?)
+    } else {
+        None
+    };
+    let cluster = if parser.parse_keyword(Keyword::IN) {
+        let _ = parser.parse_keyword(Keyword::CLUSTER);
+        Some(parser.parse_identifier()?)
+    } else {
+        None
+    };
+    let filter = parse_show_filter(parser)?;
+    Ok(Statement::Show(ShowObjects::MaterializedViews {
+        from,
+        cluster,
+        filter,
+    }))
+}
+
+/// `[LIKE 'pattern' | WHERE expr]` at the end of a `SHOW`.
+fn parse_show_filter(parser: &mut Parser<'_>) -> Result<Option<ShowFilter>, ParserError> {
+    if parser.parse_keyword(Keyword::LIKE) {
+        Ok(Some(ShowFilter::Like(parser.parse_literal_string()?)))
+    } else if parser.parse_keyword(Keyword::WHERE) {
+        Ok(Some(ShowFilter::Where(Box::new(parser.parse_expr()?))))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The kinds `ALTER kind … RENAME TO` renames, by their keywords.
+const RENAMED_KINDS: &[(&[&str], ItemKind)] = &[
+    (&["TABLE"], ItemKind::Table),
+    (&["VIEW"], ItemKind::View),
+    (&["MATERIALIZED", "VIEW"], ItemKind::MaterializedView),
+    (&["INDEX"], ItemKind::Index),
+    (&["SOURCE"], ItemKind::Source),
+    (&["SECRET"], ItemKind::Secret),
+    (&["CONNECTION"], ItemKind::Connection),
+];
+
+/// The position just after a dotted name starting at token `i`, if one
+/// starts there.
+fn name_end(parser: &Parser<'_>, mut i: usize) -> Option<usize> {
+    let is_word = |i: usize| matches!(parser.peek_nth_token(i).token, Token::Word(_));
+    if !is_word(i) {
+        return None;
+    }
+    i += 1;
+    while parser.peek_nth_token(i).token == Token::Period && is_word(i + 1) {
+        i += 2;
+    }
+    Some(i)
+}
+
+/// `ALTER kind [IF EXISTS] name RENAME TO new_name`, for the kinds of
+/// [`RENAMED_KINDS`]; consumes nothing and returns `None` for any other
+/// `ALTER`.
+fn parse_alter_rename(parser: &mut Parser<'_>) -> Result<Option<Statement>, ParserError> {
+    let Some((keywords, kind)) = RENAMED_KINDS.iter().find(|(keywords, _)| {
+        keywords
+            .iter()
+            .enumerate()
+            .all(|(i, keyword)| word_at(parser, i + 1) == *keyword)
+    }) else {
+        return Ok(None);
+    };
+    let mut i = 1 + keywords.len();
+    if word_at(parser, i) == "IF" && word_at(parser, i + 1) == "EXISTS" {
+        i += 2;
+    }
+    let Some(end) = name_end(parser, i) else {
+        return Ok(None);
+    };
+    if word_at(parser, end) != "RENAME" || word_at(parser, end + 1) != "TO" {
+        return Ok(None);
+    }
+    for _ in 0..1 + keywords.len() {
+        parser.next_token();
+    }
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    parser.expect_keywords(&[Keyword::RENAME, Keyword::TO])?;
+    let to = parser.parse_identifier()?;
+    Ok(Some(Statement::AlterRename {
+        kind: *kind,
+        name,
+        if_exists,
+        to,
+    }))
 }
 
 /// `CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj

@@ -3,16 +3,17 @@
 //! like a table's.
 
 use freshet_expr::RelExpr;
+use sqlparser::ast;
 
 use super::query;
-use super::view::{check_query_stands_alone, qualify_relations, view_desc};
+use super::view::{check_query_stands_alone, qualify_relations, replaced_item, view_desc};
 use super::{Plan, SelectPlan, ViewPlan};
 use crate::PlanError;
-use crate::catalog::CatalogReader;
+use crate::catalog::{CatalogReader, ItemKind};
 use crate::names::{name_for_create, normalize_ident, qualified_name};
 use crate::parse::CreateMaterializedView;
 
-/// Plans `CREATE MATERIALIZED VIEW`.
+/// Plans `CREATE [OR REPLACE] MATERIALIZED VIEW`.
 pub(crate) fn plan_create_materialized_view(
     catalog: &dyn CatalogReader,
     create: &CreateMaterializedView,
@@ -35,11 +36,17 @@ pub(crate) fn plan_create_materialized_view(
     let uses = qualify_relations(catalog, &mut query)?;
     let expr = maintained_relation(query::plan_query(catalog, None, &query)?);
     expr.check_temporal()?;
+    let replace = if create.or_replace {
+        replaced_item(catalog, &schema, &name, ItemKind::MaterializedView, &uses)?
+    } else {
+        None
+    };
     let stored = CreateMaterializedView {
+        or_replace: false,
         name: qualified_name(&name),
         columns: create.columns.clone(),
         if_not_exists: false,
-        cluster: Some(sqlparser::ast::Ident::with_quote('"', cluster.as_str())),
+        cluster: Some(ast::Ident::with_quote('"', cluster.as_str())),
         query: Box::new(query),
     };
     check_query_stands_alone(catalog, &stored.query, &columns, &desc)?;
@@ -54,6 +61,7 @@ pub(crate) fn plan_create_materialized_view(
         expr,
         cluster,
         if_not_exists: create.if_not_exists,
+        replace,
     })
 }
 

@@ -1,9 +1,15 @@
 //! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`, `SHOW VIEWS`,
-//! `SHOW INDEXES`: answered from the catalog as constant relations.
+//! `SHOW MATERIALIZED VIEWS`, `SHOW INDEXES`: answered from the catalog as
+//! constant relations.
 
 use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing};
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
 
+use super::expr::{ExprContext, plan_bool};
+use super::hir::HirRel;
+use super::lowering::lower;
+use super::query::QueryContext;
+use super::scope::{Scope, ScopeItem};
 use super::{Plan, SelectPlan};
 use crate::PlanError;
 use sqlparser::ast;
@@ -11,7 +17,7 @@ use sqlparser::ast;
 use super::source::{cluster_of, source_of};
 use crate::catalog::{CatalogItem, CatalogReader, ItemKind, SchemaInfo};
 use crate::names::{name_parts, normalize_ident, resolve_item, resolve_schema, schema_of};
-use crate::parse::{ShowObjects, Statement};
+use crate::parse::{ShowFilter, ShowObjects, Statement};
 
 /// Plans a `SHOW` of a kind of object as a sorted two-column relation
 /// (`name`, `comment`), as Materialize prints it.
@@ -59,18 +65,65 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .map(|s| s.name)
                 .collect()
         }
-        ShowObjects::Items { kind, from } => {
+        ShowObjects::Items { kind, from, filter } => {
             let schema = shown_schema(catalog, from.as_ref())?;
-            catalog
+            let names: Vec<String> = catalog
                 .items(schema.id)
                 .into_iter()
                 .filter(|item| item.kind == *kind)
                 .map(|item| item.name.item)
-                .collect()
+                .collect();
+            let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
+            return filtered_text_rows(catalog, &[("name", false), ("comment", true)], rows, filter.as_ref());
+        }
+        ShowObjects::MaterializedViews { from, cluster, filter } => {
+            return plan_show_materialized_views(catalog, from.as_ref(), cluster.as_ref(), filter.as_ref());
         }
     };
     let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
     Ok(text_rows(&[("name", false), ("comment", true)], rows))
+}
+
+/// `SHOW MATERIALIZED VIEWS`: each materialized view's name and the
+/// cluster that maintains it (as its stored definition names it).
+fn plan_show_materialized_views(
+    catalog: &dyn CatalogReader,
+    from: Option<&ast::ObjectName>,
+    cluster: Option<&ast::Ident>,
+    filter: Option<&ShowFilter>,
+) -> Result<Plan, PlanError> {
+    let schema = shown_schema(catalog, from)?;
+    let cluster = cluster.map(normalize_ident);
+    if let Some(cluster) = &cluster
+        && catalog.cluster(cluster).is_none()
+    {
+        return Err(PlanError::UnknownCluster(cluster.clone()));
+    }
+    let mut views: Vec<(String, Option<String>)> = Vec::new();
+    for view in catalog
+        .items(schema.id)
+        .into_iter()
+        .filter(|i| i.kind == ItemKind::MaterializedView)
+    {
+        let view_cluster = match crate::parse(&view.create_sql)?.first() {
+            Some(Statement::CreateMaterializedView(create)) => create.cluster.as_ref().map(normalize_ident),
+            _ => None,
+        };
+        if cluster.is_some() && view_cluster != cluster {
+            continue;
+        }
+        views.push((view.name.item, view_cluster));
+    }
+    let rows = views
+        .iter()
+        .map(|(name, cluster)| vec![Some(name.as_str()), cluster.as_deref(), None])
+        .collect();
+    filtered_text_rows(
+        catalog,
+        &[("name", false), ("cluster", true), ("comment", true)],
+        rows,
+        filter,
+    )
 }
 
 /// The schema a `SHOW … [FROM schema]` lists: the named one, or the first
@@ -248,35 +301,86 @@ pub(crate) fn plan_show_create(
     ))
 }
 
-/// A relation of text columns (each named, and nullable or not), sorted by
-/// the first.
-fn text_rows(columns: &[(&str, bool)], rows: Vec<Vec<Option<&str>>>) -> Plan {
-    let desc = RelationDesc::new(
+/// [`text_rows`], keeping only the rows `filter` keeps: `LIKE` matches the
+/// first column (the name), `WHERE` sees every column by its name.
+fn filtered_text_rows(
+    catalog: &dyn CatalogReader,
+    columns: &[(&str, bool)],
+    rows: Vec<Vec<Option<&str>>>,
+    filter: Option<&ShowFilter>,
+) -> Result<Plan, PlanError> {
+    let Some(filter) = filter else {
+        return Ok(text_rows(columns, rows));
+    };
+    let desc = text_desc(columns);
+    let typ: Vec<_> = desc.types().copied().collect();
+    let scope = Scope {
+        items: columns
+            .iter()
+            .zip(&typ)
+            .map(|((name, _), typ)| ScopeItem::new(None, (*name).to_owned(), *typ))
+            .collect(),
+        from_names: Vec::new(),
+    };
+    let predicate = match filter {
+        ShowFilter::Like(pattern) => ast::Expr::Like {
+            negated: false,
+            any: false,
+            expr: Box::new(ast::Expr::Identifier(ast::Ident::new(columns[0].0))),
+            pattern: Box::new(ast::Expr::value(ast::Value::SingleQuotedString(pattern.clone()))),
+            escape_char: None,
+        },
+        ShowFilter::Where(expr) => (**expr).clone(),
+    };
+    let qcx = QueryContext::new(catalog);
+    let ecx = ExprContext::new(&qcx, &scope, "WHERE");
+    let predicate = plan_bool(&ecx, &predicate, "WHERE")?;
+    let rel = HirRel::Constant {
+        rows: rows.into_iter().map(text_row).collect(),
+        typ,
+    }
+    .filter(vec![predicate]);
+    Ok(sorted_by_first(lower(&rel), desc))
+}
+
+/// The columns of [`text_rows`].
+fn text_desc(columns: &[(&str, bool)]) -> RelationDesc {
+    RelationDesc::new(
         columns
             .iter()
             .map(|(name, nullable)| (ColumnName((*name).into()), ScalarType::Text.nullable(*nullable))),
-    );
-    let rows = rows
-        .into_iter()
-        .map(|row| {
-            (
-                Row::pack(row.into_iter().map(|v| v.map_or(Datum::Null, Datum::String))),
-                1,
-            )
-        })
-        .collect();
+    )
+}
+
+/// One row of text values.
+fn text_row(row: Vec<Option<&str>>) -> Row {
+    Row::pack(row.into_iter().map(|v| v.map_or(Datum::Null, Datum::String)))
+}
+
+/// A relation of text columns (each named, and nullable or not), sorted by
+/// the first.
+fn text_rows(columns: &[(&str, bool)], rows: Vec<Vec<Option<&str>>>) -> Plan {
+    let desc = text_desc(columns);
+    let rows = rows.into_iter().map(|row| (text_row(row), 1)).collect();
+    let expr = RelExpr::Constant {
+        rows: Ok(rows),
+        typ: desc.types().copied().collect(),
+    };
+    sorted_by_first(expr, desc)
+}
+
+/// A query of `expr`, whose columns are `desc`, sorted by its first column.
+fn sorted_by_first(expr: RelExpr, desc: RelationDesc) -> Plan {
+    let columns = desc.arity();
     Plan::Select(SelectPlan {
-        expr: RelExpr::Constant {
-            rows: Ok(rows),
-            typ: desc.types().copied().collect(),
-        },
+        expr,
         finishing: RowSetFinishing {
             order_by: vec![ColumnOrder {
                 column: 0,
                 desc: false,
                 nulls_last: true,
             }],
-            ..RowSetFinishing::project_only((0..columns.len()).collect())
+            ..RowSetFinishing::project_only((0..columns).collect())
         },
         desc,
         as_of: None,

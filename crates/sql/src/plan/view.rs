@@ -1,4 +1,4 @@
-//! Views: planning `CREATE VIEW`, and planning a view's query wherever a
+//! Views: planning `CREATE [OR REPLACE] VIEW`, and planning a view's query wherever a
 //! query names the view.
 //!
 //! A view stores its defining statement with every relation it reads
@@ -17,17 +17,24 @@ use super::hir::HirRel;
 use super::query::{QueryContext, plan_nested_query};
 use super::{Plan, ViewPlan};
 use crate::PlanError;
-use crate::catalog::{CatalogItem, CatalogReader, ClusterInfo, SchemaInfo};
+use crate::catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo};
 use crate::names::{name_for_create, name_parts, normalize_ident, qualified_name, resolve_item};
 use crate::parse::{Statement, parse};
 
-/// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS query`.
+/// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(columns)] AS query`.
 pub(crate) fn plan_create_view(catalog: &dyn CatalogReader, create: &ast::CreateView) -> Result<Plan, PlanError> {
     if create.materialized {
         return Err(PlanError::Unsupported("CREATE MATERIALIZED VIEW".into()));
     }
-    if create.or_replace || create.or_alter {
-        return Err(PlanError::Unsupported("CREATE OR REPLACE VIEW".into()));
+    if create.or_alter {
+        return Err(PlanError::Unsupported("CREATE OR ALTER VIEW".into()));
+    }
+    if create.or_replace && create.if_not_exists {
+        return Err(PlanError::Parse {
+            message: "cannot specify both OR REPLACE and IF NOT EXISTS".into(),
+            detail: None,
+            position: None,
+        });
     }
     if create.temporary {
         return Err(PlanError::Unsupported("CREATE TEMPORARY VIEW".into()));
@@ -60,8 +67,14 @@ pub(crate) fn plan_create_view(catalog: &dyn CatalogReader, create: &ast::Create
     // query reads fully qualified.
     let mut query = (*create.query).clone();
     let uses = qualify_relations(catalog, &mut query)?;
+    let replace = if create.or_replace {
+        replaced_item(catalog, &schema, &name, ItemKind::View, &uses)?
+    } else {
+        None
+    };
     let mut stored = create.clone();
     stored.if_not_exists = false;
+    stored.or_replace = false;
     stored.name = qualified_name(&name);
     stored.query = Box::new(query);
     let create_sql = ast::Statement::CreateView(stored).to_string();
@@ -71,7 +84,37 @@ pub(crate) fn plan_create_view(catalog: &dyn CatalogReader, create: &ast::Create
         name,
         view: ViewPlan { desc, create_sql, uses },
         if_not_exists: create.if_not_exists,
+        replace,
     })
+}
+
+/// The item `CREATE OR REPLACE` of a `kind` named `name` (in `schema`)
+/// replaces: the item of that name, which must be of `kind` and not read
+/// by the new definition (whose direct inputs are `uses`); `None` when the
+/// name is free.
+pub(crate) fn replaced_item(
+    catalog: &dyn CatalogReader,
+    schema: &SchemaInfo,
+    name: &FullItemName,
+    kind: ItemKind,
+    uses: &[GlobalId],
+) -> Result<Option<GlobalId>, PlanError> {
+    let Some(existing) = catalog.resolve_item(schema.id, &name.item) else {
+        return Ok(None);
+    };
+    if existing.kind != kind {
+        return Err(PlanError::WrongObjectType {
+            name: existing.name.item,
+            expected: kind.with_article(),
+        });
+    }
+    if uses.contains(&existing.id) {
+        return Err(PlanError::ReplaceSelfDependent {
+            kind: kind.name(),
+            name: existing.name.to_string(),
+        });
+    }
+    Ok(Some(existing.id))
 }
 
 /// The `CREATE VIEW` statement stored as `create_sql`.
