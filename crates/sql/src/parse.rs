@@ -244,8 +244,16 @@ pub enum ShowObjects {
         /// The rows kept.
         filter: Option<ShowFilter>,
     },
-    /// `SHOW CLUSTERS`
-    Clusters,
+    /// `SHOW CLUSTERS [LIKE 'p' | WHERE …]`
+    Clusters {
+        /// The rows kept.
+        filter: Option<ShowFilter>,
+    },
+    /// `SHOW CLUSTER REPLICAS [LIKE 'p' | WHERE …]`
+    ClusterReplicas {
+        /// The rows kept.
+        filter: Option<ShowFilter>,
+    },
     /// `SHOW SOURCES [FROM schema]`: sources, subsources and progress
     /// subsources, with their type and cluster.
     Sources {
@@ -291,7 +299,14 @@ impl fmt::Display for Statement {
                 cluster.iter().try_for_each(|c| write!(f, " IN CLUSTER {c}"))?;
                 filter.iter().try_for_each(|filter| write!(f, " {filter}"))
             }
-            Statement::Show(ShowObjects::Clusters) => f.write_str("SHOW CLUSTERS"),
+            Statement::Show(ShowObjects::Clusters { filter }) => {
+                f.write_str("SHOW CLUSTERS")?;
+                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
+            }
+            Statement::Show(ShowObjects::ClusterReplicas { filter }) => {
+                f.write_str("SHOW CLUSTER REPLICAS")?;
+                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
+            }
             Statement::Show(ShowObjects::Sources { from }) => {
                 f.write_str("SHOW SOURCES")?;
                 from.iter().try_for_each(|n| write!(f, " FROM {n}"))

@@ -22,7 +22,6 @@ const NOT_YET_SUPPORTED: &[&[&str]] = &[
     &["DROP", "CLUSTER", "REPLICA"],
     &["SHOW", "CREATE", "SINK"],
     &["SHOW", "SINKS"],
-    &["SHOW", "CLUSTER", "REPLICAS"],
     &["SHOW", "OBJECTS"],
 ];
 
@@ -155,6 +154,13 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "SHOW" && words[1] == "INDEXES" {
         return parse_show_indexes(parser).map(Some);
     }
+    if words[..3] == ["SHOW", "CLUSTER", "REPLICAS"] {
+        for _ in 0..3 {
+            parser.next_token();
+        }
+        let filter = parse_show_filter(parser)?;
+        return Ok(Some(Statement::Show(ShowObjects::ClusterReplicas { filter })));
+    }
     if words[..3] == ["SHOW", "MATERIALIZED", "VIEWS"] {
         return parse_show_materialized_views(parser).map(Some);
     }
@@ -162,7 +168,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
         let show = match words[1].as_str() {
             "DATABASES" => Some(ShowObjects::Databases),
             "SCHEMAS" => Some(ShowObjects::Schemas { from: None }),
-            "CLUSTERS" => Some(ShowObjects::Clusters),
+            "CLUSTERS" => Some(ShowObjects::Clusters { filter: None }),
             "SOURCES" => Some(ShowObjects::Sources { from: None }),
             plural => SHOWN_ITEMS
                 .iter()
@@ -184,7 +190,8 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                         *from = Some(name)
                     }
                     ShowObjects::Databases
-                    | ShowObjects::Clusters
+                    | ShowObjects::Clusters { .. }
+                    | ShowObjects::ClusterReplicas { .. }
                     | ShowObjects::Indexes { .. }
                     | ShowObjects::MaterializedViews { .. }
                     | ShowObjects::Subsources { .. } => {
@@ -192,7 +199,7 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                     }
                 }
             }
-            if let ShowObjects::Items { filter, .. } = &mut show {
+            if let ShowObjects::Items { filter, .. } | ShowObjects::Clusters { filter } = &mut show {
                 *filter = parse_show_filter(parser)?;
             }
             return Ok(Some(Statement::Show(show)));

@@ -23,27 +23,8 @@ use crate::parse::{ShowFilter, ShowObjects, Statement};
 /// (`name`, `comment`), as Materialize prints it.
 pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects) -> Result<Plan, PlanError> {
     let names: Vec<String> = match show {
-        ShowObjects::Clusters => {
-            let clusters = catalog.clusters();
-            let replicas: Vec<String> = clusters
-                .iter()
-                .map(|c| {
-                    (1..=c.replication_factor)
-                        .map(|r| format!("r{r} ({})", c.size))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .collect();
-            let rows = clusters
-                .iter()
-                .zip(&replicas)
-                .map(|(c, replicas)| vec![Some(c.name.as_str()), Some(replicas.as_str()), None])
-                .collect();
-            return Ok(text_rows(
-                &[("name", false), ("replicas", false), ("comment", true)],
-                rows,
-            ));
-        }
+        ShowObjects::Clusters { filter } => return plan_show_clusters(catalog, filter.as_ref()),
+        ShowObjects::ClusterReplicas { filter } => return plan_show_cluster_replicas(catalog, filter.as_ref()),
         ShowObjects::Indexes { from, on, cluster } => {
             return plan_show_indexes(catalog, from.as_ref(), on.as_ref(), cluster.as_ref());
         }
@@ -312,21 +293,38 @@ fn filtered_text_rows(
     let Some(filter) = filter else {
         return Ok(text_rows(columns, rows));
     };
-    let desc = text_desc(columns);
+    filtered_rows(
+        catalog,
+        text_desc(columns),
+        rows.into_iter().map(text_row).collect(),
+        filter,
+    )
+}
+
+/// `rows` (of columns `desc`, the first text), keeping only the rows
+/// `filter` keeps: `LIKE` matches the first column, `WHERE` sees every
+/// column by its name. Sorted as [`sorted_by_first`] sorts.
+fn filtered_rows(
+    catalog: &dyn CatalogReader,
+    desc: RelationDesc,
+    rows: Vec<Row>,
+    filter: &ShowFilter,
+) -> Result<Plan, PlanError> {
     let typ: Vec<_> = desc.types().copied().collect();
     let scope = Scope {
-        items: columns
-            .iter()
+        items: desc
+            .names()
             .zip(&typ)
-            .map(|((name, _), typ)| ScopeItem::new(None, (*name).to_owned(), *typ))
+            .map(|(name, typ)| ScopeItem::new(None, name.as_str().to_owned(), *typ))
             .collect(),
         from_names: Vec::new(),
     };
+    let first = desc.names().next().map_or_else(String::new, |n| n.as_str().to_owned());
     let predicate = match filter {
         ShowFilter::Like(pattern) => ast::Expr::Like {
             negated: false,
             any: false,
-            expr: Box::new(ast::Expr::Identifier(ast::Ident::new(columns[0].0))),
+            expr: Box::new(ast::Expr::Identifier(ast::Ident::new(first))),
             pattern: Box::new(ast::Expr::value(ast::Value::SingleQuotedString(pattern.clone()))),
             escape_char: None,
         },
@@ -335,12 +333,71 @@ fn filtered_text_rows(
     let qcx = QueryContext::new(catalog);
     let ecx = ExprContext::new(&qcx, &scope, "WHERE");
     let predicate = plan_bool(&ecx, &predicate, "WHERE")?;
-    let rel = HirRel::Constant {
-        rows: rows.into_iter().map(text_row).collect(),
-        typ,
-    }
-    .filter(vec![predicate]);
+    let rel = HirRel::Constant { rows, typ }.filter(vec![predicate]);
     Ok(sorted_by_first(lower(&rel), desc))
+}
+
+/// `SHOW CLUSTERS`: each cluster's name, its replicas with their size
+/// (`r1 (100cc), r2 (100cc)`), and a comment.
+fn plan_show_clusters(catalog: &dyn CatalogReader, filter: Option<&ShowFilter>) -> Result<Plan, PlanError> {
+    let clusters = catalog.clusters();
+    let replicas: Vec<String> = clusters
+        .iter()
+        .map(|c| {
+            (1..=c.replication_factor)
+                .map(|r| format!("r{r} ({})", c.size))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    let rows = clusters
+        .iter()
+        .zip(&replicas)
+        .map(|(c, replicas)| vec![Some(c.name.as_str()), Some(replicas.as_str()), None])
+        .collect();
+    filtered_text_rows(
+        catalog,
+        &[("name", false), ("replicas", false), ("comment", true)],
+        rows,
+        filter,
+    )
+}
+
+/// `SHOW CLUSTER REPLICAS`: one row per replica of each cluster, with its
+/// size and whether it is ready. Freshet runs one set of workers per
+/// cluster whatever its replication factor, so each replica the catalog
+/// records is the cluster's running instance, and ready.
+fn plan_show_cluster_replicas(catalog: &dyn CatalogReader, filter: Option<&ShowFilter>) -> Result<Plan, PlanError> {
+    let desc = RelationDesc::new([
+        (ColumnName("cluster".into()), ScalarType::Text.nullable(false)),
+        (ColumnName("replica".into()), ScalarType::Text.nullable(false)),
+        (ColumnName("size".into()), ScalarType::Text.nullable(true)),
+        (ColumnName("ready".into()), ScalarType::Bool.nullable(false)),
+        (ColumnName("comment".into()), ScalarType::Text.nullable(true)),
+    ]);
+    let mut rows = Vec::new();
+    for cluster in catalog.clusters() {
+        for replica in 1..=cluster.replication_factor {
+            let replica = format!("r{replica}");
+            rows.push(Row::pack([
+                Datum::String(&cluster.name),
+                Datum::String(&replica),
+                Datum::String(&cluster.size),
+                Datum::True,
+                Datum::Null,
+            ]));
+        }
+    }
+    match filter {
+        Some(filter) => filtered_rows(catalog, desc, rows, filter),
+        None => {
+            let expr = RelExpr::Constant {
+                rows: Ok(rows.into_iter().map(|row| (row, 1)).collect()),
+                typ: desc.types().copied().collect(),
+            };
+            Ok(sorted_by_first(expr, desc))
+        }
+    }
 }
 
 /// The columns of [`text_rows`].
@@ -369,17 +426,21 @@ fn text_rows(columns: &[(&str, bool)], rows: Vec<Vec<Option<&str>>>) -> Plan {
     sorted_by_first(expr, desc)
 }
 
-/// A query of `expr`, whose columns are `desc`, sorted by its first column.
+/// A query of `expr`, whose columns are `desc`, sorted by its first
+/// column, then by the others in order (so ties come out the same way
+/// every time).
 fn sorted_by_first(expr: RelExpr, desc: RelationDesc) -> Plan {
     let columns = desc.arity();
     Plan::Select(SelectPlan {
         expr,
         finishing: RowSetFinishing {
-            order_by: vec![ColumnOrder {
-                column: 0,
-                desc: false,
-                nulls_last: true,
-            }],
+            order_by: (0..columns)
+                .map(|column| ColumnOrder {
+                    column,
+                    desc: false,
+                    nulls_last: true,
+                })
+                .collect(),
             ..RowSetFinishing::project_only((0..columns).collect())
         },
         desc,
