@@ -144,6 +144,24 @@ pub struct NewItem {
     pub uses: Vec<GlobalId>,
 }
 
+impl NewItem {
+    /// The change that creates this item, or with `replace`, that replaces
+    /// item `replace` with it (`CREATE OR REPLACE`).
+    pub fn create_or_replace(self, replace: Option<GlobalId>) -> Op {
+        match replace {
+            Some(old) => Op::ReplaceItem { old, new: self },
+            None => Op::CreateItem {
+                schema: self.schema,
+                name: self.name,
+                kind: self.kind,
+                create_sql: self.create_sql,
+                desc: self.desc,
+                uses: self.uses,
+            },
+        }
+    }
+}
+
 /// One change in a catalog transaction.
 #[derive(Debug, Clone)]
 pub enum Op {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use common::{TestServer, column};
+use common::{TestServer, column, rows};
 use futures::StreamExt;
 use rand::{RngExt, SeedableRng};
 use tokio_postgres::Client;
@@ -24,19 +24,6 @@ const SIZES: &[&str] = &["2", "4", "1", "3", "200cc", "25cc"];
 
 /// How long a subscription may stay silent.
 const DEADLINE: Duration = Duration::from_secs(30);
-
-/// Every row of `sql`, as text, sorted.
-async fn rows(client: &Client, sql: &str) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for message in client.simple_query(sql).await? {
-        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
-            let fields: Vec<&str> = (0..row.len()).map(|i| row.get(i).unwrap_or("NULL")).collect();
-            out.push(fields.join(","));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
 
 /// The view and its query differ nowhere, read at one time in one query.
 async fn check_view(client: &Client, when: &str) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
 
-use common::{TestServer, column};
+use common::{TestServer, column, rows};
 use rand::{RngExt, SeedableRng};
 use tokio_postgres::Client;
 
@@ -19,19 +19,6 @@ const VIEWS: &[(&str, &str)] = &[
         "SELECT t.k, u.label FROM t JOIN u ON t.g = u.g WHERE t.v % 3 = 0",
     ),
 ];
-
-/// Every row of `sql`, as text, sorted.
-async fn rows(client: &Client, sql: &str) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for message in client.simple_query(sql).await? {
-        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
-            let fields: Vec<&str> = (0..row.len()).map(|i| row.get(i).unwrap_or("NULL")).collect();
-            out.push(fields.join(","));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
 
 /// Each view equals its query run once over the tables.
 async fn check_views(client: &Client, when: &str) -> anyhow::Result<()> {

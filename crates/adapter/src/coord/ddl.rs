@@ -97,17 +97,7 @@ impl Coordinator {
                     desc: view.desc,
                     uses: view.uses,
                 };
-                let op = match replace {
-                    Some(old) => Op::ReplaceItem { old, new },
-                    None => Op::CreateItem {
-                        schema: new.schema,
-                        name: new.name,
-                        kind: new.kind,
-                        create_sql: new.create_sql,
-                        desc: new.desc,
-                        uses: new.uses,
-                    },
-                };
+                let op = new.create_or_replace(replace);
                 let result = self.catalog.transact(vec![op]);
                 created(&mut ctx, result, if_not_exists, "relation", &name.item)
                     .map(|_| ExecuteResponse::command("CREATE VIEW"))

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use freshet_catalog::{ItemKind, NewItem, Op, OpResult};
+use freshet_catalog::{ItemKind, NewItem, OpResult};
 use freshet_expr::{RelExpr, optimize};
 use freshet_repr::{GlobalId, SchemaId, Timestamp};
 use freshet_sql::{FullItemName, ViewPlan};
@@ -78,17 +78,7 @@ impl Coordinator {
             desc: view.desc,
             uses: view.uses,
         };
-        let op = match replace {
-            Some(old) => Op::ReplaceItem { old, new },
-            None => Op::CreateItem {
-                schema: new.schema,
-                name: new.name,
-                kind: new.kind,
-                create_sql: new.create_sql,
-                desc: new.desc,
-                uses: new.uses,
-            },
-        };
+        let op = new.create_or_replace(replace);
         let result = self.catalog.transact(vec![op]);
         let id = match created(&mut ctx, result, if_not_exists, "relation", &name.item) {
             Ok(Some(results)) => results.iter().find_map(|r| match r {

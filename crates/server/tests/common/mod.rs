@@ -127,6 +127,20 @@ impl Drop for TestServer {
     }
 }
 
+/// Every row a simple query returns, its fields joined by commas (`NULL`
+/// for a null), sorted.
+pub(crate) async fn rows(client: &tokio_postgres::Client, sql: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for message in client.simple_query(sql).await? {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            let fields: Vec<&str> = (0..row.len()).map(|i| row.get(i).unwrap_or("NULL")).collect();
+            out.push(fields.join(","));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// The first column of every row a simple query returns.
 pub(crate) async fn column(client: &tokio_postgres::Client, sql: &str) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();

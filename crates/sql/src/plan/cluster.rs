@@ -102,6 +102,16 @@ pub(crate) fn plan_alter_cluster(catalog: &dyn CatalogReader, alter: &AlterClust
     })
 }
 
+/// The cluster an index or materialized view runs in: the one `IN
+/// CLUSTER` names, or else the session's; it must exist.
+pub(crate) fn cluster_for(catalog: &dyn CatalogReader, named: Option<&Ident>) -> Result<String, PlanError> {
+    let cluster = named.map_or_else(|| catalog.active_cluster().to_owned(), normalize_ident);
+    if catalog.cluster(&cluster).is_none() {
+        return Err(PlanError::UnknownCluster(cluster));
+    }
+    Ok(cluster)
+}
+
 /// `DROP CLUSTER [IF EXISTS] name, … [CASCADE]`.
 pub(crate) fn plan_drop_clusters(
     catalog: &dyn CatalogReader,

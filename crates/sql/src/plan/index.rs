@@ -25,14 +25,7 @@ fn quoted(name: &str) -> String {
 
 /// `CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj [(key, …)]`.
 pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateIndex) -> Result<Plan, PlanError> {
-    // Without IN CLUSTER, the session's cluster.
-    let cluster = create
-        .cluster
-        .as_ref()
-        .map_or_else(|| catalog.active_cluster().to_owned(), normalize_ident);
-    if catalog.cluster(&cluster).is_none() {
-        return Err(PlanError::UnknownCluster(cluster));
-    }
+    let cluster = super::cluster::cluster_for(catalog, create.cluster.as_ref())?;
     let (item, rel, scope) = plan_item(catalog, &create.on, None)?;
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));

@@ -23,13 +23,7 @@ pub(crate) fn plan_create_materialized_view(
     let desc = view_desc(catalog, &create.query, &columns)?;
     // Without IN CLUSTER, the session's cluster, written into the stored
     // definition so the view stays where it was created.
-    let cluster = create
-        .cluster
-        .as_ref()
-        .map_or_else(|| catalog.active_cluster().to_owned(), normalize_ident);
-    if catalog.cluster(&cluster).is_none() {
-        return Err(PlanError::UnknownCluster(cluster));
-    }
+    let cluster = super::cluster::cluster_for(catalog, create.cluster.as_ref())?;
     // Store the statement with its name and every relation it reads fully
     // qualified, as a view's.
     let mut query = (*create.query).clone();
