@@ -130,6 +130,9 @@ fn plan_table_with_joins(
     prefix: Option<(HirRel, Scope)>,
     table: &ast::TableWithJoins,
 ) -> Result<(HirRel, Scope), PlanError> {
+    // The columns of `prefix`: in sight of LATERAL queries, not of the
+    // join conditions of this item.
+    let unseen = prefix.as_ref().map_or(0, |p| p.1.items.len());
     let mut left = match prefix {
         None => {
             let first = plan_table_factor(qcx, hidden, None, &table.relation)?;
@@ -164,14 +167,17 @@ fn plan_table_with_joins(
             right_hidden.extend(from_names(&left.1));
             plan_table_factor(qcx, &right_hidden, None, &j.relation)?
         };
-        left = plan_join(qcx, hidden, left, right, kind, constraint)?;
+        left = plan_join(qcx, hidden, unseen, left, right, kind, constraint)?;
     }
     Ok(left)
 }
 
+/// Plans a join of `left` and `right`; the first `unseen` columns of
+/// `left` are out of sight of its condition.
 fn plan_join(
     qcx: &QueryContext<'_>,
     hidden: &[String],
+    unseen: usize,
     left: (HirRel, Scope),
     right: Factor,
     kind: JoinKind,
@@ -181,7 +187,12 @@ fn plan_join(
     match constraint {
         JoinConstraint::None => Ok(join_factor(left, right, HirScalar::literal_bool(true), kind)),
         JoinConstraint::On(e) => {
-            let scope = left.1.clone().concat(right.scope.clone());
+            let mut scope = left.1.clone().concat(right.scope.clone());
+            for item in &mut scope.items[..unseen] {
+                // Reachable by no name.
+                item.table = None;
+                item.qualified_only = true;
+            }
             let hcx = hiding(qcx, hidden);
             let ecx = ExprContext::new(&hcx, &scope, "JOIN conditions");
             let on = plan_bool(&ecx, e, "JOIN/ON")?;
