@@ -1,7 +1,7 @@
 //! Maintained views compute what one-shot queries compute: two tables, views
 //! of them covering joins, grouped aggregates, DISTINCT, set operations,
-//! subqueries, window functions and top-k (each with an index), and rounds
-//! of random INSERT, UPDATE and DELETE batches. After every round each view
+//! subqueries, window functions, top-k and LATERAL (each with an index), and
+//! rounds of random INSERT, UPDATE and DELETE batches. After every round each view
 //! read through its index (`SELECT * FROM view`) must equal its defining
 //! query run one-shot, as multisets of rows; and the simpler views must also
 //! equal what the test computes itself from the rows it wrote, so Freshet is
@@ -158,6 +158,25 @@ const VIEWS: &[ViewSpec] = &[
         query: "SELECT g, id, v FROM \
                 (SELECT g, id, v, row_number() OVER (PARTITION BY g ORDER BY v DESC, id) AS rn FROM t) AS r \
                 WHERE rn <= 2",
+        expected: None,
+    },
+    ViewSpec {
+        name: "lateral_top2",
+        query: "SELECT grp.g, x.id, x.v FROM (SELECT DISTINCT g FROM u) AS grp, \
+                LATERAL (SELECT id, v FROM t WHERE t.g = grp.g ORDER BY v DESC, id LIMIT 2 OFFSET 1) AS x",
+        expected: None,
+    },
+    ViewSpec {
+        name: "lateral_left",
+        query: "SELECT u.id AS uid, x.id, x.n FROM u LEFT JOIN LATERAL \
+                (SELECT t.id, count(*) OVER () AS n FROM t WHERE t.g = u.g AND t.v > u.w ORDER BY t.v, t.id LIMIT 1) AS x \
+                ON true",
+        expected: None,
+    },
+    ViewSpec {
+        name: "lateral_count",
+        query: "SELECT t.id, c.n, c.hi FROM t, \
+                LATERAL (SELECT count(*) AS n, max(w) AS hi FROM u WHERE u.g = t.g AND u.w < t.v) AS c",
         expected: None,
     },
 ];

@@ -2,7 +2,8 @@
 //! extended protocol (as drivers send it) and plain `SUBSCRIBE` through the
 //! simple one; the contents first, then every change at its time, one
 //! transaction at one timestamp, progress rows, `UP TO`, the upsert
-//! envelope, errors, and a client that goes away.
+//! envelope, errors, a client that goes away, and a top-k per group by
+//! `LATERAL`.
 
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
@@ -350,5 +351,57 @@ async fn a_cursor_fetches_a_subscription_a_few_rows_at_a_time() -> anyhow::Resul
     // The transaction's end closed it.
     let error = db_error(&subscriber, "FETCH d").await?;
     assert_eq!(error.code(), &SqlState::INVALID_CURSOR_NAME, "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_top_k_per_group_by_lateral_streams_rows_entering_and_leaving() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let subscriber = server.connect().await?;
+    let writer = server.connect().await?;
+    writer
+        .batch_execute(
+            "CREATE TABLE s (g text, id int, v int); \
+             INSERT INTO s VALUES ('a', 1, 10), ('a', 2, 20), ('a', 3, 30), ('b', 4, 5)",
+        )
+        .await?;
+    let mut lines = Lines::start(
+        &subscriber,
+        "COPY (SUBSCRIBE (SELECT grp.g, x.id, x.v FROM (SELECT DISTINCT g FROM s) AS grp, \
+         LATERAL (SELECT id, v FROM s WHERE s.g = grp.g ORDER BY v DESC, id LIMIT 2) AS x)) TO STDOUT",
+    )
+    .await?;
+    let snapshot = lines.take(3).await?;
+    assert_eq!(
+        changes(&snapshot),
+        vec![
+            vec!["1", "a", "2", "20"],
+            vec!["1", "a", "3", "30"],
+            vec!["1", "b", "4", "5"]
+        ]
+    );
+
+    // A row enters a's top 2 and pushes id 2 out, at one timestamp.
+    writer.batch_execute("INSERT INTO s VALUES ('a', 5, 25)").await?;
+    let entered = lines.take(2).await?;
+    assert_eq!(
+        changes(&entered),
+        vec![vec!["-1", "a", "2", "20"], vec!["1", "a", "5", "25"]]
+    );
+    assert_eq!(ts(&entered[0])?, ts(&entered[1])?);
+
+    // One leaves: the row below the cut comes back.
+    writer.batch_execute("DELETE FROM s WHERE id = 3").await?;
+    let left = lines.take(2).await?;
+    assert_eq!(
+        changes(&left),
+        vec![vec!["-1", "a", "3", "30"], vec!["1", "a", "2", "20"]]
+    );
+
+    // A group emptied leaves nothing behind.
+    writer.batch_execute("DELETE FROM s WHERE g = 'b'").await?;
+    let emptied = lines.take(1).await?;
+    assert_eq!(changes(&emptied), vec![vec!["-1", "b", "4", "5"]]);
     Ok(())
 }

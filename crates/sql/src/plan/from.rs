@@ -5,7 +5,7 @@ use sqlparser::ast::{self, JoinConstraint, JoinOperator, TableFactor};
 
 use super::expr::{ExprContext, Typed, operands, plan_bool};
 use super::hir::{HirRel, HirScalar, JoinKind};
-use super::query::{QueryContext, plan_nested_query};
+use super::query::{OuterQuery, QueryContext, plan_nested_query};
 use super::scope::{FromName, Scope, ScopeItem};
 use super::view::plan_view;
 use crate::PlanError;
@@ -17,18 +17,40 @@ use crate::names::{name_parts, normalize_ident, resolve_item};
 pub(crate) fn plan_from(qcx: &QueryContext<'_>, from: &[ast::TableWithJoins]) -> Result<(HirRel, Scope), PlanError> {
     let mut result: Option<(HirRel, Scope)> = None;
     for table in from {
-        // The items before this one are out of its sight (no `LATERAL`).
+        // The items before this one are out of its sight, but for `LATERAL`.
         let before = result.as_ref().map(|(_, scope)| from_names(scope)).unwrap_or_default();
-        let planned = plan_table_with_joins(qcx, &before, table)?;
         result = Some(match result {
-            None => planned,
+            None => plan_table_with_joins(qcx, &before, None, table)?,
+            // `a, b JOIN LATERAL (…) ON …` is `(a, b) JOIN LATERAL (…) ON …`
+            // when every join of the item keeps the rows of its left side's
+            // each row apart (inner and left joins): the lateral item then
+            // sees `a` too, as in PostgreSQL.
+            Some(left) if reaches_back(table) => plan_table_with_joins(qcx, &before, Some(left), table)?,
             Some(left) => {
+                let planned = plan_table_with_joins(qcx, &before, None, table)?;
                 left.1.check_distinct_names(&planned.1)?;
                 join(left, planned, HirScalar::literal_bool(true), JoinKind::Inner)
             }
         });
     }
     Ok(result.unwrap_or_else(|| (HirRel::unit(), Scope::empty())))
+}
+
+/// Whether a `FROM` item has a `LATERAL` derived table that may read the
+/// items before it, and only inner, cross and left joins on conditions
+/// (`USING` and `NATURAL` would match the columns of those items too).
+fn reaches_back(table: &ast::TableWithJoins) -> bool {
+    let mut factors = std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation));
+    let lateral = factors.any(|f| matches!(f, TableFactor::Derived { lateral: true, .. }));
+    lateral
+        && table.joins.iter().all(|j| match &j.join_operator {
+            JoinOperator::Join(c)
+            | JoinOperator::Inner(c)
+            | JoinOperator::Left(c)
+            | JoinOperator::LeftOuter(c)
+            | JoinOperator::CrossJoin(c) => matches!(c, JoinConstraint::On(_) | JoinConstraint::None),
+            _ => false,
+        })
 }
 
 /// The names of the `FROM` items of `scope`.
@@ -43,35 +65,86 @@ fn hiding<'a>(qcx: &QueryContext<'a>, hidden: &[String]) -> QueryContext<'a> {
     hcx
 }
 
+/// A planned `FROM` item: its rows and columns, and whether it is a
+/// `LATERAL` query that reads the columns of the items to its left.
+struct Factor {
+    rel: HirRel,
+    scope: Scope,
+    lateral: bool,
+}
+
+impl Factor {
+    fn plain((rel, scope): (HirRel, Scope)) -> Factor {
+        Factor {
+            rel,
+            scope,
+            lateral: false,
+        }
+    }
+}
+
 fn join(left: (HirRel, Scope), right: (HirRel, Scope), on: HirScalar, kind: JoinKind) -> (HirRel, Scope) {
+    join_factor(left, Factor::plain(right), on, kind)
+}
+
+/// Joins `left` and `right`; a lateral `right` (planned one level deeper,
+/// reading `left`'s columns) only by an inner or left join.
+fn join_factor(left: (HirRel, Scope), right: Factor, on: HirScalar, kind: JoinKind) -> (HirRel, Scope) {
     let (left_rel, mut left_scope) = left;
-    let (right_rel, mut right_scope) = right;
+    let Factor {
+        rel: right_rel,
+        scope: mut right_scope,
+        lateral,
+    } = right;
     if matches!(kind, JoinKind::RightOuter | JoinKind::FullOuter) {
         left_scope.items.iter_mut().for_each(|i| i.typ.nullable = true);
     }
     if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter) {
         right_scope.items.iter_mut().for_each(|i| i.typ.nullable = true);
     }
-    let rel = HirRel::Join {
-        left: Box::new(left_rel),
-        right: Box::new(right_rel),
-        on,
-        kind,
+    let rel = if lateral {
+        HirRel::LateralJoin {
+            left: Box::new(left_rel),
+            right: Box::new(right_rel),
+            on,
+            left_outer: kind == JoinKind::LeftOuter,
+        }
+    } else {
+        HirRel::Join {
+            left: Box::new(left_rel),
+            right: Box::new(right_rel),
+            on,
+            kind,
+        }
     };
     (rel, left_scope.concat(right_scope))
 }
 
 /// Plans one item of a `FROM` clause; `hidden` names the items before it.
+/// With `prefix` (the items before it, planned, see [`reaches_back`]), the
+/// item is joined to them from its first table on, so that its `LATERAL`
+/// queries see them.
 fn plan_table_with_joins(
     qcx: &QueryContext<'_>,
     hidden: &[String],
+    prefix: Option<(HirRel, Scope)>,
     table: &ast::TableWithJoins,
 ) -> Result<(HirRel, Scope), PlanError> {
-    let mut left = plan_table_factor(qcx, hidden, &table.relation)?;
+    // The columns of `prefix`: in sight of LATERAL queries, not of the
+    // join conditions of this item.
+    let unseen = prefix.as_ref().map_or(0, |p| p.1.items.len());
+    let mut left = match prefix {
+        None => {
+            let first = plan_table_factor(qcx, hidden, None, &table.relation)?;
+            (first.rel, first.scope)
+        }
+        Some(prefix) => {
+            let first = plan_table_factor(qcx, hidden, Some(&prefix.1), &table.relation)?;
+            prefix.1.check_distinct_names(&first.scope)?;
+            join_factor(prefix, first, HirScalar::literal_bool(true), JoinKind::Inner)
+        }
+    };
     for j in &table.joins {
-        let mut right_hidden = hidden.to_vec();
-        right_hidden.extend(from_names(&left.1));
-        let right = plan_table_factor(qcx, &right_hidden, &j.relation)?;
         let (kind, constraint) = match &j.join_operator {
             JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, c),
             JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::LeftOuter, c),
@@ -84,28 +157,46 @@ fn plan_table_with_joins(
                 ));
             }
         };
-        left = plan_join(qcx, hidden, left, right, kind, constraint)?;
+        // A lateral query may read the left side of an inner or left join
+        // it is the right side of; PostgreSQL forbids it the left side of
+        // the others, so it sees it out of sight.
+        let right = if matches!(kind, JoinKind::Inner | JoinKind::LeftOuter) {
+            plan_table_factor(qcx, hidden, Some(&left.1), &j.relation)?
+        } else {
+            let mut right_hidden = hidden.to_vec();
+            right_hidden.extend(from_names(&left.1));
+            plan_table_factor(qcx, &right_hidden, None, &j.relation)?
+        };
+        left = plan_join(qcx, hidden, unseen, left, right, kind, constraint)?;
     }
     Ok(left)
 }
 
+/// Plans a join of `left` and `right`; the first `unseen` columns of
+/// `left` are out of sight of its condition.
 fn plan_join(
     qcx: &QueryContext<'_>,
     hidden: &[String],
+    unseen: usize,
     left: (HirRel, Scope),
-    right: (HirRel, Scope),
+    right: Factor,
     kind: JoinKind,
     constraint: &JoinConstraint,
 ) -> Result<(HirRel, Scope), PlanError> {
-    left.1.check_distinct_names(&right.1)?;
+    left.1.check_distinct_names(&right.scope)?;
     match constraint {
-        JoinConstraint::None => Ok(join(left, right, HirScalar::literal_bool(true), kind)),
+        JoinConstraint::None => Ok(join_factor(left, right, HirScalar::literal_bool(true), kind)),
         JoinConstraint::On(e) => {
-            let scope = left.1.clone().concat(right.1.clone());
+            let mut scope = left.1.clone().concat(right.scope.clone());
+            for item in &mut scope.items[..unseen] {
+                // Reachable by no name.
+                item.table = None;
+                item.qualified_only = true;
+            }
             let hcx = hiding(qcx, hidden);
             let ecx = ExprContext::new(&hcx, &scope, "JOIN conditions");
             let on = plan_bool(&ecx, e, "JOIN/ON")?;
-            Ok(join(left, right, on, kind))
+            Ok(join_factor(left, right, on, kind))
         }
         JoinConstraint::Using(names) => {
             let names = names
@@ -119,7 +210,7 @@ fn plan_join(
                 .1
                 .items
                 .iter()
-                .filter(|l| l.in_wildcard && right.1.items.iter().any(|r| r.in_wildcard && r.column == l.column))
+                .filter(|l| l.in_wildcard && right.scope.items.iter().any(|r| r.in_wildcard && r.column == l.column))
                 .map(|l| l.column.clone())
                 .collect();
             plan_using(left, right, kind, &names)
@@ -131,7 +222,7 @@ fn plan_join(
 /// into one column in front (the non-null side's value for outer joins).
 fn plan_using(
     left: (HirRel, Scope),
-    right: (HirRel, Scope),
+    right: Factor,
     kind: JoinKind,
     names: &[String],
 ) -> Result<(HirRel, Scope), PlanError> {
@@ -162,8 +253,8 @@ fn plan_using(
         if names[..i].contains(name) {
             return Err(PlanError::DuplicateUsingColumn(name.clone()));
         }
-        let (l, r) = (find(&left.1, name, "left")?, find(&right.1, name, "right")?);
-        let (lt, rt) = (left.1.items[l].typ, right.1.items[r].typ);
+        let (l, r) = (find(&left.1, name, "left")?, find(&right.scope, name, "right")?);
+        let (lt, rt) = (left.1.items[l].typ, right.scope.items[r].typ);
         let (mut exprs, common) = operands(
             Typed::Expr(HirScalar::column(l), lt),
             Typed::Expr(HirScalar::column(nl + r), rt),
@@ -179,7 +270,7 @@ fn plan_using(
         1 => conditions.remove(0),
         _ => HirScalar::call_variadic(VariadicFunc::And, conditions),
     };
-    let (rel, mut scope) = join(left, right, on, kind);
+    let (rel, mut scope) = join_factor(left, right, on, kind);
     let width = scope.items.len();
     let mut merged = Vec::with_capacity(pairs.len());
     let mut merged_items = Vec::with_capacity(pairs.len());
@@ -213,61 +304,78 @@ fn plan_using(
 
 /// Plans a table, `WITH` query, derived table or parenthesized join;
 /// `hidden` names the `FROM` items planned before it, out of its sight.
+/// The columns of `left` (the items to its left it may be joined with)
+/// are in sight of a `LATERAL` derived table, out of sight of the others.
 fn plan_table_factor(
     qcx: &QueryContext<'_>,
     hidden: &[String],
+    left: Option<&Scope>,
     factor: &TableFactor,
-) -> Result<(HirRel, Scope), PlanError> {
+) -> Result<Factor, PlanError> {
+    let mut all_hidden = hidden.to_vec();
+    if let Some(left) = left {
+        all_hidden.extend(from_names(left));
+    }
     if let Some((name, alias)) = named_table(factor) {
         let parts = name_parts(name)?;
         if let [single] = parts.as_slice()
             && let Some(cte) = qcx.cte(single)
         {
             let scope = named_scope(alias, single, &cte.names, &cte.types)?;
-            return Ok((cte.rel, scope));
+            return Ok(Factor::plain((cte.rel, scope)));
         }
         let (item, rel, mut scope) = plan_item(qcx.catalog, name, alias)?;
         if alias.is_none() {
             scope.from_names.iter_mut().for_each(|n| n.item = Some(item.id));
         }
-        return Ok((rel, scope));
+        return Ok(Factor::plain((rel, scope)));
     }
     match factor {
         TableFactor::Derived {
-            lateral: false,
+            lateral,
             subquery,
             alias,
             sample: None,
         } => {
-            let planned = plan_nested_query(&hiding(qcx, hidden), subquery)?;
-            match alias {
-                Some(alias) => {
-                    let scope = named_scope(Some(alias), "", &planned.names, &planned.types)?;
-                    Ok((planned.rel, scope))
-                }
+            let lateral_scope = left.filter(|_| *lateral);
+            let planned = match lateral_scope {
+                // One query deeper, the left side's columns its enclosing
+                // query's (`FROM` may not aggregate them).
+                Some(scope) => plan_nested_query(
+                    &hiding(qcx, hidden).nested(OuterQuery {
+                        scope: scope.clone(),
+                        grouping: None,
+                        clause: "FROM clause of their own query level",
+                        found: None,
+                    }),
+                    subquery,
+                )?,
+                None => plan_nested_query(&hiding(qcx, &all_hidden), subquery)?,
+            };
+            let scope = match alias {
+                Some(alias) => named_scope(Some(alias), "", &planned.names, &planned.types)?,
                 // PostgreSQL 16 allows a derived table without a name; its
                 // columns can only be named unqualified.
-                None => {
-                    let items = planned
+                None => Scope {
+                    items: planned
                         .names
                         .iter()
                         .zip(&planned.types)
                         .map(|(name, typ)| ScopeItem::new(None, name.clone(), *typ))
-                        .collect();
-                    Ok((
-                        planned.rel,
-                        Scope {
-                            items,
-                            from_names: vec![],
-                        },
-                    ))
-                }
-            }
+                        .collect(),
+                    from_names: vec![],
+                },
+            };
+            Ok(Factor {
+                rel: planned.rel,
+                scope,
+                lateral: lateral_scope.is_some(),
+            })
         }
         TableFactor::NestedJoin {
             table_with_joins,
             alias: None,
-        } => plan_table_with_joins(qcx, hidden, table_with_joins),
+        } => plan_table_with_joins(qcx, &all_hidden, None, table_with_joins).map(Factor::plain),
         other => Err(PlanError::Unsupported(format!("FROM {other}"))),
     }
 }

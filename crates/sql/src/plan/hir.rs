@@ -80,6 +80,22 @@ pub(crate) enum HirRel {
         /// Which unmatched rows are kept.
         kind: JoinKind,
     },
+    /// `left JOIN LATERAL right ON on`: `right` is a query one level
+    /// deeper than `left`, whose level-1 references read the columns of the
+    /// `left` row it is paired with; `on` reads both sides (left columns
+    /// first), as in [`Join`](HirRel::Join).
+    LateralJoin {
+        /// The left input.
+        left: Box<HirRel>,
+        /// The right input, evaluated once per left row.
+        right: Box<HirRel>,
+        /// The join condition.
+        on: HirScalar,
+        /// Whether left rows without a match are kept, padded with `NULL`s
+        /// (`LEFT JOIN LATERAL`); the right side's rows depend on the left
+        /// row, so only the left side can be preserved.
+        left_outer: bool,
+    },
     /// Groups by key columns and aggregates (arguments are input columns'
     /// expressions without subqueries or outer references).
     Reduce {
@@ -376,7 +392,7 @@ impl HirRel {
             | HirRel::TopK { input, .. }
             | HirRel::Negate { input }
             | HirRel::Threshold { input } => input.arity(),
-            HirRel::Join { left, right, .. } => left.arity() + right.arity(),
+            HirRel::Join { left, right, .. } | HirRel::LateralJoin { left, right, .. } => left.arity() + right.arity(),
             HirRel::Window { input, functions, .. } => input.arity() + functions.len(),
             HirRel::Reduce {
                 group_key, aggregates, ..
@@ -431,7 +447,8 @@ impl HirRel {
         }
     }
 
-    /// The direct inputs.
+    /// The direct inputs at the same query level (a lateral join's right
+    /// side, one level deeper, is [`lateral_input`](Self::lateral_input)).
     fn inputs(&self) -> Vec<&HirRel> {
         match self {
             HirRel::Constant { .. } | HirRel::Get { .. } => vec![],
@@ -445,7 +462,16 @@ impl HirRel {
             | HirRel::Negate { input }
             | HirRel::Threshold { input } => vec![input],
             HirRel::Join { left, right, .. } => vec![left, right],
+            HirRel::LateralJoin { left, .. } => vec![left],
             HirRel::Union { inputs } => inputs.iter().collect(),
+        }
+    }
+
+    /// The right side of a lateral join: an input one query level deeper.
+    fn lateral_input(&self) -> Option<&HirRel> {
+        match self {
+            HirRel::LateralJoin { right, .. } => Some(right),
+            _ => None,
         }
     }
 
@@ -454,7 +480,7 @@ impl HirRel {
         match self {
             HirRel::Map { scalars, .. } => scalars.iter().collect(),
             HirRel::Filter { predicates, .. } => predicates.iter().collect(),
-            HirRel::Join { on, .. } => vec![on],
+            HirRel::Join { on, .. } | HirRel::LateralJoin { on, .. } => vec![on],
             _ => vec![],
         }
     }
@@ -478,7 +504,8 @@ impl HirRel {
     fn min_level_at(&self, depth: usize) -> Option<usize> {
         let scalars = self.scalars().into_iter().filter_map(|s| s.min_level_at(depth));
         let inputs = self.inputs().into_iter().filter_map(|i| i.min_level_at(depth));
-        scalars.chain(inputs).min()
+        let lateral = self.lateral_input().and_then(|i| i.min_level_at(depth + 1));
+        scalars.chain(inputs).chain(lateral).min()
     }
 
     fn collect_outer(&self, depth: usize, out: &mut Vec<ColumnRef>) {
@@ -487,6 +514,9 @@ impl HirRel {
         }
         for input in self.inputs() {
             input.collect_outer(depth, out);
+        }
+        if let Some(lateral) = self.lateral_input() {
+            lateral.collect_outer(depth + 1, out);
         }
     }
 
@@ -505,6 +535,11 @@ impl HirRel {
                 on.shift_outer(depth, by);
                 left.shift_outer(depth, by);
                 right.shift_outer(depth, by);
+            }
+            HirRel::LateralJoin { left, right, on, .. } => {
+                on.shift_outer(depth, by);
+                left.shift_outer(depth, by);
+                right.shift_outer(depth + 1, by);
             }
             HirRel::Constant { .. } | HirRel::Get { .. } => {}
             HirRel::Project { input, .. }

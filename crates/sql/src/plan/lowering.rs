@@ -74,6 +74,12 @@ fn lower_rel(rel: &HirRel, outer: &RelExpr, cols: &[ColumnRef]) -> RelExpr {
             r
         }
         HirRel::Join { left, right, on, kind } => lower_join(left, right, on, *kind, outer, cols),
+        HirRel::LateralJoin {
+            left,
+            right,
+            on,
+            left_outer,
+        } => lower_lateral_join(left, right, on, *left_outer, outer, cols),
         HirRel::Reduce {
             input,
             group_key,
@@ -205,14 +211,10 @@ fn lower_join(
         .clone()
         .join(r.clone(), (0..k).map(|i| (i, i)).collect())
         .project((0..k + nl).chain(k + nl + k..k + nl + k + nr).collect());
-    let width = joined.arity();
-    let (applied, condition) = apply_scalar(joined, on, k, cols);
-    let inner = applied.filter(vec![condition]).project((0..width).collect());
+    let inner = join_condition(joined, on, k, cols);
     let mut result = inner.clone();
     if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter) {
-        let unmatched = unmatched(&l, inner.clone().project((0..k + nl).collect()));
-        let nulls = null_columns(&r.typ()[k..]);
-        result = result.union(unmatched.map(nulls));
+        result = result.union(unmatched_left(&l, &inner, &r.typ()[k..]));
     }
     if matches!(kind, JoinKind::RightOuter | JoinKind::FullOuter) {
         let matched = inner.project((0..k).chain(k + nl..k + nl + nr).collect());
@@ -224,6 +226,74 @@ fn lower_join(
         result = result.union(padded);
     }
     result
+}
+
+/// Keeps the rows of `joined` (outer columns, then the current query's)
+/// for which the join condition `on` is true.
+fn join_condition(joined: RelExpr, on: &HirScalar, k: usize, cols: &[ColumnRef]) -> RelExpr {
+    let width = joined.arity();
+    let (applied, condition) = apply_scalar(joined, on, k, cols);
+    applied.filter(vec![condition]).project((0..width).collect())
+}
+
+/// The rows of a left join's left side `l` without a match in `inner`,
+/// padded with `NULL`s of the right side's types.
+fn unmatched_left(l: &RelExpr, inner: &RelExpr, right_types: &[freshet_repr::ColumnType]) -> RelExpr {
+    let matched = inner.clone().project((0..l.arity()).collect());
+    unmatched(l, matched).map(null_columns(right_types))
+}
+
+/// Lowers `left JOIN LATERAL right ON on`: the right side is lowered
+/// against the distinct values of the columns it reads (the left side's and
+/// the enclosing queries'), as a subquery in an expression is, and joined
+/// back to the left rows on them; a left join adds the left rows without a
+/// match.
+fn lower_lateral_join(
+    left: &HirRel,
+    right: &HirRel,
+    on: &HirScalar,
+    left_outer: bool,
+    outer: &RelExpr,
+    cols: &[ColumnRef],
+) -> RelExpr {
+    let k = cols.len();
+    let l = lower_rel(left, outer, cols);
+    let width = l.arity();
+    let refs = right.outer_refs();
+    // Where each column the right side reads sits in `l`: level 1 is the
+    // left side, further levels the queries around this one.
+    let positions: Vec<usize> = refs
+        .iter()
+        .map(|c| match c.level {
+            1 => k + c.column,
+            level => outer_position(
+                cols,
+                ColumnRef {
+                    level: level - 1,
+                    column: c.column,
+                },
+            ),
+        })
+        .collect();
+    let m = positions.len();
+    let bindings = if m == 0 {
+        RelExpr::constant_unit()
+    } else {
+        l.clone().project(positions.clone()).distinct()
+    };
+    let r = lower_rel(right, &bindings, &refs);
+    let nr = r.arity() - m;
+    let right_types = r.typ()[m..].to_vec();
+    let joined = l
+        .clone()
+        .join(r, positions.iter().enumerate().map(|(i, p)| (*p, i)).collect())
+        .project((0..width).chain(width + m..width + m + nr).collect());
+    let inner = join_condition(joined, on, k, cols);
+    if left_outer {
+        inner.clone().union(unmatched_left(&l, &inner, &right_types))
+    } else {
+        inner
+    }
 }
 
 /// The rows of `all` that do not occur in `matched` (a subset of its rows,
