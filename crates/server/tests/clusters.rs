@@ -9,13 +9,14 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use common::{TestServer, column, rows};
 use futures::StreamExt;
 use rand::{RngExt, SeedableRng};
+use tokio::sync::watch;
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
@@ -76,7 +77,12 @@ async fn check_index(in_c: &Client, outside: &Client, when: &str) -> anyhow::Res
 }
 
 /// Random writes, each its own transaction, until `stop`.
-async fn write_until(client: Client, seed: u64, stop: Arc<AtomicBool>, done: Arc<AtomicU64>) -> anyhow::Result<()> {
+async fn write_until(
+    client: Client,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    done: Arc<watch::Sender<u64>>,
+) -> anyhow::Result<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut next_key = 1_000;
     while !stop.load(Ordering::SeqCst) {
@@ -97,7 +103,7 @@ async fn write_until(client: Client, seed: u64, stop: Arc<AtomicBool>, done: Arc
             _ => format!("DELETE FROM t WHERE k % 17 = {}", rng.random_range(0..17)),
         };
         client.batch_execute(&sql).await?;
-        done.fetch_add(1, Ordering::SeqCst);
+        done.send_modify(|n| *n += 1);
     }
     Ok(())
 }
@@ -162,7 +168,7 @@ async fn resizing_a_cluster_under_writes_keeps_its_views_exact() -> anyhow::Resu
     );
 
     let stop = Arc::new(AtomicBool::new(false));
-    let written = Arc::new(AtomicU64::new(0));
+    let written = Arc::new(watch::Sender::new(0_u64));
     let writer = tokio::spawn(write_until(
         server.connect().await?,
         rng.random(),
@@ -172,12 +178,9 @@ async fn resizing_a_cluster_under_writes_keeps_its_views_exact() -> anyhow::Resu
     let reader = tokio::spawn(read_until(server.connect().await?, Arc::clone(&stop)));
     for size in SIZES {
         // Some writes on the current size first.
-        let before = written.load(Ordering::SeqCst);
-        let start = std::time::Instant::now();
-        while written.load(Ordering::SeqCst) < before + 20 {
-            anyhow::ensure!(start.elapsed() < DEADLINE, "the writer made no progress");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let mut progress = written.subscribe();
+        let target = *progress.borrow() + 20;
+        tokio::time::timeout(DEADLINE, progress.wait_for(|n| *n >= target)).await??;
         client
             .batch_execute(&format!("ALTER CLUSTER c SET (SIZE = '{size}')"))
             .await?;
@@ -198,10 +201,7 @@ async fn resizing_a_cluster_under_writes_keeps_its_views_exact() -> anyhow::Resu
     stop.store(true, Ordering::SeqCst);
     writer.await??;
     let answered = reader.await??;
-    eprintln!(
-        "{} writes, {answered} reads in the resized cluster",
-        written.load(Ordering::SeqCst)
-    );
+    eprintln!("{} writes, {answered} reads in the resized cluster", *written.borrow());
     anyhow::ensure!(answered > 0, "no read of the resized cluster succeeded");
     check_view(&client, "after the writes").await?;
     let last_size = SIZES.last().copied().unwrap_or_default();

@@ -259,28 +259,10 @@ fn lower_lateral_join(
     let k = cols.len();
     let l = lower_rel(left, outer, cols);
     let width = l.arity();
-    let refs = right.outer_refs();
     // Where each column the right side reads sits in `l`: level 1 is the
     // left side, further levels the queries around this one.
-    let positions: Vec<usize> = refs
-        .iter()
-        .map(|c| match c.level {
-            1 => k + c.column,
-            level => outer_position(
-                cols,
-                ColumnRef {
-                    level: level - 1,
-                    column: c.column,
-                },
-            ),
-        })
-        .collect();
+    let (refs, positions, bindings) = bindings_of(right, &l, k, cols);
     let m = positions.len();
-    let bindings = if m == 0 {
-        RelExpr::constant_unit()
-    } else {
-        l.clone().project(positions.clone()).distinct()
-    };
     let r = lower_rel(right, &bindings, &refs);
     let nr = r.arity() - m;
     let right_types = r.typ()[m..].to_vec();
@@ -393,27 +375,9 @@ fn apply_subquery(r: RelExpr, sub: &HirScalar, k: usize, cols: &[ColumnRef]) -> 
         _ => return (r, ScalarExpr::Column(usize::MAX)),
     };
     let width = r.arity();
-    let refs = rel.outer_refs();
     // Where each column the subquery reads sits in `r`.
-    let positions: Vec<usize> = refs
-        .iter()
-        .map(|c| match c.level {
-            1 => k + c.column,
-            level => outer_position(
-                cols,
-                ColumnRef {
-                    level: level - 1,
-                    column: c.column,
-                },
-            ),
-        })
-        .collect();
+    let (refs, positions, bindings) = bindings_of(rel, &r, k, cols);
     let m = positions.len();
-    let bindings = if m == 0 {
-        RelExpr::constant_unit()
-    } else {
-        r.clone().project(positions.clone()).distinct()
-    };
     let lowered = lower_rel(rel, &bindings, &refs);
     // Per binding: the value columns (after the `m` binding columns), and
     // what a binding without rows gets.
@@ -483,4 +447,32 @@ fn at_most_one_row(rel: &HirRel) -> bool {
         HirRel::Constant { rows, .. } => rows.len() <= 1,
         _ => false,
     }
+}
+
+/// What lowering `inner` (a subquery, or the right side of a lateral
+/// join) against the rows of `rel` needs: the outer columns `inner` reads,
+/// where each sits in `rel` (level 1 is `rel`'s own columns after its `k`
+/// outer ones, further levels the queries around, per `cols`), and the
+/// distinct values of those columns (one unit row when it reads none).
+fn bindings_of(inner: &HirRel, rel: &RelExpr, k: usize, cols: &[ColumnRef]) -> (Vec<ColumnRef>, Vec<usize>, RelExpr) {
+    let refs = inner.outer_refs();
+    let positions: Vec<usize> = refs
+        .iter()
+        .map(|c| match c.level {
+            1 => k + c.column,
+            level => outer_position(
+                cols,
+                ColumnRef {
+                    level: level - 1,
+                    column: c.column,
+                },
+            ),
+        })
+        .collect();
+    let bindings = if positions.is_empty() {
+        RelExpr::constant_unit()
+    } else {
+        rel.clone().project(positions.clone()).distinct()
+    };
+    (refs, positions, bindings)
 }
