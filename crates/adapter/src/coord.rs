@@ -623,6 +623,7 @@ impl Coordinator {
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(ctx.conn_id, select)),
+            Plan::ExplainItem { id, name } => self.explain_item(id, &name),
             Plan::Subscribe(plan) => return self.sequence_subscribe(ctx, *plan),
             Plan::Declare { name, subscribe } => return self.sequence_declare(ctx, name, *subscribe),
             Plan::Fetch { name, count, timeout } => return self.sequence_fetch(ctx, name, count, timeout),

@@ -48,6 +48,14 @@ pub enum Statement {
     },
     /// `CREATE [DEFAULT] INDEX …`
     CreateIndex(CreateIndex),
+    /// `EXPLAIN [[OPTIMIZED] PLAN FOR] MATERIALIZED VIEW | INDEX name`: the
+    /// plan a maintained object's dataflow runs.
+    ExplainItem {
+        /// The kind of object named.
+        kind: crate::catalog::ItemKind,
+        /// Its name.
+        name: ast::ObjectName,
+    },
     /// `SHOW CREATE TABLE|VIEW|INDEX|CONNECTION name`: the stored definition.
     ShowCreate {
         /// The kind of object named.
@@ -328,6 +336,9 @@ impl fmt::Display for Statement {
             Statement::CreateIndex(create) => write!(f, "{create}"),
             Statement::ShowCreate { kind, name } => {
                 write!(f, "SHOW CREATE {} {name}", kind.name().to_uppercase())
+            }
+            Statement::ExplainItem { kind, name } => {
+                write!(f, "EXPLAIN {} {name}", kind.name().to_uppercase())
             }
             // A secret's value is never printed.
             Statement::CreateSecret {

@@ -325,6 +325,13 @@ pub enum Plan {
     },
     /// `EXPLAIN` of a query: prints its optimized plan.
     Explain(SelectPlan),
+    /// `EXPLAIN MATERIALIZED VIEW | INDEX name`
+    ExplainItem {
+        /// The materialized view or index.
+        id: GlobalId,
+        /// Its full name.
+        name: String,
+    },
     /// `SET name = value`.
     SetVariable {
         /// The variable, lower-cased.
@@ -562,6 +569,13 @@ fn plan_statement(
             cascade,
         } => ddl::plan_drop_items(catalog, *kind, names, *if_exists, *cascade),
         Statement::ShowCreate { kind, name } => show::plan_show_create(catalog, *kind, name),
+        Statement::ExplainItem { kind, name } => {
+            let item = show::resolve_of_kind(catalog, *kind, name)?;
+            Ok(Plan::ExplainItem {
+                id: item.id,
+                name: item.name.to_string(),
+            })
+        }
         Statement::AlterRename {
             kind,
             name,

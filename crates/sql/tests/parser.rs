@@ -6,9 +6,11 @@ use freshet_sql::{Statement, parse};
 
 fn render(statement: &Statement) -> String {
     match statement {
-        Statement::Sql(_) | Statement::Show(_) | Statement::CreateIndex(_) | Statement::ShowCreate { .. } => {
-            statement.to_string()
-        }
+        Statement::Sql(_)
+        | Statement::Show(_)
+        | Statement::CreateIndex(_)
+        | Statement::ShowCreate { .. }
+        | Statement::ExplainItem { .. } => statement.to_string(),
         Statement::DropObjects { .. }
         | Statement::ValidateConnection { .. }
         | Statement::AlterConnection(_)

@@ -27,7 +27,9 @@ pub(crate) fn result_desc(plan: &Plan, vars: &SessionVars) -> Result<Option<Rela
     let text = ScalarType::Text.nullable(false);
     Ok(match plan {
         Plan::Select(select) => Some(select.desc.clone()),
-        Plan::Explain(_) => Some(RelationDesc::new([(ColumnName("Optimized Plan".into()), text)])),
+        Plan::Explain(_) | Plan::ExplainItem { .. } => {
+            Some(RelationDesc::new([(ColumnName("Optimized Plan".into()), text)]))
+        }
         Plan::ShowVariable { name } if name == "all" => Some(RelationDesc::new([
             (ColumnName("name".into()), text),
             (ColumnName("setting".into()), text),

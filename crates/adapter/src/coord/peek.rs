@@ -259,6 +259,31 @@ impl Coordinator {
     }
 }
 
+impl Coordinator {
+    /// `EXPLAIN MATERIALIZED VIEW | INDEX`: the cluster the object runs
+    /// in, an index's key, and the optimized plan its dataflow computes.
+    pub(crate) fn explain_item(&self, id: GlobalId, name: &str) -> Result<ExecuteResponse, AdapterError> {
+        let text = if let Some(view) = self.materialized_views.get(&id) {
+            format!(
+                "Materialized view {name} in cluster {}\n{}",
+                view.cluster,
+                optimize(view.expr.clone())
+            )
+        } else if let Some(index) = self.indexes.get(&id) {
+            let key: Vec<String> = index.key.iter().map(ToString::to_string).collect();
+            format!(
+                "Index {name} in cluster {}, arranged by ({})\n{}",
+                index.cluster,
+                key.join(", "),
+                optimize(index.relation.clone())
+            )
+        } else {
+            return Err(AdapterError::Internal(format!("{name} has no dataflow")));
+        };
+        Ok(explain_text(&text))
+    }
+}
+
 /// One row holding a plan's text.
 pub(crate) fn explain_text(text: &str) -> ExecuteResponse {
     let desc = RelationDesc::new([(ColumnName("Optimized Plan".into()), ScalarType::Text.nullable(false))]);

@@ -151,6 +151,27 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
             return Ok(Some(Statement::ShowCreate { kind, name }));
         }
     }
+    if words[0] == "EXPLAIN" {
+        // `EXPLAIN [[OPTIMIZED] PLAN FOR] MATERIALIZED VIEW | INDEX name`;
+        // other EXPLAINs are sqlparser's.
+        let skip = match (words[1].as_str(), words[2].as_str()) {
+            ("OPTIMIZED", "PLAN") => 4,
+            ("PLAN", "FOR") => 3,
+            _ => 1,
+        };
+        let kind = match (word_at(parser, skip).as_str(), word_at(parser, skip + 1).as_str()) {
+            ("MATERIALIZED", "VIEW") => Some((ItemKind::MaterializedView, 2)),
+            ("INDEX", _) => Some((ItemKind::Index, 1)),
+            _ => None,
+        };
+        if let Some((kind, words)) = kind {
+            for _ in 0..skip + words {
+                parser.next_token();
+            }
+            let name = parser.parse_object_name(false)?;
+            return Ok(Some(Statement::ExplainItem { kind, name }));
+        }
+    }
     if words[0] == "SHOW" && words[1] == "INDEXES" {
         return parse_show_indexes(parser).map(Some);
     }

@@ -251,13 +251,12 @@ fn plan_show_subsources(
     ))
 }
 
-/// `SHOW CREATE TABLE|VIEW|INDEX name`: the object's full name and its
-/// stored definition, names fully qualified.
-pub(crate) fn plan_show_create(
+/// The item `name` names, which must be of `kind` (42809 otherwise).
+pub(crate) fn resolve_of_kind(
     catalog: &dyn CatalogReader,
     kind: ItemKind,
     name: &ast::ObjectName,
-) -> Result<Plan, PlanError> {
+) -> Result<CatalogItem, PlanError> {
     let item = match resolve_item(catalog, name) {
         Err(PlanError::UnknownRelation(name))
             if matches!(kind, ItemKind::Index | ItemKind::Connection | ItemKind::Source) =>
@@ -275,6 +274,17 @@ pub(crate) fn plan_show_create(
             expected: kind.with_article(),
         });
     }
+    Ok(item)
+}
+
+/// `SHOW CREATE TABLE|VIEW|INDEX name`: the object's full name and its
+/// stored definition, names fully qualified.
+pub(crate) fn plan_show_create(
+    catalog: &dyn CatalogReader,
+    kind: ItemKind,
+    name: &ast::ObjectName,
+) -> Result<Plan, PlanError> {
+    let item = resolve_of_kind(catalog, kind, name)?;
     let full_name = item.name.to_string();
     Ok(text_rows(
         &[("name", false), ("create_sql", false)],
