@@ -15,6 +15,7 @@ mod describe;
 mod index;
 mod materialized_view;
 mod peek;
+mod real_time_recency;
 mod role;
 mod session_vars;
 mod source;
@@ -590,13 +591,13 @@ impl Coordinator {
                 if_not_exists,
                 ..
             } => return self.sequence_create_materialized_view(ctx, schema, name, view, expr, if_not_exists),
-            Plan::Select(select) => return self.sequence_peek(ctx, select),
+            Plan::Select(select) => return self.sequence_select(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(select)),
-            Plan::Subscribe(plan) => return self.sequence_subscribe(ctx, *plan),
-            Plan::Declare { name, subscribe } => return self.sequence_declare(ctx, name, *subscribe),
+            Plan::Subscribe(plan) => return self.sequence_subscribe_recent(ctx, *plan, None),
+            Plan::Declare { name, subscribe } => return self.sequence_subscribe_recent(ctx, *subscribe, Some(name)),
             Plan::Fetch { name, count, timeout } => return self.sequence_fetch(ctx, name, count, timeout),
             Plan::Close { name } => return self.sequence_close(ctx, name),
             Plan::CreateCluster { .. } | Plan::DropClusters { .. } => return self.sequence_cluster(ctx, plan),
