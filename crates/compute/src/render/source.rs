@@ -2,6 +2,7 @@
 //! dataflow's `as_of`, then every batch published after it, at its time.
 
 use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use differential_dataflow::AsCollection;
@@ -68,8 +69,8 @@ impl Progress {
             None => {
                 let rows = store.snapshot(id, as_of)?;
                 let mut session = output.session(capability);
-                for (i, (row, diff)) in rows.into_iter().enumerate() {
-                    if i % peers == index {
+                for (row, diff) in rows {
+                    if introduces(&row, index, peers) {
                         session.give((row, as_of, diff));
                     }
                 }
@@ -87,9 +88,7 @@ impl Progress {
         let mut mine = store
             .updates(id, next, upper)?
             .into_iter()
-            .enumerate()
-            .filter(|(i, _)| i % peers == index)
-            .map(|(_, update)| update)
+            .filter(|(row, _, _)| introduces(row, index, peers))
             .peekable();
         while let Some((_, time, _)) = mine.peek() {
             let time = *time;
@@ -104,6 +103,21 @@ impl Progress {
         self.next = Some(upper);
         Ok(())
     }
+}
+
+/// Whether worker `index` of `peers` introduces `row` into the dataflow:
+/// chosen by a hash of the row, not by its position in a read. Every
+/// worker reads every update, each at its own pace, so their reads end at
+/// different uppers; a position counted from the start of a read would
+/// give an update to two workers, or to none, when their reads are bounded
+/// differently.
+fn introduces(row: &Row, index: usize, peers: usize) -> bool {
+    if peers <= 1 {
+        return true;
+    }
+    let mut hasher = std::hash::DefaultHasher::new();
+    row.hash(&mut hasher);
+    hasher.finish() % peers as u64 == index as u64
 }
 
 /// Reads collection `id` of the context's store into `scope`: the snapshot
@@ -158,4 +172,42 @@ pub(crate) fn render<'scope>(
         }
     });
     Ok(stream.as_collection())
+}
+
+#[cfg(test)]
+mod tests {
+    use freshet_repr::Datum;
+
+    use super::*;
+
+    /// The updates worker `index` introduces when it reads `updates` in
+    /// reads ending at each of `bounds` in turn.
+    fn introduced(
+        updates: &[(Row, Timestamp, Diff)],
+        bounds: &[Timestamp],
+        index: usize,
+    ) -> Vec<(Row, Timestamp, Diff)> {
+        let mut out = Vec::new();
+        let mut lower = 0;
+        for &upper in bounds {
+            let read = updates.iter().filter(|(_, t, _)| lower <= *t && *t < upper);
+            out.extend(read.filter(|(row, _, _)| introduces(row, index, 2)).cloned());
+            lower = upper;
+        }
+        out
+    }
+
+    #[test]
+    fn workers_reading_to_different_uppers_introduce_each_update_once() {
+        let updates: Vec<(Row, Timestamp, Diff)> = (0..200_u64)
+            .map(|i| (Row::pack([Datum::UInt64(i)]), 10 + i % 20, 1))
+            .collect();
+        // Worker 0 reads up to 15 then 30; worker 1 up to 22 then 30.
+        let mut all = introduced(&updates, &[15, 30], 0);
+        all.extend(introduced(&updates, &[22, 30], 1));
+        all.sort();
+        let mut expected = updates.clone();
+        expected.sort();
+        assert_eq!(all, expected);
+    }
 }
