@@ -131,7 +131,9 @@ pub enum AdapterError {
     SourceFailed(Box<(String, String)>),
     /// With `real_time_recency`, a source the query reads did not catch
     /// up with its MySQL server within `real_time_recency_timeout`.
-    #[error("timed out after {timeout} waiting for source \"{name}\" to ingest what MySQL had committed when the query began")]
+    #[error(
+        "timed out after {timeout} waiting for source \"{name}\" to ingest what MySQL had committed when the query began"
+    )]
     RealTimeRecencyTimeout {
         /// The source's name.
         name: String,

@@ -86,7 +86,7 @@ async fn every_write_committed_before_the_query_is_read() -> anyhow::Result<()> 
             "CREATE VIEW tv AS SELECT id, v FROM t;
              CREATE VIEW iv AS SELECT id, v FROM t WHERE v >= 0;
              CREATE INDEX iv_by_id ON iv (id);
-             CREATE MATERIALIZED VIEW mv AS SELECT max(id) AS top, count(*) AS n FROM t;",
+             CREATE MATERIALIZED VIEW mv AS SELECT max(id) AS highest, count(*) AS n FROM t;",
         )
         .await?;
     wait_for(&client, "SELECT n FROM mv", &["0"], DEADLINE).await?;
@@ -100,7 +100,8 @@ async fn every_write_committed_before_the_query_is_read() -> anyhow::Result<()> 
     // materialized view, a join of two subsources, and a subscription.
     let started = Instant::now();
     for id in 1..=rounds {
-        conn.query_drop(format!("INSERT INTO rtr.t VALUES ({id}, {id})")).await?;
+        conn.query_drop(format!("INSERT INTO rtr.t VALUES ({id}, {id})"))
+            .await?;
         if id % 7 == 3 {
             conn.query_drop(format!("INSERT INTO rtr.u VALUES ({id})")).await?;
         }
@@ -108,7 +109,7 @@ async fn every_write_committed_before_the_query_is_read() -> anyhow::Result<()> 
             0 => (format!("SELECT v FROM t WHERE id = {id}"), id.to_string()),
             1 => (format!("SELECT count(*) FROM tv WHERE id <= {id}"), id.to_string()),
             2 => (format!("SELECT v FROM iv WHERE id = {id}"), id.to_string()),
-            3 => ("SELECT top FROM mv".to_owned(), id.to_string()),
+            3 => ("SELECT highest FROM mv".to_owned(), id.to_string()),
             4 => (
                 "SELECT count(*) FROM t JOIN u USING (id)".to_owned(),
                 ((id + 4) / 7).to_string(),
@@ -122,7 +123,10 @@ async fn every_write_committed_before_the_query_is_read() -> anyhow::Result<()> 
                 let sql = format!("COPY (SUBSCRIBE (SELECT id FROM t WHERE id = {id}) WITH (PROGRESS)) TO STDOUT");
                 let mut lines = Lines::start(&subscriber, &sql).await?;
                 let start = lines.next().await?;
-                anyhow::ensure!(start.get(1).map(String::as_str) == Some("t"), "not a progress row: {start:?}");
+                anyhow::ensure!(
+                    start.get(1).map(String::as_str) == Some("t"),
+                    "not a progress row: {start:?}"
+                );
                 let first = lines.next().await?;
                 anyhow::ensure!(
                     first.first() == start.first() && first.get(1).map(String::as_str) == Some("f"),
@@ -135,9 +139,15 @@ async fn every_write_committed_before_the_query_is_read() -> anyhow::Result<()> 
             }
         };
         let got = column(&client, &sql).await?;
-        anyhow::ensure!(got == [expected.clone()], "round {id}: {sql} gave {got:?}, not {expected}");
+        anyhow::ensure!(
+            got == [expected.clone()],
+            "round {id}: {sql} gave {got:?}, not {expected}"
+        );
     }
-    eprintln!("{rounds} rounds of a write then a real-time recent read in {:?}", started.elapsed());
+    eprintln!(
+        "{rounds} rounds of a write then a real-time recent read in {:?}",
+        started.elapsed()
+    );
     Ok(())
 }
 
@@ -148,8 +158,8 @@ async fn a_source_that_cannot_catch_up_times_the_query_out() -> anyhow::Result<(
     let (_server, client, proxy, mut conn) = setup(&mut mysql, 182, dir.path()).await?;
     client
         .batch_execute(
-            "CREATE TABLE local (x int);
-             INSERT INTO local VALUES (1);
+            "CREATE TABLE plain (x int);
+             INSERT INTO plain VALUES (1);
              SET real_time_recency = on;
              SET real_time_recency_timeout = '1500ms'",
         )
@@ -191,7 +201,7 @@ async fn a_source_that_cannot_catch_up_times_the_query_out() -> anyhow::Result<(
     );
     // Meanwhile a query that reads no MySQL source does not ask MySQL, nor
     // does one whose time AS OF fixes.
-    assert_eq!(column(&client, "SELECT count(*) FROM local").await?, ["1"]);
+    assert_eq!(column(&client, "SELECT count(*) FROM plain").await?, ["1"]);
     let now = column(&client, "SELECT mz_now()").await?;
     let sql = format!("SELECT count(*) FROM t AS OF AT LEAST {}", now[0]);
     assert_eq!(column(&client, &sql).await?, ["1"]);

@@ -111,8 +111,8 @@ impl Coordinator {
         let Some(session) = self.sessions.get(&ctx.conn_id) else {
             return Ok(None);
         };
-        let time_fixed = session.transaction == TransactionStatus::InTransaction
-            && matches!(session.ops, TransactionOps::Reads(..));
+        let time_fixed =
+            session.transaction == TransactionStatus::InTransaction && matches!(session.ops, TransactionOps::Reads(..));
         if !session.vars.real_time_recency() || time_fixed {
             return Ok(None);
         }
