@@ -264,12 +264,7 @@ async fn read_loop(client: Client, checks: Vec<Check>, stop: Arc<AtomicBool>) ->
 /// `query`'s last column is a quantity, and checks at every progress time
 /// that the accumulated quantities (times their multiplicities) sum to
 /// `total`. Runs until `stop`; returns how many progress times it checked.
-async fn subscribe_loop(
-    client: Client,
-    query: &'static str,
-    total: i64,
-    stop: Arc<AtomicBool>,
-) -> anyhow::Result<u64> {
+async fn subscribe_loop(client: Client, query: &'static str, total: i64, stop: Arc<AtomicBool>) -> anyhow::Result<u64> {
     let sql = format!("COPY (SUBSCRIBE ({query}) WITH (PROGRESS)) TO STDOUT");
     let mut stream: Pin<Box<CopyOutStream>> = Box::pin(client.copy_out(&sql).await?);
     let mut sum: i64 = 0;
@@ -327,7 +322,12 @@ async fn transactions_across_tables_are_never_seen_half_applied() -> anyhow::Res
     let upstream = mysql.start("upstream", 191, &[])?;
     let port = upstream["MYSQL_PORT"].clone();
     let accounts: Vec<String> = (0..ACCOUNTS)
-        .map(|id| format!("INSERT INTO bank.{} VALUES ({id}, {BALANCE})", if id % 4 < 2 { "a" } else { "b" }))
+        .map(|id| {
+            format!(
+                "INSERT INTO bank.{} VALUES ({id}, {BALANCE})",
+                if id % 4 < 2 { "a" } else { "b" }
+            )
+        })
         .collect();
     let holders: Vec<String> = (0..ACCOUNTS).map(|id| format!("({id}, {})", id % 5)).collect();
     let items: Vec<String> = (0..ITEMS).map(|item| format!("({item}, {QUANTITY})")).collect();
@@ -366,8 +366,8 @@ async fn transactions_across_tables_are_never_seen_half_applied() -> anyhow::Res
              CREATE MATERIALIZED VIEW bank_total_mv AS SELECT sum(balance) AS total FROM accounts;
              CREATE VIEW held AS SELECT h.region, x.balance FROM holders h JOIN accounts x ON h.account_id = x.id;
              CREATE VIEW tables_total AS
-                 SELECT sa.s + sb.s AS total FROM (SELECT sum(balance) AS s FROM a) sa,
-                                                  (SELECT sum(balance) AS s FROM b) sb;
+                 SELECT sa.s + sb.s AS total FROM (SELECT coalesce(sum(balance), 0) AS s FROM a) sa,
+                                                  (SELECT coalesce(sum(balance), 0) AS s FROM b) sb;
              CREATE VIEW quantities AS SELECT item, qty FROM stock UNION ALL SELECT item, qty FROM reserved;
              CREATE MATERIALIZED VIEW shop_total_mv AS SELECT sum(qty) AS total FROM quantities;
              CREATE DEFAULT INDEX ON shop_total_mv;",
@@ -385,7 +385,11 @@ async fn transactions_across_tables_are_never_seen_half_applied() -> anyhow::Res
         let conn = pool.get_conn().await?;
         writers.push(tokio::spawn(bank_writer(conn, writer, seed ^ writer, stop.clone())));
     }
-    writers.push(tokio::spawn(shop_writer(pool.get_conn().await?, seed ^ 0xfeed, stop.clone())));
+    writers.push(tokio::spawn(shop_writer(
+        pool.get_conn().await?,
+        seed ^ 0xfeed,
+        stop.clone(),
+    )));
 
     let bank_checks = || {
         vec![
@@ -425,14 +429,22 @@ async fn transactions_across_tables_are_never_seen_half_applied() -> anyhow::Res
         },
     ];
     let mut readers = Vec::new();
-    readers.push(tokio::spawn(read_loop(server.connect().await?, bank_checks(), stop.clone())));
+    readers.push(tokio::spawn(read_loop(
+        server.connect().await?,
+        bank_checks(),
+        stop.clone(),
+    )));
     // Serializable reads take each input's own latest time without waiting.
     let serializable = server.connect().await?;
     serializable
         .batch_execute("SET transaction_isolation = 'serializable'")
         .await?;
     readers.push(tokio::spawn(read_loop(serializable, bank_checks(), stop.clone())));
-    readers.push(tokio::spawn(read_loop(server.connect().await?, shop_checks, stop.clone())));
+    readers.push(tokio::spawn(read_loop(
+        server.connect().await?,
+        shop_checks,
+        stop.clone(),
+    )));
     let subscriptions = vec![
         tokio::spawn(subscribe_loop(
             server.connect().await?,
@@ -464,7 +476,11 @@ async fn transactions_across_tables_are_never_seen_half_applied() -> anyhow::Res
     let failed = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     while started.elapsed() < run_for {
-        let done = writers.iter().chain(&readers).chain(&subscriptions).any(|t| t.is_finished());
+        let done = writers
+            .iter()
+            .chain(&readers)
+            .chain(&subscriptions)
+            .any(|t| t.is_finished());
         if done {
             failed.store(1, Ordering::SeqCst);
             break;
@@ -473,18 +489,29 @@ async fn transactions_across_tables_are_never_seen_half_applied() -> anyhow::Res
     }
     stop.store(true, Ordering::SeqCst);
     let mut report = Vec::new();
-    for (what, tasks) in [("writer", writers), ("reader", readers), ("subscription", subscriptions)] {
+    for (what, tasks) in [
+        ("writer", writers),
+        ("reader", readers),
+        ("subscription", subscriptions),
+    ] {
         for (i, task) in tasks.into_iter().enumerate() {
             let count = tokio::time::timeout(DEADLINE, task).await???;
             report.push(format!("{what} {i}: {count}"));
         }
     }
     eprintln!("in {:?}: {}", started.elapsed(), report.join(", "));
-    anyhow::ensure!(failed.load(Ordering::SeqCst) == 0, "a task ended early without an error");
+    anyhow::ensure!(
+        failed.load(Ordering::SeqCst) == 0,
+        "a task ended early without an error"
+    );
 
     // Once the writers stop, Freshet ends with MySQL's rows.
     let mut conn = pool.get_conn().await?;
-    for (table, key, value) in [("a", "id", "balance"), ("b", "id", "balance"), ("holders", "account_id", "region")] {
+    for (table, key, value) in [
+        ("a", "id", "balance"),
+        ("b", "id", "balance"),
+        ("holders", "account_id", "region"),
+    ] {
         let theirs: Vec<(u64, i64)> = conn
             .query(format!("SELECT {key}, {value} FROM bank.{table} ORDER BY {key}"))
             .await?;
