@@ -16,6 +16,7 @@ mod index;
 mod instances;
 mod materialized_view;
 mod peek;
+mod real_time_recency;
 mod role;
 mod session_vars;
 mod source;
@@ -618,14 +619,14 @@ impl Coordinator {
                 };
                 return self.sequence_create_materialized_view(ctx, create);
             }
-            Plan::Select(select) => return self.sequence_peek(ctx, select),
+            Plan::Select(select) => return self.sequence_select(ctx, select),
             Plan::Insert(insert) => return self.sequence_insert(ctx, insert),
             Plan::Update(update) => return self.sequence_mutation(ctx, update, true),
             Plan::Delete(delete) => return self.sequence_mutation(ctx, delete, false),
             Plan::Explain(select) => Ok(self.explain(ctx.conn_id, select)),
             Plan::ExplainItem { id, name } => self.explain_item(id, &name),
-            Plan::Subscribe(plan) => return self.sequence_subscribe(ctx, *plan),
-            Plan::Declare { name, subscribe } => return self.sequence_declare(ctx, name, *subscribe),
+            Plan::Subscribe(plan) => return self.sequence_subscribe_recent(ctx, *plan, None),
+            Plan::Declare { name, subscribe } => return self.sequence_subscribe_recent(ctx, *subscribe, Some(name)),
             Plan::Fetch { name, count, timeout } => return self.sequence_fetch(ctx, name, count, timeout),
             Plan::Close { name } => return self.sequence_close(ctx, name),
             Plan::CreateCluster { .. } | Plan::AlterCluster { .. } | Plan::DropClusters { .. } => {

@@ -133,6 +133,23 @@ pub enum AdapterError {
     /// name and the error, as `mz_source_statuses` shows it.
     #[error("source \"{}\" failed: {}", .0.0, .0.1)]
     SourceFailed(Box<(String, String)>),
+    /// With `real_time_recency`, a source the query reads did not catch
+    /// up with its MySQL server within `real_time_recency_timeout`.
+    #[error(
+        "timed out after {timeout} waiting for source \"{name}\" to ingest what MySQL had committed when the query began"
+    )]
+    RealTimeRecencyTimeout {
+        /// The source's name.
+        name: String,
+        /// The timeout, as `SHOW real_time_recency_timeout` prints it.
+        timeout: String,
+        /// What it was still waiting for, as a sentence.
+        detail: String,
+    },
+    /// With `real_time_recency`, a source the query waited for was
+    /// dropped (or the server stopped) before it caught up.
+    #[error("source \"{0}\" was dropped while the query waited for it to catch up with MySQL")]
+    RealTimeRecencySourceDropped(String),
 }
 
 /// Why a statement was canceled.
@@ -192,6 +209,8 @@ impl AdapterError {
             AdapterError::SourceNotReadable(_) | AdapterError::SourceFailed(_) => {
                 SqlState::ObjectNotInPrerequisiteState
             }
+            AdapterError::RealTimeRecencyTimeout { .. } => SqlState::QueryCanceled,
+            AdapterError::RealTimeRecencySourceDropped(_) => SqlState::UndefinedObject,
         }
     }
 
@@ -201,9 +220,9 @@ impl AdapterError {
             AdapterError::Plan(e) => e.detail(),
             AdapterError::Catalog(e) => e.detail(),
             AdapterError::Eval(e) => e.detail(),
-            AdapterError::UniqueViolation { detail, .. } | AdapterError::DependentObjects { detail, .. } => {
-                Some(detail.clone())
-            }
+            AdapterError::UniqueViolation { detail, .. }
+            | AdapterError::DependentObjects { detail, .. }
+            | AdapterError::RealTimeRecencyTimeout { detail, .. } => Some(detail.clone()),
             _ => None,
         }
     }
@@ -231,6 +250,10 @@ impl AdapterError {
             AdapterError::TableAlreadyCopied { qualified, .. } => Some(format!(
                 "A source copies a table into one subsource. If that subsource failed, drop it first with DROP SOURCE {qualified}, then add the table again."
             )),
+            AdapterError::RealTimeRecencyTimeout { .. } => Some(
+                "Check the source's status in mz_internal.mz_source_statuses, or allow more time with SET real_time_recency_timeout = '30s'."
+                    .into(),
+            ),
             AdapterError::TransactionMode(_) => {
                 Some("A transaction either reads or writes; run reads and writes in separate transactions.".into())
             }

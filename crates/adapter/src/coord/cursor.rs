@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use freshet_repr::Row;
+use freshet_repr::{Row, Timestamp};
 use freshet_sql::SubscribePlan;
 
 use super::{Coordinator, ExecuteContext, Sequenced};
@@ -16,9 +16,16 @@ use crate::session::Cursor;
 
 impl Coordinator {
     /// `DECLARE`: only inside a transaction block, under a name the
-    /// session's cursors do not use yet.
-    pub(crate) fn sequence_declare(&mut self, ctx: ExecuteContext, name: String, plan: SubscribePlan) -> Sequenced {
-        let result = self.declare(&ctx, name, plan);
+    /// session's cursors do not use yet. Without `AS OF` its subscription
+    /// starts at `not_before` or later (real-time recency).
+    pub(crate) fn sequence_declare(
+        &mut self,
+        ctx: ExecuteContext,
+        name: String,
+        plan: SubscribePlan,
+        not_before: Option<Timestamp>,
+    ) -> Sequenced {
+        let result = self.declare(&ctx, name, plan, not_before);
         Sequenced::Done(ctx, result)
     }
 
@@ -27,6 +34,7 @@ impl Coordinator {
         ctx: &ExecuteContext,
         name: String,
         plan: SubscribePlan,
+        not_before: Option<Timestamp>,
     ) -> Result<ExecuteResponse, AdapterError> {
         let session = self
             .sessions
@@ -38,7 +46,7 @@ impl Coordinator {
         if session.cursors.contains_key(&name) {
             return Err(AdapterError::DuplicateCursor(name));
         }
-        let ExecuteResponse::Subscribing(stream) = self.start_subscribe(ctx, plan)? else {
+        let ExecuteResponse::Subscribing(stream) = self.start_subscribe(ctx, plan, not_before)? else {
             return Err(AdapterError::Internal("a subscription did not start a stream".into()));
         };
         if let Some(session) = self.sessions.get_mut(&ctx.conn_id) {

@@ -19,12 +19,14 @@ impl Coordinator {
     /// The time a query reads at, held readable until the read is done:
     /// inside an explicit transaction, the time of its first read, held
     /// until the transaction ends (a transaction that wrote cannot read).
+    /// A first read is at `not_before` or later (real-time recency).
     fn transaction_read_time(
         &mut self,
         ctx: &ExecuteContext,
         inputs: &[GlobalId],
+        not_before: Option<Timestamp>,
     ) -> Result<(Timestamp, Option<ReadHold>), AdapterError> {
-        let mut fresh = self.choose_as_of(inputs)?;
+        let mut fresh = self.choose_as_of(inputs)?.max(not_before.unwrap_or(0));
         // Strict serializable: not before anything committed so far, even
         // when an input (a materialized view) lags the latest tick; the
         // read then waits for it.
@@ -56,8 +58,14 @@ impl Coordinator {
         }
     }
 
-    /// Runs a query on compute in a spawned task.
-    pub(crate) fn sequence_peek(&mut self, ctx: ExecuteContext, select: SelectPlan) -> Sequenced {
+    /// Runs a query on compute in a spawned task, reading at `not_before`
+    /// or later unless its time is fixed (see [`Coordinator::sequence_select`]).
+    pub(crate) fn sequence_peek(
+        &mut self,
+        ctx: ExecuteContext,
+        select: SelectPlan,
+        not_before: Option<Timestamp>,
+    ) -> Sequenced {
         let SelectPlan {
             expr,
             finishing,
@@ -75,7 +83,7 @@ impl Coordinator {
         }
         let read = match requested {
             Some(requested) => self.requested_read_time(&inputs, requested),
-            None => self.transaction_read_time(&ctx, &inputs),
+            None => self.transaction_read_time(&ctx, &inputs, not_before),
         };
         let (as_of, hold) = match read {
             Ok(read) => read,

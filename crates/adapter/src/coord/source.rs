@@ -323,7 +323,7 @@ impl Coordinator {
     }
 
     /// What ingestion needs to run source `id`.
-    fn source_description(&self, id: GlobalId) -> Result<SourceDescription, AdapterError> {
+    pub(crate) fn source_description(&self, id: GlobalId) -> Result<SourceDescription, AdapterError> {
         let missing = |what: &str| AdapterError::Internal(format!("source {id} has no {what}"));
         let item = self.catalog.item(id).ok_or_else(|| missing("catalog entry"))?;
         let Some(SourceInfo::Source { server_id, .. }) = self.sources.get(&id) else {

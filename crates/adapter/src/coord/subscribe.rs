@@ -2,6 +2,7 @@
 //! the session's cluster, and hand the client a stream of its changes.
 
 use freshet_expr::optimize;
+use freshet_repr::Timestamp;
 use freshet_sql::{PlanError, SubscribePlan};
 
 use super::{Coordinator, ExecuteContext, Sequenced};
@@ -13,8 +14,14 @@ impl Coordinator {
     /// Starts a subscription. Its start time is chosen as a query's read
     /// time is (`AS OF`, or the latest time every input is complete); the
     /// client then reads its changes from the returned stream, which a
-    /// cancel request ends.
-    pub(crate) fn sequence_subscribe(&mut self, ctx: ExecuteContext, plan: SubscribePlan) -> Sequenced {
+    /// cancel request ends. Without `AS OF` it starts at `not_before` or
+    /// later (real-time recency).
+    pub(crate) fn sequence_subscribe(
+        &mut self,
+        ctx: ExecuteContext,
+        plan: SubscribePlan,
+        not_before: Option<Timestamp>,
+    ) -> Sequenced {
         if !ctx.remaining.is_empty() {
             return Sequenced::Done(
                 ctx,
@@ -23,7 +30,7 @@ impl Coordinator {
                 )),
             );
         }
-        let result = self.start_subscribe(&ctx, plan);
+        let result = self.start_subscribe(&ctx, plan, not_before);
         Sequenced::Done(ctx, result)
     }
 
@@ -31,6 +38,7 @@ impl Coordinator {
         &mut self,
         ctx: &ExecuteContext,
         plan: SubscribePlan,
+        not_before: Option<Timestamp>,
     ) -> Result<ExecuteResponse, AdapterError> {
         let SubscribePlan {
             expr,
@@ -47,7 +55,7 @@ impl Coordinator {
         let as_of = match as_of {
             Some(requested) if requested.at_least => requested.time.max(self.choose_as_of(&inputs)?),
             Some(requested) => requested.time,
-            None => self.choose_as_of(&inputs)?,
+            None => self.choose_as_of(&inputs)?.max(not_before.unwrap_or(0)),
         };
         if let Some(up_to) = up_to
             && up_to < as_of

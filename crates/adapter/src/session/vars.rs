@@ -86,6 +86,12 @@ const VARS: &[(&str, &str, Kind, &str)] = &[
         "Makes queries wait for sources to ingest everything committed upstream when the query began.",
     ),
     (
+        "real_time_recency_timeout",
+        "10s",
+        Kind::Duration,
+        "Sets the maximum time a query with real_time_recency waits for its sources to catch up.",
+    ),
+    (
         "search_path",
         "public",
         Kind::List,
@@ -221,6 +227,20 @@ impl SessionVars {
         (ms > 0).then(|| std::time::Duration::from_millis(ms))
     }
 
+    /// Whether queries wait for their MySQL sources to ingest everything
+    /// the upstream servers had committed when the query began
+    /// (`real_time_recency`).
+    pub(crate) fn real_time_recency(&self) -> bool {
+        self.get("real_time_recency").is_ok_and(|value| value == "on")
+    }
+
+    /// How long a query with real-time recency waits for its sources
+    /// (`real_time_recency_timeout`), `None` for no limit (`0`).
+    pub(crate) fn real_time_recency_timeout(&self) -> Option<std::time::Duration> {
+        let ms = parse_duration_ms(&self.get("real_time_recency_timeout").unwrap_or_default())?;
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    }
+
     /// Whether reads are strict serializable (the default): never at an
     /// earlier time than anything committed before them. Otherwise
     /// (`serializable`) each read takes the latest time its inputs are
@@ -321,8 +341,19 @@ mod tests {
         assert_eq!(vars.get("search_path")?, "public");
         vars.set("search_path", Some(&["a".into(), "b".into()]))?;
         assert_eq!(vars.search_path(), vec!["a".to_owned(), "b".to_owned()]);
+        assert!(!vars.real_time_recency());
         vars.set("REAL_TIME_RECENCY", Some(&["true".into()]))?;
         assert_eq!(vars.get("real_time_recency")?, "on");
+        assert!(vars.real_time_recency());
+        assert_eq!(vars.get("real_time_recency_timeout")?, "10s");
+        assert_eq!(
+            vars.real_time_recency_timeout(),
+            Some(std::time::Duration::from_secs(10))
+        );
+        vars.set("real_time_recency_timeout", Some(&["1500".into()]))?;
+        assert_eq!(vars.get("real_time_recency_timeout")?, "1500ms");
+        vars.set("real_time_recency_timeout", Some(&["0".into()]))?;
+        assert_eq!(vars.real_time_recency_timeout(), None);
         assert!(
             vars.set("transaction_isolation", Some(&["read committed".into()]))
                 .is_err()

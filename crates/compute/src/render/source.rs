@@ -174,3 +174,41 @@ pub(crate) fn render<'scope>(
     });
     Ok(stream.as_collection())
 }
+
+#[cfg(test)]
+mod tests {
+    use freshet_repr::Datum;
+
+    use super::*;
+
+    /// The updates worker `index` introduces when it reads `updates` in
+    /// reads ending at each of `bounds` in turn.
+    fn introduced(
+        updates: &[(Row, Timestamp, Diff)],
+        bounds: &[Timestamp],
+        index: usize,
+    ) -> Vec<(Row, Timestamp, Diff)> {
+        let mut out = Vec::new();
+        let mut lower = 0;
+        for &upper in bounds {
+            let read = updates.iter().filter(|(_, t, _)| lower <= *t && *t < upper);
+            out.extend(read.filter(|(row, _, _)| owner(row, 2) == index).cloned());
+            lower = upper;
+        }
+        out
+    }
+
+    #[test]
+    fn workers_reading_to_different_uppers_introduce_each_update_once() {
+        let updates: Vec<(Row, Timestamp, Diff)> = (0..200_u64)
+            .map(|i| (Row::pack([Datum::UInt64(i)]), 10 + i % 20, 1))
+            .collect();
+        // Worker 0 reads up to 15 then 30; worker 1 up to 22 then 30.
+        let mut all = introduced(&updates, &[15, 30], 0);
+        all.extend(introduced(&updates, &[22, 30], 1));
+        all.sort();
+        let mut expected = updates.clone();
+        expected.sort();
+        assert_eq!(all, expected);
+    }
+}

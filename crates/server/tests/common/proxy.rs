@@ -1,6 +1,9 @@
 //! A TCP proxy between Freshet and MySQL that a test can cut or stall, to
 //! play network faults against real servers.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -13,6 +16,9 @@ struct Control {
     cuts: u64,
     /// No byte passes either way, and nothing is closed.
     stalled: bool,
+    /// Connections numbered below this are stalled as with `stalled`
+    /// (see [`Proxy::stall_open`]).
+    stalled_below: u64,
 }
 
 /// A proxy on a free local port, forwarding to `127.0.0.1:upstream`.
@@ -21,6 +27,8 @@ pub(crate) struct Proxy {
     port: u16,
     control: watch::Sender<Control>,
     task: JoinHandle<()>,
+    /// How many connections were accepted: each one's number.
+    accepted: Arc<AtomicU64>,
 }
 
 impl Proxy {
@@ -31,13 +39,22 @@ impl Proxy {
         let (control, watcher) = watch::channel(Control {
             cuts: 0,
             stalled: false,
+            stalled_below: 0,
         });
+        let accepted = Arc::new(AtomicU64::new(0));
+        let counter = accepted.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(forward(client, upstream, watcher.clone()));
+                let number = counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(forward(client, upstream, number, watcher.clone()));
             }
         });
-        Ok(Proxy { port, control, task })
+        Ok(Proxy {
+            port,
+            control,
+            task,
+            accepted,
+        })
     }
 
     /// The port to connect to instead of the upstream's.
@@ -57,9 +74,20 @@ impl Proxy {
         self.control.send_modify(|c| c.stalled = true);
     }
 
-    /// Lets bytes pass again after [`Proxy::stall`].
+    /// Stops every byte on the connections open now, without closing
+    /// them; connections opened later pass, as when one path between the
+    /// hosts breaks.
+    pub(crate) fn stall_open(&self) {
+        let next = self.accepted.load(Ordering::SeqCst);
+        self.control.send_modify(|c| c.stalled_below = next);
+    }
+
+    /// Lets bytes pass again after [`Proxy::stall`] or [`Proxy::stall_open`].
     pub(crate) fn resume(&self) {
-        self.control.send_modify(|c| c.stalled = false);
+        self.control.send_modify(|c| {
+            c.stalled = false;
+            c.stalled_below = 0;
+        });
     }
 }
 
@@ -72,7 +100,7 @@ impl Drop for Proxy {
 
 /// Forwards one connection both ways until either side closes, a cut, or
 /// the proxy stops.
-async fn forward(client: TcpStream, upstream: u16, mut control: watch::Receiver<Control>) {
+async fn forward(client: TcpStream, upstream: u16, number: u64, mut control: watch::Receiver<Control>) {
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
         return;
     };
@@ -89,7 +117,7 @@ async fn forward(client: TcpStream, upstream: u16, mut control: watch::Receiver<
         if now.cuts != born {
             return;
         }
-        if now.stalled {
+        if now.stalled || number < now.stalled_below {
             if control.changed().await.is_err() {
                 return;
             }
