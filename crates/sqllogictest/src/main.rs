@@ -104,11 +104,17 @@ struct Args {
     maintained_views: bool,
 
     /// With --maintained-views: check only one query record in N as a view (the
-    /// 1st, the N+1th, … of each file), to keep a run short. The others are counted as
-    /// skipped.
+    /// K+1th, the N+K+1th, … of each file, K from --maintained-views-offset), to keep
+    /// a run short. The others are counted as skipped.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "maintained_views",
           value_parser = clap::value_parser!(u32).range(1..))]
     maintained_views_every: u32,
+
+    /// With --maintained-views-every N: which record of each N is checked (0 to
+    /// N-1; larger values wrap). Varying it between runs checks every record over
+    /// N runs.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "maintained_views")]
+    maintained_views_offset: u32,
 
     /// How many files to run at once (each against its own server).
     #[arg(long, value_name = "N", default_value_t = 2,
@@ -209,7 +215,10 @@ async fn run_all(args: Args) -> anyhow::Result<bool> {
                 Some(path) => KnownFailures::load(path)?,
                 None => KnownFailures::default(),
             },
-            maintained_views: args.maintained_views.then_some(args.maintained_views_every),
+            maintained_views: args.maintained_views.then_some(views::Sample {
+                every: args.maintained_views_every,
+                offset: args.maintained_views_offset,
+            }),
         }),
     };
     let (server, jobs) = match &args.connect {

@@ -63,9 +63,10 @@ pub(crate) struct ConformanceSettings {
     pub(crate) format: ValueFormat,
     /// The failures expected (empty without `--known-failures`).
     pub(crate) known: KnownFailures,
-    /// `--maintained-views`: also check query records as maintained views, one in
-    /// this many (`--maintained-views-every`); `None` without it.
-    pub(crate) maintained_views: Option<u32>,
+    /// `--maintained-views`: also check query records as maintained views, those
+    /// of this sample (`--maintained-views-every`, `--maintained-views-offset`);
+    /// `None` without it.
+    pub(crate) maintained_views: Option<crate::views::Sample>,
 }
 
 /// How one file went.
@@ -174,7 +175,7 @@ async fn run_file_inner(file: &TestFile, ctx: &RunContext) -> Result<Finished, S
     runner.with_column_validator(sqllogictest::default_column_validator);
 
     let result = if let Some(conformance) = &ctx.conformance {
-        let views = conformance.maintained_views.map(|every| (&views_target, every));
+        let views = conformance.maintained_views.map(|sample| (&views_target, sample));
         corpus::run_corpus_file(&mut runner, &selector, path, &file.name, &labels, ctx.colorize, views)
             .await
             .map(|run| Finished {

@@ -25,8 +25,9 @@
 //! Query records that cannot be checked as a view are skipped and counted by reason
 //! ([`ViewTally::skipped`]): a record that expects an error, a query that failed when
 //! run as written, a view or index Freshet refuses; and, with
-//! `--maintained-views-every N`, the records left out of the sample (only the 1st,
-//! N+1th, … query record of a file that ran is checked). A view that differs from its query,
+//! `--maintained-views-every N [--maintained-views-offset K]`, the records left out
+//! of the sample (only the K+1th, N+K+1th, … query record of a file that ran is
+//! checked; `bin/test` picks K at random, so runs check different records). A view that differs from its query,
 //! or that cannot be read, is a failure of the query's record.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -142,16 +143,34 @@ pub(crate) struct ViewChecker {
     live: VecDeque<LiveView>,
     /// The counts so far.
     tally: ViewTally,
-    /// One query record in this many is checked.
-    every: u32,
+    /// Which query records are checked.
+    sample: Sample,
     /// The query records that ran so far.
     queries: u32,
 }
 
+/// Which query records of a file are checked as views: those whose position
+/// (from 0) is `offset` more than a multiple of `every`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    /// One query record in this many is checked (at least 1).
+    pub(crate) every: u32,
+    /// Where in each run of `every` records the checked one is.
+    pub(crate) offset: u32,
+}
+
+impl Sample {
+    /// Whether the query record at `position` (from 0) is checked.
+    fn contains(self, position: u32) -> bool {
+        let every = self.every.max(1);
+        position % every == self.offset % every
+    }
+}
+
 impl ViewChecker {
-    /// Connects to `target` to check the views of file `file`, one query record in
-    /// `every`.
-    pub(crate) async fn connect(target: &PgTarget, file: &str, every: u32) -> Result<ViewChecker, String> {
+    /// Connects to `target` to check the views of file `file`, the query records
+    /// of `sample`.
+    pub(crate) async fn connect(target: &PgTarget, file: &str, sample: Sample) -> Result<ViewChecker, String> {
         let mut config = tokio_postgres::Config::new();
         config
             .host(target.host.as_str())
@@ -173,7 +192,7 @@ impl ViewChecker {
             file: file.to_owned(),
             live: VecDeque::new(),
             tally: ViewTally::default(),
-            every: every.max(1),
+            sample,
             queries: 0,
         })
     }
@@ -187,10 +206,10 @@ impl ViewChecker {
         one_shot: Option<ResultRows>,
     ) -> Result<Vec<RecordFailure>, String> {
         self.queries += 1;
-        if !(self.queries - 1).is_multiple_of(self.every) {
+        if !self.sample.contains(self.queries - 1) {
             self.tally.skip(format!(
                 "not in the sample (one query record in {} is checked)",
-                self.every
+                self.sample.every
             ));
             return Ok(Vec::new());
         }

@@ -67,7 +67,7 @@ pub(super) async fn run_corpus_file(
     name: &str,
     labels: &[&str],
     colorize: bool,
-    views: Option<(&PgTarget, u32)>,
+    views: Option<(&PgTarget, crate::views::Sample)>,
 ) -> Result<CorpusRun, String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("reading {}: {error}", path.display()))?;
     let records = parse_corpus(&text, &path.display().to_string())?;
@@ -79,7 +79,7 @@ pub(super) async fn run_corpus_file(
         .await;
 
     let mut checker = match views {
-        Some((target, every)) => Some(ViewChecker::connect(target, name, every).await?),
+        Some((target, sample)) => Some(ViewChecker::connect(target, name, sample).await?),
         None => None,
     };
     let mut run = CorpusRun::default();
