@@ -6,7 +6,7 @@ use freshet_catalog::{ItemKind, Op};
 use freshet_repr::GlobalId;
 use freshet_sql::Plan;
 
-use super::instances::{shut_down, workers_of};
+use super::instances::{FailureWatch, shut_down, workers_of};
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ConnectionId, ExecuteResponse};
@@ -108,7 +108,7 @@ impl Coordinator {
     /// The indexes, materialized views and sources that run in cluster
     /// `name`.
     fn items_in_cluster(&self, name: &str) -> Vec<GlobalId> {
-        let mut items = self.instances.placed_in(name);
+        let mut items = self.placed_in(name);
         items.extend(
             self.catalog
                 .items()
@@ -149,7 +149,7 @@ impl Coordinator {
         tracing::info!(cluster = name, before, workers, "resizing a cluster");
         let old = self.instances.start(name, workers)?;
         // Oldest first: an index on a materialized view comes after it.
-        for id in self.instances.placed_in(name) {
+        for id in self.placed_in(name) {
             if let Some(view) = self.materialized_views.get(&id).cloned() {
                 self.start_materialized_view(id, view)?;
             } else if let Some(index) = self.indexes.get(&id).cloned() {
@@ -158,6 +158,50 @@ impl Coordinator {
         }
         shut_down(old.into_iter().collect());
         Ok(())
+    }
+
+    /// The cluster index or materialized view `id` runs in.
+    fn cluster_of(&self, id: GlobalId) -> Option<&str> {
+        match self.indexes.get(&id) {
+            Some(index) => Some(&index.cluster),
+            None => self.materialized_views.get(&id).map(|view| view.cluster.as_str()),
+        }
+    }
+
+    /// The indexes and materialized views running in `cluster`, oldest
+    /// first.
+    fn placed_in(&self, cluster: &str) -> Vec<GlobalId> {
+        let mut ids: Vec<GlobalId> = self
+            .indexes
+            .iter()
+            .filter(|(_, index)| index.cluster == cluster)
+            .map(|(id, _)| *id)
+            .chain(
+                self.materialized_views
+                    .iter()
+                    .filter(|(_, view)| view.cluster == cluster)
+                    .map(|(id, _)| *id),
+            )
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The error that stopped materialized view `id`, if one did.
+    pub(crate) fn sink_failure(&self, id: GlobalId) -> Option<freshet_compute::ComputeError> {
+        self.instances.cluster(self.cluster_of(id)?).ok()?.sink_failure(id)
+    }
+
+    /// What a spawned read needs to notice that one of `inputs` (the
+    /// materialized views among them) failed.
+    pub(crate) fn failure_watch(&self, inputs: &[GlobalId]) -> FailureWatch {
+        FailureWatch {
+            views: inputs
+                .iter()
+                .filter(|id| self.materialized_views.contains_key(id))
+                .filter_map(|id| Some((*id, self.instances.cluster(self.cluster_of(*id)?).ok()?)))
+                .collect(),
+        }
     }
 
     /// The cluster session `conn_id` runs its queries in (`SET cluster`),

@@ -104,7 +104,6 @@ impl Coordinator {
             .cluster(&info.cluster)?
             .create_index(id, plan, info.key.clone(), as_of)
             .map_err(super::write::compute_error)?;
-        self.instances.place(id, &info.cluster);
         self.indexes.insert(id, info);
         Ok(())
     }
@@ -112,8 +111,8 @@ impl Coordinator {
     /// Stops maintaining the indexes among `dropped`.
     pub(crate) fn drop_indexes(&mut self, dropped: &[GlobalId]) {
         for id in dropped {
-            if self.indexes.remove(id).is_some()
-                && let Some(compute) = self.instances.unplace(*id)
+            if let Some(index) = self.indexes.remove(id)
+                && let Ok(compute) = self.instances.cluster(&index.cluster)
                 && let Err(e) = compute.drop_index(*id)
             {
                 tracing::warn!(index = %id, error = %e, "cannot drop an index's dataflow");

@@ -1,6 +1,7 @@
 //! The compute instances: one [`ComputeController`] per cluster, running
-//! as many timely worker threads as the cluster's size names, and the
-//! cluster each index and materialized view runs in.
+//! as many timely worker threads as the cluster's size names. (Which
+//! cluster an index or materialized view runs in is recorded with it, in
+//! the coordinator's `indexes` and `materialized_views`.)
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -20,8 +21,6 @@ type Clusters = Arc<RwLock<BTreeMap<String, ComputeController>>>;
 pub(crate) struct Instances {
     store: Store,
     clusters: Clusters,
-    /// The cluster of each index and materialized view.
-    placed: BTreeMap<GlobalId, String>,
 }
 
 /// The worker threads of a cluster of size `size` as the catalog stores
@@ -40,7 +39,6 @@ impl Instances {
         Instances {
             store,
             clusters: Clusters::default(),
-            placed: BTreeMap::new(),
         }
     }
 
@@ -65,7 +63,6 @@ impl Instances {
 
     /// Takes cluster `name`'s instance out, for the caller to shut down.
     pub(crate) fn remove(&mut self, name: &str) -> Option<ComputeController> {
-        self.placed.retain(|_, cluster| cluster != name);
         self.write().remove(name)
     }
 
@@ -84,48 +81,8 @@ impl Instances {
         }
     }
 
-    /// Records that index or materialized view `id` runs in `cluster`.
-    pub(crate) fn place(&mut self, id: GlobalId, cluster: &str) {
-        self.placed.insert(id, cluster.to_owned());
-    }
-
-    /// Forgets where `id` runs; returns its instance, if it still runs.
-    pub(crate) fn unplace(&mut self, id: GlobalId) -> Option<ComputeController> {
-        let cluster = self.placed.remove(&id)?;
-        self.read().get(&cluster).cloned()
-    }
-
-    /// The instance index or materialized view `id` runs in.
-    pub(crate) fn of(&self, id: GlobalId) -> Option<ComputeController> {
-        self.read().get(self.placed.get(&id)?).cloned()
-    }
-
-    /// The indexes and materialized views running in `cluster`, oldest
-    /// first.
-    pub(crate) fn placed_in(&self, cluster: &str) -> Vec<GlobalId> {
-        self.placed
-            .iter()
-            .filter(|(_, c)| *c == cluster)
-            .map(|(id, _)| *id)
-            .collect()
-    }
-
-    /// The error that stopped materialized view `id`, if one did.
-    pub(crate) fn sink_failure(&self, id: GlobalId) -> Option<ComputeError> {
-        self.of(id)?.sink_failure(id)
-    }
-
-    /// What a spawned read needs to notice that one of `inputs` (the
-    /// materialized views among them) failed.
-    pub(crate) fn failure_watch(&self, inputs: &[GlobalId]) -> FailureWatch {
-        FailureWatch {
-            views: inputs.iter().filter_map(|id| Some((*id, self.of(*id)?))).collect(),
-        }
-    }
-
     /// Takes every instance out, for the caller to shut down.
     pub(crate) fn remove_all(&mut self) -> Vec<ComputeController> {
-        self.placed.clear();
         std::mem::take(&mut *self.write()).into_values().collect()
     }
 }
@@ -183,7 +140,8 @@ impl ClusterHandle {
 /// from outside the coordinator.
 #[derive(Clone, Default)]
 pub(crate) struct FailureWatch {
-    views: Vec<(GlobalId, ComputeController)>,
+    /// Each view watched, with the instance that runs it.
+    pub(crate) views: Vec<(GlobalId, ComputeController)>,
 }
 
 impl FailureWatch {

@@ -109,7 +109,7 @@ impl Coordinator {
             },
             move |coord, ctx, _created| match coord.start_materialized_view(id, info) {
                 Ok(as_of) => {
-                    let (store, watch) = (coord.store.clone(), coord.instances.failure_watch(&[id]));
+                    let (store, watch) = (coord.store.clone(), coord.failure_watch(&[id]));
                     coord.spawn_statement(ctx, move |_| async move {
                         wait_until_readable(&store, &watch, id, as_of).await?;
                         Ok(ExecuteResponse::command("CREATE MATERIALIZED VIEW"))
@@ -146,7 +146,6 @@ impl Coordinator {
             .cluster(&view.cluster)?
             .create_sink(id, plan, as_of, self.committer.clone())
             .map_err(super::compute_error)?;
-        self.instances.place(id, &view.cluster);
         self.materialized_views.insert(id, view);
         Ok(as_of)
     }
@@ -154,10 +153,8 @@ impl Coordinator {
     /// Stops the sinks of the materialized views among `items`.
     pub(crate) fn drop_materialized_views(&mut self, items: &[GlobalId]) {
         for id in items {
-            if self.materialized_views.remove(id).is_none() {
-                continue;
-            }
-            if let Some(compute) = self.instances.unplace(*id)
+            if let Some(view) = self.materialized_views.remove(id)
+                && let Ok(compute) = self.instances.cluster(&view.cluster)
                 && let Err(e) = compute.drop_sink(*id)
             {
                 tracing::warn!(view = %id, error = %e, "cannot stop a materialized view");

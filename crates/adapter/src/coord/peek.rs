@@ -97,7 +97,7 @@ impl Coordinator {
         });
         let reader = Reader {
             cluster: self.instances.handle(&cluster),
-            watch: self.instances.failure_watch(&inputs),
+            watch: self.failure_watch(&inputs),
             store: self.store.clone(),
         };
         self.spawn_statement(ctx, |mut signal| async move {
@@ -132,7 +132,7 @@ impl Coordinator {
         for id in inputs {
             let Some(item) = self.catalog.item(*id) else { continue };
             if item.kind == freshet_catalog::ItemKind::MaterializedView
-                && let Some(e) = self.instances.sink_failure(*id)
+                && let Some(e) = self.sink_failure(*id)
             {
                 return Err(super::compute_error(e));
             }
@@ -162,6 +162,14 @@ impl Coordinator {
 /// view failed (which moves no upper to wake the wait).
 const SINK_FAILURE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// The rows of a constant plan, which need no cluster to compute.
+pub(crate) fn constant_rows(plan: &RelExpr) -> Option<Result<Vec<(Row, Diff)>, AdapterError>> {
+    match plan {
+        RelExpr::Constant { rows, .. } => Some(rows.clone().map_err(|e| super::write::compute_error(e.into()))),
+        _ => None,
+    }
+}
+
 /// What a spawned read works with.
 pub(crate) struct Reader {
     /// The session's cluster, which need not exist (an error only for a
@@ -188,9 +196,9 @@ impl Reader {
     ) -> Result<Vec<(Row, Diff)>, AdapterError> {
         let plan = optimize(expr);
         if index_peek.is_none()
-            && let RelExpr::Constant { rows, .. } = &plan
+            && let Some(rows) = constant_rows(&plan)
         {
-            return rows.clone().map_err(|e| super::write::compute_error(e.into()));
+            return rows;
         }
         self.cluster.current()?;
         // A time chosen with AS OF may be ahead of the inputs: wait for them.

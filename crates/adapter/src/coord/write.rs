@@ -19,7 +19,7 @@ use freshet_storage::{Committer, Store};
 
 use super::cancel::CancelSignal;
 use super::instances::ClusterHandle;
-use super::peek::latest_complete_time;
+use super::peek::{constant_rows, latest_complete_time};
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::{ExecuteResponse, TransactionStatus};
@@ -103,8 +103,8 @@ impl Writer {
     /// acknowledged before; the inputs are held at that time while it runs.
     pub(crate) async fn read_latest(&self, expr: RelExpr) -> Result<Vec<(Row, Diff)>, AdapterError> {
         // `INSERT … VALUES` needs no cluster.
-        if let RelExpr::Constant { rows, .. } = &expr {
-            return rows.clone().map_err(|e| compute_error(e.into()));
+        if let Some(rows) = constant_rows(&expr) {
+            return rows;
         }
         self.cluster.current()?;
         let inputs = expr.depends_on();
