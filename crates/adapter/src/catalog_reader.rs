@@ -60,6 +60,7 @@ impl SessionCatalog<'_> {
                 item: item.name.clone(),
             },
             kind: planner_kind(item.kind),
+            oid: item.oid,
             desc: item.desc.clone().unwrap_or_else(RelationDesc::empty),
             create_sql: item.create_sql.clone(),
         })
@@ -86,6 +87,7 @@ fn schema_info(schema: &freshet_catalog::Schema) -> SchemaInfo {
         id: schema.id,
         database: schema.database,
         name: schema.name.clone(),
+        oid: schema.oid,
     }
 }
 

@@ -2,6 +2,12 @@
 
 use freshet_repr::{ColumnName, GlobalId, RelationDesc, ScalarType};
 
+pub mod information_schema;
+pub mod pg_catalog;
+
+use information_schema::*;
+use pg_catalog::*;
+
 /// Builtin schemas, outside any database, with their system ids.
 pub const BUILTIN_SCHEMAS: &[(u64, &str)] = &[
     (1, "mz_catalog"),
@@ -138,4 +144,28 @@ pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
     MZ_MYSQL_SOURCE_TABLES,
     MZ_SOURCE_STATUSES,
     MZ_SOURCE_STATISTICS,
+    PG_NAMESPACE,
+    PG_CLASS,
+    PG_ATTRIBUTE,
+    PG_TYPE,
+    PG_INDEX,
+    PG_AM,
+    PG_ATTRDEF,
+    PG_COLLATION,
+    PG_CONSTRAINT,
+    PG_INHERITS,
+    PG_POLICY,
+    PG_ROLES,
+    PG_DESCRIPTION,
+    PG_DATABASE,
+    PG_VIEWS,
+    PG_MATVIEWS,
+    PG_TABLES,
+    PG_INDEXES,
+    PG_TRIGGER,
+    PG_REWRITE,
+    SCHEMATA,
+    TABLES,
+    COLUMNS,
+    VIEWS,
 ];

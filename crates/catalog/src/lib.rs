@@ -23,6 +23,7 @@ pub use builtin::{
     BUILTIN_RELATIONS, BUILTIN_SCHEMAS, BuiltinRelation, DEFAULT_DATABASE, DEFAULT_SCHEMA, MZ_MYSQL_SOURCE_TABLES,
     MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATISTICS, MZ_SOURCE_STATUSES, MZ_SOURCES,
 };
+pub use builtin::{information_schema, pg_catalog};
 pub use clusters::{Cluster, DEFAULT_CLUSTER, DEFAULT_CLUSTER_SIZE};
 pub use durable::FORMAT_VERSION;
 pub use error::CatalogError;

@@ -9,6 +9,7 @@ mod like;
 mod math;
 mod mz_timestamp;
 mod numeric;
+mod pg;
 mod regexp;
 mod string;
 mod to_char;

@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use freshet_repr::{Datum, Interval, ReprError, RowArena, ScalarType, format_datum, parse_datum};
+use freshet_repr::{ArrayRef, Datum, Interval, ReprError, RowArena, ScalarType, format_datum, parse_datum};
 
 /// `numeric`'s sign word for a positive number (and zero).
 const NUMERIC_POS: u16 = 0x0000;
@@ -85,7 +85,78 @@ pub(crate) fn encode(datum: Datum<'_>, typ: &ScalarType, buf: &mut Vec<u8>) {
             buf.extend_from_slice(text.as_bytes());
         }
         Datum::Uuid(u) => buf.extend_from_slice(u.as_bytes()),
+        Datum::Array(array) => encode_array(array, typ, buf),
     }
+}
+
+/// PostgreSQL's binary array: dimensions, a has-nulls flag, the element
+/// type's OID, each dimension's length and lower bound (1), then each
+/// element as a length (-1 for `NULL`) and its binary form.
+fn encode_array(array: ArrayRef<'_>, typ: &ScalarType, buf: &mut Vec<u8>) {
+    let element = match typ {
+        ScalarType::Array(element) => element.scalar_type(),
+        _ => ScalarType::Text,
+    };
+    let count = array.len();
+    let has_nulls = array.elements().any(|d| d.is_null());
+    buf.extend_from_slice(&i32::from(count > 0).to_be_bytes());
+    buf.extend_from_slice(&i32::from(has_nulls).to_be_bytes());
+    buf.extend_from_slice(&crate::types::pg_type(&element).oid().to_be_bytes());
+    if count > 0 {
+        buf.extend_from_slice(&saturate_i32(i64::try_from(count).unwrap_or(i64::MAX)).to_be_bytes());
+        buf.extend_from_slice(&1_i32.to_be_bytes());
+    }
+    for datum in array.elements() {
+        if datum.is_null() {
+            buf.extend_from_slice(&(-1_i32).to_be_bytes());
+            continue;
+        }
+        let mut bytes = Vec::new();
+        encode(datum, &element, &mut bytes);
+        buf.extend_from_slice(&saturate_i32(i64::try_from(bytes.len()).unwrap_or(i64::MAX)).to_be_bytes());
+        buf.extend_from_slice(&bytes);
+    }
+}
+
+/// Reads PostgreSQL's binary form of a one-dimensional array of `element`s.
+fn decode_array<'a>(element: &ScalarType, bytes: &[u8], arena: &'a RowArena) -> Result<Datum<'a>, DecodeError> {
+    let mut rest = bytes;
+    let next_i32 = |rest: &mut &[u8]| -> Result<i32, DecodeError> {
+        let (head, tail) = rest.split_first_chunk::<4>().ok_or(DecodeError::Malformed)?;
+        *rest = tail;
+        Ok(i32::from_be_bytes(*head))
+    };
+    let dims = next_i32(&mut rest)?;
+    let _has_nulls = next_i32(&mut rest)?;
+    let _element_oid = next_i32(&mut rest)?;
+    let count = match dims {
+        0 => 0,
+        1 => {
+            let count = next_i32(&mut rest)?;
+            let _lower_bound = next_i32(&mut rest)?;
+            usize::try_from(count).map_err(|_| DecodeError::Malformed)?
+        }
+        _ => return Err(DecodeError::Malformed),
+    };
+    let mut datums = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = next_i32(&mut rest)?;
+        if len < 0 {
+            datums.push(Datum::Null);
+            continue;
+        }
+        let len = usize::try_from(len).map_err(|_| DecodeError::Malformed)?;
+        if rest.len() < len {
+            return Err(DecodeError::Malformed);
+        }
+        let (value, tail) = rest.split_at(len);
+        rest = tail;
+        datums.push(decode(element, value, arena)?);
+    }
+    if !rest.is_empty() {
+        return Err(DecodeError::Malformed);
+    }
+    Ok(arena.push_array(datums))
 }
 
 fn saturate_i32(n: i64) -> i32 {
@@ -163,7 +234,9 @@ pub(crate) fn decode<'a>(typ: &ScalarType, bytes: &[u8], arena: &'a RowArena) ->
         ScalarType::Int32 => Datum::Int32(i32::from_be_bytes(exact(bytes)?)),
         ScalarType::Int64 => Datum::Int64(i64::from_be_bytes(exact(bytes)?)),
         ScalarType::UInt16 => Datum::UInt16(u16::from_be_bytes(exact(bytes)?)),
-        ScalarType::UInt32 => Datum::UInt32(u32::from_be_bytes(exact(bytes)?)),
+        ScalarType::UInt32 | ScalarType::Oid | ScalarType::RegClass | ScalarType::RegType => {
+            Datum::UInt32(u32::from_be_bytes(exact(bytes)?))
+        }
         ScalarType::UInt64 => Datum::UInt64(u64::from_be_bytes(exact(bytes)?)),
         ScalarType::Float32 => Datum::Float32(f32::from_bits(u32::from_be_bytes(exact(bytes)?))),
         ScalarType::Float64 => Datum::Float64(f64::from_bits(u64::from_be_bytes(exact(bytes)?))),
@@ -208,6 +281,7 @@ pub(crate) fn decode<'a>(typ: &ScalarType, bytes: &[u8], arena: &'a RowArena) ->
             _ => return Err(DecodeError::Malformed),
         },
         ScalarType::Uuid => Datum::Uuid(uuid::Uuid::from_bytes(exact(bytes)?)),
+        ScalarType::Array(element) => decode_array(&element.scalar_type(), bytes, arena)?,
     };
     Ok(datum)
 }

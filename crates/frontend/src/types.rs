@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use freshet_repr::{ColumnType, RelationDesc, Row, ScalarType, format_datum};
+use freshet_repr::{ColumnType, ElementType, RelationDesc, Row, ScalarType, format_datum};
 use futures::StreamExt;
 use pgwire::api::Type;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse};
@@ -68,12 +68,23 @@ pub(crate) fn pg_type(typ: &ScalarType) -> Type {
         ScalarType::Interval => Type::INTERVAL,
         ScalarType::Jsonb => Type::JSONB,
         ScalarType::Uuid => Type::UUID,
+        ScalarType::Oid => Type::OID,
+        ScalarType::RegClass => Type::REGCLASS,
+        ScalarType::RegType => Type::REGTYPE,
+        ScalarType::Array(element) => match element {
+            ElementType::Bool => Type::BOOL_ARRAY,
+            ElementType::Int16 => Type::INT2_ARRAY,
+            ElementType::Int32 => Type::INT4_ARRAY,
+            ElementType::Int64 => Type::INT8_ARRAY,
+            ElementType::Oid => Type::OID_ARRAY,
+            ElementType::Text => Type::TEXT_ARRAY,
+        },
     }
 }
 
 /// Every type, once, without modifiers (a `char` of length 1): what an OID
 /// names.
-pub(crate) const BASE_TYPES: [ScalarType; 21] = [
+pub(crate) const BASE_TYPES: [ScalarType; 30] = [
     ScalarType::Bool,
     ScalarType::Int16,
     ScalarType::Int32,
@@ -98,6 +109,15 @@ pub(crate) const BASE_TYPES: [ScalarType; 21] = [
     ScalarType::Interval,
     ScalarType::Jsonb,
     ScalarType::Uuid,
+    ScalarType::Oid,
+    ScalarType::RegClass,
+    ScalarType::RegType,
+    ScalarType::Array(ElementType::Bool),
+    ScalarType::Array(ElementType::Int16),
+    ScalarType::Array(ElementType::Int32),
+    ScalarType::Array(ElementType::Int64),
+    ScalarType::Array(ElementType::Oid),
+    ScalarType::Array(ElementType::Text),
 ];
 
 /// The type an OID names (the inverse of [`pg_type`]), without modifiers.
@@ -113,7 +133,13 @@ pub(crate) fn type_size(typ: &ScalarType) -> i16 {
     match typ {
         ScalarType::Bool => 1,
         ScalarType::Int16 | ScalarType::UInt16 => 2,
-        ScalarType::Int32 | ScalarType::UInt32 | ScalarType::Float32 | ScalarType::Date => 4,
+        ScalarType::Int32
+        | ScalarType::UInt32
+        | ScalarType::Float32
+        | ScalarType::Date
+        | ScalarType::Oid
+        | ScalarType::RegClass
+        | ScalarType::RegType => 4,
         ScalarType::Int64
         | ScalarType::UInt64
         | ScalarType::Float64
@@ -126,7 +152,8 @@ pub(crate) fn type_size(typ: &ScalarType) -> i16 {
         | ScalarType::VarChar { .. }
         | ScalarType::Char { .. }
         | ScalarType::Bytes
-        | ScalarType::Jsonb => VARIABLE_WIDTH,
+        | ScalarType::Jsonb
+        | ScalarType::Array(_) => VARIABLE_WIDTH,
     }
 }
 
@@ -165,7 +192,11 @@ pub(crate) fn type_modifier(typ: &ScalarType) -> i32 {
         | ScalarType::TimestampTz
         | ScalarType::Interval
         | ScalarType::Jsonb
-        | ScalarType::Uuid => NO_TYPE_MODIFIER,
+        | ScalarType::Uuid
+        | ScalarType::Oid
+        | ScalarType::RegClass
+        | ScalarType::RegType
+        | ScalarType::Array(_) => NO_TYPE_MODIFIER,
     }
 }
 

@@ -28,6 +28,17 @@ impl RowArena {
         self.bump.alloc_slice_copy(b)
     }
 
+    /// Packs `elements` into the arena as an array datum.
+    pub fn push_array<'e, I>(&self, elements: I) -> Datum<'_>
+    where
+        I: IntoIterator<Item = Datum<'e>>,
+    {
+        let row = crate::Row::pack(elements);
+        Datum::Array(crate::ArrayRef::from_row_bytes(
+            self.bump.alloc_slice_copy(row.as_bytes()),
+        ))
+    }
+
     /// Encodes a numeric into the arena and returns it as a datum.
     pub fn push_numeric(&self, n: &Numeric) -> Datum<'_> {
         let mut buf = Vec::new();

@@ -56,6 +56,42 @@ pub enum Datum<'a> {
     Jsonb(&'a str),
     /// A `uuid`.
     Uuid(Uuid),
+    /// A one-dimensional array: its elements, encoded as a row.
+    Array(ArrayRef<'a>),
+}
+
+/// The elements of an array datum, borrowed: a row's encoding of them.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrayRef<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> ArrayRef<'a> {
+    /// The array whose elements are the datums of `row`'s encoding
+    /// (`Row::as_bytes`).
+    pub fn from_row_bytes(data: &'a [u8]) -> ArrayRef<'a> {
+        ArrayRef { data }
+    }
+
+    /// The encoded elements.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The elements, in order (`NULL` elements included).
+    pub fn elements(&self) -> crate::DatumIter<'a> {
+        crate::DatumIter::new(self.data)
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.elements().count()
+    }
+
+    /// Whether it has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
 }
 
 impl<'a> Datum<'a> {
@@ -118,6 +154,7 @@ impl<'a> Datum<'a> {
             Datum::Interval(_) => 17,
             Datum::Jsonb(_) => 18,
             Datum::Uuid(_) => 19,
+            Datum::Array(_) => 20,
         }
     }
 }
@@ -165,6 +202,7 @@ impl Ord for Datum<'_> {
             (Datum::Interval(a), Datum::Interval(b)) => a.cmp(b),
             (Datum::Jsonb(a), Datum::Jsonb(b)) => a.cmp(b),
             (Datum::Uuid(a), Datum::Uuid(b)) => a.cmp(b),
+            (Datum::Array(a), Datum::Array(b)) => a.elements().cmp(b.elements()),
             (a, b) => a.rank().cmp(&b.rank()),
         }
     }

@@ -26,12 +26,12 @@ mod upstream;
 
 pub use adt::{Interval, Numeric, NumericRef};
 pub use arena::RowArena;
-pub use datum::{Datum, float_cmp};
+pub use datum::{ArrayRef, Datum, float_cmp};
 pub use error::ReprError;
 pub use id::{DatabaseId, Diff, GlobalId, SchemaId, Timestamp};
 pub use relation::{ColumnName, RelationDesc};
 pub use row::{DatumIter, Row, RowPacker};
-pub use scalar::{ColumnType, NUMERIC_MAX_PRECISION, ScalarType};
+pub use scalar::{BASE_TYPES, ColumnType, ElementType, NUMERIC_MAX_PRECISION, ScalarType};
 pub use sqlstate::SqlState;
 pub use strconv::{JsonbDoc, JsonbRef, JsonbValue, format_datum, jsonb_object_text, parse_datum, push_jsonb_string};
 pub use upstream::{ColumnIngest, UpstreamColumn, UpstreamTable};

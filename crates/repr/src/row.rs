@@ -36,6 +36,7 @@ mod tag {
     pub(super) const INTERVAL: u8 = 18;
     pub(super) const JSONB: u8 = 19;
     pub(super) const UUID: u8 = 20;
+    pub(super) const ARRAY: u8 = 21;
 }
 
 /// A sequence of datums in a compact encoding: the unit of data everywhere.
@@ -147,6 +148,7 @@ impl RowPacker<'_> {
             }
             Datum::Jsonb(s) => push_var(data, tag::JSONB, s.as_bytes()),
             Datum::Uuid(u) => push_fixed(data, tag::UUID, u.as_bytes()),
+            Datum::Array(a) => push_var(data, tag::ARRAY, a.as_bytes()),
         }
     }
 
@@ -199,6 +201,11 @@ pub struct DatumIter<'a> {
 }
 
 impl<'a> DatumIter<'a> {
+    /// Iterates over the datums of a row's encoding.
+    pub(crate) fn new(data: &'a [u8]) -> DatumIter<'a> {
+        DatumIter { data }
+    }
+
     fn take(&mut self, n: usize) -> &'a [u8] {
         let (head, tail) = self.data.split_at(n);
         self.data = tail;
@@ -280,6 +287,7 @@ impl<'a> Iterator for DatumIter<'a> {
             }
             tag::JSONB => Datum::Jsonb(std::str::from_utf8(self.take_var()).expect("jsonb is valid UTF-8")),
             tag::UUID => Datum::Uuid(Uuid::from_bytes(self.take_array())),
+            tag::ARRAY => Datum::Array(crate::ArrayRef::from_row_bytes(self.take_var())),
             other => panic!("invalid datum tag {other} in row"),
         })
     }
@@ -302,6 +310,7 @@ mod tests {
                 .expect("decimal"),
         ));
         let long = "x".repeat(300);
+        let elements = Row::pack([Datum::UInt32(26), Datum::Null, Datum::String("a,b")]);
         let datums = vec![
             Datum::Null,
             Datum::False,
@@ -329,6 +338,7 @@ mod tests {
             Datum::Interval(Interval::new(-1, 2, -3)),
             Datum::Jsonb(r#"{"a": 1}"#),
             Datum::Uuid(Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef)),
+            Datum::Array(crate::ArrayRef::from_row_bytes(elements.as_bytes())),
         ];
         let row = Row::pack_slice(&datums);
         let back = row.unpack();

@@ -5,6 +5,7 @@
 //! Each type family lives in its own submodule; this module only dispatches
 //! on the [`ScalarType`].
 
+mod array;
 mod bytea;
 mod datetime;
 mod float;
@@ -49,6 +50,10 @@ pub fn parse_datum<'a>(typ: &ScalarType, s: &str, arena: &'a RowArena) -> Result
         ScalarType::Interval => interval::parse_interval(s).map(Datum::Interval),
         ScalarType::Jsonb => jsonb::parse_jsonb(s).map(|j| Datum::Jsonb(arena.push_string(&j))),
         ScalarType::Uuid => misc::parse_uuid(s).map(Datum::Uuid),
+        ScalarType::Oid => number::parse_oid(s).map(Datum::UInt32),
+        // A name is resolved when planning; at run time only the number is read.
+        ScalarType::RegClass | ScalarType::RegType => number::parse_oid(s).map(Datum::UInt32),
+        ScalarType::Array(element) => array::parse_array(&element.scalar_type(), s, arena),
     }
 }
 
@@ -81,6 +86,7 @@ pub fn format_datum(d: Datum<'_>, typ: &ScalarType, buf: &mut String) {
         Datum::TimestampTz(ts) => datetime::format_timestamptz(ts, buf),
         Datum::Interval(iv) => interval::format_interval(iv, buf),
         Datum::Uuid(u) => misc::format_uuid(u, buf),
+        Datum::Array(a) => array::format_array(a, buf),
     }
 }
 
@@ -128,6 +134,13 @@ mod tests {
             (ScalarType::Interval, "-1 years -2 mons +3 days -04:05:06.7"),
             (ScalarType::Jsonb, r#"{"a": [1, 2.50, null], "bb": {"c": "\n"}}"#),
             (ScalarType::Uuid, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+            (ScalarType::Oid, "4294967295"),
+            (ScalarType::Array(crate::ElementType::Oid), "{0,26,NULL}"),
+            (
+                ScalarType::Array(crate::ElementType::Text),
+                r#"{a,"b c","NULL","x\"y",""}"#,
+            ),
+            (ScalarType::Array(crate::ElementType::Int16), "{}"),
         ];
         for (typ, text) in cases {
             assert_eq!(round(*typ, text).as_deref(), Ok(*text), "{typ}");

@@ -130,6 +130,8 @@ pub struct CatalogItem {
     pub name: FullItemName,
     /// Its kind.
     pub kind: ItemKind,
+    /// Its PostgreSQL OID (`pg_class.oid`).
+    pub oid: u32,
     /// Its columns.
     pub desc: RelationDesc,
     /// The statement that defines it (for what `desc` does not carry, such
@@ -146,6 +148,8 @@ pub struct SchemaInfo {
     pub database: Option<DatabaseId>,
     /// Its name.
     pub name: String,
+    /// Its PostgreSQL OID (`pg_namespace.oid`).
+    pub oid: u32,
 }
 
 /// Read access to the catalog, seen from one session (its database and

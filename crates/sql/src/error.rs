@@ -73,6 +73,9 @@ pub enum PlanError {
     /// A type name that does not exist.
     #[error("type \"{0}\" does not exist")]
     UnknownType(String),
+    /// A collation other than the default one.
+    #[error("collation \"{0}\" for encoding \"UTF8\" does not exist")]
+    UnknownCollation(String),
     /// A function that does not exist for the given argument types.
     #[error("function {name}({args}) does not exist")]
     UnknownFunction {
@@ -312,7 +315,7 @@ impl PlanError {
             }
             PlanError::UnknownColumn(_) | PlanError::UnknownUsingColumn { .. } => SqlState::UndefinedColumn,
             PlanError::AmbiguousColumn(_) | PlanError::AmbiguousUsingColumn { .. } => SqlState::AmbiguousColumn,
-            PlanError::UnknownType(_) => SqlState::UndefinedObject,
+            PlanError::UnknownType(_) | PlanError::UnknownCollation(_) => SqlState::UndefinedObject,
             PlanError::UnknownFunction { .. } | PlanError::UnknownOperator(_) => SqlState::UndefinedFunction,
             PlanError::AmbiguousFunction { .. } | PlanError::AmbiguousOperator(_) => SqlState::AmbiguousFunction,
             PlanError::SystemSchema(_) => SqlState::InsufficientPrivilege,

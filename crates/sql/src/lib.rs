@@ -10,12 +10,14 @@
 //! nothing of storage, dataflow, MySQL or the wire protocol.
 
 mod catalog;
+mod describe;
 mod error;
 mod names;
 mod parse;
 mod plan;
 
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
+pub use describe::{IndexKey, column_defaults, index_keys, view_definition};
 pub use error::{NameClause, PlanError};
 pub use parse::{
     AlterCluster, AlterConnection, AlterSourceAddSubsources, ClusterOptions, ConnectionOption, CreateConnection,

@@ -105,7 +105,7 @@ pub(crate) fn qualified_name(name: &FullItemName) -> ObjectName {
 }
 
 /// The schemas an unqualified name is looked up in, in order.
-fn search_schemas(catalog: &dyn CatalogReader) -> Vec<SchemaInfo> {
+pub(crate) fn search_schemas(catalog: &dyn CatalogReader) -> Vec<SchemaInfo> {
     let mut schemas: Vec<SchemaInfo> = IMPLICIT_SCHEMAS
         .iter()
         .filter(|s| !catalog.search_path().iter().any(|p| p == *s))

@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+mod information_schema;
+mod pg_catalog;
+
 use freshet_catalog::{
     ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATISTICS, MZ_SOURCE_STATUSES, MZ_SOURCES,
 };
@@ -132,6 +135,8 @@ impl Coordinator {
                 );
             }
         }
+        pg_catalog::add_rows(catalog, &mut add);
+        information_schema::add_rows(catalog, &mut add);
         contents
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use bigdecimal::BigDecimal;
-use freshet_repr::{ColumnType, Datum, Diff, Numeric, Row, RowArena, ScalarType};
+use freshet_repr::{ColumnType, Datum, Diff, ElementType, Numeric, Row, RowArena, ScalarType};
 use serde::{Deserialize, Serialize};
 
 use super::finishing::{ColumnOrder, compare_rows};
@@ -59,6 +59,14 @@ pub enum AggregateFunc {
         /// The order of the pairs, over fields of the record.
         order_by: Vec<ColumnOrder>,
     },
+    /// `array_agg(value [ORDER BY ...])` over records of (value, order
+    /// keys...): an array of the values, `NULL`s included.
+    ArrayAgg {
+        /// The elements' type.
+        element: ElementType,
+        /// The order of the elements, over fields of the record.
+        order_by: Vec<ColumnOrder>,
+    },
 }
 
 /// One aggregate of a `Reduce`: a function over an expression of the
@@ -86,6 +94,7 @@ impl AggregateFunc {
             AggregateFunc::All | AggregateFunc::Any => ScalarType::Bool.nullable(true),
             AggregateFunc::StringAgg { .. } => ScalarType::Text.nullable(true),
             AggregateFunc::JsonbAgg { .. } | AggregateFunc::JsonbObjectAgg { .. } => ScalarType::Jsonb.nullable(true),
+            AggregateFunc::ArrayAgg { element, .. } => ScalarType::Array(*element).nullable(true),
         }
     }
 
@@ -112,6 +121,7 @@ impl AggregateFunc {
             AggregateFunc::StringAgg { .. } => "string_agg",
             AggregateFunc::JsonbAgg { .. } => "jsonb_agg",
             AggregateFunc::JsonbObjectAgg { .. } => "jsonb_object_agg",
+            AggregateFunc::ArrayAgg { .. } => "array_agg",
         }
     }
 
@@ -120,7 +130,8 @@ impl AggregateFunc {
         match self {
             AggregateFunc::StringAgg { order_by }
             | AggregateFunc::JsonbAgg { order_by }
-            | AggregateFunc::JsonbObjectAgg { order_by } => order_by,
+            | AggregateFunc::JsonbObjectAgg { order_by }
+            | AggregateFunc::ArrayAgg { order_by, .. } => order_by,
             _ => &[],
         }
     }
@@ -249,6 +260,14 @@ impl AggregateFunc {
                     return Ok(Datum::Null);
                 }
                 Ok(Datum::Jsonb(arena.push_string(&jsonb_object_text(pairs))))
+            }
+            AggregateFunc::ArrayAgg { order_by, .. } => {
+                let records = Records::sorted(self, values, order_by)?;
+                let elements: Vec<Vec<Datum<'_>>> = records.iter().collect();
+                if elements.is_empty() {
+                    return Ok(Datum::Null);
+                }
+                Ok(arena.push_array(elements.iter().map(|record| record[0])))
             }
         }
     }

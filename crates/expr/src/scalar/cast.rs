@@ -61,7 +61,9 @@ impl CastFunc {
                 (&from, &to),
                 (ScalarType::Bool, ScalarType::Int32) | (ScalarType::Int32, ScalarType::Bool)
             )
-            || (is_datetime(&from) && is_datetime(&to) && datetime_pair(&from, &to));
+            || (is_datetime(&from) && is_datetime(&to) && datetime_pair(&from, &to))
+            || (from.is_oid() && (to.is_oid() || is_integer(&to)))
+            || (to.is_oid() && is_integer(&from));
         supported.then_some(CastFunc { from, to, explicit })
     }
 
@@ -74,6 +76,9 @@ impl CastFunc {
             let s = d.unwrap_str();
             let parsed = parse_datum(&self.to.without_modifiers(), s, arena)?;
             return self.apply_typmod(parsed, arena);
+        }
+        if self.from.is_oid() || self.to.is_oid() {
+            return self.cast_oid(d);
         }
         if self.from.is_numeric() && self.to.is_numeric() {
             let number = match d {
@@ -166,6 +171,40 @@ impl CastFunc {
             }
             (d, _) => Ok(d),
         }
+    }
+
+    /// Between object identifiers and integers: an `integer` down to
+    /// -2147483648 wraps around into an `oid` and back, as in PostgreSQL.
+    fn cast_oid<'a>(&self, d: Datum<'a>) -> Result<Datum<'a>, EvalError> {
+        let out_of_range = || EvalError::IntegerOutOfRange(self.to.name().to_owned());
+        let value: i128 = match d {
+            Datum::Int16(v) => v.into(),
+            Datum::Int32(v) => v.into(),
+            Datum::Int64(v) => v.into(),
+            Datum::UInt16(v) => v.into(),
+            Datum::UInt32(v) => v.into(),
+            Datum::UInt64(v) => v.into(),
+            other => panic!("oid cast applied to {other:?}"),
+        };
+        if self.to.is_oid() {
+            return match u32::try_from(value) {
+                Ok(v) => Ok(Datum::UInt32(v)),
+                Err(_) => i32::try_from(value)
+                    .map(|v| Datum::UInt32(v.cast_unsigned()))
+                    .map_err(|_| out_of_range()),
+            };
+        }
+        Ok(match self.to {
+            ScalarType::Int32 if self.from.is_oid() => {
+                Datum::Int32(u32::try_from(value).map_err(|_| out_of_range())?.cast_signed())
+            }
+            ScalarType::Int16 => Datum::Int16(value.try_into().map_err(|_| out_of_range())?),
+            ScalarType::Int32 => Datum::Int32(value.try_into().map_err(|_| out_of_range())?),
+            ScalarType::Int64 => Datum::Int64(value.try_into().map_err(|_| out_of_range())?),
+            ScalarType::UInt16 => Datum::UInt16(value.try_into().map_err(|_| out_of_range())?),
+            ScalarType::UInt32 => Datum::UInt32(value.try_into().map_err(|_| out_of_range())?),
+            _ => Datum::UInt64(value.try_into().map_err(|_| out_of_range())?),
+        })
     }
 
     fn cast_number<'a>(&self, number: Number, arena: &'a RowArena) -> Result<Datum<'a>, EvalError> {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use freshet_repr::{ColumnType, Datum, Row, RowArena, ScalarType};
+use freshet_repr::{ColumnType, Datum, ElementType, Row, RowArena, ScalarType};
 use serde::{Deserialize, Serialize};
 
 use super::arith::{self, ArithOp, ArithType};
@@ -13,6 +13,8 @@ use super::jsonb;
 use super::like::like;
 use super::math;
 use super::mz_timestamp;
+use super::pg;
+use super::regexp::is_match;
 use super::regexp::regexp_match_element;
 use super::string::{self, TrimSide};
 use super::to_char::to_char;
@@ -328,6 +330,18 @@ pub enum BinaryFunc {
     JsonbContainedBy,
     /// `to_char(timestamp | timestamptz, text)`.
     ToChar,
+    /// `text ~ pattern` (`~*` if case-insensitive): a regular expression
+    /// matches somewhere in the text.
+    RegexMatch {
+        /// Whether letters match either case (`~*`).
+        case_insensitive: bool,
+    },
+    /// `array_to_string(array, separator)`.
+    ArrayToString,
+    /// `value = ANY (array)`.
+    ArrayAnyEq,
+    /// `format_type(type_oid, typmod)`: a type's name with its modifiers.
+    FormatType,
 }
 
 impl BinaryFunc {
@@ -387,6 +401,21 @@ impl BinaryFunc {
                 };
                 text(to_char(at, with_zone, b.unwrap_str())?)
             }
+            BinaryFunc::RegexMatch { case_insensitive } => {
+                Datum::from_bool(is_match(a.unwrap_str(), b.unwrap_str(), *case_insensitive)?)
+            }
+            BinaryFunc::ArrayToString => match a {
+                Datum::Array(array) => text(pg::array_to_string(array, b.unwrap_str())),
+                other => panic!("array_to_string applied to {other:?}"),
+            },
+            BinaryFunc::ArrayAnyEq => match b {
+                Datum::Array(array) => pg::any_eq(a, array),
+                other => panic!("= ANY applied to {other:?}"),
+            },
+            BinaryFunc::FormatType => match (a, b) {
+                (Datum::UInt32(oid), Datum::Int32(typmod)) => text(pg::format_type(oid, typmod)),
+                other => panic!("format_type applied to {other:?}"),
+            },
         })
     }
 
@@ -404,7 +433,11 @@ impl BinaryFunc {
             | BinaryFunc::Like
             | BinaryFunc::ILike
             | BinaryFunc::JsonbContains
-            | BinaryFunc::JsonbContainedBy => ScalarType::Bool,
+            | BinaryFunc::JsonbContainedBy
+            | BinaryFunc::RegexMatch { .. } => ScalarType::Bool,
+            // An element that is NULL makes a missing match NULL.
+            BinaryFunc::ArrayAnyEq => return ScalarType::Bool.nullable(true),
+            BinaryFunc::ArrayToString | BinaryFunc::FormatType => ScalarType::Text,
             BinaryFunc::TextConcat
             | BinaryFunc::Substr
             | BinaryFunc::Repeat
@@ -451,6 +484,7 @@ impl BinaryFunc {
                 | BinaryFunc::JsonbGetPath { .. }
                 | BinaryFunc::JsonbContains
                 | BinaryFunc::JsonbContainedBy
+                | BinaryFunc::RegexMatch { .. }
         )
     }
 
@@ -492,6 +526,10 @@ impl BinaryFunc {
             BinaryFunc::JsonbContains => "@>".into(),
             BinaryFunc::JsonbContainedBy => "<@".into(),
             BinaryFunc::ToChar => "to_char".into(),
+            BinaryFunc::RegexMatch { case_insensitive } => if *case_insensitive { "~*" } else { "~" }.into(),
+            BinaryFunc::ArrayToString => "array_to_string".into(),
+            BinaryFunc::ArrayAnyEq => "= any".into(),
+            BinaryFunc::FormatType => "format_type".into(),
         }
     }
 }
@@ -536,8 +574,13 @@ pub enum VariadicFunc {
     /// `jsonb_build_array(value, ...)`.
     JsonbBuildArray,
     /// `(regexp_match(text, pattern, flags))[index]`: one element of
-    /// `regexp_match`'s `text[]`, as Freshet has no arrays.
+    /// `regexp_match`'s `text[]`.
     RegexpMatch,
+    /// `ARRAY[value, ...]`: an array of the arguments, `NULL`s included.
+    ArrayCreate {
+        /// The elements' type.
+        element: ElementType,
+    },
 }
 
 impl VariadicFunc {
@@ -560,6 +603,7 @@ impl VariadicFunc {
             VariadicFunc::Record => Ok(Datum::Bytes(arena.push_bytes(Row::pack_slice(args).as_bytes()))),
             VariadicFunc::JsonbBuildObject => jsonb::build_object(args, arena),
             VariadicFunc::JsonbBuildArray => jsonb::build_array(args, arena),
+            VariadicFunc::ArrayCreate { .. } => Ok(arena.push_array(args.iter().copied())),
             _ if args.iter().any(Datum::is_null) => Ok(Datum::Null),
             _ => self.eval_strict(args, arena),
         }
@@ -616,6 +660,7 @@ impl VariadicFunc {
             VariadicFunc::JsonbBuildObject | VariadicFunc::JsonbBuildArray => ScalarType::Jsonb.nullable(false),
             // No match, or no such group, is NULL.
             VariadicFunc::RegexpMatch => ScalarType::Text.nullable(true),
+            VariadicFunc::ArrayCreate { element } => ScalarType::Array(*element).nullable(false),
             VariadicFunc::ConcatWs => ScalarType::Text.nullable(inputs.first().is_none_or(|t| t.nullable)),
             VariadicFunc::Substr
             | VariadicFunc::SplitPart
@@ -645,6 +690,7 @@ impl fmt::Display for VariadicFunc {
             VariadicFunc::JsonbBuildObject => "jsonb_build_object",
             VariadicFunc::JsonbBuildArray => "jsonb_build_array",
             VariadicFunc::RegexpMatch => "regexp_match",
+            VariadicFunc::ArrayCreate { .. } => "array",
         })
     }
 }

@@ -221,6 +221,16 @@ pub(crate) fn to_jsonb_text(d: Datum<'_>) -> Result<String, EvalError> {
             format_datum(d, &ScalarType::Text, &mut text);
             push_jsonb_string(&text, &mut out);
         }
+        Datum::Array(array) => {
+            out.push('[');
+            for (i, element) in array.elements().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&to_jsonb_text(element)?);
+            }
+            out.push(']');
+        }
     }
     Ok(out)
 }

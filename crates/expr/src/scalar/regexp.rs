@@ -223,6 +223,13 @@ fn compiled(pattern: &str, flags: &str) -> Result<Rc<Compiled>, EvalError> {
     Ok(compiled)
 }
 
+/// Whether `pattern` matches somewhere in `s` (`~`, or `~*` when
+/// `case_insensitive`).
+pub(crate) fn is_match(s: &str, pattern: &str, case_insensitive: bool) -> Result<bool, EvalError> {
+    let compiled = compiled(pattern, if case_insensitive { "i" } else { "" })?;
+    Ok(compiled.regex.is_match(s))
+}
+
 /// Element `index` (from 1) of `regexp_match(s, pattern, flags)`: the
 /// whole match for a pattern without capturing groups, else the text of
 /// group `index`. `None` without a match, for an index outside the

@@ -279,6 +279,7 @@ fn output_text(d: Datum<'_>, buf: &mut String) {
         Datum::Interval(_) => ScalarType::Interval,
         Datum::Jsonb(_) => ScalarType::Jsonb,
         Datum::Uuid(_) => ScalarType::Uuid,
+        Datum::Array(_) => ScalarType::Array(freshet_repr::ElementType::Text),
     };
     format_datum(d, &typ, buf);
 }

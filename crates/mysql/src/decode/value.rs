@@ -194,7 +194,14 @@ fn push_typed(
             packer.push(datum);
             return Ok(());
         }
-        ScalarType::Bool | ScalarType::TimestampTz | ScalarType::Interval | ScalarType::Uuid => {
+        ScalarType::Bool
+        | ScalarType::TimestampTz
+        | ScalarType::Interval
+        | ScalarType::Uuid
+        | ScalarType::Oid
+        | ScalarType::RegClass
+        | ScalarType::RegType
+        | ScalarType::Array(_) => {
             return Err((ValueProblem::Shape, format!("no MySQL type is copied as {typ}")));
         }
     };

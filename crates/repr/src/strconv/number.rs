@@ -41,6 +41,18 @@ pub(super) fn parse_uint32(s: &str) -> Result<u32, ReprError> {
     u32::try_from(v).map_err(|_| out_of_range(s, "uint4"))
 }
 
+/// Parses an `oid`: an unsigned 32-bit number, where a negative one down
+/// to -2147483648 wraps around as PostgreSQL's `oidin` does.
+pub(super) fn parse_oid(s: &str) -> Result<u32, ReprError> {
+    let v = parse_integer(s, "oid", Bounds::signed(i32::MIN.into(), u32::MAX.into()))?;
+    match u32::try_from(v) {
+        Ok(v) => Ok(v),
+        Err(_) => i32::try_from(v)
+            .map(i32::cast_unsigned)
+            .map_err(|_| out_of_range(s, "oid")),
+    }
+}
+
 /// Parses a `uint8`.
 pub(super) fn parse_uint64(s: &str) -> Result<u64, ReprError> {
     let v = parse_integer(s, "uint8", Bounds::unsigned(u64::MAX.into()))?;

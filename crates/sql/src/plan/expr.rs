@@ -4,6 +4,7 @@ use freshet_expr::{ArithOp, ArithType, BinaryFunc, ScalarExpr, UnaryFunc, Variad
 use freshet_repr::{ColumnType, Datum, RowArena, ScalarType, parse_datum};
 use sqlparser::ast::{self, BinaryOperator, CastKind, Expr, UnaryOperator, Value};
 
+pub(crate) mod pg;
 mod syntax;
 
 use super::grouping::Grouping;
@@ -207,7 +208,10 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
     }
     match e {
         Expr::Value(v) => match &v.value {
-            Value::Placeholder(p) => plan_param(ecx.qcx, p),
+            Value::Placeholder(p) => match &ecx.qcx.macro_args {
+                Some(args) => pg::macro_arg(ecx, args, p),
+                None => plan_param(ecx.qcx, p),
+            },
             other => plan_value(other, false),
         },
         Expr::Identifier(ident) => plan_column(ecx, None, &normalize_ident(ident)),
@@ -231,6 +235,12 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             }
             let target = scalar_type_from_sql(data_type)?;
             let input = plan_expr(ecx, expr)?;
+            if let Some(typed) = pg::plan_reg_literal(ecx, &input, &target)? {
+                return Ok(typed);
+            }
+            if let Some(typed) = pg::plan_reg_text(ecx, &input, &target)? {
+                return Ok(typed);
+            }
             if super::temporal::is_mz_now(&input)
                 && let Some(cast) = super::temporal::cast_mz_now(&target)
             {
@@ -295,7 +305,10 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
         } => plan_case(ecx, operand.as_deref(), conditions, else_result.as_deref()),
         Expr::Function(func) if func.over.is_some() => plan_window_call(ecx, e),
         Expr::Function(func) => {
-            let name = func.name.to_string().to_lowercase();
+            let name = pg::function_name(&func.name);
+            if let Some(typed) = pg::plan_pg_function(ecx, func, &name)? {
+                return Ok(typed);
+            }
             if super::grouping::is_aggregate(&name) {
                 return super::grouping::plan_aggregate_call(ecx, e);
             }
@@ -313,13 +326,35 @@ pub(crate) fn plan_expr(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, PlanEr
             compare_op,
             right,
             ..
+        } if !is_subquery(right) => pg::plan_any_array(ecx, left, compare_op, right, false),
+        Expr::AllOp {
+            left,
+            compare_op,
+            right,
+        } if !is_subquery(right) => pg::plan_any_array(ecx, left, compare_op, right, true),
+        Expr::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
         } => subquery::plan_quantified(ecx, left, compare_op, right, false),
         Expr::AllOp {
             left,
             compare_op,
             right,
         } => subquery::plan_quantified(ecx, left, compare_op, right, true),
+        Expr::Collate { expr, collation } => pg::plan_collate(ecx, expr, collation),
+        Expr::Array(array) => pg::plan_array(ecx, array),
         other => syntax::plan_special(ecx, other),
+    }
+}
+
+/// Whether `e` is a subquery (possibly in parentheses).
+fn is_subquery(e: &Expr) -> bool {
+    match e {
+        Expr::Subquery(_) => true,
+        Expr::Nested(inner) => is_subquery(inner),
+        _ => false,
     }
 }
 
@@ -544,6 +579,13 @@ pub(crate) fn operands(l: Typed, r: Typed, symbol: &str) -> Result<(Vec<HirScala
 }
 
 fn plan_binary(ecx: &ExprContext<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<Typed, PlanError> {
+    if let BinaryOperator::PGCustomBinaryOperator(parts) = op {
+        let parts: Vec<String> = parts.iter().map(|p| p.to_lowercase()).collect();
+        return plan_binary(ecx, left, &pg::custom_operator(&parts)?, right);
+    }
+    if let Some(typed) = pg::plan_regex(ecx, left, op, right)? {
+        return Ok(typed);
+    }
     match op {
         BinaryOperator::And | BinaryOperator::Or => {
             let clause = if *op == BinaryOperator::And { "AND" } else { "OR" };
@@ -692,7 +734,7 @@ pub(crate) fn function_args(func: &ast::Function) -> Result<Vec<&Expr>, PlanErro
 }
 
 fn plan_function(ecx: &ExprContext<'_>, func: &ast::Function) -> Result<Typed, PlanError> {
-    let name = func.name.to_string().to_lowercase();
+    let name = pg::function_name(&func.name);
     let args = function_args(func)?;
     let planned: Vec<Typed> = args.iter().map(|a| plan_expr(ecx, a)).collect::<Result<_, _>>()?;
     match (name.as_str(), planned.len()) {

@@ -74,11 +74,22 @@ fn category(t: &ScalarType) -> Category {
     use ScalarType::*;
     match t {
         Bool => Category::Boolean,
-        Int16 | Int32 | Int64 | UInt16 | UInt32 | UInt64 | Float32 | Float64 | Numeric { .. } => Category::Numeric,
+        Int16
+        | Int32
+        | Int64
+        | UInt16
+        | UInt32
+        | UInt64
+        | Float32
+        | Float64
+        | Numeric { .. }
+        | Oid
+        | RegClass
+        | RegType => Category::Numeric,
         Text | VarChar { .. } | Char { .. } => Category::String,
         Date | Time | Timestamp | TimestampTz => Category::DateTime,
         Interval => Category::Timespan,
-        Bytes | Jsonb | Uuid => Category::User,
+        Bytes | Jsonb | Uuid | Array(_) => Category::User,
     }
 }
 

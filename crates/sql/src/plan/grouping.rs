@@ -115,7 +115,7 @@ pub(crate) fn is_aggregate(name: &str) -> bool {
 /// aggregates' arguments, each once, in order of appearance.
 pub(crate) fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<Expr> {
     fn aggregate_call(e: &Expr) -> bool {
-        matches!(e, Expr::Function(f) if f.over.is_none() && is_aggregate(&f.name.to_string().to_lowercase()))
+        matches!(e, Expr::Function(f) if f.over.is_none() && is_aggregate(&super::expr::pg::function_name(&f.name)))
     }
     collect_outermost_calls(exprs, aggregate_call)
 }
@@ -190,7 +190,7 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
     let Expr::Function(func) = e else {
         return Err(PlanError::Unsupported(format!("aggregate {e}")));
     };
-    let name = func.name.to_string().to_lowercase();
+    let name = super::expr::pg::function_name(&func.name);
     if func.filter.is_some() || func.over.is_some() || !func.within_group.is_empty() {
         return Err(PlanError::Unsupported(format!(
             "{name} with FILTER, OVER or WITHIN GROUP"
@@ -217,13 +217,8 @@ pub(crate) fn plan_aggregate(ecx: &ExprContext<'_>, e: &Expr) -> Result<PlannedA
         ..*ecx
     };
     match name.as_str() {
-        "string_agg" | "jsonb_agg" | "jsonb_object_agg" => {
+        "string_agg" | "jsonb_agg" | "jsonb_object_agg" | "array_agg" => {
             return ordered::plan_ordered_aggregate(&inner, &name, args, distinct, order_by);
-        }
-        "array_agg" => {
-            return Err(PlanError::Unsupported(
-                "array_agg, as Freshet has no array types (jsonb_agg and string_agg collect values too)".into(),
-            ));
         }
         _ if !order_by.is_empty() => return Err(PlanError::Unsupported(format!("{name} with ORDER BY"))),
         _ => {}

@@ -73,6 +73,9 @@ pub(crate) struct QueryContext<'a> {
     /// The parameters of the prepared statement it belongs to; `None` where
     /// parameters are not allowed (no prepared statement, stored definitions).
     pub(crate) params: Option<Rc<ParamState>>,
+    /// Inside the body of a function defined in SQL (`pg_get_userbyid`),
+    /// what its `$n` stand for.
+    pub(crate) macro_args: Option<Rc<super::expr::pg::MacroArgs>>,
 }
 
 impl<'a> QueryContext<'a> {
@@ -85,6 +88,7 @@ impl<'a> QueryContext<'a> {
             hidden: vec![],
             discovering: false,
             params: None,
+            macro_args: None,
         }
     }
 

@@ -50,6 +50,7 @@ impl TestCatalog {
                 item: name.to_owned(),
             },
             kind,
+            oid: 20_000 + u32::try_from(id).unwrap_or(0),
             desc,
             create_sql: create_sql.to_owned(),
         };
@@ -66,6 +67,7 @@ impl TestCatalog {
             id,
             database: Some(DB),
             name: self.schema_name(id).to_owned(),
+            oid: 16_000,
         }
     }
 }

@@ -54,6 +54,9 @@ fn implicit(from: &ScalarType, to: &ScalarType) -> bool {
             | (Date, Timestamp | TimestampTz)
             | (Timestamp, TimestampTz)
             | (Time, Interval)
+            | (Int16 | Int32 | Int64 | UInt16 | UInt32, Oid | RegClass | RegType)
+            | (Oid, RegClass | RegType)
+            | (RegClass | RegType, Oid)
     )
 }
 

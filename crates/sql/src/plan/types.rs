@@ -1,7 +1,7 @@
 //! SQL type names to [`ScalarType`]s.
 
-use freshet_repr::{NUMERIC_MAX_PRECISION, ScalarType};
-use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
+use freshet_repr::{ElementType, NUMERIC_MAX_PRECISION, ScalarType};
+use sqlparser::ast::{self, CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
 
 use crate::PlanError;
 use crate::names::name_parts;
@@ -55,6 +55,12 @@ pub fn scalar_type_from_sql(data_type: &DataType) -> Result<ScalarType, PlanErro
         D::Interval { .. } => ScalarType::Interval,
         D::JSONB => ScalarType::Jsonb,
         D::Uuid => ScalarType::Uuid,
+        D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _) | ast::ArrayElemTypeDef::AngleBracket(inner)) => {
+            let element = scalar_type_from_sql(inner)?;
+            let element = ElementType::of(&element)
+                .ok_or_else(|| PlanError::Unsupported(format!("arrays of type {}", element.name())))?;
+            ScalarType::Array(element)
+        }
         D::Custom(name, modifiers) if modifiers.is_empty() => {
             let parts = name_parts(name)?;
             let unqualified = match parts.as_slice() {
@@ -75,6 +81,15 @@ pub fn scalar_type_from_sql(data_type: &DataType) -> Result<ScalarType, PlanErro
                 "bpchar" => ScalarType::Char { length: 1 },
                 "timestamptz" => ScalarType::TimestampTz,
                 "jsonb" => ScalarType::Jsonb,
+                "text" => ScalarType::Text,
+                // PostgreSQL's single-byte `"char"` (`pg_class.relkind`) and
+                // identifier type `name` are read as text.
+                "char" | "name" => ScalarType::Text,
+                "oid" => ScalarType::Oid,
+                "regclass" => ScalarType::RegClass,
+                "regtype" => ScalarType::RegType,
+                "int2vector" => ScalarType::Array(ElementType::Int16),
+                "oidvector" => ScalarType::Array(ElementType::Oid),
                 "json" => return Err(PlanError::Unsupported("type json (use jsonb)".into())),
                 other => return Err(PlanError::UnknownType(other.to_owned())),
             }

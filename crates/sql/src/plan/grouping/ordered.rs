@@ -1,13 +1,13 @@
 //! The aggregates whose result depends on the order of their input, and
 //! that take an `ORDER BY` inside the call: `string_agg`, `jsonb_agg`,
-//! `jsonb_object_agg`.
+//! `jsonb_object_agg`, `array_agg`.
 //!
 //! Each reads one record per row (its arguments, then its order keys),
 //! packed by [`VariadicFunc::Record`]; the aggregate sorts a group's
 //! records by the keys before combining them.
 
 use freshet_expr::{AggregateFunc, ColumnOrder, UnaryFunc, VariadicFunc};
-use freshet_repr::ScalarType;
+use freshet_repr::{ElementType, ScalarType};
 use sqlparser::ast::{self, Expr};
 
 use super::PlannedAggregate;
@@ -46,6 +46,13 @@ pub(super) fn plan_ordered_aggregate(
     let (fields, out): (Vec<HirScalar>, ScalarType) = match (name, planned.as_slice()) {
         ("string_agg", [value, separator]) => (vec![text(value)?, text(separator)?], ScalarType::Text),
         ("jsonb_agg", [value]) => (vec![to_jsonb(value, distinct, name)?], ScalarType::Jsonb),
+        ("array_agg", [value]) => {
+            let (expr, typ) = value.clone().try_into_default()?;
+            let element = ElementType::of(&typ.scalar_type)
+                .ok_or_else(|| PlanError::Unsupported(format!("arrays of type {}", typ.scalar_type.name())))?;
+            let expr = coerce(Typed::Expr(expr, typ), &element.scalar_type(), CastContext::Implicit)?;
+            (vec![expr], ScalarType::Array(element))
+        }
         ("jsonb_object_agg", [key, value]) => {
             let key = match key.scalar_type() {
                 None => text(key)?,
@@ -105,6 +112,13 @@ pub(super) fn plan_ordered_aggregate(
     let func = match name {
         "string_agg" => AggregateFunc::StringAgg { order_by: keys },
         "jsonb_agg" => AggregateFunc::JsonbAgg { order_by: keys },
+        "array_agg" => match out {
+            ScalarType::Array(element) => AggregateFunc::ArrayAgg {
+                element,
+                order_by: keys,
+            },
+            _ => return Err(unknown()),
+        },
         _ => AggregateFunc::JsonbObjectAgg { order_by: keys },
     };
     Ok(PlannedAggregate {
