@@ -55,6 +55,7 @@ pub fn scalar_type_from_sql(data_type: &DataType) -> Result<ScalarType, PlanErro
         D::Interval { .. } => ScalarType::Interval,
         D::JSONB => ScalarType::Jsonb,
         D::Uuid => ScalarType::Uuid,
+        D::Regclass => ScalarType::RegClass,
         D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _) | ast::ArrayElemTypeDef::AngleBracket(inner)) => {
             let element = scalar_type_from_sql(inner)?;
             let element = ElementType::of(&element)

@@ -1,0 +1,177 @@
+//! psql's describe commands (`\d`, `\dt`, `\dv`, `\dm`, `\di`, `\dn`,
+//! `\d name`) against Freshet: the real psql binary sends its own catalog
+//! queries (those for a 9.5 server, the version Freshet reports) and
+//! prints what the `pg_catalog` relations hold.
+
+#[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
+mod common;
+
+use std::process::Command;
+
+use common::TestServer;
+
+/// Runs one psql command against `server` as `materialize`, stopping at the
+/// first error, and returns what it printed. Fails if psql is missing,
+/// exits with an error or writes anything to stderr.
+fn psql(server: &TestServer, command: &str) -> anyhow::Result<String> {
+    let port = server.addr.port().to_string();
+    let output = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "materialize",
+            "-d",
+            "materialize",
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-c", command])
+        .env("PGSSLMODE", "disable")
+        .output()
+        .map_err(|e| anyhow::anyhow!("cannot run psql (install the postgresql-client package): {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    anyhow::ensure!(
+        output.status.success() && stderr.is_empty(),
+        "psql {command:?} failed ({}):\n{stderr}\n{stdout}",
+        output.status
+    );
+    Ok(stdout)
+}
+
+/// The lines of psql's output, each with its spaces squeezed, so that
+/// assertions do not depend on column widths.
+fn lines(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn assert_has(output: &str, expected: &[&str]) {
+    let lines = lines(output);
+    for want in expected {
+        assert!(
+            lines.iter().any(|line| line == want),
+            "expected the line {want:?} in:\n{output}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn describe_commands_list_and_describe_objects() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    for statement in [
+        "CREATE TABLE orders (id bigint NOT NULL, amount numeric(12,2), note varchar(20) DEFAULT 'new')",
+        "CREATE VIEW big AS SELECT id, amount FROM orders WHERE amount > 100",
+        "CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(amount) AS total FROM orders",
+        "CREATE INDEX orders_by_id ON orders (id)",
+        "CREATE SCHEMA sales",
+        "CREATE TABLE sales.hidden (x int)",
+    ] {
+        psql(&server, statement)?;
+    }
+
+    let all = psql(&server, r"\d")?;
+    assert_has(
+        &all,
+        &[
+            "List of relations",
+            "public | big | view | materialize",
+            "public | orders | table | materialize",
+            "public | totals | materialized view | materialize",
+        ],
+    );
+    // Only what the search path finds is listed, and never indexes.
+    assert!(!all.contains("hidden") && !all.contains("orders_by_id"), "{all}");
+
+    let tables = psql(&server, r"\dt")?;
+    assert_has(&tables, &["public | orders | table | materialize"]);
+    assert!(!tables.contains("big") && !tables.contains("totals"), "{tables}");
+
+    let views = psql(&server, r"\dv")?;
+    assert_has(&views, &["public | big | view | materialize"]);
+    assert!(!views.contains("orders"), "{views}");
+
+    let materialized = psql(&server, r"\dm")?;
+    assert_has(&materialized, &["public | totals | materialized view | materialize"]);
+
+    let indexes = psql(&server, r"\di")?;
+    assert_has(&indexes, &["public | orders_by_id | index | materialize | orders"]);
+
+    let schemas = psql(&server, r"\dn")?;
+    assert_has(&schemas, &["public | materialize", "sales | materialize"]);
+    assert!(!schemas.contains("pg_catalog"), "{schemas}");
+
+    let table = psql(&server, r"\d orders")?;
+    assert_has(
+        &table,
+        &[
+            r#"Table "public.orders""#,
+            "Column | Type | Collation | Nullable | Default",
+            "id | bigint | | not null |",
+            "amount | numeric(12,2) | | |",
+            "note | character varying(20) | | | 'new'",
+            "Indexes:",
+            r#""orders_by_id" arrangement (id)"#,
+        ],
+    );
+
+    let view = psql(&server, r"\d big")?;
+    assert_has(
+        &view,
+        &[
+            r#"View "public.big""#,
+            "id | bigint | | not null |",
+            "amount | numeric(12,2) | | |",
+        ],
+    );
+
+    let totals = psql(&server, r"\d totals")?;
+    assert_has(
+        &totals,
+        &[
+            r#"Materialized view "public.totals""#,
+            "n | bigint | | not null |",
+            "total | numeric | | |",
+        ],
+    );
+
+    let index = psql(&server, r"\d orders_by_id")?;
+    assert_has(
+        &index,
+        &[
+            r#"Index "public.orders_by_id""#,
+            "id | bigint | id",
+            r#"arrangement, for table "public.orders""#,
+        ],
+    );
+
+    let qualified = psql(&server, r"\d sales.hidden")?;
+    assert_has(&qualified, &[r#"Table "sales.hidden""#, "x | integer | | |"]);
+
+    // A name that matches nothing is psql's message, not an error.
+    let port = server.addr.port().to_string();
+    let output = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "materialize",
+            "-d",
+            "materialize",
+        ])
+        .args(["-c", r"\d nothing_here"])
+        .output()?;
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        r#"Did not find any relation named "nothing_here"."#
+    );
+    Ok(())
+}
