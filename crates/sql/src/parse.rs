@@ -225,12 +225,17 @@ impl fmt::Display for ShowFilter {
 /// What a `SHOW` of a kind of object lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShowObjects {
-    /// `SHOW DATABASES`
-    Databases,
-    /// `SHOW SCHEMAS [FROM database]`
+    /// `SHOW DATABASES [LIKE 'p' | WHERE expr]`
+    Databases {
+        /// The rows kept.
+        filter: Option<ShowFilter>,
+    },
+    /// `SHOW SCHEMAS [FROM database] [LIKE 'p' | WHERE expr]`
     Schemas {
         /// The database, default the session's.
         from: Option<ast::ObjectName>,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
     },
     /// `SHOW TABLES|VIEWS|SECRETS|CONNECTIONS [FROM schema] [LIKE 'p' |
     /// WHERE expr]`: the items of one kind.
@@ -262,20 +267,25 @@ pub enum ShowObjects {
         /// The rows kept.
         filter: Option<ShowFilter>,
     },
-    /// `SHOW SOURCES [FROM schema]`: sources, subsources and progress
-    /// subsources, with their type and cluster.
+    /// `SHOW SOURCES [FROM schema] [LIKE 'p' | WHERE …]`: sources,
+    /// subsources and progress subsources, with their type and cluster.
     Sources {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
     },
-    /// `SHOW SUBSOURCES [FROM schema | ON source]`
+    /// `SHOW SUBSOURCES [FROM schema | ON source] [LIKE 'p' | WHERE …]`
     Subsources {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
         /// Only the subsources of this source.
         on: Option<ast::ObjectName>,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
     },
-    /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster]`
+    /// `SHOW INDEXES [FROM schema | ON object] [IN CLUSTER cluster] [LIKE
+    /// 'p' | WHERE …]`
     Indexes {
         /// The schema, default the first existing one of the search path.
         from: Option<ast::ObjectName>,
@@ -283,53 +293,81 @@ pub enum ShowObjects {
         on: Option<ast::ObjectName>,
         /// Only the indexes in this cluster.
         cluster: Option<ast::Ident>,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
     },
+    /// `SHOW COLUMNS FROM relation [LIKE 'p' | WHERE …]`: its columns in
+    /// order, with whether they may be `NULL` and their type.
+    Columns {
+        /// The relation.
+        of: ast::ObjectName,
+        /// The rows kept.
+        filter: Option<ShowFilter>,
+    },
+}
+
+impl fmt::Display for ShowObjects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (from, on, cluster, filter) = match self {
+            ShowObjects::Databases { filter } => {
+                f.write_str("SHOW DATABASES")?;
+                (None, None, None, filter)
+            }
+            ShowObjects::Schemas { from, filter } => {
+                f.write_str("SHOW SCHEMAS")?;
+                (from.as_ref(), None, None, filter)
+            }
+            ShowObjects::Items { kind, from, filter } => {
+                let plural = SHOWN_ITEMS.iter().find(|(_, k)| k == kind).map_or("ITEMS", |(p, _)| *p);
+                write!(f, "SHOW {plural}")?;
+                (from.as_ref(), None, None, filter)
+            }
+            ShowObjects::MaterializedViews { from, cluster, filter } => {
+                f.write_str("SHOW MATERIALIZED VIEWS")?;
+                (from.as_ref(), None, cluster.as_ref(), filter)
+            }
+            ShowObjects::Clusters { filter } => {
+                f.write_str("SHOW CLUSTERS")?;
+                (None, None, None, filter)
+            }
+            ShowObjects::ClusterReplicas { filter } => {
+                f.write_str("SHOW CLUSTER REPLICAS")?;
+                (None, None, None, filter)
+            }
+            ShowObjects::Sources { from, filter } => {
+                f.write_str("SHOW SOURCES")?;
+                (from.as_ref(), None, None, filter)
+            }
+            ShowObjects::Subsources { from, on, filter } => {
+                f.write_str("SHOW SUBSOURCES")?;
+                (from.as_ref(), on.as_ref(), None, filter)
+            }
+            ShowObjects::Indexes {
+                from,
+                on,
+                cluster,
+                filter,
+            } => {
+                f.write_str("SHOW INDEXES")?;
+                (from.as_ref(), on.as_ref(), cluster.as_ref(), filter)
+            }
+            ShowObjects::Columns { of, filter } => {
+                write!(f, "SHOW COLUMNS FROM {of}")?;
+                (None, None, None, filter)
+            }
+        };
+        from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
+        on.iter().try_for_each(|n| write!(f, " ON {n}"))?;
+        cluster.iter().try_for_each(|c| write!(f, " IN CLUSTER {c}"))?;
+        filter.iter().try_for_each(|filter| write!(f, " {filter}"))
+    }
 }
 
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Statement::Sql(stmt) => write!(f, "{stmt}"),
-            Statement::Show(ShowObjects::Databases) => f.write_str("SHOW DATABASES"),
-            Statement::Show(ShowObjects::Schemas { from }) => {
-                f.write_str("SHOW SCHEMAS")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
-            }
-            Statement::Show(ShowObjects::Items { kind, from, filter }) => {
-                let plural = SHOWN_ITEMS.iter().find(|(_, k)| k == kind).map_or("ITEMS", |(p, _)| *p);
-                write!(f, "SHOW {plural}")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
-                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
-            }
-            Statement::Show(ShowObjects::MaterializedViews { from, cluster, filter }) => {
-                f.write_str("SHOW MATERIALIZED VIEWS")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
-                cluster.iter().try_for_each(|c| write!(f, " IN CLUSTER {c}"))?;
-                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
-            }
-            Statement::Show(ShowObjects::Clusters { filter }) => {
-                f.write_str("SHOW CLUSTERS")?;
-                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
-            }
-            Statement::Show(ShowObjects::ClusterReplicas { filter }) => {
-                f.write_str("SHOW CLUSTER REPLICAS")?;
-                filter.iter().try_for_each(|filter| write!(f, " {filter}"))
-            }
-            Statement::Show(ShowObjects::Sources { from }) => {
-                f.write_str("SHOW SOURCES")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))
-            }
-            Statement::Show(ShowObjects::Subsources { from, on }) => {
-                f.write_str("SHOW SUBSOURCES")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
-                on.iter().try_for_each(|n| write!(f, " ON {n}"))
-            }
-            Statement::Show(ShowObjects::Indexes { from, on, cluster }) => {
-                f.write_str("SHOW INDEXES")?;
-                from.iter().try_for_each(|n| write!(f, " FROM {n}"))?;
-                on.iter().try_for_each(|n| write!(f, " ON {n}"))?;
-                cluster.iter().try_for_each(|c| write!(f, " IN CLUSTER {c}"))
-            }
+            Statement::Show(show) => write!(f, "{show}"),
             Statement::AsOf { query, as_of, at_least } => {
                 write!(f, "{query} AS OF {}{as_of}", if *at_least { "AT LEAST " } else { "" })
             }

@@ -132,9 +132,20 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     if words[0] == "CREATE" && (words[1] == "INDEX" || words[1..3] == ["DEFAULT", "INDEX"]) {
         return parse_create_index(parser).map(|c| Some(Statement::CreateIndex(c)));
     }
+    if words[0] == "SHOW" && words[1] == "COLUMNS" {
+        parser.next_token();
+        parser.next_token();
+        if !parser.parse_keyword(Keyword::FROM) {
+            parser.expect_keyword(Keyword::IN)?;
+        }
+        let of = parser.parse_object_name(false)?;
+        let filter = parse_show_filter(parser)?;
+        return Ok(Some(Statement::Show(ShowObjects::Columns { of, filter })));
+    }
     if words[0] == "SHOW" && words[1] == "CREATE" {
         let kind = match words[2].as_str() {
             "TABLE" => Some(ItemKind::Table),
+            "SECRET" => Some(ItemKind::Secret),
             "VIEW" => Some(ItemKind::View),
             "INDEX" => Some(ItemKind::Index),
             "CONNECTION" => Some(ItemKind::Connection),
@@ -187,10 +198,16 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
     }
     if words[0] == "SHOW" {
         let show = match words[1].as_str() {
-            "DATABASES" => Some(ShowObjects::Databases),
-            "SCHEMAS" => Some(ShowObjects::Schemas { from: None }),
+            "DATABASES" => Some(ShowObjects::Databases { filter: None }),
+            "SCHEMAS" => Some(ShowObjects::Schemas {
+                from: None,
+                filter: None,
+            }),
             "CLUSTERS" => Some(ShowObjects::Clusters { filter: None }),
-            "SOURCES" => Some(ShowObjects::Sources { from: None }),
+            "SOURCES" => Some(ShowObjects::Sources {
+                from: None,
+                filter: None,
+            }),
             plural => SHOWN_ITEMS
                 .iter()
                 .find(|(p, _)| *p == plural)
@@ -207,10 +224,11 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                 parser.next_token();
                 let name = parser.parse_object_name(false)?;
                 match &mut show {
-                    ShowObjects::Schemas { from } | ShowObjects::Items { from, .. } | ShowObjects::Sources { from } => {
-                        *from = Some(name)
-                    }
-                    ShowObjects::Databases
+                    ShowObjects::Schemas { from, .. }
+                    | ShowObjects::Items { from, .. }
+                    | ShowObjects::Sources { from, .. } => *from = Some(name),
+                    ShowObjects::Databases { .. }
+                    | ShowObjects::Columns { .. }
                     | ShowObjects::Clusters { .. }
                     | ShowObjects::ClusterReplicas { .. }
                     | ShowObjects::Indexes { .. }
@@ -220,7 +238,12 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
                     }
                 }
             }
-            if let ShowObjects::Items { filter, .. } | ShowObjects::Clusters { filter } = &mut show {
+            if let ShowObjects::Items { filter, .. }
+            | ShowObjects::Clusters { filter }
+            | ShowObjects::Databases { filter }
+            | ShowObjects::Schemas { filter, .. }
+            | ShowObjects::Sources { filter, .. } = &mut show
+            {
                 *filter = parse_show_filter(parser)?;
             }
             return Ok(Some(Statement::Show(show)));
@@ -309,7 +332,8 @@ fn parse_show_subsources(parser: &mut Parser<'_>) -> Result<Statement, ParserErr
     parser.next_token();
     parser.next_token();
     let (from, on) = parse_from_or_on(parser)?;
-    Ok(Statement::Show(ShowObjects::Subsources { from, on }))
+    let filter = parse_show_filter(parser)?;
+    Ok(Statement::Show(ShowObjects::Subsources { from, on, filter }))
 }
 
 /// `[FROM schema | ON object]` after a `SHOW`.
@@ -336,7 +360,13 @@ fn parse_show_indexes(parser: &mut Parser<'_>) -> Result<Statement, ParserError>
     } else {
         None
     };
-    Ok(Statement::Show(ShowObjects::Indexes { from, on, cluster }))
+    let filter = parse_show_filter(parser)?;
+    Ok(Statement::Show(ShowObjects::Indexes {
+        from,
+        on,
+        cluster,
+        filter,
+    }))
 }
 
 /// `SHOW MATERIALIZED VIEWS [FROM schema] [IN [CLUSTER] cluster] [LIKE 'p'

@@ -1,6 +1,8 @@
 //! `SHOW DATABASES`, `SHOW SCHEMAS`, `SHOW TABLES`, `SHOW VIEWS`,
-//! `SHOW MATERIALIZED VIEWS`, `SHOW INDEXES`: answered from the catalog as
-//! constant relations.
+//! `SHOW MATERIALIZED VIEWS`, `SHOW INDEXES`, `SHOW SOURCES`, `SHOW
+//! SUBSOURCES`, `SHOW COLUMNS`, `SHOW CREATE …`: answered from the catalog
+//! as constant relations, each with Materialize's columns and an optional
+//! `LIKE` or `WHERE` filter.
 
 use freshet_expr::{ColumnOrder, RelExpr, RowSetFinishing};
 use freshet_repr::{ColumnName, Datum, RelationDesc, Row, ScalarType};
@@ -22,16 +24,26 @@ use crate::parse::{ShowFilter, ShowObjects, Statement};
 /// Plans a `SHOW` of a kind of object as a sorted two-column relation
 /// (`name`, `comment`), as Materialize prints it.
 pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects) -> Result<Plan, PlanError> {
-    let names: Vec<String> = match show {
-        ShowObjects::Clusters { filter } => return plan_show_clusters(catalog, filter.as_ref()),
-        ShowObjects::ClusterReplicas { filter } => return plan_show_cluster_replicas(catalog, filter.as_ref()),
-        ShowObjects::Indexes { from, on, cluster } => {
-            return plan_show_indexes(catalog, from.as_ref(), on.as_ref(), cluster.as_ref());
+    match show {
+        ShowObjects::Clusters { filter } => plan_show_clusters(catalog, filter.as_ref()),
+        ShowObjects::ClusterReplicas { filter } => plan_show_cluster_replicas(catalog, filter.as_ref()),
+        ShowObjects::Indexes {
+            from,
+            on,
+            cluster,
+            filter,
+        } => plan_show_indexes(catalog, from.as_ref(), on.as_ref(), cluster.as_ref(), filter.as_ref()),
+        ShowObjects::Sources { from, filter } => plan_show_sources(catalog, from.as_ref(), filter.as_ref()),
+        ShowObjects::Subsources { from, on, filter } => {
+            plan_show_subsources(catalog, from.as_ref(), on.as_ref(), filter.as_ref())
         }
-        ShowObjects::Sources { from } => return plan_show_sources(catalog, from.as_ref()),
-        ShowObjects::Subsources { from, on } => return plan_show_subsources(catalog, from.as_ref(), on.as_ref()),
-        ShowObjects::Databases => catalog.database_names(),
-        ShowObjects::Schemas { from } => {
+        ShowObjects::Columns { of, filter } => plan_show_columns(catalog, of, filter.as_ref()),
+        ShowObjects::Databases { filter } => {
+            let names = catalog.database_names();
+            let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
+            filtered_text_rows(catalog, &[("name", false), ("comment", true)], rows, filter.as_ref())
+        }
+        ShowObjects::Schemas { from, filter } => {
             let database = match from {
                 Some(name) => name_parts(name)?.join("."),
                 None => catalog.active_database().to_owned(),
@@ -39,12 +51,14 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
             let id = catalog
                 .resolve_database(&database)
                 .ok_or(PlanError::UnknownDatabase(database))?;
-            catalog
+            let names: Vec<String> = catalog
                 .schemas(None)
                 .into_iter()
                 .chain(catalog.schemas(Some(id)))
                 .map(|s| s.name)
-                .collect()
+                .collect();
+            let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
+            filtered_text_rows(catalog, &[("name", false), ("comment", true)], rows, filter.as_ref())
         }
         ShowObjects::Items { kind, from, filter } => {
             let schema = shown_schema(catalog, from.as_ref())?;
@@ -55,14 +69,12 @@ pub(crate) fn plan_show_objects(catalog: &dyn CatalogReader, show: &ShowObjects)
                 .map(|item| item.name.item)
                 .collect();
             let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
-            return filtered_text_rows(catalog, &[("name", false), ("comment", true)], rows, filter.as_ref());
+            filtered_text_rows(catalog, &[("name", false), ("comment", true)], rows, filter.as_ref())
         }
         ShowObjects::MaterializedViews { from, cluster, filter } => {
-            return plan_show_materialized_views(catalog, from.as_ref(), cluster.as_ref(), filter.as_ref());
+            plan_show_materialized_views(catalog, from.as_ref(), cluster.as_ref(), filter.as_ref())
         }
-    };
-    let rows = names.iter().map(|name| vec![Some(name.as_str()), None]).collect();
-    Ok(text_rows(&[("name", false), ("comment", true)], rows))
+    }
 }
 
 /// `SHOW MATERIALIZED VIEWS`: each materialized view's name and the
@@ -127,6 +139,7 @@ fn plan_show_indexes(
     from: Option<&ast::ObjectName>,
     on: Option<&ast::ObjectName>,
     cluster: Option<&ast::Ident>,
+    filter: Option<&ShowFilter>,
 ) -> Result<Plan, PlanError> {
     let (schema, on) = match on {
         Some(name) => {
@@ -173,7 +186,8 @@ fn plan_show_indexes(
         .iter()
         .map(|row| row.iter().map(|v| Some(v.as_str())).chain([None]).collect())
         .collect();
-    Ok(text_rows(
+    filtered_text_rows(
+        catalog,
         &[
             ("name", false),
             ("on", false),
@@ -182,13 +196,18 @@ fn plan_show_indexes(
             ("comment", true),
         ],
         rows,
-    ))
+        filter,
+    )
 }
 
 /// `SHOW SOURCES [FROM schema]`: each source, subsource and progress
 /// subsource of the schema with its type and cluster (a progress subsource
 /// runs in none).
-fn plan_show_sources(catalog: &dyn CatalogReader, from: Option<&ast::ObjectName>) -> Result<Plan, PlanError> {
+fn plan_show_sources(
+    catalog: &dyn CatalogReader,
+    from: Option<&ast::ObjectName>,
+    filter: Option<&ShowFilter>,
+) -> Result<Plan, PlanError> {
     let schema = shown_schema(catalog, from)?;
     let rows: Vec<(String, &str, Option<String>)> = catalog
         .items(schema.id)
@@ -203,12 +222,14 @@ fn plan_show_sources(catalog: &dyn CatalogReader, from: Option<&ast::ObjectName>
             Some((item.name.item, typ, cluster))
         })
         .collect();
-    Ok(text_rows(
+    filtered_text_rows(
+        catalog,
         &[("name", false), ("type", false), ("cluster", true)],
         rows.iter()
             .map(|(name, typ, cluster)| vec![Some(name.as_str()), Some(*typ), cluster.as_deref()])
             .collect(),
-    ))
+        filter,
+    )
 }
 
 /// `SHOW SUBSOURCES [FROM schema | ON source]`: subsources and progress
@@ -217,6 +238,7 @@ fn plan_show_subsources(
     catalog: &dyn CatalogReader,
     from: Option<&ast::ObjectName>,
     on: Option<&ast::ObjectName>,
+    filter: Option<&ShowFilter>,
 ) -> Result<Plan, PlanError> {
     let items: Vec<CatalogItem> = match on {
         Some(name) => {
@@ -243,12 +265,74 @@ fn plan_show_subsources(
         .filter(|item| matches!(item.kind, ItemKind::Subsource | ItemKind::ProgressSubsource))
         .filter_map(|item| Some((item.name.item, item.kind.source_type()?)))
         .collect();
-    Ok(text_rows(
+    filtered_text_rows(
+        catalog,
         &[("name", false), ("type", false)],
         rows.iter()
             .map(|(name, typ)| vec![Some(name.as_str()), Some(*typ)])
             .collect(),
-    ))
+        filter,
+    )
+}
+
+/// `SHOW COLUMNS FROM relation`: each column's name, whether it may be
+/// `NULL`, its type (modifiers included) and a comment, in the
+/// relation's order.
+fn plan_show_columns(
+    catalog: &dyn CatalogReader,
+    of: &ast::ObjectName,
+    filter: Option<&ShowFilter>,
+) -> Result<Plan, PlanError> {
+    let item = resolve_item(catalog, of)?;
+    if matches!(item.kind, ItemKind::Index | ItemKind::Secret | ItemKind::Connection) {
+        return Err(PlanError::WrongObjectType {
+            name: item.name.item,
+            expected: "a relation",
+        });
+    }
+    let desc = RelationDesc::new([
+        (ColumnName("name".into()), ScalarType::Text.nullable(false)),
+        (ColumnName("nullable".into()), ScalarType::Bool.nullable(false)),
+        (ColumnName("type".into()), ScalarType::Text.nullable(false)),
+        (ColumnName("comment".into()), ScalarType::Text.nullable(true)),
+    ]);
+    let arity = desc.arity();
+    // Each row ends with the column's position, which orders the rows and
+    // is not shown.
+    let rows: Vec<Row> = item
+        .desc
+        .iter()
+        .enumerate()
+        .map(|(i, (name, typ))| {
+            let type_name = typ.scalar_type.to_string();
+            Row::pack([
+                Datum::String(name.as_str()),
+                Datum::from(typ.nullable),
+                Datum::String(&type_name),
+                Datum::Null,
+                Datum::Int32(i32::try_from(i).unwrap_or(i32::MAX)),
+            ])
+        })
+        .collect();
+    let mut typ: Vec<_> = desc.types().copied().collect();
+    typ.push(ScalarType::Int32.nullable(false));
+    let mut rel = HirRel::Constant { rows, typ };
+    if let Some(filter) = filter {
+        rel = rel.filter(vec![show_filter_predicate(catalog, &desc, filter)?]);
+    }
+    Ok(Plan::Select(SelectPlan {
+        expr: lower(&rel),
+        finishing: RowSetFinishing {
+            order_by: vec![ColumnOrder {
+                column: arity,
+                desc: false,
+                nulls_last: true,
+            }],
+            ..RowSetFinishing::project_only((0..arity).collect())
+        },
+        desc,
+        as_of: None,
+    }))
 }
 
 /// The item `name` names, which must be of `kind` (42809 otherwise).
@@ -277,8 +361,9 @@ pub(crate) fn resolve_of_kind(
     Ok(item)
 }
 
-/// `SHOW CREATE TABLE|VIEW|INDEX name`: the object's full name and its
-/// stored definition, names fully qualified.
+/// `SHOW CREATE TABLE|VIEW|MATERIALIZED VIEW|INDEX|SOURCE|CONNECTION|SECRET
+/// name`: the object's full name and its stored definition, names fully
+/// qualified (a secret's never holds its value).
 pub(crate) fn plan_show_create(
     catalog: &dyn CatalogReader,
     kind: ItemKind,
@@ -321,6 +406,19 @@ fn filtered_rows(
     filter: &ShowFilter,
 ) -> Result<Plan, PlanError> {
     let typ: Vec<_> = desc.types().copied().collect();
+    let predicate = show_filter_predicate(catalog, &desc, filter)?;
+    let rel = HirRel::Constant { rows, typ }.filter(vec![predicate]);
+    Ok(sorted_by_first(lower(&rel), desc))
+}
+
+/// The predicate of a `SHOW`'s filter over its columns `desc`: `LIKE`
+/// matches the first column, `WHERE` sees every column by its name.
+fn show_filter_predicate(
+    catalog: &dyn CatalogReader,
+    desc: &RelationDesc,
+    filter: &ShowFilter,
+) -> Result<super::hir::HirScalar, PlanError> {
+    let typ: Vec<_> = desc.types().copied().collect();
     let scope = Scope {
         items: desc
             .names()
@@ -342,9 +440,7 @@ fn filtered_rows(
     };
     let qcx = QueryContext::new(catalog);
     let ecx = ExprContext::new(&qcx, &scope, "WHERE");
-    let predicate = plan_bool(&ecx, &predicate, "WHERE")?;
-    let rel = HirRel::Constant { rows, typ }.filter(vec![predicate]);
-    Ok(sorted_by_first(lower(&rel), desc))
+    plan_bool(&ecx, &predicate, "WHERE")
 }
 
 /// `SHOW CLUSTERS`: each cluster's name, its replicas with their size
