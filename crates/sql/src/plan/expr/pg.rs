@@ -561,7 +561,7 @@ fn plan_array_subquery(ecx: &ExprContext<'_>, query: &ast::Query) -> Result<Type
     let mut select = select.clone();
     select.projection = vec![ast::SelectItem::UnnamedExpr(call)];
     let mut rewritten = query.clone();
-    rewritten.body = Box::new(ast::SetExpr::Select(select));
+    *rewritten.body = ast::SetExpr::Select(select);
     rewritten.order_by = None;
     let aggregated = super::subquery::plan_scalar_subquery(ecx, &rewritten)?;
     let empty = Typed::Unknown(Some("{}".into()));
