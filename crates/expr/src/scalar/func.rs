@@ -342,6 +342,8 @@ pub enum BinaryFunc {
     ArrayAnyEq,
     /// `format_type(type_oid, typmod)`: a type's name with its modifiers.
     FormatType,
+    /// `array[index]`: an element (from 1), `NULL` outside the array.
+    ArrayIndex,
 }
 
 impl BinaryFunc {
@@ -412,6 +414,14 @@ impl BinaryFunc {
                 Datum::Array(array) => pg::any_eq(a, array),
                 other => panic!("= ANY applied to {other:?}"),
             },
+            BinaryFunc::ArrayIndex => match (a, b) {
+                (Datum::Array(array), Datum::Int32(index)) => usize::try_from(index)
+                    .ok()
+                    .and_then(|i| i.checked_sub(1))
+                    .and_then(|i| array.elements().nth(i))
+                    .unwrap_or(Datum::Null),
+                other => panic!("array subscript applied to {other:?}"),
+            },
             BinaryFunc::FormatType => match (a, b) {
                 (Datum::UInt32(oid), Datum::Int32(typmod)) => text(pg::format_type(oid, typmod)),
                 other => panic!("format_type applied to {other:?}"),
@@ -437,6 +447,13 @@ impl BinaryFunc {
             | BinaryFunc::RegexMatch { .. } => ScalarType::Bool,
             // An element that is NULL makes a missing match NULL.
             BinaryFunc::ArrayAnyEq => return ScalarType::Bool.nullable(true),
+            BinaryFunc::ArrayIndex => {
+                let element = match a.scalar_type {
+                    ScalarType::Array(element) => element.scalar_type(),
+                    other => other,
+                };
+                return element.nullable(true);
+            }
             BinaryFunc::ArrayToString | BinaryFunc::FormatType => ScalarType::Text,
             BinaryFunc::TextConcat
             | BinaryFunc::Substr
@@ -530,6 +547,7 @@ impl BinaryFunc {
             BinaryFunc::ArrayToString => "array_to_string".into(),
             BinaryFunc::ArrayAnyEq => "= any".into(),
             BinaryFunc::FormatType => "format_type".into(),
+            BinaryFunc::ArrayIndex => "array_element".into(),
         }
     }
 }

@@ -614,3 +614,28 @@ pub(crate) fn plan_any_array(
     }
     Ok(Typed::Expr(expr, ScalarType::Bool.nullable(true)))
 }
+
+/// `array[index]`: the element at `index` (from 1), `NULL` outside the
+/// array.
+pub(crate) fn plan_subscript(ecx: &ExprContext<'_>, array: &Expr, index: &Expr) -> Result<Typed, PlanError> {
+    let (array, typ) = plan_expr(ecx, array)?.try_into_default()?;
+    let ScalarType::Array(element) = typ.scalar_type else {
+        return Err(PlanError::DatatypeMismatch(format!(
+            "cannot subscript type {} because it is not an array",
+            typ.scalar_type.name()
+        )));
+    };
+    let index = match coerce(plan_expr(ecx, index)?, &ScalarType::Int32, CastContext::Implicit) {
+        Ok(e) => e,
+        Err(PlanError::InvalidCast { .. }) => {
+            return Err(PlanError::DatatypeMismatch(
+                "array subscript must have type integer".into(),
+            ));
+        }
+        Err(other) => return Err(other),
+    };
+    Ok(Typed::Expr(
+        array.call_binary(index, BinaryFunc::ArrayIndex),
+        element.scalar_type().nullable(true),
+    ))
+}

@@ -186,8 +186,11 @@ pub(crate) fn plan_special(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, Pla
                 {
                     plan_regexp_match_element(ecx, func, index)
                 }
+                (_, [ast::AccessExpr::Subscript(ast::Subscript::Index { index })]) => {
+                    super::pg::plan_subscript(ecx, root, index)
+                }
                 _ => Err(PlanError::Unsupported(format!(
-                    "expression {e}, as Freshet has no arrays"
+                    "expression {e} (only one subscript of a one-dimensional array)"
                 ))),
             }
         }
