@@ -9,6 +9,7 @@ mod common;
 use std::process::Command;
 
 use common::TestServer;
+use common::mysql::MySql;
 
 /// Runs one psql command against `server` as `materialize`, stopping at the
 /// first error, and returns what it printed. Fails if psql is missing,
@@ -172,6 +173,53 @@ async fn describe_commands_list_and_describe_objects() -> anyhow::Result<()> {
     assert_eq!(
         String::from_utf8_lossy(&output.stderr).trim(),
         r#"Did not find any relation named "nothing_here"."#
+    );
+    Ok(())
+}
+
+/// A MySQL source's parts as psql lists them: the source, its progress
+/// subsource and a subsource per table are relations, and a subsource
+/// describes as its upstream table's columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_commands_show_sources_and_subsources() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 181, &[])?;
+    let port = upstream["MYSQL_PORT"].clone();
+    mysql.root(
+        "upstream",
+        "CREATE DATABASE shop; CREATE TABLE shop.items (id int PRIMARY KEY, name varchar(30), price decimal(10,2));",
+    )?;
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    common::mysql::create_source(&client, &port, "FOR TABLES (shop.items)").await?;
+
+    let all = psql(&server, r"\d")?;
+    assert_has(
+        &all,
+        &[
+            "public | items | table | materialize",
+            "public | src | table | materialize",
+            "public | src_progress | table | materialize",
+        ],
+    );
+    let items = psql(&server, r"\d items")?;
+    assert_has(
+        &items,
+        &[
+            r#"Table "public.items""#,
+            "id | integer | | not null |",
+            "name | character varying(30) | | |",
+            "price | numeric(10,2) | | |",
+        ],
+    );
+    let progress = psql(&server, r"\d src_progress")?;
+    assert_has(
+        &progress,
+        &[
+            r#"Table "public.src_progress""#,
+            "source_id_lower | uuid | | not null |",
+        ],
     );
     Ok(())
 }
