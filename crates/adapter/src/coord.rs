@@ -20,6 +20,7 @@ mod real_time_recency;
 mod role;
 mod session_vars;
 mod source;
+mod source_status;
 mod subscribe;
 mod transaction;
 mod write;
@@ -167,7 +168,9 @@ pub(crate) struct Coordinator {
     /// What each source and subsource was planned as.
     pub(crate) sources: BTreeMap<GlobalId, source::SourceInfo>,
     /// The latest status of each source and subsource.
-    pub(crate) source_statuses: BTreeMap<GlobalId, source::SourceStatus>,
+    pub(crate) source_statuses: BTreeMap<GlobalId, source_status::SourceStatus>,
+    /// Every status each source, subsource and progress subsource took.
+    pub(crate) status_history: source_status::StatusHistory,
     /// The latest statistics of each source and subsource.
     pub(crate) source_statistics: BTreeMap<GlobalId, freshet_ingest::SourceStatistics>,
     /// A status or statistic changed since the system relations were last
@@ -325,6 +328,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         sources,
     } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
+    let status_history = source_status::load_status_history(&store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
     // One tick before serving, so the first query that reads no collection
     // reads at a current time rather than at zero.
@@ -346,6 +350,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         write_lock: std::sync::Arc::default(),
         sources: BTreeMap::new(),
         source_statuses: BTreeMap::new(),
+        status_history,
         source_statistics: BTreeMap::new(),
         ingest_changed: false,
         ingest,
@@ -358,7 +363,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     // Every source starts over as `created` until ingestion reports on it.
     let now = coord.committer.last();
     for (id, info) in sources {
-        coord.add_source(id, info, now);
+        coord.add_source(id, info, now, false);
     }
     coord.builtins = coord.builtin_contents();
     coord.builtins_generation = coord.catalog.generation();

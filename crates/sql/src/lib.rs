@@ -10,12 +10,14 @@
 //! nothing of storage, dataflow, MySQL or the wire protocol.
 
 mod catalog;
+mod definition;
 mod error;
 mod names;
 mod parse;
 mod plan;
 
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
+pub use definition::{column_defaults, redact_sql, view_definition};
 pub use error::{NameClause, PlanError};
 pub use parse::{
     AlterCluster, AlterConnection, AlterSourceAddSubsources, ClusterOptions, ConnectionOption, CreateConnection,

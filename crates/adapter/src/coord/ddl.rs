@@ -242,7 +242,7 @@ impl Coordinator {
         restart.dedup();
         self.stop_sources(&items);
         self.sources.retain(|id, _| !items.contains(id));
-        self.source_statuses.retain(|id, _| !items.contains(id));
+        self.forget_statuses(&items);
         self.source_statistics.retain(|id, _| !items.contains(id));
         for source in restart {
             self.restart_source(source);
