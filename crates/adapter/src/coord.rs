@@ -20,6 +20,7 @@ mod real_time_recency;
 mod role;
 mod session_vars;
 mod source;
+mod source_statistics;
 mod source_status;
 mod subscribe;
 mod transaction;
@@ -173,6 +174,8 @@ pub(crate) struct Coordinator {
     pub(crate) status_history: source_status::StatusHistory,
     /// The latest statistics of each source and subsource.
     pub(crate) source_statistics: BTreeMap<GlobalId, freshet_ingest::SourceStatistics>,
+    /// What earlier processes counted for each source and subsource.
+    pub(crate) statistics_baseline: source_statistics::StatisticsBaseline,
     /// A status or statistic changed since the system relations were last
     /// written.
     pub(crate) ingest_changed: bool,
@@ -329,6 +332,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
     let status_history = source_status::load_status_history(&store)?;
+    let statistics_baseline = source_statistics::load_statistics(&store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
     // One tick before serving, so the first query that reads no collection
     // reads at a current time rather than at zero.
@@ -352,6 +356,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         source_statuses: BTreeMap::new(),
         status_history,
         source_statistics: BTreeMap::new(),
+        statistics_baseline,
         ingest_changed: false,
         ingest,
         builtins: BTreeMap::new(),

@@ -244,6 +244,7 @@ impl Coordinator {
         self.sources.retain(|id, _| !items.contains(id));
         self.forget_statuses(&items);
         self.source_statistics.retain(|id, _| !items.contains(id));
+        self.statistics_baseline.retain(|id, _| !items.contains(id));
         for source in restart {
             self.restart_source(source);
         }

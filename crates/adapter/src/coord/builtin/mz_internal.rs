@@ -91,7 +91,7 @@ impl Coordinator {
 
     /// The `mz_source_statistics` row of a source or subsource.
     fn statistics_row(&self, rows: &mut Rows, id: &str, item: GlobalId) {
-        let stats = self.source_statistics.get(&item).cloned().unwrap_or_default();
+        let stats = self.statistics_of(item);
         let optional = |value: Option<u64>| value.map_or(Datum::Null, Datum::UInt64);
         let latency = stats.rehydration_latency.map_or(Datum::Null, |latency| {
             let micros = i64::try_from(latency.as_micros()).unwrap_or(i64::MAX);
