@@ -20,6 +20,8 @@ mod real_time_recency;
 mod role;
 mod session_vars;
 mod source;
+mod source_statistics;
+mod source_status;
 mod subscribe;
 mod transaction;
 mod write;
@@ -167,9 +169,13 @@ pub(crate) struct Coordinator {
     /// What each source and subsource was planned as.
     pub(crate) sources: BTreeMap<GlobalId, source::SourceInfo>,
     /// The latest status of each source and subsource.
-    pub(crate) source_statuses: BTreeMap<GlobalId, source::SourceStatus>,
+    pub(crate) source_statuses: BTreeMap<GlobalId, source_status::SourceStatus>,
+    /// Every status each source, subsource and progress subsource took.
+    pub(crate) status_history: source_status::StatusHistory,
     /// The latest statistics of each source and subsource.
     pub(crate) source_statistics: BTreeMap<GlobalId, freshet_ingest::SourceStatistics>,
+    /// What earlier processes counted for each source and subsource.
+    pub(crate) statistics_baseline: source_statistics::StatisticsBaseline,
     /// A status or statistic changed since the system relations were last
     /// written.
     pub(crate) ingest_changed: bool,
@@ -325,6 +331,8 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         sources,
     } = rehydrate(&mut catalog)?;
     reconcile_collections(&catalog, &store)?;
+    let status_history = source_status::load_status_history(&store)?;
+    let statistics_baseline = source_statistics::load_statistics(&store)?;
     let committer = Committer::start(store.clone(), clock, tick_interval)?;
     // One tick before serving, so the first query that reads no collection
     // reads at a current time rather than at zero.
@@ -346,7 +354,9 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         write_lock: std::sync::Arc::default(),
         sources: BTreeMap::new(),
         source_statuses: BTreeMap::new(),
+        status_history,
         source_statistics: BTreeMap::new(),
+        statistics_baseline,
         ingest_changed: false,
         ingest,
         builtins: BTreeMap::new(),
@@ -358,7 +368,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     // Every source starts over as `created` until ingestion reports on it.
     let now = coord.committer.last();
     for (id, info) in sources {
-        coord.add_source(id, info, now);
+        coord.add_source(id, info, now, false);
     }
     coord.builtins = coord.builtin_contents();
     coord.builtins_generation = coord.catalog.generation();

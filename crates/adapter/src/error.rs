@@ -130,9 +130,9 @@ pub enum AdapterError {
     #[error("source \"{0}\" has no data yet: its snapshot of MySQL is not committed")]
     SourceNotReadable(String),
     /// A query reads a subsource that stopped with a definite error: its
-    /// name and the error, as `mz_source_statuses` shows it.
+    /// name, the error and its hint, as `mz_source_statuses` shows them.
     #[error("source \"{}\" failed: {}", .0.0, .0.1)]
-    SourceFailed(Box<(String, String)>),
+    SourceFailed(Box<(String, String, Option<String>)>),
     /// With `real_time_recency`, a source the query reads did not catch
     /// up with its MySQL server within `real_time_recency_timeout`.
     #[error(
@@ -240,10 +240,10 @@ impl AdapterError {
                 "Retry once the snapshot is committed; mz_internal.mz_source_statuses shows the source's progress."
                     .into(),
             ),
-            AdapterError::SourceFailed(_) => Some(
+            AdapterError::SourceFailed(failure) => Some(failure.2.clone().unwrap_or_else(|| {
                 "Drop the subsource with DROP SOURCE and add it again, or re-create the source, once the cause is fixed."
-                    .into(),
-            ),
+                    .into()
+            })),
             AdapterError::DependentObjects { .. } => {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.".into())
             }

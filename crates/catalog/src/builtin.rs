@@ -1,5 +1,8 @@
 //! The schemas, defaults and system relations every installation has.
 
+mod mz_catalog;
+mod mz_internal;
+
 use freshet_repr::{ColumnName, GlobalId, RelationDesc, ScalarType};
 
 pub mod information_schema;
@@ -7,6 +10,15 @@ pub mod pg_catalog;
 
 use information_schema::*;
 use pg_catalog::*;
+
+pub use mz_catalog::{
+    MZ_CLUSTER_REPLICAS, MZ_CLUSTERS, MZ_CONNECTIONS, MZ_DATABASES, MZ_INDEXES, MZ_MATERIALIZED_VIEWS, MZ_OBJECTS,
+    MZ_SCHEMAS, MZ_SECRETS, MZ_SOURCES, MZ_TABLES, MZ_VIEWS,
+};
+pub use mz_internal::{
+    MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATISTICS, MZ_SOURCE_STATUS_HISTORY, MZ_SOURCE_STATUSES,
+    STATUS_HISTORY_KEPT,
+};
 
 /// Builtin schemas, outside any database, with their system ids.
 pub const BUILTIN_SCHEMAS: &[(u64, &str)] = &[
@@ -35,10 +47,23 @@ pub struct BuiltinRelation {
     /// Its name.
     pub name: &'static str,
     /// Its columns: name, type, whether it may be NULL.
-    columns: &'static [(&'static str, ScalarType, bool)],
+    pub(crate) columns: &'static [(&'static str, ScalarType, bool)],
 }
 
 impl BuiltinRelation {
+    /// Its OID: fixed by its id, below every user object's.
+    pub fn oid(&self) -> u32 {
+        match self.id {
+            GlobalId::System(n) => 17_000 + u32::try_from(n).unwrap_or(0),
+            GlobalId::User(_) | GlobalId::Transient(_) => unreachable!("a builtin relation has a system id"),
+        }
+    }
+
+    /// How many columns it has.
+    pub fn arity(&self) -> usize {
+        self.columns.len()
+    }
+
     /// Its columns.
     pub fn desc(&self) -> RelationDesc {
         RelationDesc::new(
@@ -49,100 +74,31 @@ impl BuiltinRelation {
     }
 }
 
+/// Text columns.
 const TEXT: ScalarType = ScalarType::Text;
-
-/// `mz_catalog.mz_sources`: one row per source, subsource and progress subsource.
-pub const MZ_SOURCES: BuiltinRelation = BuiltinRelation {
-    id: GlobalId::System(101),
-    schema: "mz_catalog",
-    name: "mz_sources",
-    columns: &[
-        ("id", TEXT, false),
-        ("oid", ScalarType::UInt32, false),
-        ("schema_id", TEXT, false),
-        ("name", TEXT, false),
-        ("type", TEXT, false),
-        ("connection_id", TEXT, true),
-        ("size", TEXT, true),
-        ("envelope_type", TEXT, true),
-        ("key_format", TEXT, true),
-        ("value_format", TEXT, true),
-        ("cluster_id", TEXT, true),
-        ("owner_id", TEXT, false),
-        ("privileges", TEXT, false),
-        ("create_sql", TEXT, true),
-        ("redacted_create_sql", TEXT, true),
-    ],
-};
-
-/// `mz_internal.mz_object_dependencies`: which objects an object
-/// references (a view its inputs, a source its subsources and connection).
-pub const MZ_OBJECT_DEPENDENCIES: BuiltinRelation = BuiltinRelation {
-    id: GlobalId::System(102),
-    schema: "mz_internal",
-    name: "mz_object_dependencies",
-    columns: &[("object_id", TEXT, false), ("referenced_object_id", TEXT, false)],
-};
-
-/// `mz_internal.mz_mysql_source_tables`: the upstream table of each subsource.
-pub const MZ_MYSQL_SOURCE_TABLES: BuiltinRelation = BuiltinRelation {
-    id: GlobalId::System(103),
-    schema: "mz_internal",
-    name: "mz_mysql_source_tables",
-    columns: &[
-        ("id", TEXT, false),
-        ("schema_name", TEXT, false),
-        ("table_name", TEXT, false),
-    ],
-};
-
-/// `mz_internal.mz_source_statuses`: the current status of every source,
-/// subsource and progress subsource.
-pub const MZ_SOURCE_STATUSES: BuiltinRelation = BuiltinRelation {
-    id: GlobalId::System(104),
-    schema: "mz_internal",
-    name: "mz_source_statuses",
-    columns: &[
-        ("id", TEXT, false),
-        ("name", TEXT, false),
-        ("type", TEXT, false),
-        ("last_status_change_at", ScalarType::TimestampTz, true),
-        ("status", TEXT, false),
-        ("error", TEXT, true),
-        ("details", ScalarType::Jsonb, true),
-    ],
-};
-
-/// `mz_internal.mz_source_statistics`: counters and gauges of each source
-/// and subsource's ingestion since the process started.
-pub const MZ_SOURCE_STATISTICS: BuiltinRelation = BuiltinRelation {
-    id: GlobalId::System(105),
-    schema: "mz_internal",
-    name: "mz_source_statistics",
-    columns: &[
-        ("id", TEXT, false),
-        ("replica_id", TEXT, true),
-        ("messages_received", ScalarType::UInt64, false),
-        ("bytes_received", ScalarType::UInt64, false),
-        ("updates_staged", ScalarType::UInt64, false),
-        ("updates_committed", ScalarType::UInt64, false),
-        ("records_indexed", ScalarType::UInt64, false),
-        ("bytes_indexed", ScalarType::UInt64, false),
-        ("rehydration_latency", ScalarType::Interval, true),
-        ("snapshot_records_known", ScalarType::UInt64, true),
-        ("snapshot_records_staged", ScalarType::UInt64, true),
-        ("snapshot_committed", ScalarType::Bool, false),
-        ("offset_known", ScalarType::UInt64, true),
-        ("offset_committed", ScalarType::UInt64, true),
-    ],
-};
+/// Boolean columns.
+const BOOL: ScalarType = ScalarType::Bool;
+/// Object identifier columns (`oid`).
+const OID: ScalarType = ScalarType::UInt32;
 
 /// Every system relation.
 pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
     MZ_SOURCES,
+    MZ_TABLES,
+    MZ_VIEWS,
+    MZ_MATERIALIZED_VIEWS,
+    MZ_INDEXES,
+    MZ_CONNECTIONS,
+    MZ_SECRETS,
+    MZ_CLUSTERS,
+    MZ_CLUSTER_REPLICAS,
+    MZ_OBJECTS,
+    MZ_SCHEMAS,
+    MZ_DATABASES,
     MZ_OBJECT_DEPENDENCIES,
     MZ_MYSQL_SOURCE_TABLES,
     MZ_SOURCE_STATUSES,
+    MZ_SOURCE_STATUS_HISTORY,
     MZ_SOURCE_STATISTICS,
     PG_NAMESPACE,
     PG_CLASS,

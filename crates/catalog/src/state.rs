@@ -167,7 +167,7 @@ impl Catalog {
                 },
             );
         }
-        for (n, relation) in BUILTIN_RELATIONS.iter().enumerate() {
+        for relation in BUILTIN_RELATIONS {
             let schema = state
                 .schemas
                 .values()
@@ -181,7 +181,7 @@ impl Catalog {
                     schema,
                     name: relation.name.to_owned(),
                     kind: ItemKind::Table,
-                    oid: 17_000 + u32::try_from(n).unwrap_or(0),
+                    oid: relation.oid(),
                     create_sql: String::new(),
                     desc: Some(relation.desc()),
                     uses: vec![],

@@ -115,6 +115,10 @@ pub struct SourceStatistics {
     pub offset_known: Option<u64>,
     /// Transactions ingested (source only); never decreases.
     pub offset_committed: Option<u64>,
+    /// How long the source took, from the start of its ingestion in this
+    /// process, to commit everything MySQL had committed when it first
+    /// connected (source only; `None` until then).
+    pub rehydration_latency: Option<std::time::Duration>,
 }
 
 impl SourceStatistics {

@@ -124,7 +124,7 @@ impl<'a> Stream<'a> {
         let options = self.task.desc.connection.clone();
         let mut conn = connect(&options).await?;
         let known = check_gtids(&mut conn, &self.gtids).await?;
-        self.task.stats.offset_known = Some(known.max(self.task.stats.offset_known.unwrap_or(0)));
+        self.task.connected(known);
         let count = self.ids.len();
         let (established, waiting): (Vec<usize>, Vec<usize>) = (0..count)
             .filter(|i| self.task.is_live(*i))
@@ -385,6 +385,7 @@ impl<'a> Stream<'a> {
             }
         }
         self.task.report_statistics(!published.is_empty());
+        self.task.check_rehydrated();
         Ok(())
     }
 

@@ -43,6 +43,11 @@ pub(crate) struct SourceTask {
     pub(crate) subsource_stats: Vec<SourceStatistics>,
     /// What was last reported for the source and each subsource, and when.
     reported: (Vec<SourceStatistics>, Option<Instant>),
+    /// When this task started.
+    started: Instant,
+    /// The transactions MySQL had committed when the source first
+    /// connected: rehydration ends once they are all committed here.
+    rehydrate_until: Option<u64>,
 }
 
 impl SourceTask {
@@ -59,6 +64,8 @@ impl SourceTask {
             stats: SourceStatistics::default(),
             subsource_stats,
             reported: (Vec::new(), None),
+            started: Instant::now(),
+            rehydrate_until: None,
             desc,
             store,
             committer,
@@ -254,6 +261,32 @@ impl SourceTask {
                 };
                 self.send_status(self.desc.subsources[index].id, status, message.clone(), hint.clone());
             }
+        }
+    }
+
+    /// Takes the transactions MySQL has committed, as read when connecting:
+    /// the first reading is what the source must ingest to be rehydrated.
+    pub(crate) fn connected(&mut self, known: u64) {
+        self.stats.offset_known = Some(known.max(self.stats.offset_known.unwrap_or(0)));
+        self.rehydrate_until.get_or_insert(known);
+        self.check_rehydrated();
+    }
+
+    /// Records the rehydration latency the first time the source has
+    /// committed its snapshot and what MySQL had committed when it first
+    /// connected.
+    pub(crate) fn check_rehydrated(&mut self) {
+        if self.stats.rehydration_latency.is_some() || !self.stats.snapshot_committed {
+            return;
+        }
+        let (Some(target), Some(committed)) = (self.rehydrate_until, self.stats.offset_committed) else {
+            return;
+        };
+        if committed >= target {
+            let latency = self.started.elapsed();
+            tracing::info!(source = %self.desc.name, ?latency, "source rehydrated");
+            self.stats.rehydration_latency = Some(latency);
+            self.report_statistics(true);
         }
     }
 

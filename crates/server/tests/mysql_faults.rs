@@ -31,8 +31,7 @@ use tokio_postgres::Client;
 const DEADLINE: Duration = Duration::from_secs(120);
 
 /// The source's status and error, as one line.
-const SOURCE_STATUS: &str =
-    "SELECT status || ' ' || coalesce(error, '') FROM mz_internal.mz_source_statuses WHERE name = 'src'";
+const SOURCE_STATUS: &str = "SELECT status || ' ' || coalesce(error, '') || coalesce(' (hint: ' || (details -> 'hints' ->> 0) || ')', '') FROM mz_internal.mz_source_statuses WHERE name = 'src'";
 
 /// Polls the source's status (every 50 ms) until `done` holds for it;
 /// returns every status seen on the way, the last one included.

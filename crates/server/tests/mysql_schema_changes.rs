@@ -52,7 +52,10 @@ async fn setup(mysql: &mut MySql, dir: &std::path::Path) -> anyhow::Result<(Stri
 
 /// `SELECT status, error` of one object in `mz_source_statuses`, as one line.
 fn status_of(name: &str) -> String {
-    format!("SELECT status || ' ' || coalesce(error, '') FROM mz_internal.mz_source_statuses WHERE name = '{name}'")
+    format!(
+        "SELECT status || ' ' || coalesce(error, '') || coalesce(' (hint: ' || (details -> 'hints' ->> 0) || ')', '') \
+         FROM mz_internal.mz_source_statuses WHERE name = '{name}'"
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

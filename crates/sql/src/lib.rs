@@ -10,6 +10,7 @@
 //! nothing of storage, dataflow, MySQL or the wire protocol.
 
 mod catalog;
+mod definition;
 mod describe;
 mod error;
 mod names;
@@ -17,7 +18,8 @@ mod parse;
 mod plan;
 
 pub use catalog::{CatalogItem, CatalogReader, ClusterInfo, FullItemName, ItemKind, SchemaInfo, quote_ident};
-pub use describe::{IndexKey, column_defaults, index_keys, view_definition};
+pub use definition::{column_defaults, redact_sql, view_definition};
+pub use describe::{IndexKey, index_keys};
 pub use error::{NameClause, PlanError};
 pub use parse::{
     AlterCluster, AlterConnection, AlterSourceAddSubsources, ClusterOptions, ConnectionOption, CreateConnection,

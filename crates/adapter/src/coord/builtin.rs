@@ -1,143 +1,73 @@
 //! The system relations (DESIGN.md §7): their rows derived from the
 //! catalog and the sources' statuses, kept in their collections by writing
 //! the difference whenever the catalog changes, and at boot against what
-//! is stored (their contents are never a source of truth).
+//! is stored (their contents are never a source of truth, except for the
+//! status history, which is loaded from its collection at boot).
+
+mod information_schema;
+mod mz_catalog;
+mod mz_internal;
+mod pg_catalog;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
-mod information_schema;
-mod pg_catalog;
-
-use freshet_catalog::{
-    ItemKind, MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATISTICS, MZ_SOURCE_STATUSES, MZ_SOURCES,
-};
+use freshet_catalog::BuiltinRelation;
 use freshet_repr::{Datum, Diff, GlobalId, Row};
-use freshet_sql::quote_ident;
 use freshet_storage::{Batch, Committer, Store};
 
 use super::Coordinator;
-use super::source::SourceInfo;
 use crate::AdapterError;
-use crate::catalog_reader::planner_kind;
 
 /// The contents of each system relation, as multisets of rows.
 pub(crate) type BuiltinContents = BTreeMap<GlobalId, BTreeMap<Row, Diff>>;
 
+/// The owner of every object: the first user role, as in Materialize.
+const OWNER_ID: &str = "u1";
+
+/// The privileges of every object, as Materialize prints an empty
+/// `mz_aclitem` array.
+const PRIVILEGES: &str = "{}";
+
+/// The rows of the system relations, as they are derived.
+#[derive(Default)]
+struct Rows {
+    contents: BuiltinContents,
+}
+
+impl Rows {
+    /// Adds a row to `relation`.
+    fn add(&mut self, relation: &BuiltinRelation, datums: &[Datum<'_>]) {
+        debug_assert_eq!(datums.len(), relation.arity(), "a row of {}", relation.name);
+        *self
+            .contents
+            .entry(relation.id)
+            .or_default()
+            .entry(Row::pack_slice(datums))
+            .or_default() += 1;
+    }
+}
+
+/// `text`, or NULL.
+fn optional_text(text: Option<&str>) -> Datum<'_> {
+    text.map_or(Datum::Null, Datum::String)
+}
+
 impl Coordinator {
     /// What the system relations should hold now: derived from the catalog,
-    /// the sources' plans and their statuses.
+    /// the sources' plans, statuses and statistics, and the status history.
     pub(crate) fn builtin_contents(&self) -> BuiltinContents {
-        let mut contents: BuiltinContents = BTreeMap::new();
-        let mut add = |relation: GlobalId, datums: &[Datum<'_>]| {
-            *contents
-                .entry(relation)
-                .or_default()
-                .entry(Row::pack_slice(datums))
-                .or_default() += 1;
-        };
-        let catalog = &self.catalog;
-        for item in catalog.items().filter(|item| matches!(item.id, GlobalId::User(_))) {
-            let id = item.id.to_string();
-            let source_type = planner_kind(item.kind).source_type();
-            // Dependencies: what the item names; a subsource is instead named
-            // by its source, as Materialize lists them.
-            for used in &item.uses {
-                let used = used.to_string();
-                let (object, referenced) = match item.kind {
-                    ItemKind::Subsource | ItemKind::ProgressSubsource => (used.as_str(), id.as_str()),
-                    _ => (id.as_str(), used.as_str()),
-                };
-                add(
-                    MZ_OBJECT_DEPENDENCIES.id,
-                    &[Datum::String(object), Datum::String(referenced)],
-                );
-            }
-            let Some(source_type) = source_type else { continue };
-            let schema_id = item.schema.to_string();
-            let cluster_id = self
-                .source_cluster(item)
-                .and_then(|name| catalog.cluster(name))
-                .map(|cluster| cluster.id());
-            let connection_id = match item.kind {
-                ItemKind::Source => item.uses.first().map(ToString::to_string),
-                _ => None,
-            };
-            add(
-                MZ_SOURCES.id,
-                &[
-                    Datum::String(&id),
-                    Datum::UInt32(item.oid),
-                    Datum::String(&schema_id),
-                    Datum::String(&item.name),
-                    Datum::String(source_type),
-                    connection_id.as_deref().map_or(Datum::Null, Datum::String),
-                    Datum::Null,
-                    Datum::Null,
-                    Datum::Null,
-                    Datum::Null,
-                    cluster_id.as_deref().map_or(Datum::Null, Datum::String),
-                    Datum::String(OWNER_ID),
-                    Datum::String("{}"),
-                    Datum::String(&item.create_sql),
-                    Datum::String(&item.create_sql),
-                ],
-            );
-            if let Some(SourceInfo::Subsource { table: Some(table) }) = self.sources.get(&item.id) {
-                add(
-                    MZ_MYSQL_SOURCE_TABLES.id,
-                    &[
-                        Datum::String(&id),
-                        Datum::String(&quote_ident(&table.schema)),
-                        Datum::String(&quote_ident(&table.name)),
-                    ],
-                );
-            }
-            let status = self.source_statuses.get(&item.id);
-            let at = status
-                .and_then(|s| chrono::DateTime::from_timestamp_millis(i64::try_from(s.at).unwrap_or(i64::MAX)))
-                .map_or(Datum::Null, Datum::TimestampTz);
-            add(
-                MZ_SOURCE_STATUSES.id,
-                &[
-                    Datum::String(&id),
-                    Datum::String(&item.name),
-                    Datum::String(source_type),
-                    at,
-                    Datum::String(status.map_or("created", |s| s.status)),
-                    status
-                        .and_then(|s| s.error.as_deref())
-                        .map_or(Datum::Null, Datum::String),
-                    Datum::Null,
-                ],
-            );
-            if matches!(item.kind, ItemKind::Source | ItemKind::Subsource) {
-                let stats = self.source_statistics.get(&item.id).cloned().unwrap_or_default();
-                let optional = |value: Option<u64>| value.map_or(Datum::Null, Datum::UInt64);
-                add(
-                    MZ_SOURCE_STATISTICS.id,
-                    &[
-                        Datum::String(&id),
-                        Datum::Null,
-                        Datum::UInt64(stats.messages_received),
-                        Datum::UInt64(stats.bytes_received),
-                        Datum::UInt64(stats.updates_staged),
-                        Datum::UInt64(stats.updates_committed),
-                        Datum::UInt64(0),
-                        Datum::UInt64(0),
-                        Datum::Null,
-                        optional(stats.snapshot_records_known),
-                        optional(stats.snapshot_records_staged),
-                        Datum::from(stats.snapshot_committed),
-                        optional(stats.offset_known),
-                        optional(stats.offset_committed),
-                    ],
-                );
-            }
-        }
-        pg_catalog::add_rows(catalog, &mut add);
-        information_schema::add_rows(catalog, &mut add);
-        contents
+        let mut rows = Rows::default();
+        self.mz_catalog_rows(&mut rows);
+        self.mz_internal_rows(&mut rows);
+        pg_catalog::add_rows(&self.catalog, &mut rows);
+        information_schema::add_rows(&self.catalog, &mut rows);
+        rows.contents
+    }
+
+    /// The id of cluster `name`, as the system relations print it.
+    fn cluster_id(&self, name: &str) -> Option<String> {
+        self.catalog.cluster(name).map(freshet_catalog::Cluster::id)
     }
 
     /// If the catalog changed since the system relations were last
@@ -186,9 +116,6 @@ impl Coordinator {
         }))
     }
 }
-
-/// The owner of every object: the first user role, as in Materialize.
-const OWNER_ID: &str = "u1";
 
 /// The updates that turn `from` into `to`, per relation.
 fn difference(from: &BuiltinContents, to: &BuiltinContents) -> BTreeMap<GlobalId, Vec<(Row, Diff)>> {

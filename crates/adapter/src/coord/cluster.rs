@@ -161,7 +161,7 @@ impl Coordinator {
     }
 
     /// The cluster index or materialized view `id` runs in.
-    fn cluster_of(&self, id: GlobalId) -> Option<&str> {
+    pub(crate) fn cluster_of(&self, id: GlobalId) -> Option<&str> {
         match self.indexes.get(&id) {
             Some(index) => Some(&index.cluster),
             None => self.materialized_views.get(&id).map(|view| view.cluster.as_str()),

@@ -242,8 +242,9 @@ impl Coordinator {
         restart.dedup();
         self.stop_sources(&items);
         self.sources.retain(|id, _| !items.contains(id));
-        self.source_statuses.retain(|id, _| !items.contains(id));
+        self.forget_statuses(&items);
         self.source_statistics.retain(|id, _| !items.contains(id));
+        self.statistics_baseline.retain(|id, _| !items.contains(id));
         for source in restart {
             self.restart_source(source);
         }

@@ -143,7 +143,8 @@ impl Coordinator {
                 && status.status == "failed"
             {
                 let error = status.error.clone().unwrap_or_default();
-                return Err(AdapterError::SourceFailed(Box::new((item.name.clone(), error))));
+                let failure = (item.name.clone(), error, status.hint.clone());
+                return Err(AdapterError::SourceFailed(Box::new(failure)));
             }
             if self.store.is_held(*id).unwrap_or(true) {
                 return Err(AdapterError::SourceNotReadable(item.name.clone()));

@@ -15,6 +15,7 @@ use freshet_sql::{
     plan_purified_source, quote_ident, stored_connection,
 };
 
+use super::source_status::SourceStatus;
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::catalog_reader::SessionCatalog;
@@ -35,17 +36,6 @@ pub(crate) enum SourceInfo {
         /// The upstream table it copies (`None` for a progress subsource).
         table: Option<UpstreamTable>,
     },
-}
-
-/// A source's or subsource's latest status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SourceStatus {
-    /// `created`, `starting`, `running`, `stalled`, `failed`.
-    pub(crate) status: &'static str,
-    /// Why it is stalled or failed.
-    pub(crate) error: Option<String>,
-    /// When it took this status.
-    pub(crate) at: Timestamp,
 }
 
 impl Coordinator {
@@ -272,7 +262,7 @@ impl Coordinator {
             let info = SourceInfo::Subsource {
                 table: subsource.table.clone(),
             };
-            self.add_source(*id, info, now);
+            self.add_source(*id, info, now, true);
             tracing::info!(source = %plan.source_name, subsource = %subsource.name, "added subsource");
         }
         Ok(ids)
@@ -317,7 +307,7 @@ impl Coordinator {
             Ok(desc) => self.ingest.send(IngestCommand::Run(Box::new(desc))),
             Err(e) => {
                 tracing::warn!(source = %id, error = %e, "cannot start the source");
-                self.set_status(id, "failed", Some(e.to_string()));
+                self.set_status(id, "failed", Some(e.to_string()), None);
             }
         }
     }
@@ -391,11 +381,7 @@ impl Coordinator {
     pub(crate) fn handle_ingest(&mut self, response: IngestResponse) {
         match response {
             IngestResponse::Status(update) => {
-                let error = match (update.error, update.hint) {
-                    (Some(error), Some(hint)) => Some(format!("{error} (hint: {hint})")),
-                    (error, _) => error,
-                };
-                self.set_status(update.id, update.status.as_str(), error);
+                self.set_status(update.id, update.status.as_str(), update.error, update.hint);
             }
             IngestResponse::Statistics { id, statistics } => {
                 if self.sources.contains_key(&id) {
@@ -409,22 +395,6 @@ impl Coordinator {
         }
     }
 
-    /// Records a status of a source or subsource that exists.
-    fn set_status(&mut self, id: GlobalId, status: &'static str, error: Option<String>) {
-        let Some(current) = self.source_statuses.get_mut(&id) else {
-            return;
-        };
-        if current.status == status && current.error == error {
-            return;
-        }
-        *current = SourceStatus {
-            status,
-            error,
-            at: self.committer.last(),
-        };
-        self.ingest_changed = true;
-    }
-
     /// Records what the coordinator keeps of a source and its subsources
     /// (`ids` in the order of the plan's subsources).
     fn register_source(&mut self, id: GlobalId, source: &SourcePlan, ids: &[GlobalId]) {
@@ -433,27 +403,31 @@ impl Coordinator {
             cluster: source.cluster.clone(),
             server_id: source.server_id,
         };
-        self.add_source(id, info, now);
+        self.add_source(id, info, now, true);
         for (subsource, id) in source.subsources.iter().zip(ids) {
             let info = SourceInfo::Subsource {
                 table: subsource.table.clone(),
             };
-            self.add_source(*id, info, now);
+            self.add_source(*id, info, now, true);
         }
     }
 
     /// Keeps `info` for source or subsource `id`, created (or loaded at
     /// boot) at `at`: it stays `created` until ingestion reports on it.
-    pub(crate) fn add_source(&mut self, id: GlobalId, info: SourceInfo, at: Timestamp) {
+    /// Only a creation goes into the status history.
+    pub(crate) fn add_source(&mut self, id: GlobalId, info: SourceInfo, at: Timestamp, created: bool) {
         self.sources.insert(id, info);
-        self.source_statuses.insert(
-            id,
-            SourceStatus {
-                status: "created",
-                error: None,
-                at,
-            },
-        );
+        let status = SourceStatus {
+            status: "created",
+            error: None,
+            hint: None,
+            at,
+        };
+        if created {
+            self.remember_status(id, status);
+        } else {
+            self.source_statuses.insert(id, status);
+        }
     }
 
     /// A server id for a new source's binlog client: unused by the other

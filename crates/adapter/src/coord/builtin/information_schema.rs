@@ -4,7 +4,8 @@ use freshet_catalog::information_schema::{COLUMNS, SCHEMATA, TABLES, VIEWS};
 use freshet_catalog::{Catalog, ItemKind};
 use freshet_repr::{Datum, ScalarType};
 
-use super::pg_catalog::{AddRow, OWNER_NAME};
+use super::Rows;
+use super::pg_catalog::OWNER_NAME;
 
 /// `information_schema.tables.table_type` of an item, as Materialize
 /// names it, or `None` for what is not a relation.
@@ -58,14 +59,14 @@ fn character_lengths(typ: &ScalarType) -> [Option<i32>; 2] {
 }
 
 /// Adds the rows of every `information_schema` relation.
-pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
+pub(super) fn add_rows(catalog: &Catalog, rows: &mut Rows) {
     let int = |v: Option<i32>| v.map_or(Datum::Null, Datum::Int32);
     for database in std::iter::once(None).chain(catalog.databases().map(|d| Some(d.id))) {
         let catalog_name = database.and_then(|d| catalog.database(d)).map(|d| d.name.clone());
         let catalog_datum = catalog_name.as_deref().map_or(Datum::Null, Datum::String);
         for schema in catalog.schemas(database) {
-            add(
-                SCHEMATA.id,
+            rows.add(
+                &SCHEMATA,
                 &[
                     catalog_datum,
                     Datum::String(&schema.name),
@@ -95,8 +96,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
         } else {
             "NO"
         };
-        add(
-            TABLES.id,
+        rows.add(
+            &TABLES,
             &[
                 catalog_datum,
                 Datum::String(&schema.name),
@@ -114,8 +115,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
         );
         if matches!(item.kind, ItemKind::View | ItemKind::MaterializedView) {
             let definition = freshet_sql::view_definition(&item.create_sql).unwrap_or_default();
-            add(
-                VIEWS.id,
+            rows.add(
+                &VIEWS,
                 &[
                     catalog_datum,
                     Datum::String(&schema.name),
@@ -144,16 +145,13 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
                 ScalarType::Time | ScalarType::Timestamp | ScalarType::TimestampTz | ScalarType::Interval => Some(6),
                 _ => None,
             };
-            let default = defaults
-                .iter()
-                .find(|(column, _)| column == name.as_str())
-                .map(|(_, d)| d);
+            let default = defaults.get(i).and_then(Option::as_ref);
             let udt_schema = match scalar {
                 ScalarType::UInt16 | ScalarType::UInt32 | ScalarType::UInt64 => "mz_catalog",
                 _ => "pg_catalog",
             };
-            add(
-                COLUMNS.id,
+            rows.add(
+                &COLUMNS,
                 &[
                     catalog_datum,
                     Datum::String(&schema.name),

@@ -10,6 +10,8 @@ use freshet_catalog::{Catalog, Item, ItemKind, Schema};
 use freshet_repr::{BASE_TYPES, Datum, ElementType, GlobalId, RowArena, ScalarType};
 use freshet_sql::{IndexKey, quote_ident};
 
+use super::Rows;
+
 /// The OID of the role that owns every object (PostgreSQL's bootstrap
 /// superuser's).
 pub(super) const OWNER_OID: u32 = 10;
@@ -19,9 +21,6 @@ pub(super) const OWNER_NAME: &str = "materialize";
 const ARRANGEMENT_AM_OID: u32 = 16_500;
 /// The OID of the default collation.
 const DEFAULT_COLLATION_OID: u32 = 100;
-
-/// Adds a row to a relation.
-pub(super) type AddRow<'a> = dyn FnMut(GlobalId, &[Datum<'_>]) + 'a;
 
 /// `pg_class.relkind` of an item, or `None` for what is not a relation.
 pub(super) fn relkind(kind: ItemKind) -> Option<&'static str> {
@@ -118,7 +117,7 @@ fn type_schema(typ: &ScalarType) -> &'static str {
 }
 
 /// Adds the rows of every `pg_catalog` relation.
-pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
+pub(super) fn add_rows(catalog: &Catalog, rows: &mut Rows) {
     let schemas: Vec<&Schema> = catalog
         .schemas(None)
         .chain(catalog.databases().flat_map(|d| catalog.schemas(Some(d.id))))
@@ -130,8 +129,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
             .map_or(0, |s| s.oid)
     };
     for schema in &schemas {
-        add(
-            PG_NAMESPACE.id,
+        rows.add(
+            &PG_NAMESPACE,
             &[
                 Datum::UInt32(schema.oid),
                 Datum::String(&schema.name),
@@ -141,8 +140,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
         );
     }
     for database in catalog.databases() {
-        add(
-            PG_DATABASE.id,
+        rows.add(
+            &PG_DATABASE,
             &[
                 Datum::UInt32(database.oid),
                 Datum::String(&database.name),
@@ -163,8 +162,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
     }
     for (oid, name, login) in roles {
         let superuser = oid == OWNER_OID;
-        add(
-            PG_ROLES.id,
+        rows.add(
+            &PG_ROLES,
             &[
                 Datum::String(name),
                 Datum::from(superuser),
@@ -182,8 +181,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
             ],
         );
     }
-    add(
-        PG_AM.id,
+    rows.add(
+        &PG_AM,
         &[
             Datum::UInt32(ARRANGEMENT_AM_OID),
             Datum::String("arrangement"),
@@ -191,8 +190,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
             Datum::String("i"),
         ],
     );
-    add(
-        PG_COLLATION.id,
+    rows.add(
+        &PG_COLLATION,
         &[
             Datum::UInt32(DEFAULT_COLLATION_OID),
             Datum::String("default"),
@@ -206,7 +205,7 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
         ],
     );
     for typ in &BASE_TYPES {
-        add_type(typ, schema_oid(type_schema(typ)), add);
+        add_type(typ, schema_oid(type_schema(typ)), rows);
     }
     let indexes = indexes(catalog);
     let indexed: BTreeSet<GlobalId> = indexes.values().map(|info| info.on.id).collect();
@@ -226,8 +225,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
         };
         let natts = i16::try_from(columns.len()).unwrap_or(i16::MAX);
         let am = if kind == "i" { ARRANGEMENT_AM_OID } else { 0 };
-        add(
-            PG_CLASS.id,
+        rows.add(
+            &PG_CLASS,
             &[
                 Datum::UInt32(item.oid),
                 Datum::String(&item.name),
@@ -268,11 +267,11 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
         };
         for (i, (name, typ, nullable)) in columns.iter().enumerate() {
             let attnum = i16::try_from(i + 1).unwrap_or(i16::MAX);
-            let default = defaults.iter().find(|(column, _)| column == name).map(|(_, d)| d);
-            add_attribute(item.oid, name, typ, *nullable, attnum, default.is_some(), add);
+            let default = defaults.get(i).and_then(Option::as_ref);
+            add_attribute(item.oid, name, typ, *nullable, attnum, default.is_some(), rows);
             if let Some(default) = default {
-                add(
-                    PG_ATTRDEF.id,
+                rows.add(
+                    &PG_ATTRDEF,
                     &[
                         Datum::UInt32(
                             item.oid
@@ -292,8 +291,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
             ItemKind::View | ItemKind::MaterializedView => {
                 let definition = freshet_sql::view_definition(&item.create_sql).unwrap_or_default();
                 if item.kind == ItemKind::View {
-                    add(
-                        PG_VIEWS.id,
+                    rows.add(
+                        &PG_VIEWS,
                         &[
                             schema_name,
                             Datum::String(&item.name),
@@ -302,8 +301,8 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
                         ],
                     );
                 } else {
-                    add(
-                        PG_MATVIEWS.id,
+                    rows.add(
+                        &PG_MATVIEWS,
                         &[
                             schema_name,
                             Datum::String(&item.name),
@@ -318,11 +317,11 @@ pub(super) fn add_rows(catalog: &Catalog, add: &mut AddRow<'_>) {
             }
             ItemKind::Index => {
                 if let Some(info) = indexes.get(&item.id) {
-                    add_index(catalog, item, info, schema, add);
+                    add_index(catalog, item, info, schema, rows);
                 }
             }
-            _ => add(
-                PG_TABLES.id,
+            _ => rows.add(
+                &PG_TABLES,
                 &[
                     schema_name,
                     Datum::String(&item.name),
@@ -361,7 +360,7 @@ fn index_columns(info: &IndexInfo<'_>) -> Vec<(String, ScalarType, bool)> {
 }
 
 /// `pg_index` and `pg_indexes` rows of an index.
-fn add_index(catalog: &Catalog, index: &Item, info: &IndexInfo<'_>, schema: &Schema, add: &mut AddRow<'_>) {
+fn add_index(catalog: &Catalog, index: &Item, info: &IndexInfo<'_>, schema: &Schema, rows: &mut Rows) {
     let arena = RowArena::new();
     let positions: Vec<Datum<'_>> = info
         .keys
@@ -392,8 +391,8 @@ fn add_index(catalog: &Catalog, index: &Item, info: &IndexInfo<'_>, schema: &Sch
         .collect();
     let natts = i16::try_from(info.keys.len()).unwrap_or(i16::MAX);
     let indexprs = expressions.join(", ");
-    add(
-        PG_INDEX.id,
+    rows.add(
+        &PG_INDEX,
         &[
             Datum::UInt32(index.oid),
             Datum::UInt32(info.on.oid),
@@ -422,8 +421,8 @@ fn add_index(catalog: &Catalog, index: &Item, info: &IndexInfo<'_>, schema: &Sch
         ],
     );
     let definition = index_definition(catalog, index, info);
-    add(
-        PG_INDEXES.id,
+    rows.add(
+        &PG_INDEXES,
         &[
             Datum::String(&schema.name),
             Datum::String(&info.on.name),
@@ -442,11 +441,11 @@ fn add_attribute(
     nullable: bool,
     attnum: i16,
     has_default: bool,
-    add: &mut AddRow<'_>,
+    rows: &mut Rows,
 ) {
     let len = type_len(typ);
-    add(
-        PG_ATTRIBUTE.id,
+    rows.add(
+        &PG_ATTRIBUTE,
         &[
             Datum::UInt32(relation),
             Datum::String(name),
@@ -475,7 +474,7 @@ fn add_attribute(
 }
 
 /// One `pg_type` row.
-fn add_type(typ: &ScalarType, namespace: u32, add: &mut AddRow<'_>) {
+fn add_type(typ: &ScalarType, namespace: u32, rows: &mut Rows) {
     let len = type_len(typ);
     let element = match typ {
         ScalarType::Array(element) => element.scalar_type().oid(),
@@ -501,8 +500,8 @@ fn add_type(typ: &ScalarType, namespace: u32, add: &mut AddRow<'_>) {
             | ScalarType::Interval
             | ScalarType::Oid
     );
-    add(
-        PG_TYPE.id,
+    rows.add(
+        &PG_TYPE,
         &[
             Datum::UInt32(typ.oid()),
             Datum::String(name),

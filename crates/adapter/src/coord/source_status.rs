@@ -1,0 +1,167 @@
+//! Sources' statuses: the latest of each source, subsource and progress
+//! subsource (`mz_internal.mz_source_statuses`), and every change of it
+//! (`mz_source_status_history`), which survives restarts: it is loaded
+//! from its collection at boot.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use freshet_catalog::{MZ_SOURCE_STATUS_HISTORY, STATUS_HISTORY_KEPT};
+use freshet_repr::{Datum, GlobalId, Timestamp, jsonb_object_text, push_jsonb_string};
+use freshet_storage::Store;
+
+use super::Coordinator;
+use crate::AdapterError;
+
+/// A source's or subsource's latest status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceStatus {
+    /// `created`, `starting`, `running`, `stalled`, `failed`.
+    pub(crate) status: &'static str,
+    /// Why it is stalled or failed.
+    pub(crate) error: Option<String>,
+    /// How to fix it, where a hint helps.
+    pub(crate) hint: Option<String>,
+    /// When it took this status (milliseconds since the Unix epoch).
+    pub(crate) at: Timestamp,
+}
+
+impl SourceStatus {
+    /// `details` as the system relations show it: `{"hints": ["…"]}`
+    /// with the hint, else `None`.
+    pub(crate) fn details(&self) -> Option<String> {
+        let hint = self.hint.as_deref()?;
+        let mut hints = String::from("[");
+        push_jsonb_string(hint, &mut hints);
+        hints.push(']');
+        Some(jsonb_object_text(vec![("hints".to_owned(), hints)]))
+    }
+}
+
+/// One status a source, subsource or progress subsource took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HistoryEntry {
+    /// When (milliseconds since the Unix epoch).
+    pub(crate) at: Timestamp,
+    /// The status, as `mz_source_statuses` shows it, or `dropped`.
+    pub(crate) status: String,
+    /// Why, when stalled or failed.
+    pub(crate) error: Option<String>,
+    /// `details`, as canonical `jsonb` text.
+    pub(crate) details: Option<String>,
+}
+
+/// Each object's status history, oldest first; an object dropped keeps
+/// its history, ending with `dropped`.
+pub(crate) type StatusHistory = BTreeMap<GlobalId, VecDeque<HistoryEntry>>;
+
+/// The status history as its collection holds it.
+pub(crate) fn load_status_history(store: &Store) -> Result<StatusHistory, AdapterError> {
+    let mut history = StatusHistory::new();
+    let upper = store.upper(MZ_SOURCE_STATUS_HISTORY.id)?;
+    // A collection never written to has nothing readable yet.
+    if upper == 0 {
+        return Ok(history);
+    }
+    for (row, diff) in store.snapshot(MZ_SOURCE_STATUS_HISTORY.id, upper - 1)? {
+        let datums = row.unpack();
+        let (Datum::TimestampTz(at), Datum::String(id), Datum::String(status)) = (datums[0], datums[1], datums[2])
+        else {
+            tracing::warn!(?datums, "skipping a status history row of an unknown shape");
+            continue;
+        };
+        let Ok(id) = id.parse::<GlobalId>() else {
+            tracing::warn!(id, "skipping a status history row of an unknown object");
+            continue;
+        };
+        let text = |datum: Datum<'_>| match datum {
+            Datum::String(s) | Datum::Jsonb(s) => Some(s.to_owned()),
+            _ => None,
+        };
+        let entry = HistoryEntry {
+            at: u64::try_from(at.timestamp_millis()).unwrap_or(0),
+            status: status.to_owned(),
+            error: text(datums[3]),
+            details: text(datums[4]),
+        };
+        for _ in 0..diff.max(0) {
+            history.entry(id).or_default().push_back(entry.clone());
+        }
+    }
+    for entries in history.values_mut() {
+        entries.make_contiguous().sort_by_key(|entry| entry.at);
+        prune(entries);
+    }
+    Ok(history)
+}
+
+/// Keeps the latest [`STATUS_HISTORY_KEPT`] entries.
+fn prune(entries: &mut VecDeque<HistoryEntry>) {
+    while entries.len() > STATUS_HISTORY_KEPT {
+        entries.pop_front();
+    }
+}
+
+impl Coordinator {
+    /// Records a status ingestion reports for a source or subsource that
+    /// exists, if it changed.
+    pub(crate) fn set_status(
+        &mut self,
+        id: GlobalId,
+        status: &'static str,
+        error: Option<String>,
+        hint: Option<String>,
+    ) {
+        let Some(current) = self.source_statuses.get(&id) else {
+            return;
+        };
+        if current.status == status && current.error == error && current.hint == hint {
+            return;
+        }
+        let status = SourceStatus {
+            status,
+            error,
+            hint,
+            at: self.committer.last(),
+        };
+        self.remember_status(id, status);
+    }
+
+    /// Makes `status` the latest of `id` and adds it to the history.
+    pub(crate) fn remember_status(&mut self, id: GlobalId, status: SourceStatus) {
+        self.record_history(
+            id,
+            HistoryEntry {
+                at: status.at,
+                status: status.status.to_owned(),
+                error: status.error.clone(),
+                details: status.details(),
+            },
+        );
+        self.source_statuses.insert(id, status);
+        self.ingest_changed = true;
+    }
+
+    /// Forgets the statuses of sources and subsources that were dropped,
+    /// ending their history with `dropped`.
+    pub(crate) fn forget_statuses(&mut self, dropped: &[GlobalId]) {
+        let at = self.committer.last();
+        for id in dropped {
+            if self.source_statuses.remove(id).is_some() {
+                let entry = HistoryEntry {
+                    at,
+                    status: "dropped".to_owned(),
+                    error: None,
+                    details: None,
+                };
+                self.record_history(*id, entry);
+            }
+        }
+    }
+
+    fn record_history(&mut self, id: GlobalId, entry: HistoryEntry) {
+        let entries = self.status_history.entry(id).or_default();
+        entries.push_back(entry);
+        prune(entries);
+        self.ingest_changed = true;
+    }
+}
