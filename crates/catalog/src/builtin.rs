@@ -120,6 +120,7 @@ pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
     PG_INDEXES,
     PG_TRIGGER,
     PG_REWRITE,
+    PG_AUTH_MEMBERS,
     SCHEMATA,
     TABLES,
     COLUMNS,

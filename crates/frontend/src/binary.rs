@@ -406,6 +406,9 @@ mod tests {
             (ScalarType::Interval, "-1 days"),
             (ScalarType::Jsonb, "{\"a\": [1, 2]}"),
             (ScalarType::Uuid, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+            (ScalarType::Oid, "4294967295"),
+            (ScalarType::Array(freshet_repr::ElementType::Text), r#"{a,NULL,"b c"}"#),
+            (ScalarType::Array(freshet_repr::ElementType::Oid), "{}"),
         ];
         for (typ, text) in cases {
             let arena = RowArena::new();
@@ -441,6 +444,14 @@ mod tests {
             [0, 1, 0xff, 0xff, 0x40, 0, 0, 2, 0, 100]
         );
         assert_eq!(bytes(ScalarType::Jsonb, "1")[0], 1);
+        // int2[] {7,NULL}: 1 dimension, has nulls, element type 21, 2
+        // elements from 1, then 7 in 2 bytes and a NULL.
+        assert_eq!(
+            bytes(ScalarType::Array(freshet_repr::ElementType::Int16), "{7,NULL}"),
+            [
+                0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 21, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 7, 0xff, 0xff, 0xff, 0xff
+            ]
+        );
     }
 
     #[test]

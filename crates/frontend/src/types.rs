@@ -274,7 +274,14 @@ pub(crate) fn encode_row(
         } else {
             text.clear();
             format_datum(datum, typ, text);
-            encoder.encode_field(&Some(text.as_str()))?;
+            // Written as the output function's text, whatever the column's
+            // type (pgwire would quote an array's text as an element).
+            encoder.encode_field_with_type_and_format(
+                &Some(text.as_str()),
+                &Type::TEXT,
+                FieldFormat::Text,
+                &FormatOptions::default(),
+            )?;
         }
     }
     if datums.next().is_some() {

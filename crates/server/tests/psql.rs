@@ -151,6 +151,13 @@ async fn describe_commands_list_and_describe_objects() -> anyhow::Result<()> {
         ],
     );
 
+    let verbose = psql(&server, r"\dt+")?;
+    assert_has(&verbose, &["public | orders | table | materialize | permanent | |"]);
+    let databases = psql(&server, r"\l")?;
+    assert_has(&databases, &["materialize | materialize | UTF8 | C | C | | libc |"]);
+    let roles = psql(&server, r"\du")?;
+    assert_has(&roles, &["materialize | Superuser, Create role, Create DB | {}"]);
+
     let qualified = psql(&server, r"\d sales.hidden")?;
     assert_has(&qualified, &[r#"Table "sales.hidden""#, "x | integer | | |"]);
 
@@ -221,5 +228,36 @@ async fn describe_commands_show_sources_and_subsources() -> anyhow::Result<()> {
             "source_id_lower | uuid | | not null |",
         ],
     );
+    Ok(())
+}
+
+/// Object identifiers and arrays reach a driver in the binary format
+/// typed as PostgreSQL types them (`oid`, `text[]`, `oid[]`).
+#[tokio::test]
+async fn catalog_types_reach_drivers() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    client.batch_execute("CREATE TABLE t (a int)").await?;
+    let row = client
+        .query_one(
+            "SELECT c.oid, c.relname, ARRAY['x', 'y z'], '{1,26}'::oid[] \
+             FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass",
+            &[&"t"],
+        )
+        .await;
+    // A parameter is not a literal: its name is not resolved when planning.
+    assert!(row.is_err(), "{row:?}");
+    let oid: u32 = client.query_one("SELECT 't'::regclass::oid", &[]).await?.get(0);
+    let row = client
+        .query_one(
+            "SELECT c.oid, c.relname, ARRAY['x', 'y z'], '{1,26}'::oid[] FROM pg_catalog.pg_class c WHERE c.oid = $1",
+            &[&oid],
+        )
+        .await?;
+    assert_eq!(row.get::<_, u32>(0), oid);
+    assert_eq!(row.get::<_, String>(1), "t");
+    assert_eq!(row.get::<_, Vec<String>>(2), ["x", "y z"]);
+    assert_eq!(row.get::<_, Vec<u32>>(3), [1, 26]);
     Ok(())
 }

@@ -401,6 +401,19 @@ pub const PG_REWRITE: BuiltinRelation = pg(
     ],
 );
 
+/// `pg_auth_members`: role memberships, which Freshet does not have
+/// (empty).
+pub const PG_AUTH_MEMBERS: BuiltinRelation = pg(
+    320,
+    "pg_auth_members",
+    &[
+        ("roleid", OID, false),
+        ("member", OID, false),
+        ("grantor", OID, false),
+        ("admin_option", BOOL, false),
+    ],
+);
+
 /// Every `pg_catalog` relation.
 pub const PG_CATALOG_RELATIONS: &[BuiltinRelation] = &[
     PG_NAMESPACE,
@@ -423,4 +436,5 @@ pub const PG_CATALOG_RELATIONS: &[BuiltinRelation] = &[
     PG_INDEXES,
     PG_TRIGGER,
     PG_REWRITE,
+    PG_AUTH_MEMBERS,
 ];

@@ -450,6 +450,23 @@ fn constant_count(outer: &QueryContext<'_>, e: &Expr) -> Result<Option<i64>, Pla
     }
 }
 
+/// The name of a column computed by a cast to `typ`: the type's internal
+/// name (an array's element type's).
+fn cast_column_name(typ: freshet_repr::ScalarType) -> String {
+    match typ {
+        freshet_repr::ScalarType::Array(element) => element.scalar_type().internal_name().to_owned(),
+        other => other.internal_name().to_owned(),
+    }
+}
+
+/// `e` without the parentheses around it.
+fn strip_nested(e: &Expr) -> &Expr {
+    match e {
+        Expr::Nested(inner) => strip_nested(inner),
+        other => other,
+    }
+}
+
 /// The name PostgreSQL gives an unnamed output column.
 pub(crate) fn column_name(e: &Expr) -> String {
     match e {
@@ -460,14 +477,19 @@ pub(crate) fn column_name(e: &Expr) -> String {
             ast::ObjectNamePart::Identifier(i) => normalize_ident(i),
             ast::ObjectNamePart::Function(_) => "?column?".into(),
         }),
-        Expr::Cast { expr, data_type, .. } => match column_name(expr).as_str() {
-            "?column?" => super::types::scalar_type_from_sql(data_type)
-                .map_or("?column?".into(), |t| t.internal_name().to_owned()),
-            name => name.to_owned(),
+        // A name from a cast inside is weaker than this cast's, as in
+        // PostgreSQL (`x::regclass::text` is `text`).
+        Expr::Cast { expr, data_type, .. } => match (column_name(expr).as_str(), strip_nested(expr)) {
+            ("?column?", _) | (_, Expr::Cast { .. } | Expr::TypedString(_)) => {
+                super::types::scalar_type_from_sql(data_type).map_or("?column?".into(), cast_column_name)
+            }
+            (name, _) => name.to_owned(),
         },
         Expr::TypedString(t) => {
-            super::types::scalar_type_from_sql(&t.data_type).map_or("?column?".into(), |t| t.internal_name().to_owned())
+            super::types::scalar_type_from_sql(&t.data_type).map_or("?column?".into(), cast_column_name)
         }
+        Expr::Array(_) => "array".into(),
+        Expr::CompoundFieldAccess { root, .. } => column_name(root),
         Expr::Case { .. } => "case".into(),
         Expr::Exists { .. } => "exists".into(),
         Expr::Subquery(query) => first_column_name(query),

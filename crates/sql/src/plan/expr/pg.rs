@@ -155,6 +155,17 @@ const COL_DESCRIPTION: &str = "(SELECT pg_catalog.min(mz_d.description) FROM pg_
 const GET_CONSTRAINTDEF: &str = "(SELECT pg_catalog.min(mz_k.conbin) FROM pg_catalog.pg_constraint AS mz_k \
      WHERE mz_k.oid = $1 AND false)";
 
+/// A size in bytes as PostgreSQL prints it: bytes below 10 kB, then the
+/// largest unit that keeps the number below 10240, rounded half up.
+const SIZE_PRETTY: &str = "CASE WHEN abs($1) < 10240 THEN CAST($1 AS pg_catalog.text) || ' bytes' \
+     WHEN abs($1) < 10485760 THEN CAST(round($1 / 1024) AS pg_catalog.text) || ' kB' \
+     WHEN abs($1) < 10737418240 THEN CAST(round($1 / 1048576) AS pg_catalog.text) || ' MB' \
+     WHEN abs($1) < 10995116277760 THEN CAST(round($1 / 1073741824) AS pg_catalog.text) || ' GB' \
+     ELSE CAST(round($1 / 1099511627776) AS pg_catalog.text) || ' TB' END";
+
+/// The name of an encoding number (only UTF-8 and SQL_ASCII exist here).
+const ENCODING_TO_CHAR: &str = "CASE $1 WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END";
+
 const REGCLASS_TEXT: &str = "COALESCE((SELECT CASE WHEN pg_catalog.pg_table_is_visible(mz_c.oid) \
      THEN pg_catalog.quote_ident(mz_c.relname) \
      ELSE pg_catalog.quote_ident(mz_n.nspname) || '.' || pg_catalog.quote_ident(mz_c.relname) END \
@@ -192,6 +203,12 @@ pub(crate) fn plan_pg_function(
             | "shobj_description"
             | "col_description"
             | "pg_get_constraintdef"
+            | "pg_table_size"
+            | "pg_relation_size"
+            | "pg_total_relation_size"
+            | "pg_indexes_size"
+            | "pg_size_pretty"
+            | "pg_encoding_to_char"
     );
     if !known {
         return Ok(None);
@@ -296,6 +313,18 @@ pub(crate) fn plan_pg_function(
         ("obj_description" | "shobj_description", 1 | 2) => plan_macro(ecx, OBJ_DESCRIPTION, planned)?,
         ("col_description", 2) => plan_macro(ecx, COL_DESCRIPTION, planned)?,
         ("pg_get_constraintdef", 1 | 2) => plan_macro(ecx, GET_CONSTRAINTDEF, planned)?,
+        // Freshet does not measure the space each relation takes.
+        ("pg_table_size" | "pg_total_relation_size" | "pg_indexes_size", 1) | ("pg_relation_size", 1 | 2) => {
+            coerce(planned[0].clone(), &ScalarType::RegClass, CastContext::Implicit)?;
+            Typed::Expr(HirScalar::null(ScalarType::Int64), ScalarType::Int64.nullable(true))
+        }
+        ("pg_size_pretty", 1) => {
+            let nullable = super::nullable(&planned[0]);
+            let size = coerce(planned[0].clone(), &ScalarType::numeric(), CastContext::Implicit)?;
+            let size = Typed::Expr(size, ScalarType::numeric().nullable(nullable));
+            plan_macro(ecx, SIZE_PRETTY, vec![size])?
+        }
+        ("pg_encoding_to_char", 1) => plan_macro(ecx, ENCODING_TO_CHAR, planned)?,
         _ => return Err(wrong_args()),
     };
     Ok(Some(typed))
