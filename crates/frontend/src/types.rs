@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, LazyLock};
 
+#[cfg(test)]
+use freshet_repr::BASE_TYPES;
 use freshet_repr::{ColumnType, ElementType, RelationDesc, Row, ScalarType, format_datum};
 use futures::StreamExt;
 use pgwire::api::Type;
@@ -82,50 +84,9 @@ pub(crate) fn pg_type(typ: &ScalarType) -> Type {
     }
 }
 
-/// Every type, once, without modifiers (a `char` of length 1): what an OID
-/// names.
-pub(crate) const BASE_TYPES: [ScalarType; 30] = [
-    ScalarType::Bool,
-    ScalarType::Int16,
-    ScalarType::Int32,
-    ScalarType::Int64,
-    ScalarType::UInt16,
-    ScalarType::UInt32,
-    ScalarType::UInt64,
-    ScalarType::Float32,
-    ScalarType::Float64,
-    ScalarType::Numeric {
-        precision: None,
-        scale: None,
-    },
-    ScalarType::Text,
-    ScalarType::VarChar { max_length: None },
-    ScalarType::Char { length: 1 },
-    ScalarType::Bytes,
-    ScalarType::Date,
-    ScalarType::Time,
-    ScalarType::Timestamp,
-    ScalarType::TimestampTz,
-    ScalarType::Interval,
-    ScalarType::Jsonb,
-    ScalarType::Uuid,
-    ScalarType::Oid,
-    ScalarType::RegClass,
-    ScalarType::RegType,
-    ScalarType::Array(ElementType::Bool),
-    ScalarType::Array(ElementType::Int16),
-    ScalarType::Array(ElementType::Int32),
-    ScalarType::Array(ElementType::Int64),
-    ScalarType::Array(ElementType::Oid),
-    ScalarType::Array(ElementType::Text),
-];
-
 /// The type an OID names (the inverse of [`pg_type`]), without modifiers.
 pub(crate) fn scalar_type_of_oid(oid: u32) -> Option<ScalarType> {
-    BASE_TYPES
-        .iter()
-        .find(|t| pg_type(t).oid() == oid)
-        .map(ScalarType::without_modifiers)
+    ScalarType::from_oid(oid).map(|t| t.without_modifiers())
 }
 
 /// `pg_type.typlen`: the width of a value in bytes, or -1 if it varies.
@@ -159,7 +120,7 @@ pub(crate) fn type_size(typ: &ScalarType) -> i16 {
 
 /// `pg_attribute.atttypmod` as PostgreSQL encodes it: `numeric(p,s)` is
 /// `(p << 16 | s) + 4`, `varchar(n)` and `char(n)` are `n + 4`, and -1 means
-/// no modifier.
+/// no modifier (the same as [`ScalarType::typmod`], which the catalog shows).
 pub(crate) fn type_modifier(typ: &ScalarType) -> i32 {
     match *typ {
         ScalarType::Numeric {
@@ -322,6 +283,17 @@ mod tests {
                 ScalarType::Char { length: 3 },
             ])
             .collect()
+    }
+
+    /// What a client reads in a result's description is what `pg_type` and
+    /// `pg_attribute` say of the same type.
+    #[test]
+    fn wire_types_agree_with_the_catalog() {
+        for typ in all_types() {
+            assert_eq!(pg_type(&typ).oid(), typ.oid(), "{typ}");
+            assert_eq!(type_modifier(&typ), typ.typmod(), "{typ}");
+            assert_eq!(scalar_type_of_oid(typ.oid()).map(|t| t.oid()), Some(typ.oid()), "{typ}");
+        }
     }
 
     #[test]

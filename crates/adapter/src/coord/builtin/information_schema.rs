@@ -132,7 +132,7 @@ pub(super) fn add_rows(catalog: &Catalog, rows: &mut Rows) {
             );
         }
         let defaults = if item.kind == ItemKind::Table {
-            freshet_sql::column_defaults(&item.create_sql)
+            super::pg_catalog::column_defaults(item)
         } else {
             Vec::new()
         };

@@ -66,6 +66,18 @@ pub(super) fn index_definition(catalog: &Catalog, index: &Item, info: &IndexInfo
     )
 }
 
+/// The `DEFAULT` expression of each column of a table, in column order.
+/// A definition without the word `DEFAULT` has none, and is not parsed
+/// (the system relations are derived again on every catalog change).
+pub(super) fn column_defaults(item: &Item) -> Vec<Option<String>> {
+    let sql = item.create_sql.as_bytes();
+    if sql.windows(7).any(|w| w.eq_ignore_ascii_case(b"default")) {
+        freshet_sql::column_defaults(&item.create_sql)
+    } else {
+        Vec::new()
+    }
+}
+
 /// `pg_type.typlen`.
 fn type_len(typ: &ScalarType) -> i16 {
     match typ {
@@ -261,7 +273,7 @@ pub(super) fn add_rows(catalog: &Catalog, rows: &mut Rows) {
             ],
         );
         let defaults = if item.kind == ItemKind::Table {
-            freshet_sql::column_defaults(&item.create_sql)
+            column_defaults(item)
         } else {
             Vec::new()
         };
