@@ -56,12 +56,18 @@ pub enum Statement {
         /// Its name.
         name: ast::ObjectName,
     },
-    /// `SHOW CREATE TABLE|VIEW|INDEX|CONNECTION name`: the stored definition.
+    /// `SHOW CREATE TABLE|VIEW|MATERIALIZED VIEW|INDEX|SOURCE|CONNECTION|SECRET
+    /// name`: the stored definition.
     ShowCreate {
         /// The kind of object named.
         kind: crate::catalog::ItemKind,
         /// Its name.
         name: ast::ObjectName,
+    },
+    /// `SHOW CREATE CLUSTER name`: a statement that makes the cluster as it is.
+    ShowCreateCluster {
+        /// The cluster.
+        name: ast::Ident,
     },
     /// `CREATE SECRET [IF NOT EXISTS] name AS value`
     CreateSecret {
@@ -375,6 +381,7 @@ impl fmt::Display for Statement {
             Statement::ShowCreate { kind, name } => {
                 write!(f, "SHOW CREATE {} {name}", kind.name().to_uppercase())
             }
+            Statement::ShowCreateCluster { name } => write!(f, "SHOW CREATE CLUSTER {name}"),
             Statement::ExplainItem { kind, name } => {
                 write!(f, "EXPLAIN {} {name}", kind.name().to_uppercase())
             }

@@ -569,6 +569,7 @@ fn plan_statement(
             cascade,
         } => ddl::plan_drop_items(catalog, *kind, names, *if_exists, *cascade),
         Statement::ShowCreate { kind, name } => show::plan_show_create(catalog, *kind, name),
+        Statement::ShowCreateCluster { name } => show::plan_show_create_cluster(catalog, name),
         Statement::ExplainItem { kind, name } => {
             let item = show::resolve_of_kind(catalog, *kind, name)?;
             Ok(Plan::ExplainItem {

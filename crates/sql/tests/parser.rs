@@ -10,6 +10,7 @@ fn render(statement: &Statement) -> String {
         | Statement::Show(_)
         | Statement::CreateIndex(_)
         | Statement::ShowCreate { .. }
+        | Statement::ShowCreateCluster { .. }
         | Statement::ExplainItem { .. } => statement.to_string(),
         Statement::DropObjects { .. }
         | Statement::ValidateConnection { .. }

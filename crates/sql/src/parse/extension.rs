@@ -142,6 +142,13 @@ pub(super) fn parse(parser: &mut Parser<'_>) -> Result<Option<Statement>, Parser
         let filter = parse_show_filter(parser)?;
         return Ok(Some(Statement::Show(ShowObjects::Columns { of, filter })));
     }
+    if words[..3] == ["SHOW", "CREATE", "CLUSTER"] {
+        for _ in 0..3 {
+            parser.next_token();
+        }
+        let name = parser.parse_identifier()?;
+        return Ok(Some(Statement::ShowCreateCluster { name }));
+    }
     if words[0] == "SHOW" && words[1] == "CREATE" {
         let kind = match words[2].as_str() {
             "TABLE" => Some(ItemKind::Table),

@@ -377,6 +377,24 @@ pub(crate) fn plan_show_create(
     ))
 }
 
+/// `SHOW CREATE CLUSTER name`: the cluster's name and a `CREATE CLUSTER`
+/// that makes it as it is (its size and replication factor).
+pub(crate) fn plan_show_create_cluster(catalog: &dyn CatalogReader, name: &ast::Ident) -> Result<Plan, PlanError> {
+    let name = normalize_ident(name);
+    let cluster = catalog.cluster(&name).ok_or(PlanError::UnknownCluster(name))?;
+    let create_sql = format!(
+        "CREATE CLUSTER {} (SIZE = {}, REPLICATION FACTOR = {})",
+        ast::Ident::with_quote('"', &cluster.name),
+        ast::Value::SingleQuotedString(cluster.size.clone()),
+        cluster.replication_factor
+    );
+    let shown_name = crate::quote_ident(&cluster.name);
+    Ok(text_rows(
+        &[("name", false), ("create_sql", false)],
+        vec![vec![Some(shown_name.as_str()), Some(create_sql.as_str())]],
+    ))
+}
+
 /// [`text_rows`], keeping only the rows `filter` keeps: `LIKE` matches the
 /// first column (the name), `WHERE` sees every column by its name.
 fn filtered_text_rows(
