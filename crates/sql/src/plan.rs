@@ -1,6 +1,7 @@
 //! Planning: a parsed [`Statement`] and a [`CatalogReader`] in, a [`Plan`] out.
 //! Pure and synchronous: no I/O, no mutation.
 
+mod catalog_scope;
 mod cluster;
 mod connection;
 mod cursor;

@@ -454,7 +454,7 @@ pub(crate) fn plan_item(
     let scope = named_scope(alias, &item.name.item, &names, &typ)?;
     let rel = match item.kind {
         ItemKind::Table | ItemKind::MaterializedView | ItemKind::Subsource | ItemKind::ProgressSubsource => {
-            HirRel::Get { id: item.id, typ }
+            super::catalog_scope::scoped_to_database(catalog, &item, HirRel::Get { id: item.id, typ })
         }
         ItemKind::View => plan_view(catalog, &item)?,
         // A source's data is in its subsources.
