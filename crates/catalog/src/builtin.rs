@@ -121,6 +121,7 @@ pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
     PG_TRIGGER,
     PG_REWRITE,
     PG_AUTH_MEMBERS,
+    PG_EXTENSION,
     SCHEMATA,
     TABLES,
     COLUMNS,

@@ -155,6 +155,9 @@ async fn describe_commands_list_and_describe_objects() -> anyhow::Result<()> {
     assert_has(&verbose, &["public | orders | table | materialize | permanent | |"]);
     let databases = psql(&server, r"\l")?;
     assert_has(&databases, &["materialize | materialize | UTF8 | C | C | | libc |"]);
+    let types = psql(&server, r"\dT")?;
+    assert_has(&types, &["mz_catalog | uint4 |"]);
+    assert!(psql(&server, r"\dx")?.contains("(0 rows)"));
     let roles = psql(&server, r"\du")?;
     assert_has(&roles, &["materialize | Superuser, Create role, Create DB | {}"]);
 

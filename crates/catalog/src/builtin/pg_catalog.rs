@@ -414,6 +414,23 @@ pub const PG_AUTH_MEMBERS: BuiltinRelation = pg(
     ],
 );
 
+/// `pg_extension`: installed extensions, which Freshet does not have
+/// (empty).
+pub const PG_EXTENSION: BuiltinRelation = pg(
+    321,
+    "pg_extension",
+    &[
+        ("oid", OID, false),
+        ("extname", TEXT, false),
+        ("extowner", OID, false),
+        ("extnamespace", OID, false),
+        ("extrelocatable", BOOL, false),
+        ("extversion", TEXT, false),
+        ("extconfig", OID_ARRAY, true),
+        ("extcondition", TEXT_ARRAY, true),
+    ],
+);
+
 /// Every `pg_catalog` relation.
 pub const PG_CATALOG_RELATIONS: &[BuiltinRelation] = &[
     PG_NAMESPACE,
@@ -437,4 +454,5 @@ pub const PG_CATALOG_RELATIONS: &[BuiltinRelation] = &[
     PG_TRIGGER,
     PG_REWRITE,
     PG_AUTH_MEMBERS,
+    PG_EXTENSION,
 ];

@@ -118,6 +118,23 @@ fn table_is_visible_body(ecx: &ExprContext<'_>) -> String {
     )
 }
 
+/// `pg_type_is_visible(oid)`'s body for the session's search path: the
+/// type's schema is searched.
+fn type_is_visible_body(ecx: &ExprContext<'_>) -> String {
+    let oids: Vec<String> = search_schemas(ecx.qcx.catalog)
+        .iter()
+        .map(|s| s.oid.to_string())
+        .collect();
+    if oids.is_empty() {
+        return "CASE WHEN $1 IS NULL THEN NULL ELSE false END".into();
+    }
+    format!(
+        "CASE WHEN $1 IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_type AS mz_t \
+         WHERE mz_t.oid = $1 AND mz_t.typnamespace IN ({})) END",
+        oids.join(", ")
+    )
+}
+
 const QUOTE_IDENT: &str = "CASE WHEN $1 ~ '^[a-z_][a-z0-9_$]*$' THEN $1 \
      ELSE '\"' || pg_catalog.replace($1, '\"', '\"\"') || '\"' END";
 
@@ -197,6 +214,7 @@ pub(crate) fn plan_pg_function(
             | "quote_ident"
             | "pg_get_userbyid"
             | "pg_table_is_visible"
+            | "pg_type_is_visible"
             | "pg_get_indexdef"
             | "pg_get_viewdef"
             | "obj_description"
@@ -300,6 +318,7 @@ pub(crate) fn plan_pg_function(
         ("quote_ident", 1) => plan_macro(ecx, QUOTE_IDENT, text_args(planned)?)?,
         ("pg_get_userbyid", 1) => plan_macro(ecx, GET_USERBYID, planned)?,
         ("pg_table_is_visible", 1) => plan_macro(ecx, &table_is_visible_body(ecx), planned)?,
+        ("pg_type_is_visible", 1) => plan_macro(ecx, &type_is_visible_body(ecx), planned)?,
         ("pg_get_indexdef", 1) => {
             let mut planned = planned;
             planned.push(Typed::Expr(
