@@ -39,7 +39,10 @@ pub(crate) fn resolve_schema(catalog: &dyn CatalogReader, parts: &[String]) -> R
     if let Some(builtin) = catalog.resolve_schema(None, schema) {
         return Ok(builtin);
     }
-    let database_name = database.map_or(catalog.active_database(), String::as_str);
+    let database_name = match database {
+        Some(name) => name.as_str(),
+        None => catalog.active_database(),
+    };
     let database_id = catalog
         .resolve_database(database_name)
         .ok_or_else(|| PlanError::UnknownDatabase(database_name.to_owned()))?;

@@ -24,6 +24,7 @@ mod scope;
 mod secret;
 mod select;
 mod session;
+mod session_dependence;
 mod show;
 mod source;
 mod subquery;

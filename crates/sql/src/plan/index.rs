@@ -30,6 +30,11 @@ pub(crate) fn plan_create_index(catalog: &dyn CatalogReader, create: &CreateInde
     if item.name.database.is_none() {
         return Err(PlanError::SystemSchema(item.name.schema));
     }
+    if item.kind == crate::catalog::ItemKind::View {
+        let recording = super::session_dependence::Recording::new(catalog);
+        super::view::plan_view(&recording, &item)?;
+        recording.check("an index")?;
+    }
     let schema = schema_of(catalog, &item.name)?;
     let (key, key_sql, name_parts) = match &create.key {
         None => {

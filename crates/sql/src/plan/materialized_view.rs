@@ -28,7 +28,9 @@ pub(crate) fn plan_create_materialized_view(
     // qualified, as a view's.
     let mut query = (*create.query).clone();
     let uses = qualify_relations(catalog, &mut query)?;
-    let expr = maintained_relation(query::plan_query(catalog, None, &query)?);
+    let recording = super::session_dependence::Recording::new(catalog);
+    let expr = maintained_relation(query::plan_query(&recording, None, &query)?);
+    recording.check("a materialized view")?;
     expr.check_temporal()?;
     let replace = if create.or_replace {
         replaced_item(catalog, &schema, &name, ItemKind::MaterializedView, &uses)?
