@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use freshet_catalog::Catalog;
-use freshet_repr::GlobalId;
+use freshet_repr::{GlobalId, Timestamp};
 use freshet_sql::{Plan, Statement};
 use freshet_storage::{Clock, Committer, Store};
 use tokio::sync::{mpsc, oneshot};
@@ -172,6 +172,8 @@ pub(crate) struct Coordinator {
     pub(crate) source_statuses: BTreeMap<GlobalId, source_status::SourceStatus>,
     /// Every status each source, subsource and progress subsource took.
     pub(crate) status_history: source_status::StatusHistory,
+    /// The time of the latest status change.
+    pub(crate) last_status_at: Timestamp,
     /// The latest statistics of each source and subsource.
     pub(crate) source_statistics: BTreeMap<GlobalId, freshet_ingest::SourceStatistics>,
     /// What earlier processes counted for each source and subsource.
@@ -354,6 +356,11 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         write_lock: std::sync::Arc::default(),
         sources: BTreeMap::new(),
         source_statuses: BTreeMap::new(),
+        last_status_at: status_history
+            .values()
+            .filter_map(|entries| entries.back().map(|entry| entry.at))
+            .max()
+            .unwrap_or(0),
         status_history,
         source_statistics: BTreeMap::new(),
         statistics_baseline,
@@ -366,9 +373,8 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         internal_tx,
     };
     // Every source starts over as `created` until ingestion reports on it.
-    let now = coord.committer.last();
     for (id, info) in sources {
-        coord.add_source(id, info, now, false);
+        coord.add_source(id, info, false);
     }
     coord.builtins = coord.builtin_contents();
     coord.builtins_generation = coord.catalog.generation();

@@ -107,10 +107,34 @@ fn server_config(args: &Args) -> anyhow::Result<(ServerConfig, BTreeMap<String, 
     Ok((ServerConfig { tls, auth_method }, passwords))
 }
 
+/// Log targets that print statement text (which may hold a secret's
+/// value) below `info`: held at `info` whatever `FRESHET_LOG` asks for.
+const QUIET_TARGETS: &[&str] = &["sqlparser=info"];
+
+/// The log filter: `FRESHET_LOG` (default `info`), with [`QUIET_TARGETS`].
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let asked = std::env::var("FRESHET_LOG").unwrap_or_else(|_| "info".into());
+    let directives = std::iter::once(asked.as_str())
+        .chain(QUIET_TARGETS.iter().copied())
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .join(",");
+    tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!("ignoring FRESHET_LOG={asked:?}: {e}");
+        tracing_subscriber::EnvFilter::new(
+            ["info"]
+                .into_iter()
+                .chain(QUIET_TARGETS.iter().copied())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FRESHET_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         // Colours only on a terminal: a log file gets plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

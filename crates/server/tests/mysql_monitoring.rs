@@ -6,6 +6,7 @@
 #[allow(dead_code, reason = "each test binary uses a part of the shared helpers")]
 mod common;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
@@ -220,5 +221,323 @@ async fn self_hosted_walkthrough_runs_as_written() -> anyhow::Result<()> {
     mysql.root("upstream", "INSERT INTO shop.customers VALUES (4, 'barbara');")?;
     wait_for(&client, "SELECT name FROM customers WHERE id = 4", &["barbara"]).await?;
     poll_rows(&client, status, |rows| rows == running).await?;
+    Ok(())
+}
+
+/// The rows a `COPY (SUBSCRIBE …) TO STDOUT` sends, as they come.
+struct Subscription {
+    stream: std::pin::Pin<Box<tokio_postgres::CopyOutStream>>,
+    lines: std::collections::VecDeque<String>,
+}
+
+impl Subscription {
+    async fn start(client: &Client, sql: &str) -> anyhow::Result<Subscription> {
+        Ok(Subscription {
+            stream: Box::pin(client.copy_out(sql).await?),
+            lines: std::collections::VecDeque::new(),
+        })
+    }
+
+    /// Reads rows until one satisfies `done`; returns every row read.
+    async fn until(&mut self, done: impl Fn(&str) -> bool) -> anyhow::Result<Vec<String>> {
+        let mut seen = Vec::new();
+        let start = Instant::now();
+        loop {
+            while let Some(line) = self.lines.pop_front() {
+                let finished = done(&line);
+                seen.push(line);
+                if finished {
+                    return Ok(seen);
+                }
+            }
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            let data = tokio::time::timeout(left, futures::StreamExt::next(&mut self.stream))
+                .await
+                .map_err(|_| anyhow::anyhow!("no such row; seen {seen:?}"))?
+                .ok_or_else(|| anyhow::anyhow!("the subscription ended; seen {seen:?}"))??;
+            let text = std::str::from_utf8(&data)?;
+            self.lines.extend(text.lines().map(str::to_owned));
+        }
+    }
+}
+
+/// Every status each object takes: created, starting, running, stalled
+/// with the error while MySQL is down, failed with a hint in `details`,
+/// dropped; streamed by `SUBSCRIBE` and kept in the history across a
+/// restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_and_their_history() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 302, &[])?;
+    let port = upstream["MYSQL_PORT"].clone();
+    mysql.root(
+        "upstream",
+        "CREATE DATABASE app; CREATE TABLE app.keep (id int PRIMARY KEY); CREATE TABLE app.widen (id int PRIMARY KEY, v int);
+         INSERT INTO app.keep VALUES (1); INSERT INTO app.widen VALUES (1, 1);",
+    )?;
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    let (watcher, _watch_task) = server.connect_with_task().await?;
+    let mut changes = Subscription::start(
+        &watcher,
+        "COPY (SUBSCRIBE (SELECT name, status, error FROM mz_internal.mz_source_statuses)) TO STDOUT",
+    )
+    .await?;
+    common::mysql::create_source(&client, &port, "FOR ALL TABLES").await?;
+
+    // Each object goes created → starting → running; the subscription
+    // sees each change as an insertion.
+    let running = "SELECT name, status FROM mz_internal.mz_source_statuses";
+    let all_running = ["keep,running", "src,running", "src_progress,running", "widen,running"];
+    poll_rows(&client, running, |rows| rows == all_running).await?;
+    // (Changes within one timestamp reach it consolidated: the last one.)
+    changes.until(|line| line.ends_with("\t1\twiden\trunning\t\\N")).await?;
+
+    // MySQL goes away: stalled with the error; back: running.
+    mysql.stop("upstream")?;
+    let stalled = poll_rows(
+        &client,
+        "SELECT status, error IS NOT NULL FROM mz_internal.mz_source_statuses WHERE name = 'src'",
+        |rows| rows == ["stalled,t"],
+    )
+    .await?;
+    assert_eq!(stalled, ["stalled,t"]);
+    changes.until(|line| line.contains("\t1\tsrc\tstalled\t")).await?;
+    mysql.restart("upstream", &port, 302)?;
+    poll_rows(&client, running, |rows| rows == all_running).await?;
+
+    // An incompatible change fails that subsource alone, with a hint.
+    mysql.root(
+        "upstream",
+        "ALTER TABLE app.widen MODIFY v bigint; INSERT INTO app.widen VALUES (2, 5000000000);",
+    )?;
+    let failed = "SELECT status, error LIKE 'incompatible schema change in app.widen%', details -> 'hints' ->> 0 LIKE 'Drop the subsource%' \
+                  FROM mz_internal.mz_source_statuses WHERE name = 'widen'";
+    wait_for(&client, failed, &["failed"]).await?;
+    assert_eq!(common::rows(&client, failed).await?, ["failed,t,t"]);
+    changes
+        .until(|line| line.contains("\t1\twiden\tfailed\tincompatible schema change"))
+        .await?;
+    wait_for(
+        &client,
+        "SELECT status FROM mz_internal.mz_source_statuses WHERE name = 'keep'",
+        &["running"],
+    )
+    .await?;
+
+    // The history has every change of the subsource, in order, with times
+    // that never go back; dropping it ends its history.
+    let widen = common::column(&client, "SELECT id FROM mz_sources WHERE name = 'widen'").await?;
+    let widen = widen.first().cloned().unwrap_or_default();
+    client.batch_execute("DROP SOURCE widen").await?;
+    let history = format!(
+        "SELECT status FROM mz_internal.mz_source_status_history WHERE source_id = '{widen}' ORDER BY occurred_at, status"
+    );
+    let expected_before = common::column(&client, &history).await?;
+    assert_eq!(expected_before.first().map(String::as_str), Some("created"));
+    assert_eq!(expected_before.last().map(String::as_str), Some("dropped"));
+    let order: Vec<&str> = expected_before.iter().map(String::as_str).collect();
+    let position = |status: &str| order.iter().position(|s| *s == status);
+    assert!(
+        position("starting") < position("running")
+            && position("running") < position("stalled")
+            && position("stalled") < position("failed"),
+        "{order:?}"
+    );
+    assert_eq!(
+        common::rows(
+            &client,
+            &format!(
+                "SELECT count(*), count(error), count(details) FROM mz_internal.mz_source_status_history \
+                 WHERE source_id = '{widen}' AND status = 'failed'"
+            )
+        )
+        .await?,
+        ["1,1,1"]
+    );
+    changes.until(|line| line.contains("\t-1\twiden\tfailed\t")).await?;
+    drop(changes);
+
+    // The history outlives a restart; the source starts and runs again,
+    // which adds to it.
+    drop(client);
+    server.kill()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    let after = common::column(&client, &history).await?;
+    assert_eq!(after, expected_before);
+    poll_rows(&client, running, |rows| {
+        rows == ["keep,running", "src,running", "src_progress,running"]
+    })
+    .await?;
+    let src_history = "SELECT status FROM mz_internal.mz_source_status_history h JOIN mz_sources s ON s.id = h.source_id \
+                       WHERE s.name = 'src' ORDER BY occurred_at";
+    let statuses = common::column(&client, src_history).await?;
+    assert_eq!(statuses.iter().filter(|s| *s == "created").count(), 1, "{statuses:?}");
+    assert!(statuses.iter().filter(|s| *s == "running").count() >= 3, "{statuses:?}");
+    assert_eq!(statuses.last().map(String::as_str), Some("running"));
+    Ok(())
+}
+
+/// `(name, counter values)` of every source and subsource's statistics.
+async fn statistics(client: &Client) -> anyhow::Result<BTreeMap<String, Vec<u64>>> {
+    let rows = common::rows(
+        client,
+        "SELECT s.name, messages_received, bytes_received, updates_staged, updates_committed, \
+         coalesce(snapshot_records_staged, 0), coalesce(offset_committed, 0), coalesce(offset_known, 0) \
+         FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id)",
+    )
+    .await?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let mut fields = row.split(',');
+        let name = fields.next().unwrap_or_default().to_owned();
+        let values = fields.map(str::parse).collect::<Result<Vec<u64>, _>>()?;
+        out.insert(name, values);
+    }
+    Ok(out)
+}
+
+/// The number of transactions in `@@gtid_executed`.
+async fn transactions(conn: &mut mysql_async::Conn) -> anyhow::Result<u64> {
+    let executed: String = mysql_async::prelude::Queryable::query_first(conn, "SELECT @@GLOBAL.gtid_executed")
+        .await?
+        .unwrap_or_default();
+    let mut count = 0;
+    for range in executed
+        .replace('\n', "")
+        .split(',')
+        .flat_map(|set| set.split(':').skip(1))
+    {
+        let (start, end) = range.split_once('-').unwrap_or((range, range));
+        count += end.trim().parse::<u64>()? - start.trim().parse::<u64>()? + 1;
+    }
+    Ok(count)
+}
+
+/// Statistics against workloads of known size: the snapshot's records,
+/// each subsource's committed updates, the transactions known and
+/// committed, a rehydration latency; no counter ever goes back, across a
+/// restart too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_count_known_workloads() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 303, &[])?;
+    let port = upstream["MYSQL_PORT"].clone();
+    mysql.root(
+        "upstream",
+        "CREATE DATABASE work; CREATE TABLE work.a (id int PRIMARY KEY, v int); CREATE TABLE work.b (id int PRIMARY KEY);
+         INSERT INTO work.a WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i, i FROM n;",
+    )?;
+    let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
+    let mut conn = pool.get_conn().await?;
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    common::mysql::create_source(&client, &port, "FOR SCHEMAS (work)").await?;
+    let committed =
+        "SELECT s.name, snapshot_committed FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id)";
+    poll_rows(&client, committed, |rows| rows == ["a,t", "b,t", "src,t"]).await?;
+    let snapshot = "SELECT s.name, snapshot_records_known, snapshot_records_staged, updates_committed \
+                    FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name <> 'src'";
+    assert_eq!(common::rows(&client, snapshot).await?, ["a,500,500,500", "b,0,0,0"]);
+    let known = transactions(&mut conn).await?;
+    let offsets = format!(
+        "SELECT offset_known = {known} AND offset_committed = {known}, rehydration_latency > INTERVAL '0' \
+         FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'"
+    );
+    wait_for(&client, &offsets, &["t"]).await?;
+    assert_eq!(common::rows(&client, &offsets).await?, ["t,t"]);
+
+    // A workload of known size, while a reader checks that no counter
+    // goes back.
+    let (reader, _reader_task) = server.connect_with_task().await?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watch = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut last = statistics(&reader).await?;
+            let mut samples = 0;
+            let mut every = tokio::time::interval(Duration::from_millis(20));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                every.tick().await;
+                let now = statistics(&reader).await?;
+                for (name, values) in &now {
+                    if let Some(before) = last.get(name) {
+                        anyhow::ensure!(
+                            values.iter().zip(before).all(|(now, before)| now >= before),
+                            "{name} went back: {before:?} then {values:?}"
+                        );
+                    }
+                }
+                last = now;
+                samples += 1;
+            }
+            anyhow::Ok(samples)
+        })
+    };
+    for i in 0..200 {
+        mysql_async::prelude::Queryable::query_drop(
+            &mut conn,
+            format!("INSERT INTO work.a VALUES ({}, {i})", 1000 + i),
+        )
+        .await?;
+    }
+    mysql_async::prelude::Queryable::query_drop(
+        &mut conn,
+        "INSERT INTO work.b WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) SELECT i FROM n",
+    )
+    .await?;
+    mysql_async::prelude::Queryable::query_drop(&mut conn, "DELETE FROM work.b WHERE id <= 5").await?;
+    let known = transactions(&mut conn).await?;
+    let caught_up = format!(
+        "SELECT offset_committed = {known} FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'"
+    );
+    wait_for(&client, &caught_up, &["t"]).await?;
+    // 500 snapshot rows and 200 inserts; 30 inserts and 5 deletes.
+    let updates = "SELECT s.name, updates_committed, updates_staged >= updates_committed \
+                   FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name <> 'src'";
+    wait_for(&client, "SELECT count(*) FROM b", &["25"]).await?;
+    assert_eq!(common::rows(&client, updates).await?, ["a,700,t", "b,35,t"]);
+    let received = "SELECT messages_received >= 202, bytes_received > messages_received, offset_known = offset_committed \
+                    FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'";
+    assert_eq!(common::rows(&client, received).await?, ["t,t,t"]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let samples = watch.await??;
+    assert!(samples > 5, "only {samples} samples");
+    let before_restart = statistics(&client).await?;
+
+    // Written while Freshet is down, then read at restart: the counters go
+    // on from where they were, and the source rehydrates again.
+    drop(client);
+    server.kill()?;
+    mysql_async::prelude::Queryable::query_drop(&mut conn, "INSERT INTO work.a VALUES (5000, 5000)").await?;
+    let known = transactions(&mut conn).await?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    let after_restart = statistics(&client).await?;
+    for (name, values) in &after_restart {
+        let before = &before_restart[name];
+        assert!(
+            values.iter().zip(before).all(|(now, before)| now >= before),
+            "{name} went back over the restart: {before:?} then {values:?}"
+        );
+    }
+    let offsets = format!(
+        "SELECT offset_committed = {known}, rehydration_latency IS NOT NULL \
+         FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'"
+    );
+    wait_for(&client, &offsets, &["t"]).await?;
+    poll_rows(&client, &offsets, |rows| rows == ["t,t"]).await?;
+    wait_for(
+        &client,
+        "SELECT updates_committed FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'a'",
+        &["701"],
+    )
+    .await?;
+    assert_eq!(common::rows(&client, snapshot).await?, ["a,500,500,701", "b,0,0,35"]);
+    drop(conn);
+    pool.disconnect().await?;
     Ok(())
 }

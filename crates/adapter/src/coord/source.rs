@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use freshet_catalog::{ItemKind, NewItem, Op, OpResult};
 use freshet_ingest::{IngestCommand, IngestResponse, SourceDescription, SubsourceDescription};
 use freshet_mysql::{ColumnRef, PurifiedSource, SourceRequest, TableSelection, purify};
-use freshet_repr::{GlobalId, RelationDesc, Timestamp, UpstreamTable};
+use freshet_repr::{GlobalId, RelationDesc, UpstreamTable};
 use freshet_sql::{
     PurifyAddSubsourcesPlan, PurifySourcePlan, SourcePlan, UpstreamSelection, plan_added_subsources,
     plan_purified_source, quote_ident, stored_connection,
@@ -257,12 +257,11 @@ impl Coordinator {
                 _ => None,
             })
             .collect();
-        let now = self.committer.last();
         for (subsource, id) in subsources.iter().zip(&ids) {
             let info = SourceInfo::Subsource {
                 table: subsource.table.clone(),
             };
-            self.add_source(*id, info, now, true);
+            self.add_source(*id, info, true);
             tracing::info!(source = %plan.source_name, subsource = %subsource.name, "added subsource");
         }
         Ok(ids)
@@ -398,30 +397,29 @@ impl Coordinator {
     /// Records what the coordinator keeps of a source and its subsources
     /// (`ids` in the order of the plan's subsources).
     fn register_source(&mut self, id: GlobalId, source: &SourcePlan, ids: &[GlobalId]) {
-        let now = self.committer.last();
         let info = SourceInfo::Source {
             cluster: source.cluster.clone(),
             server_id: source.server_id,
         };
-        self.add_source(id, info, now, true);
+        self.add_source(id, info, true);
         for (subsource, id) in source.subsources.iter().zip(ids) {
             let info = SourceInfo::Subsource {
                 table: subsource.table.clone(),
             };
-            self.add_source(*id, info, now, true);
+            self.add_source(*id, info, true);
         }
     }
 
-    /// Keeps `info` for source or subsource `id`, created (or loaded at
-    /// boot) at `at`: it stays `created` until ingestion reports on it.
-    /// Only a creation goes into the status history.
-    pub(crate) fn add_source(&mut self, id: GlobalId, info: SourceInfo, at: Timestamp, created: bool) {
+    /// Keeps `info` for source or subsource `id`, `created` now (or loaded
+    /// at boot): it stays `created` until ingestion reports on it. Only a
+    /// creation goes into the status history.
+    pub(crate) fn add_source(&mut self, id: GlobalId, info: SourceInfo, created: bool) {
         self.sources.insert(id, info);
         let status = SourceStatus {
             status: "created",
             error: None,
             hint: None,
-            at,
+            at: self.status_time(),
         };
         if created {
             self.remember_status(id, status);

@@ -102,6 +102,17 @@ fn prune(entries: &mut VecDeque<HistoryEntry>) {
 }
 
 impl Coordinator {
+    /// The time of a status change: the wall clock, but always after the
+    /// previous change, so the history has one order.
+    pub(crate) fn status_time(&mut self) -> Timestamp {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let at = now.max(self.last_status_at + 1);
+        self.last_status_at = at;
+        at
+    }
+
     /// Records a status ingestion reports for a source or subsource that
     /// exists, if it changed.
     pub(crate) fn set_status(
@@ -121,7 +132,7 @@ impl Coordinator {
             status,
             error,
             hint,
-            at: self.committer.last(),
+            at: self.status_time(),
         };
         self.remember_status(id, status);
     }
@@ -144,9 +155,9 @@ impl Coordinator {
     /// Forgets the statuses of sources and subsources that were dropped,
     /// ending their history with `dropped`.
     pub(crate) fn forget_statuses(&mut self, dropped: &[GlobalId]) {
-        let at = self.committer.last();
         for id in dropped {
             if self.source_statuses.remove(id).is_some() {
+                let at = self.status_time();
                 let entry = HistoryEntry {
                     at,
                     status: "dropped".to_owned(),
