@@ -390,7 +390,6 @@ pub(crate) fn plan_reg_literal(
                     .try_with_sql(text)
                     .and_then(|mut p| p.parse_object_name(false))
                     .map_err(|_| PlanError::UnknownRelation(text.clone()))?;
-                name_parts(&name)?;
                 resolve_item(ecx.qcx.catalog, &name)?.oid
             }
         }
