@@ -253,5 +253,16 @@ async fn catalog_types_reach_drivers() -> anyhow::Result<()> {
     assert_eq!(row.get::<_, String>(1), "t");
     assert_eq!(row.get::<_, Vec<String>>(2), ["x", "y z"]);
     assert_eq!(row.get::<_, Vec<u32>>(3), [1, 26]);
+    // Parameters reach the catalog functions defined in SQL, typed by them.
+    let row = client
+        .query_one(
+            "SELECT pg_catalog.pg_get_userbyid($1), pg_catalog.format_type($2, NULL), \
+             pg_catalog.pg_table_is_visible($3)",
+            &[&10_u32, &1043_u32, &oid],
+        )
+        .await?;
+    assert_eq!(row.get::<_, String>(0), "materialize");
+    assert_eq!(row.get::<_, String>(1), "character varying");
+    assert!(row.get::<_, bool>(2));
     Ok(())
 }

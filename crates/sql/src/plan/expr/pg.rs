@@ -315,23 +315,46 @@ pub(crate) fn plan_pg_function(
                 ScalarType::Text.nullable(nullable),
             )
         }
-        ("quote_ident", 1) => plan_macro(ecx, QUOTE_IDENT, text_args(planned)?)?,
-        ("pg_get_userbyid", 1) => plan_macro(ecx, GET_USERBYID, planned)?,
-        ("pg_table_is_visible", 1) => plan_macro(ecx, &table_is_visible_body(ecx), planned)?,
-        ("pg_type_is_visible", 1) => plan_macro(ecx, &type_is_visible_body(ecx), planned)?,
+        ("quote_ident", 1) => plan_macro(ecx, QUOTE_IDENT, typed_args(planned, &[TEXT], wrong_args)?)?,
+        ("pg_get_userbyid", 1) => plan_macro(ecx, GET_USERBYID, typed_args(planned, &[OID], wrong_args)?)?,
+        ("pg_table_is_visible", 1) => {
+            let args = typed_args(planned, &[OID], wrong_args)?;
+            plan_macro(ecx, &table_is_visible_body(ecx), args)?
+        }
+        ("pg_type_is_visible", 1) => {
+            let args = typed_args(planned, &[OID], wrong_args)?;
+            plan_macro(ecx, &type_is_visible_body(ecx), args)?
+        }
         ("pg_get_indexdef", 1) => {
-            let mut planned = planned;
-            planned.push(Typed::Expr(
+            let mut args = typed_args(planned, &[OID], wrong_args)?;
+            args.push(Typed::Expr(
                 HirScalar::literal(Datum::Int32(0), ScalarType::Int32),
                 ScalarType::Int32.nullable(false),
             ));
-            plan_macro(ecx, GET_INDEXDEF, planned)?
+            plan_macro(ecx, GET_INDEXDEF, args)?
         }
-        ("pg_get_indexdef", 3) => plan_macro(ecx, GET_INDEXDEF, planned)?,
-        ("pg_get_viewdef", 1 | 2) => plan_macro(ecx, GET_VIEWDEF, planned)?,
-        ("obj_description" | "shobj_description", 1 | 2) => plan_macro(ecx, OBJ_DESCRIPTION, planned)?,
-        ("col_description", 2) => plan_macro(ecx, COL_DESCRIPTION, planned)?,
-        ("pg_get_constraintdef", 1 | 2) => plan_macro(ecx, GET_CONSTRAINTDEF, planned)?,
+        ("pg_get_indexdef", 3) => {
+            let args = typed_args(planned, &[OID, ScalarType::Int32, ScalarType::Bool], wrong_args)?;
+            plan_macro(ecx, GET_INDEXDEF, args)?
+        }
+        ("pg_get_viewdef", 1) => plan_macro(ecx, GET_VIEWDEF, typed_args(planned, &[OID], wrong_args)?)?,
+        ("pg_get_viewdef", 2) => {
+            let args = typed_args(planned, &[OID, ScalarType::Bool], wrong_args)?;
+            plan_macro(ecx, GET_VIEWDEF, args)?
+        }
+        ("obj_description", 1) => plan_macro(ecx, OBJ_DESCRIPTION, typed_args(planned, &[OID], wrong_args)?)?,
+        ("obj_description" | "shobj_description", 2) => {
+            plan_macro(ecx, OBJ_DESCRIPTION, typed_args(planned, &[OID, TEXT], wrong_args)?)?
+        }
+        ("col_description", 2) => {
+            let args = typed_args(planned, &[OID, ScalarType::Int32], wrong_args)?;
+            plan_macro(ecx, COL_DESCRIPTION, args)?
+        }
+        ("pg_get_constraintdef", 1) => plan_macro(ecx, GET_CONSTRAINTDEF, typed_args(planned, &[OID], wrong_args)?)?,
+        ("pg_get_constraintdef", 2) => {
+            let args = typed_args(planned, &[OID, ScalarType::Bool], wrong_args)?;
+            plan_macro(ecx, GET_CONSTRAINTDEF, args)?
+        }
         // Freshet does not measure the space each relation takes.
         ("pg_table_size" | "pg_total_relation_size" | "pg_indexes_size", 1) | ("pg_relation_size", 1 | 2) => {
             coerce(planned[0].clone(), &ScalarType::RegClass, CastContext::Implicit)?;
@@ -343,19 +366,36 @@ pub(crate) fn plan_pg_function(
             let size = Typed::Expr(size, ScalarType::numeric().nullable(nullable));
             plan_macro(ecx, SIZE_PRETTY, vec![size])?
         }
-        ("pg_encoding_to_char", 1) => plan_macro(ecx, ENCODING_TO_CHAR, planned)?,
+        ("pg_encoding_to_char", 1) => {
+            let args = typed_args(planned, &[ScalarType::Int32], wrong_args)?;
+            plan_macro(ecx, ENCODING_TO_CHAR, args)?
+        }
         _ => return Err(wrong_args()),
     };
     Ok(Some(typed))
 }
 
-/// Arguments as `text` (an untyped literal becomes one).
-fn text_args(args: Vec<Typed>) -> Result<Vec<Typed>, PlanError> {
+const TEXT: ScalarType = ScalarType::Text;
+const OID: ScalarType = ScalarType::Oid;
+
+/// Arguments converted to a function's parameter types, as a call of a
+/// function defined in SQL types its arguments before its body reads them
+/// (so that a parameter `$n` gets one type); `wrong_args` if one does not
+/// convert.
+fn typed_args(
+    args: Vec<Typed>,
+    params: &[ScalarType],
+    wrong_args: impl Fn() -> PlanError,
+) -> Result<Vec<Typed>, PlanError> {
     args.into_iter()
-        .map(|arg| {
+        .zip(params)
+        .map(|(arg, param)| {
             let nullable = super::nullable(&arg);
-            let expr = coerce(arg, &ScalarType::Text, CastContext::Implicit)?;
-            Ok(Typed::Expr(expr, ScalarType::Text.nullable(nullable)))
+            match coerce(arg, param, CastContext::Implicit) {
+                Ok(expr) => Ok(Typed::Expr(expr, param.nullable(nullable))),
+                Err(PlanError::InvalidCast { .. }) => Err(wrong_args()),
+                Err(other) => Err(other),
+            }
         })
         .collect()
 }
