@@ -3,7 +3,9 @@
 //! with that point as the source's GTID set.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use freshet_mysql::{GtidSet, MySqlError, TableDecoder, connect};
 use freshet_repr::{GlobalId, Row, UpstreamTable};
@@ -19,11 +21,44 @@ const LOCK_WAIT_SECONDS: u32 = 10;
 /// At most this many tables are read at once, each on its own connection.
 const MAX_READERS: usize = 4;
 
-/// One table to read: its subsource's index, the table, its decoder.
+/// How often a running snapshot's progress is reported.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// One table to read: its subsource's index, the table, its decoder, and
+/// how far its read is.
 struct Job {
     index: usize,
     table: UpstreamTable,
     decoder: TableDecoder,
+    progress: Arc<TableProgress>,
+}
+
+/// How far the read of one table is, as its reader counts it.
+#[derive(Debug)]
+pub(crate) struct TableProgress {
+    /// The rows the table holds at the snapshot point, once counted
+    /// ([`UNKNOWN`] before).
+    known: AtomicU64,
+    /// The rows read so far.
+    staged: AtomicU64,
+}
+
+/// [`TableProgress::known`] before the count.
+const UNKNOWN: u64 = u64::MAX;
+
+impl TableProgress {
+    fn new() -> TableProgress {
+        TableProgress {
+            known: AtomicU64::new(UNKNOWN),
+            staged: AtomicU64::new(0),
+        }
+    }
+
+    /// The rows the table holds, once counted, and the rows read so far.
+    pub(crate) fn get(&self) -> (Option<u64>, u64) {
+        let known = self.known.load(Ordering::Relaxed);
+        ((known != UNKNOWN).then_some(known), self.staged.load(Ordering::Relaxed))
+    }
 }
 
 /// What reading one table gave: its subsource's index and its batch, or
@@ -43,6 +78,14 @@ impl Point {
     /// Each table's subsource index and decoder.
     pub(crate) fn decoders(&self) -> impl Iterator<Item = (usize, &TableDecoder)> {
         self.jobs.iter().map(|job| (job.index, &job.decoder))
+    }
+
+    /// Each table's subsource index and its read's progress.
+    pub(crate) fn progress(&self) -> Vec<(usize, Arc<TableProgress>)> {
+        self.jobs
+            .iter()
+            .map(|job| (job.index, Arc::clone(&job.progress)))
+            .collect()
     }
 
     /// Reads every table into an unpublished batch, in parallel.
@@ -84,6 +127,7 @@ pub(crate) async fn take_point(
                 index,
                 table: task.desc.subsources[index].table.clone(),
                 decoder: decoder?,
+                progress: Arc::new(TableProgress::new()),
             })
         })
         .collect();
@@ -111,7 +155,25 @@ pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestErr
     let live: Vec<usize> = (0..task.desc.subsources.len()).filter(|i| task.is_live(*i)).collect();
     let (point, mut offsets) = take_point(task, &live).await?;
     let gtids = point.gtids.clone();
-    let reads = point.read(task.store.clone()).await?;
+    let progress = point.progress();
+    let read = point.read(task.store.clone());
+    tokio::pin!(read);
+    // Progress is reported as the tables are read, every second.
+    let mut every = tokio::time::interval(PROGRESS_EVERY);
+    let reads = loop {
+        tokio::select! {
+            reads = &mut read => break reads?,
+            _ = every.tick() => {
+                for (index, table) in &progress {
+                    let (known, staged) = table.get();
+                    let stats = &mut task.subsource_stats[*index];
+                    stats.snapshot_records_known = known;
+                    stats.snapshot_records_staged = Some(staged);
+                }
+                task.report_statistics(true);
+            }
+        }
+    };
     let mut writes: Vec<(GlobalId, Batch)> = Vec::new();
     let mut rows = 0;
     let mut counts = Vec::new();
@@ -213,6 +275,12 @@ async fn read_table(
     store: &Store,
     job: &Job,
 ) -> Result<Result<Batch, MySqlError>, IngestError> {
+    // Counted inside the same consistent snapshot: exactly what is read.
+    let count: Option<u64> = conn
+        .query_first(format!("SELECT COUNT(*) FROM {}", quoted(&job.table)))
+        .await
+        .map_err(MySqlError::from)?;
+    job.progress.known.store(count.unwrap_or(0), Ordering::Relaxed);
     let query = format!("SELECT {} FROM {}", job.decoder.select_list(), quoted(&job.table));
     let mut builder = store.batch_builder()?;
     let mut row = Row::default();
@@ -227,7 +295,10 @@ async fn read_table(
             continue;
         }
         match job.decoder.decode_snapshot(values.unwrap(), &mut row) {
-            Ok(()) => builder.push(&row, 1)?,
+            Ok(()) => {
+                builder.push(&row, 1)?;
+                job.progress.staged.fetch_add(1, Ordering::Relaxed);
+            }
             Err(e) => failure = Some(e),
         }
     }

@@ -261,6 +261,14 @@ impl Subscription {
     }
 }
 
+/// A line of `SUBSCRIBE TO mz_internal.mz_source_statuses` as `(mz_diff,
+/// name, status, error)`.
+fn change(line: &str) -> (&str, &str, &str, &str) {
+    let fields: Vec<&str> = line.split('\t').collect();
+    let field = |i: usize| fields.get(i).copied().unwrap_or_default();
+    (field(1), field(3), field(6), field(7))
+}
+
 /// Every status each object takes: created, starting, running, stalled
 /// with the error while MySQL is down, failed with a hint in `details`,
 /// dropped; streamed by `SUBSCRIBE` and kept in the history across a
@@ -279,11 +287,8 @@ async fn statuses_and_their_history() -> anyhow::Result<()> {
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
     let (watcher, _watch_task) = server.connect_with_task().await?;
-    let mut changes = Subscription::start(
-        &watcher,
-        "COPY (SUBSCRIBE (SELECT name, status, error FROM mz_internal.mz_source_statuses)) TO STDOUT",
-    )
-    .await?;
+    let mut changes =
+        Subscription::start(&watcher, "COPY (SUBSCRIBE TO mz_internal.mz_source_statuses) TO STDOUT").await?;
     common::mysql::create_source(&client, &port, "FOR ALL TABLES").await?;
 
     // Each object goes created → starting → running; the subscription
@@ -292,7 +297,9 @@ async fn statuses_and_their_history() -> anyhow::Result<()> {
     let all_running = ["keep,running", "src,running", "src_progress,running", "widen,running"];
     poll_rows(&client, running, |rows| rows == all_running).await?;
     // (Changes within one timestamp reach it consolidated: the last one.)
-    changes.until(|line| line.ends_with("\t1\twiden\trunning\t\\N")).await?;
+    changes
+        .until(|line| change(line) == ("1", "widen", "running", "\\N"))
+        .await?;
 
     // MySQL goes away: stalled with the error; back: running.
     mysql.stop("upstream")?;
@@ -303,7 +310,9 @@ async fn statuses_and_their_history() -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(stalled, ["stalled,t"]);
-    changes.until(|line| line.contains("\t1\tsrc\tstalled\t")).await?;
+    changes
+        .until(|line| matches!(change(line), ("1", "src", "stalled", error) if error != "\\N"))
+        .await?;
     mysql.restart("upstream", &port, 302)?;
     poll_rows(&client, running, |rows| rows == all_running).await?;
 
@@ -317,7 +326,7 @@ async fn statuses_and_their_history() -> anyhow::Result<()> {
     wait_for(&client, failed, &["failed"]).await?;
     assert_eq!(common::rows(&client, failed).await?, ["failed,t,t"]);
     changes
-        .until(|line| line.contains("\t1\twiden\tfailed\tincompatible schema change"))
+        .until(|line| matches!(change(line), ("1", "widen", "failed", error) if error.starts_with("incompatible schema change")))
         .await?;
     wait_for(
         &client,
@@ -356,7 +365,9 @@ async fn statuses_and_their_history() -> anyhow::Result<()> {
         .await?,
         ["1,1,1"]
     );
-    changes.until(|line| line.contains("\t-1\twiden\tfailed\t")).await?;
+    changes
+        .until(|line| matches!(change(line), ("-1", "widen", "failed", _)))
+        .await?;
     drop(changes);
 
     // The history outlives a restart; the source starts and runs again,
@@ -380,12 +391,14 @@ async fn statuses_and_their_history() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `(name, counter values)` of every source and subsource's statistics.
+/// `(name, counter values)` of every source and subsource's statistics;
+/// the last value is 1 if more snapshot records were read than counted.
 async fn statistics(client: &Client) -> anyhow::Result<BTreeMap<String, Vec<u64>>> {
     let rows = common::rows(
         client,
         "SELECT s.name, messages_received, bytes_received, updates_staged, updates_committed, \
-         coalesce(snapshot_records_staged, 0), coalesce(offset_committed, 0), coalesce(offset_known, 0) \
+         coalesce(snapshot_records_staged, 0), coalesce(offset_committed, 0), coalesce(offset_known, 0), \
+         CASE WHEN snapshot_records_staged > snapshot_records_known THEN 1 ELSE 0 END \
          FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id)",
     )
     .await?;
@@ -428,30 +441,16 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
     mysql.root(
         "upstream",
         "CREATE DATABASE work; CREATE TABLE work.a (id int PRIMARY KEY, v int); CREATE TABLE work.b (id int PRIMARY KEY);
-         INSERT INTO work.a WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i, i FROM n;",
+         SET SESSION cte_max_recursion_depth = 30000;
+         INSERT INTO work.a WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i, i FROM n;",
     )?;
     let pool = mysql_async::Pool::new(format!("mysql://root@127.0.0.1:{port}").as_str());
     let mut conn = pool.get_conn().await?;
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
-    common::mysql::create_source(&client, &port, "FOR SCHEMAS (work)").await?;
-    let committed =
-        "SELECT s.name, snapshot_committed FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id)";
-    poll_rows(&client, committed, |rows| rows == ["a,t", "b,t", "src,t"]).await?;
-    let snapshot = "SELECT s.name, snapshot_records_known, snapshot_records_staged, updates_committed \
-                    FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name <> 'src'";
-    assert_eq!(common::rows(&client, snapshot).await?, ["a,500,500,500", "b,0,0,0"]);
-    let known = transactions(&mut conn).await?;
-    let offsets = format!(
-        "SELECT offset_known = {known} AND offset_committed = {known}, rehydration_latency > INTERVAL '0' \
-         FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'"
-    );
-    wait_for(&client, &offsets, &["t"]).await?;
-    assert_eq!(common::rows(&client, &offsets).await?, ["t,t"]);
-
-    // A workload of known size, while a reader checks that no counter
-    // goes back.
+    // A reader checks, from before the source exists, that no counter
+    // ever goes back and no more snapshot records are read than counted.
     let (reader, _reader_task) = server.connect_with_task().await?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watch = {
@@ -464,6 +463,7 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
                 every.tick().await;
                 let now = statistics(&reader).await?;
                 for (name, values) in &now {
+                    anyhow::ensure!(values[7] == 0, "{name} read more than it counted: {values:?}");
                     if let Some(before) = last.get(name) {
                         anyhow::ensure!(
                             values.iter().zip(before).all(|(now, before)| now >= before),
@@ -477,10 +477,29 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
             anyhow::Ok(samples)
         })
     };
+    common::mysql::create_source(&client, &port, "FOR SCHEMAS (work)").await?;
+    let committed =
+        "SELECT s.name, snapshot_committed FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id)";
+    poll_rows(&client, committed, |rows| rows == ["a,t", "b,t", "src,t"]).await?;
+    let snapshot = "SELECT s.name, snapshot_records_known, snapshot_records_staged, updates_committed \
+                    FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name <> 'src'";
+    assert_eq!(
+        common::rows(&client, snapshot).await?,
+        ["a,20000,20000,20000", "b,0,0,0"]
+    );
+    let known = transactions(&mut conn).await?;
+    let offsets = format!(
+        "SELECT offset_known = {known} AND offset_committed = {known}, rehydration_latency > INTERVAL '0' \
+         FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'"
+    );
+    wait_for(&client, &offsets, &["t"]).await?;
+    assert_eq!(common::rows(&client, &offsets).await?, ["t,t"]);
+
+    // A workload of known size.
     for i in 0..200 {
         mysql_async::prelude::Queryable::query_drop(
             &mut conn,
-            format!("INSERT INTO work.a VALUES ({}, {i})", 1000 + i),
+            format!("INSERT INTO work.a VALUES ({}, {i})", 30000 + i),
         )
         .await?;
     }
@@ -495,11 +514,11 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
         "SELECT offset_committed = {known} FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'"
     );
     wait_for(&client, &caught_up, &["t"]).await?;
-    // 500 snapshot rows and 200 inserts; 30 inserts and 5 deletes.
+    // 20000 snapshot rows and 200 inserts; 30 inserts and 5 deletes.
     let updates = "SELECT s.name, updates_committed, updates_staged >= updates_committed \
                    FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name <> 'src'";
     wait_for(&client, "SELECT count(*) FROM b", &["25"]).await?;
-    assert_eq!(common::rows(&client, updates).await?, ["a,700,t", "b,35,t"]);
+    assert_eq!(common::rows(&client, updates).await?, ["a,20200,t", "b,35,t"]);
     let received = "SELECT messages_received >= 202, bytes_received > messages_received, offset_known = offset_committed \
                     FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'src'";
     assert_eq!(common::rows(&client, received).await?, ["t,t,t"]);
@@ -512,7 +531,7 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
     // on from where they were, and the source rehydrates again.
     drop(client);
     server.kill()?;
-    mysql_async::prelude::Queryable::query_drop(&mut conn, "INSERT INTO work.a VALUES (5000, 5000)").await?;
+    mysql_async::prelude::Queryable::query_drop(&mut conn, "INSERT INTO work.a VALUES (50000, 50000)").await?;
     let known = transactions(&mut conn).await?;
     let server = TestServer::start(dir.path())?;
     let client = server.connect().await?;
@@ -533,10 +552,13 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
     wait_for(
         &client,
         "SELECT updates_committed FROM mz_internal.mz_source_statistics t JOIN mz_sources s USING (id) WHERE s.name = 'a'",
-        &["701"],
+        &["20201"],
     )
     .await?;
-    assert_eq!(common::rows(&client, snapshot).await?, ["a,500,500,701", "b,0,0,35"]);
+    assert_eq!(
+        common::rows(&client, snapshot).await?,
+        ["a,20000,20000,20201", "b,0,0,35"]
+    );
     drop(conn);
     pool.disconnect().await?;
     Ok(())
