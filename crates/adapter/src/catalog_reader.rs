@@ -16,6 +16,8 @@ pub(crate) struct SessionCatalog<'a> {
     search_path: Vec<String>,
     /// The session's cluster (`SET cluster`).
     cluster: String,
+    /// The user the session logged in as.
+    user: String,
 }
 
 impl<'a> SessionCatalog<'a> {
@@ -27,6 +29,7 @@ impl<'a> SessionCatalog<'a> {
             database: vars.database(),
             search_path: vars.search_path(),
             cluster: vars.get("cluster").unwrap_or_default(),
+            user: vars.user().to_owned(),
         }
     }
 
@@ -41,6 +44,7 @@ impl<'a> SessionCatalog<'a> {
             database: String::new(),
             search_path: Vec::new(),
             cluster: freshet_catalog::DEFAULT_CLUSTER.to_owned(),
+            user: String::new(),
         }
     }
 }
@@ -98,6 +102,10 @@ impl CatalogReader for SessionCatalog<'_> {
 
     fn active_database(&self) -> &str {
         &self.database
+    }
+
+    fn session_user(&self) -> &str {
+        &self.user
     }
 
     fn search_path(&self) -> &[String] {

@@ -159,6 +159,8 @@ pub trait CatalogReader {
     fn active_database(&self) -> &str;
     /// The session's search path, as set (entries need not exist).
     fn search_path(&self) -> &[String];
+    /// The user the session logged in as (`session_user`).
+    fn session_user(&self) -> &str;
     /// The database with this name.
     fn resolve_database(&self, name: &str) -> Option<DatabaseId>;
     /// The schema with this name: in `database`, or a builtin schema

@@ -142,6 +142,8 @@ pub(crate) struct SessionVars {
     startup: BTreeMap<&'static str, String>,
     /// Values set since.
     values: BTreeMap<&'static str, String>,
+    /// The user the session logged in as (`session_user`).
+    user: String,
 }
 
 fn lookup(name: &str) -> Option<&'static (&'static str, &'static str, Kind, &'static str)> {
@@ -196,6 +198,7 @@ fn format_duration_ms(ms: u64) -> String {
 impl SessionVars {
     /// Applies what the client sent at startup.
     pub(crate) fn set_startup(&mut self, params: &StartupParams) {
+        self.user.clone_from(&params.user);
         if let Some(database) = &params.database {
             self.startup.insert("database", database.clone());
         }
@@ -213,6 +216,11 @@ impl SessionVars {
             .or_else(|| self.startup.get(key))
             .cloned()
             .unwrap_or_else(|| (*default).to_owned()))
+    }
+
+    /// The user the session logged in as.
+    pub(crate) fn user(&self) -> &str {
+        &self.user
     }
 
     /// The session's database.

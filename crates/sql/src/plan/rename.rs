@@ -165,6 +165,9 @@ impl CatalogReader for Renamed<'_> {
     fn search_path(&self) -> &[String] {
         &[]
     }
+    fn session_user(&self) -> &str {
+        ""
+    }
     fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
         self.inner.resolve_database(name)
     }

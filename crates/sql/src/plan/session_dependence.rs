@@ -1,8 +1,9 @@
 //! Whether a query's result depends on the session that plans it: the
-//! catalog functions and relations that read the session's database or
-//! search path (`current_database()`, `pg_table_is_visible`, `pg_class`
-//! kept to one database) answer differently in another session, and at
-//! boot, where stored definitions are planned without either. A
+//! functions and catalog relations that read the session's database,
+//! search path or user (`current_database()`, `current_user`,
+//! `pg_table_is_visible`, `pg_class` kept to one database) answer
+//! differently in another session, and at boot, where stored definitions
+//! are planned without a session. A
 //! maintained relation (a materialized view, an index on a view) cannot
 //! use them: it would change meaning across restarts.
 
@@ -13,8 +14,8 @@ use freshet_repr::{DatabaseId, SchemaId};
 use crate::PlanError;
 use crate::catalog::{CatalogItem, CatalogReader, ClusterInfo, SchemaInfo};
 
-/// A catalog that notes whether the session's database or search path
-/// was read.
+/// A catalog that notes whether the session's database, search path or
+/// user was read.
 pub(crate) struct Recording<'a> {
     inner: &'a dyn CatalogReader,
     read_session: Cell<bool>,
@@ -29,14 +30,14 @@ impl<'a> Recording<'a> {
         }
     }
 
-    /// Fails if planning `what` read the session's database or search
-    /// path (stored definitions name everything fully, so only what
+    /// Fails if planning `what` read the session's database, search path
+    /// or user (stored definitions name everything fully, so only what
     /// depends on the session reads them).
     pub(crate) fn check(&self, what: &str) -> Result<(), PlanError> {
         if self.read_session.get() {
             return Err(PlanError::Unsupported(format!(
-                "{what} over a query that depends on the session's database or search path \
-                 (such as current_database(), pg_table_is_visible() or the pg_catalog relations)"
+                "{what} over a query that depends on the session's database, search path or user \
+                 (such as current_database(), current_user, pg_table_is_visible() or the pg_catalog relations)"
             )));
         }
         Ok(())
@@ -52,6 +53,11 @@ impl CatalogReader for Recording<'_> {
     fn search_path(&self) -> &[String] {
         self.read_session.set(true);
         self.inner.search_path()
+    }
+
+    fn session_user(&self) -> &str {
+        self.read_session.set(true);
+        self.inner.session_user()
     }
 
     fn resolve_database(&self, name: &str) -> Option<DatabaseId> {

@@ -73,6 +73,10 @@ impl TestCatalog {
 }
 
 impl CatalogReader for TestCatalog {
+    fn session_user(&self) -> &str {
+        "materialize"
+    }
+
     fn active_database(&self) -> &str {
         "materialize"
     }

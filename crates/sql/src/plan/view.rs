@@ -274,6 +274,9 @@ impl CatalogReader for WithoutSearchPath<'_> {
     fn search_path(&self) -> &[String] {
         &[]
     }
+    fn session_user(&self) -> &str {
+        ""
+    }
     fn resolve_database(&self, name: &str) -> Option<DatabaseId> {
         self.0.resolve_database(name)
     }

@@ -205,6 +205,9 @@ pub(crate) fn plan_pg_function(
     let known = matches!(
         name,
         "current_database"
+            | "current_user"
+            | "session_user"
+            | "user"
             | "current_schema"
             | "current_schemas"
             | "version"
@@ -242,6 +245,8 @@ pub(crate) fn plan_pg_function(
     let planned_len = planned.len();
     let typed = match (name, planned_len) {
         ("current_database", 0) => text_literal(catalog.active_database()),
+        // Freshet has no SET ROLE: the current user is the session's.
+        ("current_user" | "session_user" | "user", 0) => text_literal(catalog.session_user()),
         ("current_schema", 0) => match search_path_schemas(ecx).first() {
             Some(schema) => text_literal(schema),
             None => Typed::Expr(HirScalar::null(ScalarType::Text), ScalarType::Text.nullable(true)),
