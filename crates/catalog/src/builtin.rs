@@ -12,8 +12,8 @@ use information_schema::*;
 use pg_catalog::*;
 
 pub use mz_catalog::{
-    MZ_CLUSTER_REPLICAS, MZ_CLUSTERS, MZ_CONNECTIONS, MZ_DATABASES, MZ_INDEXES, MZ_MATERIALIZED_VIEWS, MZ_OBJECTS,
-    MZ_SCHEMAS, MZ_SECRETS, MZ_SOURCES, MZ_TABLES, MZ_VIEWS,
+    MZ_CLUSTER_REPLICAS, MZ_CLUSTERS, MZ_COLUMNS, MZ_CONNECTIONS, MZ_DATABASES, MZ_INDEXES, MZ_MATERIALIZED_VIEWS,
+    MZ_OBJECTS, MZ_SCHEMAS, MZ_SECRETS, MZ_SOURCES, MZ_TABLES, MZ_VIEWS,
 };
 pub use mz_internal::{
     MZ_MYSQL_SOURCE_TABLES, MZ_OBJECT_DEPENDENCIES, MZ_SOURCE_STATISTICS, MZ_SOURCE_STATUS_HISTORY, MZ_SOURCE_STATUSES,
@@ -79,7 +79,7 @@ const TEXT: ScalarType = ScalarType::Text;
 /// Boolean columns.
 const BOOL: ScalarType = ScalarType::Bool;
 /// Object identifier columns (`oid`).
-const OID: ScalarType = ScalarType::UInt32;
+const OID: ScalarType = ScalarType::Oid;
 
 /// Every system relation.
 pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
@@ -95,6 +95,7 @@ pub const BUILTIN_RELATIONS: &[BuiltinRelation] = &[
     MZ_OBJECTS,
     MZ_SCHEMAS,
     MZ_DATABASES,
+    MZ_COLUMNS,
     MZ_OBJECT_DEPENDENCIES,
     MZ_MYSQL_SOURCE_TABLES,
     MZ_SOURCE_STATUSES,

@@ -59,7 +59,8 @@ impl Coordinator {
     pub(crate) fn builtin_contents(&self) -> BuiltinContents {
         let mut rows = Rows::default();
         self.mz_catalog_rows(&mut rows);
-        self.mz_internal_rows(&mut rows);
+        self.dependency_rows(&mut rows);
+        self.source_state_rows(&mut rows);
         pg_catalog::add_rows(&self.catalog, &mut rows);
         information_schema::add_rows(&self.catalog, &mut rows);
         rows.contents
@@ -78,11 +79,28 @@ impl Coordinator {
         if self.builtins_generation == self.catalog.generation() && !self.ingest_changed {
             return self.builtins_in_flight();
         }
+        let updates = if self.builtins_generation == self.catalog.generation() {
+            // Only ingestion reported: only the relations it feeds change,
+            // and the rest (which grows with the catalog) is not rebuilt.
+            let mut rows = Rows::default();
+            self.source_state_rows(&mut rows);
+            let mut before = BuiltinContents::new();
+            for id in mz_internal::SOURCE_STATE_RELATIONS {
+                if let Some(current) = self.builtins.remove(&id) {
+                    before.insert(id, current);
+                }
+            }
+            let updates = difference(&before, &rows.contents);
+            self.builtins.extend(rows.contents);
+            updates
+        } else {
+            let contents = self.builtin_contents();
+            let updates = difference(&self.builtins, &contents);
+            self.builtins = contents;
+            updates
+        };
         self.builtins_generation = self.catalog.generation();
         self.ingest_changed = false;
-        let contents = self.builtin_contents();
-        let updates = difference(&self.builtins, &contents);
-        self.builtins = contents;
         if updates.is_empty() {
             return self.builtins_in_flight();
         }

@@ -217,3 +217,20 @@ pub const MZ_DATABASES: BuiltinRelation = BuiltinRelation {
         ("privileges", TEXT, false),
     ],
 };
+
+/// `mz_catalog.mz_columns`: one row per column of every relation.
+pub const MZ_COLUMNS: BuiltinRelation = BuiltinRelation {
+    id: GlobalId::System(121),
+    schema: "mz_catalog",
+    name: "mz_columns",
+    columns: &[
+        ("id", TEXT, false),
+        ("name", TEXT, false),
+        ("position", ScalarType::UInt64, false),
+        ("nullable", BOOL, false),
+        ("type", TEXT, false),
+        ("default", TEXT, true),
+        ("type_oid", OID, false),
+        ("type_mod", ScalarType::Int32, false),
+    ],
+};

@@ -2,8 +2,8 @@
 //! every object, each with its definition and its redacted definition.
 
 use freshet_catalog::{
-    Item, ItemKind, MZ_CLUSTER_REPLICAS, MZ_CLUSTERS, MZ_CONNECTIONS, MZ_DATABASES, MZ_INDEXES, MZ_MATERIALIZED_VIEWS,
-    MZ_OBJECTS, MZ_SCHEMAS, MZ_SECRETS, MZ_SOURCES, MZ_TABLES, MZ_VIEWS,
+    Item, ItemKind, MZ_CLUSTER_REPLICAS, MZ_CLUSTERS, MZ_COLUMNS, MZ_CONNECTIONS, MZ_DATABASES, MZ_INDEXES,
+    MZ_MATERIALIZED_VIEWS, MZ_OBJECTS, MZ_SCHEMAS, MZ_SECRETS, MZ_SOURCES, MZ_TABLES, MZ_VIEWS,
 };
 use freshet_repr::{Datum, GlobalId};
 
@@ -117,6 +117,37 @@ impl Coordinator {
         self.cluster_id(name)
     }
 
+    /// `mz_columns`: the columns of a relation (a table, view, materialized
+    /// view, source or system relation), with a table's defaults.
+    fn column_rows(&self, rows: &mut Rows, item: &Item, id: &str) {
+        let (Some(desc), false) = (
+            &item.desc,
+            matches!(item.kind, ItemKind::Index | ItemKind::Secret | ItemKind::Connection),
+        ) else {
+            return;
+        };
+        let defaults = match (item.kind, item.id) {
+            (ItemKind::Table, GlobalId::User(_)) => freshet_sql::column_defaults(&item.create_sql),
+            _ => Vec::new(),
+        };
+        for (i, (name, typ)) in desc.iter().enumerate() {
+            let scalar = &typ.scalar_type;
+            rows.add(
+                &MZ_COLUMNS,
+                &[
+                    Datum::String(id),
+                    Datum::String(name.as_str()),
+                    Datum::UInt64(i as u64 + 1),
+                    Datum::from(typ.nullable),
+                    Datum::String(scalar.name()),
+                    optional_text(defaults.get(i).and_then(Option::as_deref)),
+                    Datum::UInt32(scalar.oid()),
+                    Datum::Int32(scalar.typmod()),
+                ],
+            );
+        }
+    }
+
     /// The rows of one item: `mz_objects`, and its kind's relation.
     fn item_rows(&self, rows: &mut Rows, item: &Item) {
         let id = item.id.to_string();
@@ -136,6 +167,7 @@ impl Coordinator {
                 Datum::String(PRIVILEGES),
             ],
         );
+        self.column_rows(rows, item, &id);
         // A system relation has no definition to show.
         let (create_sql, redacted) = if system {
             (None, None)

@@ -13,6 +13,14 @@ use crate::catalog_reader::planner_kind;
 use crate::coord::Coordinator;
 use crate::coord::source::SourceInfo;
 
+/// The relations [`Coordinator::source_state_rows`] fills: rebuilt on
+/// every report from ingestion, while the others wait for a catalog change.
+pub(super) const SOURCE_STATE_RELATIONS: [GlobalId; 3] = [
+    MZ_SOURCE_STATUSES.id,
+    MZ_SOURCE_STATUS_HISTORY.id,
+    MZ_SOURCE_STATISTICS.id,
+];
+
 /// A time the coordinator keeps (milliseconds since the Unix epoch) as a
 /// `timestamptz`.
 fn timestamptz(at: Timestamp) -> Datum<'static> {
@@ -23,8 +31,9 @@ fn timestamptz(at: Timestamp) -> Datum<'static> {
 }
 
 impl Coordinator {
-    /// Adds the rows of `mz_internal`'s relations.
-    pub(super) fn mz_internal_rows(&self, rows: &mut Rows) {
+    /// Adds the rows of `mz_internal`'s relations that follow the catalog:
+    /// dependencies and upstream tables.
+    pub(super) fn dependency_rows(&self, rows: &mut Rows) {
         for item in self.catalog.items().filter(|item| matches!(item.id, GlobalId::User(_))) {
             let id = item.id.to_string();
             // Dependencies: what the item names; a subsource is instead
@@ -40,9 +49,6 @@ impl Coordinator {
                     &[Datum::String(object), Datum::String(referenced)],
                 );
             }
-            let Some(source_type) = planner_kind(item.kind).source_type() else {
-                continue;
-            };
             if let Some(SourceInfo::Subsource { table: Some(table) }) = self.sources.get(&item.id) {
                 rows.add(
                     &MZ_MYSQL_SOURCE_TABLES,
@@ -53,6 +59,18 @@ impl Coordinator {
                     ],
                 );
             }
+        }
+    }
+
+    /// Adds the rows of the relations that follow ingestion as well as
+    /// the catalog ([`SOURCE_STATE_RELATIONS`]): statuses, their history
+    /// and statistics.
+    pub(super) fn source_state_rows(&self, rows: &mut Rows) {
+        for item in self.catalog.items().filter(|item| matches!(item.id, GlobalId::User(_))) {
+            let Some(source_type) = planner_kind(item.kind).source_type() else {
+                continue;
+            };
+            let id = item.id.to_string();
             let status = self.source_statuses.get(&item.id);
             let details = status.and_then(|s| s.details());
             rows.add(
