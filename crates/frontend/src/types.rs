@@ -26,16 +26,6 @@ pub(crate) const UINT8_OID: u32 = 16_464;
 /// The schema Materialize's unsigned integer types live in.
 const UINT_SCHEMA: &str = "mz_catalog";
 
-/// `pg_type.typlen` of a variable-width type.
-const VARIABLE_WIDTH: i16 = -1;
-
-/// `pg_attribute.atttypmod` of a column without a type modifier.
-const NO_TYPE_MODIFIER: i32 = -1;
-
-/// PostgreSQL's `VARHDRSZ`, which `numeric`, `varchar` and `bpchar` add to
-/// their type modifiers.
-const VARHDRSZ: i32 = 4;
-
 static UINT2: LazyLock<Type> = LazyLock::new(|| uint_type("uint2", UINT2_OID));
 static UINT4: LazyLock<Type> = LazyLock::new(|| uint_type("uint4", UINT4_OID));
 static UINT8: LazyLock<Type> = LazyLock::new(|| uint_type("uint8", UINT8_OID));
@@ -89,84 +79,12 @@ pub(crate) fn scalar_type_of_oid(oid: u32) -> Option<ScalarType> {
     ScalarType::from_oid(oid).map(|t| t.without_modifiers())
 }
 
-/// `pg_type.typlen`: the width of a value in bytes, or -1 if it varies.
-pub(crate) fn type_size(typ: &ScalarType) -> i16 {
-    match typ {
-        ScalarType::Bool => 1,
-        ScalarType::Int16 | ScalarType::UInt16 => 2,
-        ScalarType::Int32
-        | ScalarType::UInt32
-        | ScalarType::Float32
-        | ScalarType::Date
-        | ScalarType::Oid
-        | ScalarType::RegClass
-        | ScalarType::RegType => 4,
-        ScalarType::Int64
-        | ScalarType::UInt64
-        | ScalarType::Float64
-        | ScalarType::Time
-        | ScalarType::Timestamp
-        | ScalarType::TimestampTz => 8,
-        ScalarType::Interval | ScalarType::Uuid => 16,
-        ScalarType::Numeric { .. }
-        | ScalarType::Text
-        | ScalarType::VarChar { .. }
-        | ScalarType::Char { .. }
-        | ScalarType::Bytes
-        | ScalarType::Jsonb
-        | ScalarType::Array(_) => VARIABLE_WIDTH,
-    }
-}
-
-/// `pg_attribute.atttypmod` as PostgreSQL encodes it: `numeric(p,s)` is
-/// `(p << 16 | s) + 4`, `varchar(n)` and `char(n)` are `n + 4`, and -1 means
-/// no modifier (the same as [`ScalarType::typmod`], which the catalog shows).
-pub(crate) fn type_modifier(typ: &ScalarType) -> i32 {
-    match *typ {
-        ScalarType::Numeric {
-            precision: Some(precision),
-            scale,
-        } => ((i32::from(precision) << 16) | i32::from(scale.unwrap_or(0))) + VARHDRSZ,
-        ScalarType::VarChar {
-            max_length: Some(length),
-        }
-        | ScalarType::Char { length } => i32::try_from(length)
-            .ok()
-            .and_then(|length| length.checked_add(VARHDRSZ))
-            .unwrap_or(NO_TYPE_MODIFIER),
-        ScalarType::Numeric { precision: None, .. }
-        | ScalarType::VarChar { max_length: None }
-        | ScalarType::Bool
-        | ScalarType::Int16
-        | ScalarType::Int32
-        | ScalarType::Int64
-        | ScalarType::UInt16
-        | ScalarType::UInt32
-        | ScalarType::UInt64
-        | ScalarType::Float32
-        | ScalarType::Float64
-        | ScalarType::Text
-        | ScalarType::Bytes
-        | ScalarType::Date
-        | ScalarType::Time
-        | ScalarType::Timestamp
-        | ScalarType::TimestampTz
-        | ScalarType::Interval
-        | ScalarType::Jsonb
-        | ScalarType::Uuid
-        | ScalarType::Oid
-        | ScalarType::RegClass
-        | ScalarType::RegType
-        | ScalarType::Array(_) => NO_TYPE_MODIFIER,
-    }
-}
-
 /// The `RowDescription` field for a column, in `format`.
 fn field_info(name: &str, typ: &ColumnType, format: FieldFormat) -> FieldInfo {
     let scalar = &typ.scalar_type;
     FieldInfo::new(name.to_owned(), None, None, pg_type(scalar), format)
-        .with_type_size(type_size(scalar))
-        .with_type_modifier(type_modifier(scalar))
+        .with_type_size(scalar.typlen())
+        .with_type_modifier(scalar.typmod())
 }
 
 /// The `RowDescription` fields for a relation's columns, column `i` in
@@ -291,7 +209,6 @@ mod tests {
     fn wire_types_agree_with_the_catalog() {
         for typ in all_types() {
             assert_eq!(pg_type(&typ).oid(), typ.oid(), "{typ}");
-            assert_eq!(type_modifier(&typ), typ.typmod(), "{typ}");
             assert_eq!(scalar_type_of_oid(typ.oid()).map(|t| t.oid()), Some(typ.oid()), "{typ}");
         }
     }
@@ -346,14 +263,14 @@ mod tests {
 
     #[test]
     fn type_sizes() {
-        assert_eq!(type_size(&ScalarType::Bool), 1);
-        assert_eq!(type_size(&ScalarType::UInt16), 2);
-        assert_eq!(type_size(&ScalarType::Date), 4);
-        assert_eq!(type_size(&ScalarType::TimestampTz), 8);
-        assert_eq!(type_size(&ScalarType::Interval), 16);
-        assert_eq!(type_size(&ScalarType::Uuid), 16);
-        assert_eq!(type_size(&ScalarType::numeric()), -1);
-        assert_eq!(type_size(&ScalarType::Char { length: 4 }), -1);
+        assert_eq!(ScalarType::typlen(&ScalarType::Bool), 1);
+        assert_eq!(ScalarType::typlen(&ScalarType::UInt16), 2);
+        assert_eq!(ScalarType::typlen(&ScalarType::Date), 4);
+        assert_eq!(ScalarType::typlen(&ScalarType::TimestampTz), 8);
+        assert_eq!(ScalarType::typlen(&ScalarType::Interval), 16);
+        assert_eq!(ScalarType::typlen(&ScalarType::Uuid), 16);
+        assert_eq!(ScalarType::typlen(&ScalarType::numeric()), -1);
+        assert_eq!(ScalarType::typlen(&ScalarType::Char { length: 4 }), -1);
     }
 
     #[test]
@@ -362,20 +279,20 @@ mod tests {
             precision: Some(10),
             scale: Some(2),
         };
-        assert_eq!(type_modifier(&numeric_10_2), (10 << 16 | 2) + 4);
+        assert_eq!(ScalarType::typmod(&numeric_10_2), (10 << 16 | 2) + 4);
         let numeric_65 = ScalarType::Numeric {
             precision: Some(65),
             scale: None,
         };
-        assert_eq!(type_modifier(&numeric_65), (65 << 16) + 4);
-        assert_eq!(type_modifier(&ScalarType::numeric()), -1);
+        assert_eq!(ScalarType::typmod(&numeric_65), (65 << 16) + 4);
+        assert_eq!(ScalarType::typmod(&ScalarType::numeric()), -1);
         let varchar_20 = ScalarType::VarChar { max_length: Some(20) };
-        assert_eq!(type_modifier(&varchar_20), 24);
-        assert_eq!(type_modifier(&ScalarType::VarChar { max_length: None }), -1);
-        assert_eq!(type_modifier(&ScalarType::Char { length: 3 }), 7);
+        assert_eq!(ScalarType::typmod(&varchar_20), 24);
+        assert_eq!(ScalarType::typmod(&ScalarType::VarChar { max_length: None }), -1);
+        assert_eq!(ScalarType::typmod(&ScalarType::Char { length: 3 }), 7);
         let huge = ScalarType::Char { length: u32::MAX };
-        assert_eq!(type_modifier(&huge), -1);
-        assert_eq!(type_modifier(&ScalarType::Int32), -1);
+        assert_eq!(ScalarType::typmod(&huge), -1);
+        assert_eq!(ScalarType::typmod(&ScalarType::Int32), -1);
     }
 
     #[test]

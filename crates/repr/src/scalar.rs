@@ -301,6 +301,35 @@ impl ScalarType {
         }
     }
 
+    /// `pg_type.typlen`: the width of a value in bytes, or -1 if it varies.
+    pub fn typlen(&self) -> i16 {
+        match self {
+            ScalarType::Bool => 1,
+            ScalarType::Int16 | ScalarType::UInt16 => 2,
+            ScalarType::Int32
+            | ScalarType::UInt32
+            | ScalarType::Float32
+            | ScalarType::Date
+            | ScalarType::Oid
+            | ScalarType::RegClass
+            | ScalarType::RegType => 4,
+            ScalarType::Int64
+            | ScalarType::UInt64
+            | ScalarType::Float64
+            | ScalarType::Time
+            | ScalarType::Timestamp
+            | ScalarType::TimestampTz => 8,
+            ScalarType::Interval | ScalarType::Uuid => 16,
+            ScalarType::Numeric { .. }
+            | ScalarType::Text
+            | ScalarType::VarChar { .. }
+            | ScalarType::Char { .. }
+            | ScalarType::Bytes
+            | ScalarType::Jsonb
+            | ScalarType::Array(_) => -1,
+        }
+    }
+
     /// This type with the modifier `typmod` (as [`ScalarType::typmod`]
     /// encodes it) applied; a type without modifiers ignores it.
     pub fn with_typmod(&self, typmod: i32) -> ScalarType {

@@ -100,6 +100,3 @@ pub const VIEWS: BuiltinRelation = is(
         ("is_trigger_insertable_into", TEXT, false),
     ],
 );
-
-/// Every `information_schema` relation.
-pub const INFORMATION_SCHEMA_RELATIONS: &[BuiltinRelation] = &[SCHEMATA, TABLES, COLUMNS, VIEWS];

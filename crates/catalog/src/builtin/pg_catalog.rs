@@ -430,29 +430,3 @@ pub const PG_EXTENSION: BuiltinRelation = pg(
         ("extcondition", TEXT_ARRAY, true),
     ],
 );
-
-/// Every `pg_catalog` relation.
-pub const PG_CATALOG_RELATIONS: &[BuiltinRelation] = &[
-    PG_NAMESPACE,
-    PG_CLASS,
-    PG_ATTRIBUTE,
-    PG_TYPE,
-    PG_INDEX,
-    PG_AM,
-    PG_ATTRDEF,
-    PG_COLLATION,
-    PG_CONSTRAINT,
-    PG_INHERITS,
-    PG_POLICY,
-    PG_ROLES,
-    PG_DESCRIPTION,
-    PG_DATABASE,
-    PG_VIEWS,
-    PG_MATVIEWS,
-    PG_TABLES,
-    PG_INDEXES,
-    PG_TRIGGER,
-    PG_REWRITE,
-    PG_AUTH_MEMBERS,
-    PG_EXTENSION,
-];

@@ -126,8 +126,8 @@ impl Coordinator {
         ) else {
             return;
         };
-        let defaults = match (item.kind, item.id) {
-            (ItemKind::Table, GlobalId::User(_)) => freshet_sql::column_defaults(&item.create_sql),
+        let defaults = match item.kind {
+            ItemKind::Table => super::pg_catalog::column_defaults(item),
             _ => Vec::new(),
         };
         for (i, (name, typ)) in desc.iter().enumerate() {

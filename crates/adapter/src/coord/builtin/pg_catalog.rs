@@ -78,29 +78,6 @@ pub(super) fn column_defaults(item: &Item) -> Vec<Option<String>> {
     }
 }
 
-/// `pg_type.typlen`.
-fn type_len(typ: &ScalarType) -> i16 {
-    match typ {
-        ScalarType::Bool => 1,
-        ScalarType::Int16 | ScalarType::UInt16 => 2,
-        ScalarType::Int32
-        | ScalarType::UInt32
-        | ScalarType::Float32
-        | ScalarType::Date
-        | ScalarType::Oid
-        | ScalarType::RegClass
-        | ScalarType::RegType => 4,
-        ScalarType::Int64
-        | ScalarType::UInt64
-        | ScalarType::Float64
-        | ScalarType::Time
-        | ScalarType::Timestamp
-        | ScalarType::TimestampTz => 8,
-        ScalarType::Interval | ScalarType::Uuid => 16,
-        _ => -1,
-    }
-}
-
 /// `pg_type.typcategory`.
 fn type_category(typ: &ScalarType) -> &'static str {
     match typ {
@@ -455,7 +432,7 @@ fn add_attribute(
     has_default: bool,
     rows: &mut Rows,
 ) {
-    let len = type_len(typ);
+    let len = typ.typlen();
     rows.add(
         &PG_ATTRIBUTE,
         &[
@@ -487,7 +464,7 @@ fn add_attribute(
 
 /// One `pg_type` row.
 fn add_type(typ: &ScalarType, namespace: u32, rows: &mut Rows) {
-    let len = type_len(typ);
+    let len = typ.typlen();
     let element = match typ {
         ScalarType::Array(element) => element.scalar_type().oid(),
         _ => 0,
