@@ -194,10 +194,18 @@ impl CastFunc {
                     .map_err(|_| out_of_range()),
             };
         }
+        match self.to {
+            ScalarType::Int32 if self.from.is_oid() => Ok(Datum::Int32(
+                u32::try_from(value).map_err(|_| out_of_range())?.cast_signed(),
+            )),
+            _ => self.integer(value),
+        }
+    }
+
+    /// `value` as the integer type cast to, or out of range.
+    fn integer(&self, value: i128) -> Result<Datum<'static>, EvalError> {
+        let out_of_range = || EvalError::IntegerOutOfRange(self.to.name().to_owned());
         Ok(match self.to {
-            ScalarType::Int32 if self.from.is_oid() => {
-                Datum::Int32(u32::try_from(value).map_err(|_| out_of_range())?.cast_signed())
-            }
             ScalarType::Int16 => Datum::Int16(value.try_into().map_err(|_| out_of_range())?),
             ScalarType::Int32 => Datum::Int32(value.try_into().map_err(|_| out_of_range())?),
             ScalarType::Int64 => Datum::Int64(value.try_into().map_err(|_| out_of_range())?),
@@ -219,14 +227,7 @@ impl CastFunc {
                     i128::try_from(rounded).map_err(|_| out_of_range())?
                 }
             };
-            return Ok(match self.to {
-                ScalarType::Int16 => Datum::Int16(value.try_into().map_err(|_| out_of_range())?),
-                ScalarType::Int32 => Datum::Int32(value.try_into().map_err(|_| out_of_range())?),
-                ScalarType::Int64 => Datum::Int64(value.try_into().map_err(|_| out_of_range())?),
-                ScalarType::UInt16 => Datum::UInt16(value.try_into().map_err(|_| out_of_range())?),
-                ScalarType::UInt32 => Datum::UInt32(value.try_into().map_err(|_| out_of_range())?),
-                _ => Datum::UInt64(value.try_into().map_err(|_| out_of_range())?),
-            });
+            return self.integer(value);
         }
         match self.to {
             ScalarType::Float32 => {

@@ -707,6 +707,16 @@ pub(crate) fn plan_any_array(
     Ok(Typed::Expr(expr, ScalarType::Bool.nullable(true)))
 }
 
+/// An array subscript, as an `integer`.
+pub(crate) fn plan_subscript_index(ecx: &ExprContext<'_>, index: &Expr) -> Result<HirScalar, PlanError> {
+    match coerce(plan_expr(ecx, index)?, &ScalarType::Int32, CastContext::Implicit) {
+        Err(PlanError::InvalidCast { .. }) => Err(PlanError::DatatypeMismatch(
+            "array subscript must have type integer".into(),
+        )),
+        other => other,
+    }
+}
+
 /// `array[index]`: the element at `index` (from 1), `NULL` outside the
 /// array.
 pub(crate) fn plan_subscript(ecx: &ExprContext<'_>, array: &Expr, index: &Expr) -> Result<Typed, PlanError> {
@@ -717,15 +727,7 @@ pub(crate) fn plan_subscript(ecx: &ExprContext<'_>, array: &Expr, index: &Expr) 
             typ.scalar_type.name()
         )));
     };
-    let index = match coerce(plan_expr(ecx, index)?, &ScalarType::Int32, CastContext::Implicit) {
-        Ok(e) => e,
-        Err(PlanError::InvalidCast { .. }) => {
-            return Err(PlanError::DatatypeMismatch(
-                "array subscript must have type integer".into(),
-            ));
-        }
-        Err(other) => return Err(other),
-    };
+    let index = plan_subscript_index(ecx, index)?;
     Ok(Typed::Expr(
         array.call_binary(index, BinaryFunc::ArrayIndex),
         element.scalar_type().nullable(true),

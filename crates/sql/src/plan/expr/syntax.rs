@@ -199,8 +199,8 @@ pub(crate) fn plan_special(ecx: &ExprContext<'_>, e: &Expr) -> Result<Typed, Pla
 }
 
 /// `(regexp_match(string, pattern [, flags]))[index]`: one element of the
-/// `text[]` that `regexp_match` returns (Freshet has no arrays, but an
-/// element is text).
+/// `text[]` that `regexp_match` returns, planned as one call that returns
+/// the element.
 fn plan_regexp_match_element(ecx: &ExprContext<'_>, func: &ast::Function, index: &Expr) -> Result<Typed, PlanError> {
     let args = super::function_args(func)?;
     let planned = args.iter().map(|a| plan_expr(ecx, a)).collect::<Result<Vec<_>, _>>()?;
@@ -222,15 +222,7 @@ fn plan_regexp_match_element(ecx: &ExprContext<'_>, func: &ast::Function, index:
     if exprs.len() == 2 {
         exprs.push(HirScalar::literal(Datum::String(""), ScalarType::Text));
     }
-    let index = match coerce(plan_expr(ecx, index)?, &ScalarType::Int32, CastContext::Implicit) {
-        Ok(e) => e,
-        Err(PlanError::InvalidCast { .. }) => {
-            return Err(PlanError::DatatypeMismatch(
-                "array subscript must have type integer".into(),
-            ));
-        }
-        Err(other) => return Err(other),
-    };
+    let index = super::pg::plan_subscript_index(ecx, index)?;
     exprs.push(index);
     Ok(Typed::Expr(
         HirScalar::call_variadic(VariadicFunc::RegexpMatch, exprs),
