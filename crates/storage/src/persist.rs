@@ -521,6 +521,17 @@ impl Store {
             (Some(builder.finish()?), removed)
         };
         let mut state = self.state()?;
+        // A read hold taken while the merge ran, below the new since: this
+        // compaction would take the reader's history away; a later one
+        // goes no further than the hold.
+        let held = state.holds.get(&id).and_then(|h| h.keys().next().copied());
+        if held.is_some_and(|h| h < since) {
+            drop(state);
+            if let Some(batch) = new_batch {
+                self.discard(batch)?;
+            }
+            return Ok(());
+        }
         let Some(collection) = state.collections.get_mut(&id) else {
             // Dropped meanwhile (compaction runs beside the committer): the
             // merged batch is nobody's.

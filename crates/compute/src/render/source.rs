@@ -42,7 +42,8 @@ struct Progress {
     capability: Option<Capability<Timestamp>>,
     /// The next time to read from (the snapshot is at `as_of`, read first).
     next: Option<Timestamp>,
-    /// Keeps the collection readable from `next` (or from `as_of`).
+    /// Keeps the collection readable from `next` on: held at `next - 1` (or
+    /// at `as_of` until the snapshot is read).
     hold: ReadHold,
 }
 
@@ -100,7 +101,10 @@ impl Progress {
             }
         }
         capability.downgrade(&upper);
-        self.hold = store.hold(&[id], upper)?;
+        // Held just below what is read next: compaction may merge every
+        // batch up to the hold into one batch at the hold's time, and one
+        // at `upper` would hand this reader updates it has already read.
+        self.hold = store.hold(&[id], upper - 1)?;
         self.next = Some(upper);
         Ok(())
     }
