@@ -127,3 +127,64 @@ async fn transactions_arrive_whole_and_progress_is_exact() -> anyhow::Result<()>
     pool.disconnect().await?;
     Ok(())
 }
+
+/// Indexes and materialized views created in the same breath as their
+/// source, before its snapshot is committed, wait for the snapshot instead
+/// of failing ("timestamp … is not valid … its history starts at …"), and
+/// then follow the binlog.
+#[tokio::test]
+async fn dataflows_created_with_their_source_wait_for_its_snapshot() -> anyhow::Result<()> {
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 122, &[])?;
+    let port = upstream["MYSQL_PORT"].clone();
+    mysql.root(
+        "upstream",
+        "SET SESSION cte_max_recursion_depth = 20001;
+         CREATE DATABASE shop; CREATE TABLE shop.items (id int PRIMARY KEY, price int NOT NULL);
+         INSERT INTO shop.items WITH RECURSIVE seq (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 20000)
+         SELECT n, n % 7 FROM seq;",
+    )?;
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path())?;
+    let client = server.connect().await?;
+    // One batch: each statement runs while the snapshot is still being read.
+    common::mysql::create_source(
+        &client,
+        &port,
+        "FOR TABLES (shop.items);
+         CREATE INDEX items_id ON items (id);
+         CREATE VIEW totals AS SELECT count(*) AS n, sum(price) AS total FROM items;
+         CREATE INDEX totals_n ON totals (n);
+         CREATE MATERIALIZED VIEW dear AS SELECT id FROM items WHERE price = 6",
+    )
+    .await?;
+    let (n, total) = (20000, (1..=20000).map(|n| n % 7).sum::<i64>());
+    wait_for(
+        &client,
+        "SELECT n::text || ' ' || total::text FROM totals",
+        &[format!("{n} {total}")],
+    )
+    .await?;
+    wait_for(
+        &client,
+        "SELECT price FROM items WHERE id = 20000",
+        &[(20000 % 7).to_string()],
+    )
+    .await?;
+    wait_for(
+        &client,
+        "SELECT count(*) FROM dear",
+        &[(1..=20000).filter(|n| n % 7 == 6).count().to_string()],
+    )
+    .await?;
+    mysql.root("upstream", "INSERT INTO shop.items VALUES (20001, 6)")?;
+    wait_for(
+        &client,
+        "SELECT n::text || ' ' || total::text FROM totals",
+        &[format!("{} {}", n + 1, total + 6)],
+    )
+    .await?;
+    wait_for(&client, "SELECT price FROM items WHERE id = 20001", &["6".to_owned()]).await?;
+    wait_for(&client, "SELECT count(*) FROM dear WHERE id = 20001", &["1".to_owned()]).await?;
+    Ok(())
+}

@@ -12,7 +12,7 @@ use freshet_expr::{BinaryFunc, RelExpr, ScalarExpr, optimize};
 use freshet_repr::{GlobalId, Row};
 use freshet_sql::{FullItemName, IndexPlan};
 
-use super::peek::latest_complete_time;
+use super::peek::{at_least_since, latest_complete_time};
 use super::{Coordinator, ExecuteContext, Sequenced};
 use crate::AdapterError;
 use crate::client::ExecuteResponse;
@@ -99,7 +99,12 @@ impl Coordinator {
     /// latest time its inputs are complete, and remembers it.
     pub(crate) fn install_index(&mut self, id: GlobalId, info: IndexInfo) -> Result<(), AdapterError> {
         let plan = optimize(info.relation.clone());
-        let as_of = latest_complete_time(&self.store, &self.committer, &plan.depends_on())?;
+        let inputs = plan.depends_on();
+        let as_of = at_least_since(
+            &self.store,
+            &inputs,
+            latest_complete_time(&self.store, &self.committer, &inputs)?,
+        )?;
         self.instances
             .cluster(&info.cluster)?
             .create_index(id, plan, info.key.clone(), as_of)

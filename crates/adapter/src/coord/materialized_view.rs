@@ -65,7 +65,7 @@ impl Coordinator {
             replace,
         } = create;
         if let Err(e) = self
-            .check_readable(&info.expr.depends_on())
+            .check_not_failed(&info.expr.depends_on())
             .and_then(|()| self.instances.cluster(&info.cluster).map(drop))
         {
             return Sequenced::Done(ctx, Err(e));
@@ -134,14 +134,12 @@ impl Coordinator {
         let plan = optimize(view.expr.clone());
         let inputs = plan.depends_on();
         let upper = self.store.upper(id)?;
-        let mut as_of = if self.store.is_held(id)? {
+        let as_of = if self.store.is_held(id)? {
             self.choose_as_of(&inputs)?.max(upper)
         } else {
             upper.saturating_sub(1)
         };
-        for input in &inputs {
-            as_of = as_of.max(self.store.since(*input)?);
-        }
+        let as_of = super::peek::at_least_since(&self.store, &inputs, as_of)?;
         self.instances
             .cluster(&view.cluster)?
             .create_sink(id, plan, as_of, self.committer.clone())

@@ -129,6 +129,22 @@ impl Coordinator {
     /// Every input is readable: a subsource only once its source has taken
     /// the snapshot, and not once it has failed.
     pub(crate) fn check_readable(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
+        self.check_not_failed(inputs)?;
+        for id in inputs {
+            if let Some(item) = self.catalog.item(*id)
+                && item.kind.is_subsource()
+                && self.store.is_held(*id).unwrap_or(true)
+            {
+                return Err(AdapterError::SourceNotReadable(item.name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// No input has failed: no subsource and no materialized view. A
+    /// dataflow may start over a subsource whose snapshot is still being
+    /// taken; it waits for it.
+    pub(crate) fn check_not_failed(&self, inputs: &[GlobalId]) -> Result<(), AdapterError> {
         for id in inputs {
             let Some(item) = self.catalog.item(*id) else { continue };
             if item.kind == freshet_catalog::ItemKind::MaterializedView
@@ -136,18 +152,13 @@ impl Coordinator {
             {
                 return Err(super::compute_error(e));
             }
-            if !item.kind.is_subsource() {
-                continue;
-            }
-            if let Some(status) = self.source_statuses.get(id)
+            if item.kind.is_subsource()
+                && let Some(status) = self.source_statuses.get(id)
                 && status.status == "failed"
             {
                 let error = status.error.clone().unwrap_or_default();
                 let failure = (item.name.clone(), error, status.hint.clone());
                 return Err(AdapterError::SourceFailed(Box::new(failure)));
-            }
-            if self.store.is_held(*id).unwrap_or(true) {
-                return Err(AdapterError::SourceNotReadable(item.name.clone()));
             }
         }
         Ok(())
@@ -238,6 +249,16 @@ impl Reader {
             })
             .await
     }
+}
+
+/// `as_of`, raised to every input's `since`: a dataflow that starts there
+/// can read each input's history. An input not readable yet (a subsource
+/// whose snapshot is not committed has `since == upper`) makes the
+/// dataflow wait for it, instead of failing.
+pub(crate) fn at_least_since(store: &Store, inputs: &[GlobalId], as_of: Timestamp) -> Result<Timestamp, AdapterError> {
+    inputs
+        .iter()
+        .try_fold(as_of, |as_of, input| Ok(as_of.max(store.since(*input)?)))
 }
 
 /// The time a query reads at: the latest at which every input is complete
