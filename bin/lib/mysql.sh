@@ -812,20 +812,37 @@ mysql_client() {
     _mysql_exec_in "$mysql_prefix" usr/bin/mysql --no-defaults -uroot --socket="$dir/mysqld.sock" "$@"
 }
 
-# Runs a bundled program (mysqlbinlog, mysqldump, mysqladmin, ...) with ARGS.
-mysql_exec() {
+# Sets mysql_cmd to the command line of bundled PROGRAM (in usr/bin or
+# usr/sbin of the install).
+_mysql_program() {
     local program="${1:-}"
-    [ -n "$program" ] || _mysql_die "exec: which program? (e.g. mysqlbinlog, mysqldump)"
-    shift
+    [ -n "$program" ] || _mysql_die "which program? (e.g. mysqlbinlog, mysqldump)"
     _mysql_use_install
     local path
     for path in "usr/bin/$program" "usr/sbin/$program"; do
         if [ -f "$mysql_prefix/$path" ]; then
-            _mysql_exec_in "$mysql_prefix" "$path" "$@"
+            _mysql_cmd "$mysql_prefix" "$path"
             return
         fi
     done
-    _mysql_die "exec: no program $program in $mysql_prefix/usr/bin or usr/sbin"
+    _mysql_die "no program $program in $mysql_prefix/usr/bin or usr/sbin"
+}
+
+# Runs a bundled program (mysqlbinlog, mysqldump, mysqladmin, ...) with ARGS.
+mysql_exec() {
+    local mysql_cmd
+    _mysql_program "${1:-}"
+    shift
+    "${mysql_cmd[@]}" "$@"
+}
+
+# Prints the command line of a bundled PROGRAM, one argument a line, for a
+# caller that starts it many times at once (bin/bench) without this
+# script's own start-up each time.
+mysql_argv() {
+    local mysql_cmd
+    _mysql_program "${1:-}"
+    printf '%s\n' "${mysql_cmd[@]}"
 }
 
 # Stops server NAME and deletes its folder (data, logs, settings).
