@@ -38,7 +38,8 @@ pub(crate) struct MemoryResult {
     pub(crate) arranged_over_text: f64,
 }
 
-/// Measures `server` after its snapshot of `t1`, then builds an index on
+/// Measures `server` after its snapshot of `t1` (nothing else has run on it
+/// since), then builds an index on
 /// `t1 (id)` (kept for the reads and restart benchmarks) and measures again.
 pub(crate) async fn index_and_measure(data: &Dataset, server: &Freshet, idle: &Memory) -> anyhow::Result<MemoryResult> {
     let after_snapshot = server.memory()?;
@@ -47,6 +48,7 @@ pub(crate) async fn index_and_measure(data: &Dataset, server: &Freshet, idle: &M
     server.execute("CREATE INDEX t1_id ON t1 (id)").await?;
     let done = server.wait_for("SELECT id FROM t1 WHERE id = 1", "1").await?;
     let after_index = server.memory()?;
+    crate::snapshot::check_counts(server, &["t1"], data.rows).await?;
     let millions = data.rows as f64 / 1e6;
     let per_million = |bytes: u64| bytes as f64 / millions;
     let arranged_per_million = per_million(after_index.rss.saturating_sub(after_snapshot.rss));
