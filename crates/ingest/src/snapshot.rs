@@ -72,6 +72,9 @@ pub(crate) struct Point {
     pub(crate) gtids: GtidSet,
     jobs: Vec<Job>,
     readers: Vec<mysql_async::Conn>,
+    /// One more connection in the same snapshot, which counts each table's
+    /// rows while the readers read them.
+    counter: Option<mysql_async::Conn>,
 }
 
 impl Point {
@@ -90,7 +93,19 @@ impl Point {
 
     /// Reads every table into an unpublished batch, in parallel.
     pub(crate) async fn read(self, store: Store) -> Result<Vec<Read>, IngestError> {
-        read_tables(store, self.jobs, self.readers).await
+        // The counts only report progress: the read does not wait for them,
+        // and they stop when it ends.
+        let tables: Vec<(UpstreamTable, Arc<TableProgress>)> = self
+            .jobs
+            .iter()
+            .map(|job| (job.table.clone(), Arc::clone(&job.progress)))
+            .collect();
+        let counting = self.counter.map(|conn| tokio::spawn(count_tables(conn, tables)));
+        let reads = read_tables(store, self.jobs, self.readers).await;
+        if let Some(counting) = counting {
+            counting.abort();
+        }
+        reads
     }
 }
 
@@ -140,13 +155,26 @@ pub(crate) async fn take_point(
     for _ in 0..jobs.len().min(MAX_READERS) {
         readers.push(open_reader(&options).await?);
     }
+    let counter = if jobs.is_empty() {
+        None
+    } else {
+        Some(open_reader(&options).await?)
+    };
     if !indexes.is_empty() {
         lock.query_drop("UNLOCK TABLES").await.map_err(MySqlError::from)?;
     }
     // Best effort: the server ends the session anyway when it closes.
     let _ = lock.disconnect().await;
     tracing::info!(source = %task.desc.name, gtids = %gtids, tables = jobs.len(), "snapshot point taken");
-    Ok((Point { gtids, jobs, readers }, offsets))
+    Ok((
+        Point {
+            gtids,
+            jobs,
+            readers,
+            counter,
+        },
+        offsets,
+    ))
 }
 
 /// Takes the snapshot of every live subsource and commits it with the
@@ -267,6 +295,26 @@ async fn read_worker(
     Ok(reads)
 }
 
+/// Counts the rows of each table, in a connection inside the same
+/// consistent snapshot as the readers' (exactly what they read), into its
+/// progress. Best effort: a failed count leaves the total unknown until
+/// the table is read.
+async fn count_tables(mut conn: mysql_async::Conn, tables: Vec<(UpstreamTable, Arc<TableProgress>)>) {
+    for (table, progress) in tables {
+        match conn
+            .query_first::<u64, _>(format!("SELECT COUNT(*) FROM {}", quoted(&table)))
+            .await
+        {
+            Ok(count) => progress.known.store(count.unwrap_or(0), Ordering::Relaxed),
+            Err(e) => {
+                tracing::debug!(table = %quoted(&table), error = %e, "cannot count a snapshot table");
+                return;
+            }
+        }
+    }
+    let _ = conn.disconnect().await;
+}
+
 /// Streams one table into an unpublished batch. A value the subsource
 /// cannot hold is the table's definite error; the network failing is the
 /// snapshot's transient one.
@@ -275,12 +323,6 @@ async fn read_table(
     store: &Store,
     job: &Job,
 ) -> Result<Result<Batch, MySqlError>, IngestError> {
-    // Counted inside the same consistent snapshot: exactly what is read.
-    let count: Option<u64> = conn
-        .query_first(format!("SELECT COUNT(*) FROM {}", quoted(&job.table)))
-        .await
-        .map_err(MySqlError::from)?;
-    job.progress.known.store(count.unwrap_or(0), Ordering::Relaxed);
     let query = format!("SELECT {} FROM {}", job.decoder.select_list(), quoted(&job.table));
     let mut builder = store.batch_builder()?;
     let mut row = Row::default();
