@@ -205,7 +205,7 @@ impl Report {
                 format!("{:.2}", m.stored_peak_per_million / m.text_per_million),
             ]);
             rows.push([
-                "Memory per 1M rows arranged in an index (RSS the index added)".to_owned(),
+                "Memory per 1M rows arranged in an index (RSS the index added after a full scan)".to_owned(),
                 format!("{} (built in {:.2} s)", mb(m.arranged_per_million), m.index_seconds),
                 format!("as text {}", mb(m.text_per_million)),
                 format!("{:.2}", m.arranged_over_text),
