@@ -36,6 +36,9 @@ pub(crate) struct MemoryResult {
     /// RSS the index added per million rows arranged, over a heap already
     /// grown by one query over every row.
     pub(crate) arranged_per_million: f64,
+    /// Peak RSS above the level before the index, per million rows
+    /// arranged (an upper bound: the peak may be the full scan's).
+    pub(crate) arranged_peak_per_million: f64,
     /// [`MemoryResult::arranged_per_million`] over
     /// [`MemoryResult::text_per_million`].
     pub(crate) arranged_over_text: f64,
@@ -72,6 +75,7 @@ pub(crate) async fn index_and_measure(data: &Dataset, server: &Freshet, idle: &M
         stored_peak_per_million: per_million(after_snapshot.peak.saturating_sub(idle.rss)),
         stored_per_million: per_million(after_snapshot.rss.saturating_sub(idle.rss)),
         arranged_per_million,
+        arranged_peak_per_million: per_million(after_index.peak.saturating_sub(after_scan.rss)),
         arranged_over_text: arranged_per_million / text_per_million,
     };
     eprintln!(

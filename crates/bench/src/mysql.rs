@@ -124,10 +124,9 @@ impl MySql {
     /// = 1`, MySQL's defaults) or not: generating a workload's binlog is not
     /// what is measured, so it runs without a flush per commit.
     pub(crate) async fn durable(&self, on: bool) -> anyhow::Result<()> {
-        let v = if on { 1 } else { 0 };
+        let (sync_binlog, flush_log) = if on { (1, 1) } else { (0, 2) };
         self.execute(&format!(
-            "SET GLOBAL sync_binlog = {v}; SET GLOBAL innodb_flush_log_at_trx_commit = {}",
-            if on { 1 } else { 2 }
+            "SET GLOBAL sync_binlog = {sync_binlog}; SET GLOBAL innodb_flush_log_at_trx_commit = {flush_log}"
         ))
         .await
     }

@@ -206,7 +206,12 @@ impl Report {
             ]);
             rows.push([
                 "Memory per 1M rows arranged in an index (RSS the index added after a full scan)".to_owned(),
-                format!("{} (built in {:.2} s)", mb(m.arranged_per_million), m.index_seconds),
+                format!(
+                    "{} ({} peak; built in {:.2} s)",
+                    mb(m.arranged_per_million),
+                    mb(m.arranged_peak_per_million),
+                    m.index_seconds
+                ),
                 format!("as text {}", mb(m.text_per_million)),
                 format!("{:.2}", m.arranged_over_text),
             ]);
