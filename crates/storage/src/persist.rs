@@ -125,6 +125,11 @@ impl PersistState {
     fn get(&self, id: GlobalId) -> Result<&Collection, StorageError> {
         self.collections.get(&id).ok_or(StorageError::UnknownCollection(id))
     }
+
+    /// The earliest time a reader holds collection `id` at, if any.
+    fn earliest_hold(&self, id: GlobalId) -> Option<Timestamp> {
+        self.holds.get(&id).and_then(|h| h.keys().next().copied())
+    }
 }
 
 impl Store {
@@ -471,8 +476,7 @@ impl Store {
         let old = {
             let state = self.state()?;
             let meta = state.get(id)?.meta.clone();
-            let held = state.holds.get(&id).and_then(|h| h.keys().next().copied());
-            let since = held.map_or(since, |h| since.min(h));
+            let since = state.earliest_hold(id).map_or(since, |h| since.min(h));
             if since <= meta.since {
                 return Ok(());
             }
@@ -524,8 +528,7 @@ impl Store {
         // A read hold taken while the merge ran, below the new since: this
         // compaction would take the reader's history away; a later one
         // goes no further than the hold.
-        let held = state.holds.get(&id).and_then(|h| h.keys().next().copied());
-        if held.is_some_and(|h| h < since) {
+        if state.earliest_hold(id).is_some_and(|h| h < since) {
             drop(state);
             if let Some(batch) = new_batch {
                 self.discard(batch)?;
