@@ -78,19 +78,16 @@ impl Dataset {
 pub(crate) async fn ensure(mysql: &MySql, rows: u64) -> anyhow::Result<Dataset> {
     let database = format!("bench_{rows}");
     let exists: Option<u64> = mysql
-        .value(&format!(
+        .first_row(&format!(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{database}' AND table_name = 'meta'"
         ))
         .await?;
     if exists == Some(1) {
-        let meta: Option<(u32, u64, u64)> = {
-            let mut conn = mysql.conn().await?;
-            mysql_async::prelude::Queryable::query_first(
-                &mut conn,
-                format!("SELECT generator, rows_per_table, text_bytes FROM {database}.meta"),
-            )
-            .await?
-        };
+        let meta: Option<(u32, u64, u64)> = mysql
+            .first_row(&format!(
+                "SELECT generator, rows_per_table, text_bytes FROM {database}.meta"
+            ))
+            .await?;
         if let Some((generator, stored_rows, text_bytes)) = meta
             && generator == GENERATOR
             && stored_rows == rows
@@ -172,7 +169,7 @@ async fn generate(mysql: &MySql, database: String, rows: u64) -> anyhow::Result<
 /// InnoDB's `data_length` of table `t1`.
 async fn innodb_bytes(mysql: &MySql, database: &str) -> anyhow::Result<u64> {
     Ok(mysql
-        .value(&format!(
+        .first_row(&format!(
             "SELECT data_length FROM information_schema.tables WHERE table_schema = '{database}' AND table_name = 't1'"
         ))
         .await?

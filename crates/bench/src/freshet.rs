@@ -92,6 +92,14 @@ impl Freshet {
         Ok(())
     }
 
+    /// Kills the process (SIGKILL) and deletes its data directory.
+    pub(crate) async fn destroy(self) -> anyhow::Result<()> {
+        let data_dir = self.data_dir.clone();
+        self.kill9().await?;
+        std::fs::remove_dir_all(&data_dir)?;
+        Ok(())
+    }
+
     /// Its resident memory now and at its peak, from `/proc`.
     pub(crate) fn memory(&self) -> anyhow::Result<Memory> {
         let pid = self.child.id().context("the server has exited")?;
@@ -121,7 +129,7 @@ impl Freshet {
     /// The first column of the first row `sql` returns, as text (`None`
     /// for no row or NULL).
     pub(crate) async fn value(&self, sql: &str) -> anyhow::Result<Option<String>> {
-        value(&self.client, sql).await
+        Ok(self.row(sql).await?.and_then(|row| row.into_iter().next().flatten()))
     }
 
     /// The first row `sql` returns, as text.
@@ -187,16 +195,6 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<Client> {
         let _ = connection.await;
     });
     Ok(client)
-}
-
-/// The first column of the first row `sql` returns on `client`.
-pub(crate) async fn value(client: &Client, sql: &str) -> anyhow::Result<Option<String>> {
-    for message in client.simple_query(sql).await? {
-        if let SimpleQueryMessage::Row(row) = message {
-            return Ok(row.get(0).map(str::to_owned));
-        }
-    }
-    Ok(None)
 }
 
 /// Every row `sql` returns on `client`, as text.

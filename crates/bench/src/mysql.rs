@@ -66,8 +66,9 @@ impl MySql {
             .with_context(|| format!("running on MySQL: {sql}"))
     }
 
-    /// The first value of the first row of `sql`.
-    pub(crate) async fn value<T: mysql_async::prelude::FromValue + Send + 'static>(
+    /// The first row of `sql`, as one value, a tuple of its columns or a
+    /// [`mysql_async::Row`].
+    pub(crate) async fn first_row<T: mysql_async::prelude::FromRow + Send + 'static>(
         &self,
         sql: &str,
     ) -> anyhow::Result<Option<T>> {
@@ -80,7 +81,10 @@ impl MySql {
     /// The number of the last transaction MySQL committed (its binlog holds
     /// one server UUID, so `@@gtid_executed` is `uuid:1-N`).
     pub(crate) async fn last_transaction(&self) -> anyhow::Result<u64> {
-        let executed: String = self.value("SELECT @@GLOBAL.gtid_executed").await?.unwrap_or_default();
+        let executed: String = self
+            .first_row("SELECT @@GLOBAL.gtid_executed")
+            .await?
+            .unwrap_or_default();
         let executed = executed.replace('\n', "");
         ensure!(
             !executed.contains(','),
@@ -93,8 +97,7 @@ impl MySql {
     /// Starts a new binlog file; returns its name.
     pub(crate) async fn rotate_binlog(&self) -> anyhow::Result<String> {
         self.execute("FLUSH BINARY LOGS").await?;
-        let mut conn = self.conn().await?;
-        let row: Option<mysql_async::Row> = conn.query_first("SHOW BINARY LOG STATUS").await?;
+        let row: Option<mysql_async::Row> = self.first_row("SHOW BINARY LOG STATUS").await?;
         let file: String = row
             .and_then(|r| r.get(0))
             .context("SHOW BINARY LOG STATUS returned nothing")?;

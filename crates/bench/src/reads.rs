@@ -82,26 +82,14 @@ pub(crate) async fn measure(bench: &Bench, data: &Dataset, server: &Freshet) -> 
             freshet_answer == mysql_answer,
             "{example}: Freshet answered {freshet_answer:?}, MySQL {mysql_answer:?}"
         );
-        let mut rng = SmallRng::seed_from_u64(7);
-        let mut freshet = Vec::new();
-        let start = Instant::now();
-        while freshet.len() < samples && (freshet.len() < MIN_SAMPLES || start.elapsed() < TIME_BUDGET) {
-            let sql = query(&mut rng);
-            let t = Instant::now();
-            let answer = rows(&server.client, &sql).await?;
-            freshet.push(t.elapsed());
-            ensure!(answer.len() == 1, "{sql}: Freshet answered {} rows", answer.len());
-        }
-        let mut rng = SmallRng::seed_from_u64(7);
-        let mut from_mysql = Vec::new();
-        let start = Instant::now();
-        while from_mysql.len() < samples && (from_mysql.len() < MIN_SAMPLES || start.elapsed() < TIME_BUDGET) {
-            let sql = query(&mut rng);
-            let t = Instant::now();
-            let answer = ask_mysql(&mut mysql, &sql).await?;
-            from_mysql.push(t.elapsed());
-            ensure!(answer.len() == 1, "{sql}: MySQL answered {} rows", answer.len());
-        }
+        let freshet = sample("Freshet", samples, query, async |sql: &str| {
+            rows(&server.client, sql).await
+        })
+        .await?;
+        let from_mysql = sample("MySQL", samples, query, async |sql: &str| {
+            ask_mysql(&mut mysql, sql).await
+        })
+        .await?;
         let (freshet, mysql) = (Latencies::of(freshet), Latencies::of(from_mysql));
         eprintln!(
             "{name}: freshet p50 {:.2} ms p99 {:.2} ms, mysql p50 {:.2} ms p99 {:.2} ms",
@@ -117,6 +105,28 @@ pub(crate) async fn measure(bench: &Bench, data: &Dataset, server: &Freshet) -> 
         });
     }
     Ok(results)
+}
+
+/// The latencies of `ask` (`who`) answering `query`'s texts (the same seeded
+/// sequence for every caller), each answer one row: `samples` of them, or
+/// fewer (at least [`MIN_SAMPLES`]) once [`TIME_BUDGET`] has passed.
+async fn sample(
+    who: &str,
+    samples: usize,
+    query: &dyn Fn(&mut SmallRng) -> String,
+    mut ask: impl AsyncFnMut(&str) -> anyhow::Result<Vec<Vec<Option<String>>>>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut rng = SmallRng::seed_from_u64(7);
+    let mut latencies = Vec::new();
+    let start = Instant::now();
+    while latencies.len() < samples && (latencies.len() < MIN_SAMPLES || start.elapsed() < TIME_BUDGET) {
+        let sql = query(&mut rng);
+        let t = Instant::now();
+        let answer = ask(&sql).await?;
+        latencies.push(t.elapsed());
+        ensure!(answer.len() == 1, "{sql}: {who} answered {} rows", answer.len());
+    }
+    Ok(latencies)
 }
 
 /// MySQL's answer, as text.

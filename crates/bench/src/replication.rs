@@ -112,15 +112,12 @@ pub(crate) async fn measure(bench: &Bench) -> anyhow::Result<(Vec<ReplicationRes
         };
         mysql.durable(true).await?;
         let last = mysql.last_transaction().await?;
-        let (n, total): (u64, String) = {
-            let mut conn = mysql.conn().await?;
-            mysql_async::prelude::Queryable::query_first(
-                &mut conn,
-                format!("SELECT count(*), CAST(coalesce(sum(v), 0) AS CHAR) FROM {qualified}"),
-            )
+        let (n, total): (u64, String) = mysql
+            .first_row(&format!(
+                "SELECT count(*), CAST(coalesce(sum(v), 0) AS CHAR) FROM {qualified}"
+            ))
             .await?
-            .context("no totals")?
-        };
+            .context("no totals")?;
         let binlog_bytes = mysql.binlog_bytes_from(&first).await?;
         let mysqlbinlog = mysql.timed_binlog_read(&first, &bench.args.work.join("binlog")).await?;
 

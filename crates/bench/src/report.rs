@@ -100,7 +100,7 @@ impl Machine {
                 .unwrap_or_default()
                 .trim()
                 .to_owned(),
-            mysql: mysql.value("SELECT VERSION()").await?.unwrap_or_default(),
+            mysql: mysql.first_row("SELECT VERSION()").await?.unwrap_or_default(),
             date: String::from_utf8_lossy(&date.stdout).trim().to_owned(),
         })
     }

@@ -85,7 +85,6 @@ pub(crate) async fn measure(
         "restart: listening after {:.2} s, running after {:.2} s, answering after {:.2} s (fresh snapshot {:.2} s)",
         result.listening_seconds, result.running_seconds, result.queryable_seconds, result.fresh_snapshot_seconds
     );
-    server.kill9().await?;
-    std::fs::remove_dir_all(&data_dir)?;
+    server.destroy().await?;
     Ok(result)
 }

@@ -96,9 +96,7 @@ pub(crate) async fn four_tables(bench: &Bench, data: &Dataset) -> anyhow::Result
     server.connect_to_mysql(bench.mysql.port).await?;
     let freshet = snapshot(&server, "s4", &tables, &names).await?;
     check_counts(&server, &names, data.rows).await?;
-    let data_dir = server.data_dir.clone();
-    server.kill9().await?;
-    std::fs::remove_dir_all(data_dir)?;
+    server.destroy().await?;
     let rows = data.rows * names.len() as u64;
     let result = SnapshotResult::new(names.len(), rows, data.text_bytes * names.len() as u64, mysql, freshet);
     eprintln!(
