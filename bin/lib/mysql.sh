@@ -32,6 +32,9 @@ mysql_start_timeout="${FRESHET_MYSQL_START_TIMEOUT:-120}"
 mysql_stop_timeout="${FRESHET_MYSQL_STOP_TIMEOUT:-60}"
 
 mysql_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The option file holding the settings a server needs to feed Freshet: every
+# server started here reads it, and so does docker-compose.yml's MySQL.
+mysql_option_file="$mysql_repo/etc/mysql/freshet.cnf"
 
 _mysql_log() { echo "mysql: $*" >&2; }
 _mysql_die() { echo "mysql: error: $*" >&2; exit 1; }
@@ -500,18 +503,17 @@ mysql_start() {
     [ "$tls" = 0 ] || _mysql_make_tls
     echo "$settings" >"$dir/server.env"
 
+    # The settings Freshet needs come from its option file (the one
+    # docker-compose.yml mounts too), read instead of any other; the
+    # command line adds what is local to this server and overrides the rest.
     local args
     mapfile -t args < <(_mysql_base_args "$mysql_prefix")
+    [ "${args[0]}" = --no-defaults ] || _mysql_die "start: expected --no-defaults first, got ${args[0]}"
+    args[0]="--defaults-file=$mysql_option_file"
     args+=(--datadir="$dir/data" --port="$port" --bind-address=127.0.0.1
         --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log"
-        --mysqlx=OFF --secure-file-priv=
-        --server-id="$server_id" --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL
-        --replica-preserve-commit-order=ON)
-    if [ "$gtid" = on ]; then
-        args+=(--gtid-mode=ON --enforce-gtid-consistency=ON)
-    else
-        args+=(--gtid-mode=OFF --enforce-gtid-consistency=OFF)
-    fi
+        --mysqlx=OFF --secure-file-priv= --server-id="$server_id")
+    [ "$gtid" = on ] || args+=(--gtid-mode=OFF --enforce-gtid-consistency=OFF)
     if [ "$tls" = 1 ]; then
         args+=(--ssl-ca="$run/tls/ca.pem" --ssl-cert="$run/tls/server-cert.pem" --ssl-key="$run/tls/server-key.pem")
     fi
@@ -913,6 +915,22 @@ mysql_smoke_test() {
         check "$name: version, gtid_mode, enforce_gtid_consistency, log_bin, binlog_format, binlog_row_image, replica_preserve_commit_order, server_id, gtid_executed" \
             "$row" "$(printf '%s\t' "$mysql_series" ON ON 1 ROW FULL 1 "$id")"
     done
+
+    # Each setting of the option file is what the servers run with (its
+    # server_id excepted: each server here has its own).
+    local key value actual
+    while IFS='=' read -r key value; do
+        key="${key// /}" value="${value// /}"
+        case "$key" in "" | "#"* | "["* | server_id) continue ;; esac
+        if [ "$key" = log_bin ]; then
+            actual="$(mysql_client plain -N -B -e 'SELECT @@log_bin, SUBSTRING_INDEX(@@log_bin_basename, "/", -1)')"
+            check "plain: option file's $key" "$actual" "$(printf '1	%s' "$value")"
+        else
+            actual="$(mysql_client plain -N -B -e "SELECT @@$key")"
+            [ "$actual" != 1 ] || actual=ON
+            check "plain: option file's $key" "$actual" "$value"
+        fi
+    done <"$mysql_option_file"
 
     # A write is tagged with the server's own GTID.
     row="$(mysql_client plain -N -B -e 'CREATE DATABASE smoke; CREATE TABLE smoke.t (id int PRIMARY KEY, v text);
