@@ -204,11 +204,31 @@ impl Catalog {
             tracing::info!(version = FORMAT_VERSION, "initialized a new catalog");
             return Ok(catalog);
         }
-        let mut version = None;
+        // The version first: a newer format's entries may not decode here.
+        let version = entries
+            .iter()
+            .find(|(key, _)| key.as_slice() == VERSION_KEY.as_bytes())
+            .map(|(key, value)| decode::<u32>(key, value))
+            .transpose()?;
+        match version {
+            Some(FORMAT_VERSION) => {}
+            Some(found) => {
+                return Err(CatalogError::UnsupportedFormat {
+                    found,
+                    supported: FORMAT_VERSION,
+                });
+            }
+            None => {
+                return Err(CatalogError::Corrupt {
+                    key: VERSION_KEY.into(),
+                    message: "missing".into(),
+                });
+            }
+        }
         for (key, value) in &entries {
             let text = String::from_utf8_lossy(key);
             match text.split_once('/').map(|(kind, _)| kind) {
-                _ if text == VERSION_KEY => version = Some(decode::<u32>(key, value)?),
+                _ if text == VERSION_KEY => {}
                 _ if text == NEXT_IDS_KEY => catalog.state.next = decode(key, value)?,
                 Some("database") => {
                     let r: DatabaseRecord = decode(key, value)?;
@@ -240,21 +260,6 @@ impl Catalog {
                         message: "unknown key".into(),
                     });
                 }
-            }
-        }
-        match version {
-            Some(FORMAT_VERSION) => {}
-            Some(found) => {
-                return Err(CatalogError::UnsupportedFormat {
-                    found,
-                    supported: FORMAT_VERSION,
-                });
-            }
-            None => {
-                return Err(CatalogError::Corrupt {
-                    key: VERSION_KEY.into(),
-                    message: "missing".into(),
-                });
             }
         }
         // Data directories from before clusters existed get `quickstart` now.

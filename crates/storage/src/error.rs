@@ -2,6 +2,21 @@
 
 use freshet_repr::{GlobalId, SqlState, Timestamp};
 
+/// Why a data directory cannot be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenFailure {
+    /// Another process (or another store in this one) has it open: its
+    /// lock is taken.
+    Locked,
+    /// The process may not create, read or write it.
+    PermissionDenied,
+    /// The path is not a data directory: a file, or a directory holding
+    /// other files.
+    NotADataDirectory,
+    /// Anything else; the message says what.
+    Other,
+}
+
 /// An error reading or writing durable state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {
@@ -10,8 +25,11 @@ pub enum StorageError {
     Open {
         /// The directory.
         path: String,
-        /// RocksDB's explanation.
+        /// What went wrong: RocksDB's or the system's explanation.
         message: String,
+        /// Which kind of failure it is, for whoever tells the user how to
+        /// fix it.
+        failure: OpenFailure,
     },
     /// A read or write failed.
     #[error("storage I/O failed: {0}")]

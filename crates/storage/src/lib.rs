@@ -19,6 +19,6 @@ mod persist;
 mod store;
 
 pub use committer::{Clock, Committer, system_clock};
-pub use error::StorageError;
+pub use error::{OpenFailure, StorageError};
 pub use persist::{Batch, BatchBuilder, BatchId, FOLD_EVERY, Publish, ReadHold};
 pub use store::{KeyValue, KvOp, Store};

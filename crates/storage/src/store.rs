@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use crate::StorageError;
+use crate::error::OpenFailure;
 use crate::persist::PersistState;
 
 /// The column family holding the catalog.
@@ -50,20 +51,27 @@ pub(crate) fn synced() -> WriteOptions {
 
 impl Store {
     /// Opens (creating if needed) the data directory at `path`, and removes
-    /// the batches a crash left unpublished.
+    /// the batches a crash left unpublished. Refuses a directory another
+    /// process has open, and a path holding anything but a data directory
+    /// (an empty directory is a new one).
     pub fn open(path: &Path) -> Result<Store, StorageError> {
-        let open_error = |message: String| StorageError::Open {
+        let open_error = |failure: OpenFailure, message: String| StorageError::Open {
             path: path.display().to_string(),
             message,
+            failure,
         };
-        std::fs::create_dir_all(path).map_err(|e| open_error(e.to_string()))?;
+        check_directory(path).map_err(|(failure, message)| open_error(failure, message))?;
+        std::fs::create_dir_all(path).map_err(|e| open_error(io_failure(&e), e.to_string()))?;
         let mut options = Options::default();
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         let families = [CATALOG_CF, META_CF, DATA_CF]
             .into_iter()
             .map(|name| ColumnFamilyDescriptor::new(name, Options::default()));
-        let db = DB::open_cf_descriptors(&options, path, families).map_err(|e| open_error(e.into_string()))?;
+        let db = DB::open_cf_descriptors(&options, path, families).map_err(|e| {
+            let message = e.into_string();
+            open_error(rocksdb_failure(&message), message)
+        })?;
         let db = Arc::new(db);
         let persist = PersistState::load(&db)?;
         tracing::info!(path = %path.display(), collections = persist.len(), "opened data directory");
@@ -110,6 +118,63 @@ impl Store {
     }
 }
 
+/// Files RocksDB writes into a data directory first (its log, its lock,
+/// its identity, its pointer to the manifest): a directory holding one is
+/// a data directory, perhaps one a crash interrupted while it was created.
+const DATA_DIRECTORY_MARKERS: &[&str] = &["CURRENT", "LOCK", "LOG", "IDENTITY"];
+
+/// Checks that `path` is absent, an empty directory (a file system's
+/// `lost+found` aside) or a data directory; otherwise says why not.
+fn check_directory(path: &Path) -> Result<(), (OpenFailure, String)> {
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            return Err((OpenFailure::NotADataDirectory, "it is not a directory".into()));
+        }
+        Err(e) => return Err((io_failure(&e), e.to_string())),
+    };
+    let mut other = None;
+    for entry in entries {
+        let name = entry.map_err(|e| (io_failure(&e), e.to_string()))?.file_name();
+        let name = name.to_string_lossy();
+        if DATA_DIRECTORY_MARKERS.contains(&name.as_ref()) {
+            return Ok(());
+        }
+        if name != "lost+found" {
+            other.get_or_insert_with(|| name.into_owned());
+        }
+    }
+    match other {
+        Some(name) => Err((
+            OpenFailure::NotADataDirectory,
+            format!("it holds other files (such as {name}) and no data directory"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The kind of a failure of the file system.
+fn io_failure(e: &std::io::Error) -> OpenFailure {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => OpenFailure::PermissionDenied,
+        std::io::ErrorKind::NotADirectory | std::io::ErrorKind::AlreadyExists => OpenFailure::NotADataDirectory,
+        _ => OpenFailure::Other,
+    }
+}
+
+/// The kind of a failure RocksDB reports only as text: its lock taken by
+/// another process (or by another handle in this one), or permissions.
+fn rocksdb_failure(message: &str) -> OpenFailure {
+    if message.contains("While lock file") || message.contains("lock hold by current process") {
+        OpenFailure::Locked
+    } else if message.contains("Permission denied") || message.contains("Read-only file system") {
+        OpenFailure::PermissionDenied
+    } else {
+        OpenFailure::Other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,7 +205,39 @@ mod tests {
     fn a_locked_directory_is_refused() -> Result<(), StorageError> {
         let dir = tempfile::tempdir().map_err(|e| StorageError::Io(e.to_string()))?;
         let _first = Store::open(dir.path())?;
-        assert!(matches!(Store::open(dir.path()), Err(StorageError::Open { .. })));
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StorageError::Open {
+                failure: OpenFailure::Locked,
+                ..
+            })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_directory_of_other_files_is_refused_and_an_empty_one_is_new() -> Result<(), StorageError> {
+        let dir = tempfile::tempdir().map_err(|e| StorageError::Io(e.to_string()))?;
+        let io = |e: std::io::Error| StorageError::Io(e.to_string());
+        std::fs::create_dir(dir.path().join("empty")).map_err(io)?;
+        drop(Store::open(&dir.path().join("empty"))?);
+        // Opened once, it opens again.
+        drop(Store::open(&dir.path().join("empty"))?);
+        std::fs::create_dir(dir.path().join("home")).map_err(io)?;
+        std::fs::write(dir.path().join("home/notes.txt"), "mine").map_err(io)?;
+        let refused = |path: &Path| {
+            matches!(
+                Store::open(path),
+                Err(StorageError::Open {
+                    failure: OpenFailure::NotADataDirectory,
+                    ..
+                })
+            )
+        };
+        assert!(refused(&dir.path().join("home")));
+        assert!(refused(&dir.path().join("home/notes.txt")));
+        // Nothing was written into it.
+        assert_eq!(std::fs::read_dir(dir.path().join("home")).map_err(io)?.count(), 1);
         Ok(())
     }
 }
