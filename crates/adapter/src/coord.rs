@@ -56,6 +56,8 @@ pub struct Config {
     pub clock: Clock,
     /// How often the committer advances idle collections.
     pub tick_interval: Duration,
+    /// How often a running snapshot logs its progress.
+    pub snapshot_progress_interval: Duration,
     /// The users that log in with a password, by name: each password's
     /// SCRAM-SHA-256 verifier in PostgreSQL's text form.
     pub passwords: BTreeMap<String, String>,
@@ -304,7 +306,7 @@ fn reconcile_collections(catalog: &Catalog, store: &Store) -> Result<(), Adapter
             continue;
         }
         if matches!(id, GlobalId::System(_)) {
-            tracing::info!(%id, "creating the collection of a system relation");
+            tracing::debug!(%id, "creating the collection of a system relation");
         } else {
             tracing::info!(%id, "creating the collection of a table a crash left without one");
         }
@@ -325,6 +327,7 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
         store,
         clock,
         tick_interval,
+        snapshot_progress_interval,
         passwords,
     } = config;
     let Rehydrated {
@@ -339,7 +342,8 @@ pub async fn start(config: Config) -> Result<Client, AdapterError> {
     // One tick before serving, so the first query that reads no collection
     // reads at a current time rather than at zero.
     committer.sync().await?;
-    let (ingest, ingest_rx) = freshet_ingest::IngestController::new(store.clone(), committer.clone());
+    let (ingest, ingest_rx) =
+        freshet_ingest::IngestController::new(store.clone(), committer.clone(), snapshot_progress_interval);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
     let instances = instances::Instances::new(store.clone());

@@ -18,7 +18,7 @@ use freshet_storage::{Batch, BatchBuilder, StorageError, Store};
 use tokio::task::JoinSet;
 
 use crate::IngestError;
-use crate::snapshot::{Read, take_point};
+use crate::snapshot::{ProgressLog, Read, take_point};
 use crate::source::SourceTask;
 
 #[cfg(test)]
@@ -33,6 +33,8 @@ pub(crate) struct Added {
     tables: BTreeMap<usize, Waiting>,
     /// Reading the tables at `point`, until it is done.
     reads: JoinSet<Result<Vec<Read>, IngestError>>,
+    /// The log of the read's progress, until the stream takes it.
+    log: Option<ProgressLog>,
 }
 
 /// One added subsource waiting for publication.
@@ -66,6 +68,7 @@ impl Added {
             point: GtidSet::default(),
             tables: BTreeMap::new(),
             reads: JoinSet::new(),
+            log: None,
         }
     }
 
@@ -86,8 +89,19 @@ impl Added {
         let decoders: Vec<(usize, TableDecoder)> = point.decoders().map(|(i, d)| (i, d.clone())).collect();
         added.point = point.gtids.clone();
         added.tables = decoders.iter().map(|(i, _)| (*i, Waiting::default())).collect();
+        added.log = Some(ProgressLog::new(
+            format!("the subsources added to source {}", task.desc.name),
+            point.progress().into_iter().map(|(_, table)| table).collect(),
+            task.progress_log_every,
+        ));
         added.reads.spawn(point.read(task.store.clone()));
         Ok((added, decoders, failed))
+    }
+
+    /// The log of the tables' read, once: the stream logs it until the
+    /// tables are read.
+    pub(crate) fn take_log(&mut self) -> Option<ProgressLog> {
+        self.log.take()
     }
 
     /// Whether subsource `index` waits for publication.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::time::Duration;
 
 use freshet_repr::GlobalId;
 use freshet_storage::{Committer, Store};
@@ -30,12 +31,19 @@ pub struct IngestController {
     /// step may queue a commit.
     stopping: BTreeMap<GlobalId, Vec<watch::Receiver<()>>>,
     responses: mpsc::UnboundedSender<IngestResponse>,
+    /// How often a running snapshot logs its progress.
+    progress_log_every: Duration,
 }
 
 impl IngestController {
-    /// A controller committing through `committer`, and the channel its
+    /// A controller committing through `committer`, whose snapshots log
+    /// their progress every `progress_log_every`, and the channel its
     /// responses arrive on.
-    pub fn new(store: Store, committer: Committer) -> (IngestController, mpsc::UnboundedReceiver<IngestResponse>) {
+    pub fn new(
+        store: Store,
+        committer: Committer,
+        progress_log_every: Duration,
+    ) -> (IngestController, mpsc::UnboundedReceiver<IngestResponse>) {
         let (responses, rx) = mpsc::unbounded_channel();
         let controller = IngestController {
             store,
@@ -43,6 +51,7 @@ impl IngestController {
             sources: BTreeMap::new(),
             stopping: BTreeMap::new(),
             responses,
+            progress_log_every,
         };
         (controller, rx)
     }
@@ -57,6 +66,7 @@ impl IngestController {
                     self.store.clone(),
                     self.committer.clone(),
                     self.responses.clone(),
+                    self.progress_log_every,
                 );
                 // A task this one replaces must be gone before it reads
                 // where to resume (it then waits for that task's last

@@ -41,6 +41,12 @@ impl IngestError {
             IngestError::MySql(MySqlError::Server { code: 1205, .. }) => Some(
                 "A transaction on MySQL holds a lock on a source table; the snapshot retries until it can lock the tables briefly.".into(),
             ),
+            // A source retries by itself; it can also be moved.
+            IngestError::MySql(MySqlError::ConnectionRefused { .. } | MySqlError::Timeout { .. } | MySqlError::Network { .. }) => {
+                Some(
+                    "Check that MySQL is running and reachable from Freshet's host, or point the source at another server with ALTER CONNECTION … SET (HOST = …, PORT = …).".into(),
+                )
+            }
             IngestError::MySql(e) => e.hint(),
             IngestError::Storage(_) | IngestError::ReaderFailed(_) => None,
             IngestError::Silent { .. } => Some("Check the network between Freshet and MySQL.".into()),

@@ -89,6 +89,10 @@ pub struct StatusUpdate {
     pub error: Option<String>,
     /// How to fix it, where a hint helps.
     pub hint: Option<String>,
+    /// Whether this is a subsource taking the status its source took in
+    /// the update just before (so what tells the source's change tells
+    /// this one), rather than a change of its own.
+    pub with_source: bool,
 }
 
 /// Counters and gauges of one source or subsource since ingestion

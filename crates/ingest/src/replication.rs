@@ -19,7 +19,7 @@ use mysql_async::binlog::events::{EventData, RowsEventData};
 use mysql_async::prelude::Queryable;
 
 use crate::added::Added;
-use crate::snapshot::Read;
+use crate::snapshot::{ProgressLog, Read};
 use crate::source::SourceTask;
 use crate::tick::Tick;
 use crate::{IngestError, SourceStatus};
@@ -71,6 +71,8 @@ struct Stream<'a> {
     tick: Tick,
     /// Subsources added to the running source, until they are published.
     added: Added,
+    /// The progress log of the added subsources' snapshot, while it reads.
+    added_log: Option<ProgressLog>,
     /// Added subsources published in `tick`.
     publishing: Vec<usize>,
     /// The transaction being read, if any.
@@ -109,6 +111,7 @@ impl<'a> Stream<'a> {
             checked: HashSet::new(),
             tick,
             added,
+            added_log: None,
             publishing: Vec::new(),
             transaction: None,
             failures: Vec::new(),
@@ -133,7 +136,8 @@ impl<'a> Stream<'a> {
         self.decoders = decoders;
         // Added subsources are snapshotted at a point of their own, read
         // while the stream goes on.
-        let (added, decoders, more) = Added::start(self.task, &waiting).await?;
+        let (mut added, decoders, more) = Added::start(self.task, &waiting).await?;
+        self.added_log = added.take_log();
         self.added = added;
         for (index, decoder) in decoders {
             self.decoders[index] = Some(decoder);
@@ -168,6 +172,7 @@ impl<'a> Stream<'a> {
             let next = tokio::select! {
                 committed = wait(&mut self.in_flight) => Next::Committed(committed),
                 reads = self.added.reads() => Next::Read(reads),
+                () = log_progress(&mut self.added_log) => continue,
                 event = tokio::time::timeout(SILENCE, stream.next()) => Next::Event(event),
             };
             let event = match next {
@@ -177,6 +182,7 @@ impl<'a> Stream<'a> {
                     continue;
                 }
                 Next::Read(reads) => {
+                    self.added_log = None;
                     self.snapshots_read(reads?)?;
                     continue;
                 }
@@ -516,6 +522,14 @@ enum Next<C, R, E> {
     Committed(C),
     Read(R),
     Event(E),
+}
+
+/// Waits until `log` is due and logs it, or forever if there is none.
+async fn log_progress(log: &mut Option<ProgressLog>) {
+    match log {
+        Some(log) => log.tick().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Waits for the commit in flight, or forever if there is none.

@@ -16,6 +16,10 @@ use mysql_async::prelude::Queryable;
 use crate::source::SourceTask;
 use crate::{IngestError, SourceStatus};
 
+mod progress_log;
+
+pub(crate) use progress_log::ProgressLog;
+
 /// How long `LOCK TABLES` waits for writers before the attempt is retried.
 const LOCK_WAIT_SECONDS: u32 = 10;
 /// At most this many tables are read at once, each on its own connection.
@@ -182,15 +186,24 @@ pub(crate) async fn take_point(
 pub(crate) async fn snapshot(task: &mut SourceTask) -> Result<GtidSet, IngestError> {
     let live: Vec<usize> = (0..task.desc.subsources.len()).filter(|i| task.is_live(*i)).collect();
     let (point, mut offsets) = take_point(task, &live).await?;
+    // Connected and at a point: a source stalled before is starting again.
+    task.report_source(SourceStatus::Starting, None);
     let gtids = point.gtids.clone();
     let progress = point.progress();
     let read = point.read(task.store.clone());
     tokio::pin!(read);
-    // Progress is reported as the tables are read, every second.
+    // Progress is reported as the tables are read, every second, and
+    // logged less often.
     let mut every = tokio::time::interval(PROGRESS_EVERY);
+    let mut log = ProgressLog::new(
+        format!("source {}", task.desc.name),
+        progress.iter().map(|(_, table)| Arc::clone(table)).collect(),
+        task.progress_log_every,
+    );
     let reads = loop {
         tokio::select! {
             reads = &mut read => break reads?,
+            () = log.tick() => {}
             _ = every.tick() => {
                 for (index, table) in &progress {
                     let (known, staged) = table.get();

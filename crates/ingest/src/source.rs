@@ -48,6 +48,8 @@ pub(crate) struct SourceTask {
     /// The transactions MySQL had committed when the source first
     /// connected: rehydration ends once they are all committed here.
     rehydrate_until: Option<u64>,
+    /// How often a running snapshot logs its progress.
+    pub(crate) progress_log_every: Duration,
 }
 
 impl SourceTask {
@@ -56,6 +58,7 @@ impl SourceTask {
         store: Store,
         committer: Committer,
         responses: mpsc::UnboundedSender<IngestResponse>,
+        progress_log_every: Duration,
     ) -> SourceTask {
         let failed = vec![None; desc.subsources.len()];
         let snapshotting = vec![false; desc.subsources.len()];
@@ -66,6 +69,7 @@ impl SourceTask {
             reported: (Vec::new(), None),
             started: Instant::now(),
             rehydrate_until: None,
+            progress_log_every,
             desc,
             store,
             committer,
@@ -93,7 +97,12 @@ impl SourceTask {
         }
         let mut backoff = FIRST_BACKOFF;
         loop {
-            self.report_source(SourceStatus::Starting, None);
+            // A stalled source stays stalled while its retries fail the
+            // same way: it is starting again once it gets further (a
+            // snapshot point taken, the stream open).
+            if !matches!(self.status, Some((SourceStatus::Stalled, _))) {
+                self.report_source(SourceStatus::Starting, None);
+            }
             self.progressed = false;
             let attempt = Instant::now();
             let error = match self.run_once().await {
@@ -101,11 +110,12 @@ impl SourceTask {
                 Err(e) => e,
             };
             if error.is_shutdown() {
-                tracing::info!(source = %self.desc.name, "ingestion stopped: the source is gone");
+                tracing::debug!(source = %self.desc.name, "ingestion stopped: the source is gone");
                 return;
             }
             if !error.is_transient() {
-                tracing::warn!(source = %self.desc.name, error = %error, "source failed");
+                // The coordinator logs the status change.
+                tracing::debug!(source = %self.desc.name, error = %error, "source failed");
                 self.report_source(SourceStatus::Failed, Some(&error));
                 return;
             }
@@ -114,7 +124,9 @@ impl SourceTask {
             if self.progressed || attempt.elapsed() >= MAX_BACKOFF {
                 backoff = FIRST_BACKOFF;
             }
-            tracing::info!(source = %self.desc.name, error = %error, retry_in = ?backoff, "source stalled");
+            // The coordinator logs the status change, once; each retry is
+            // a detail.
+            tracing::debug!(source = %self.desc.name, error = %error, retry_in = ?backoff, "source stalled");
             self.report_source(SourceStatus::Stalled, Some(&error));
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -155,7 +167,7 @@ impl SourceTask {
             if let Some(stored) = self.store.offset(id)? {
                 let failure = StoredFailure::decode(&stored);
                 self.failed[index] = Some(failure.error.clone());
-                self.send_status(id, SourceStatus::Failed, Some(failure.error), failure.hint);
+                self.send_status(id, SourceStatus::Failed, Some(failure.error), failure.hint, false);
             }
         }
         Ok(())
@@ -218,7 +230,8 @@ impl SourceTask {
     /// returns the offset that records it, to commit with the next tick.
     pub(crate) fn fail_subsource(&mut self, index: usize, error: &MySqlError) -> (GlobalId, String) {
         let subsource = &self.desc.subsources[index];
-        tracing::warn!(source = %self.desc.name, table = %subsource.table.name, error = %error, "subsource failed");
+        // The coordinator logs the status change.
+        tracing::debug!(source = %self.desc.name, table = %subsource.table.name, error = %error, "subsource failed");
         let failure = StoredFailure {
             error: error.to_string(),
             hint: error.hint(),
@@ -229,6 +242,7 @@ impl SourceTask {
             SourceStatus::Failed,
             Some(failure.error.clone()),
             failure.hint.clone(),
+            false,
         );
         (subsource.id, failure.encode())
     }
@@ -251,15 +265,16 @@ impl SourceTask {
         }
         self.status = Some((status, message.clone()));
         let hint = error.and_then(IngestError::hint);
-        self.send_status(self.desc.id, status, message.clone(), hint.clone());
-        self.send_status(self.desc.progress, status, message.clone(), hint.clone());
+        self.send_status(self.desc.id, status, message.clone(), hint.clone(), false);
+        self.send_status(self.desc.progress, status, message.clone(), hint.clone(), true);
         for index in 0..self.desc.subsources.len() {
             if self.is_live(index) {
-                let status = match status {
-                    SourceStatus::Running if self.snapshotting[index] => SourceStatus::Starting,
-                    status => status,
+                let (status, with_source) = match status {
+                    SourceStatus::Running if self.snapshotting[index] => (SourceStatus::Starting, false),
+                    status => (status, true),
                 };
-                self.send_status(self.desc.subsources[index].id, status, message.clone(), hint.clone());
+                let id = self.desc.subsources[index].id;
+                self.send_status(id, status, message.clone(), hint.clone(), with_source);
             }
         }
     }
@@ -314,15 +329,23 @@ impl SourceTask {
 
     /// Reports a live subsource's status.
     pub(crate) fn report_subsource(&self, index: usize, status: SourceStatus) {
-        self.send_status(self.desc.subsources[index].id, status, None, None);
+        self.send_status(self.desc.subsources[index].id, status, None, None, false);
     }
 
-    fn send_status(&self, id: GlobalId, status: SourceStatus, error: Option<String>, hint: Option<String>) {
+    fn send_status(
+        &self,
+        id: GlobalId,
+        status: SourceStatus,
+        error: Option<String>,
+        hint: Option<String>,
+        with_source: bool,
+    ) {
         let update = StatusUpdate {
             id,
             status,
             error,
             hint,
+            with_source,
         };
         // The adapter gone means shutting down: nobody to tell.
         let _ = self.responses.send(IngestResponse::Status(update));

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -41,6 +42,33 @@ struct Args {
     /// The private key of --tls-cert (PEM).
     #[arg(long, env = "FRESHET_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// How often a running snapshot logs its progress (`10s`, `500ms`).
+    #[arg(
+        long,
+        env = "FRESHET_SNAPSHOT_PROGRESS_INTERVAL",
+        default_value = "10s",
+        value_parser = parse_duration,
+        hide = true
+    )]
+    snapshot_progress_interval: Duration,
+}
+
+/// A duration written as a whole number and a unit: `500ms`, `10s`, `2m`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("expected a whole number with a unit (ms, s or m), such as 10s or 500ms, not {text:?}");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(number),
+        "s" => Duration::from_secs(number),
+        "m" => Duration::from_secs(number.saturating_mul(60)),
+        _ => return Err(invalid()),
+    };
+    if duration.is_zero() {
+        return Err("the interval must be longer than zero".into());
+    }
+    Ok(duration)
 }
 
 /// How clients prove who they are.
@@ -152,7 +180,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         catalog,
         store,
         clock: freshet_storage::system_clock(),
-        tick_interval: std::time::Duration::from_secs(1),
+        tick_interval: Duration::from_secs(1),
+        snapshot_progress_interval: args.snapshot_progress_interval,
         passwords,
     })
     .await

@@ -563,3 +563,121 @@ async fn statistics_count_known_workloads() -> anyhow::Result<()> {
     pool.disconnect().await?;
     Ok(())
 }
+
+/// The log written at `log` past byte `from`, once `done` holds for it
+/// (polled every 50 ms); fails after [`DEADLINE`] with what was written.
+async fn log_until(log: &std::path::Path, from: usize, done: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+    let start = Instant::now();
+    let mut every = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        every.tick().await;
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let text = text.get(from..).unwrap_or_default();
+        if done(text) {
+            return Ok(text.to_owned());
+        }
+        anyhow::ensure!(start.elapsed() < DEADLINE, "the log never got there:\n{text}");
+    }
+}
+
+/// The lines of `text` that contain `needle`.
+fn lines_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {
+    text.lines().filter(|line| line.contains(needle)).collect()
+}
+
+/// What the log tells an operator: one line per status change of each
+/// source (a subsource's only where it departs from its source's), the
+/// snapshot's progress, and a MySQL that is down at boot as one stalled
+/// line with the fix, however often the source retries, while the server
+/// keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_tells_status_changes_once_and_snapshot_progress() -> anyhow::Result<()> {
+    const ROWS: u32 = 100_000;
+    let mut mysql = MySql::new()?;
+    let upstream = mysql.start("upstream", 304, &[])?;
+    let port = upstream["MYSQL_PORT"].clone();
+    mysql.root(
+        "upstream",
+        &format!(
+            "CREATE DATABASE app; CREATE TABLE app.big (id int PRIMARY KEY, note varchar(40));
+             SET SESSION cte_max_recursion_depth = {limit};
+             INSERT INTO app.big WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS})
+             SELECT i, CONCAT('row ', i) FROM n;",
+            limit = ROWS + 1
+        ),
+    )?;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let log = dir.path().join("freshet.log");
+    // Progress every 20 ms: the snapshot of 100000 rows logs some.
+    let flags = ["--snapshot-progress-interval", "20ms"];
+    let server = TestServer::start_logging_with(&data, "info", &log, &flags)?;
+    let client = server.connect().await?;
+    common::mysql::create_source(&client, &port, "FOR ALL TABLES").await?;
+    wait_for(&client, "SELECT count(*) FROM big", &[&ROWS.to_string()]).await?;
+    let text = log_until(&log, 0, |text| {
+        text.contains("source materialize.public.src is running")
+    })
+    .await?;
+
+    let progress = lines_with(&text, "snapshot of source src: ");
+    assert!(!progress.is_empty(), "no progress line:\n{text}");
+    for line in &progress {
+        let counted = line.contains(&format!(" of {ROWS} rows (")) && line.contains(" rows/s, ");
+        let counting = line.contains(" rows so far, ") && line.contains("still being counted");
+        assert!(counted || counting, "{line}");
+    }
+    for change in [
+        "source materialize.public.src was created",
+        "source materialize.public.src is starting",
+        "subsource materialize.public.big is running",
+        "source materialize.public.src is running",
+    ] {
+        assert_eq!(lines_with(&text, change).len(), 1, "{change}:\n{text}");
+    }
+    // The subsources' other changes follow the source's: its lines tell them.
+    assert!(
+        lines_with(&text, "subsource materialize.public.src_progress").is_empty(),
+        "{text}"
+    );
+    assert!(lines_with(&text, "system relation").is_empty(), "{text}");
+
+    // MySQL is down when Freshet starts: the server serves, and the source
+    // stalls with one line saying why and what to do, however many times
+    // it retries (each retry at `debug`).
+    drop(client);
+    server.kill()?;
+    mysql.stop("upstream")?;
+    let from = std::fs::metadata(&log)?.len().try_into()?;
+    let server = TestServer::start_logging_with(&data, "info,freshet_ingest::source=debug", &log, &flags)?;
+    let client = server.connect().await?;
+    let text = log_until(&log, from, |text| lines_with(text, "source stalled").len() >= 3).await?;
+    let stalled = lines_with(&text, "is stalled");
+    let [line] = stalled.as_slice() else {
+        anyhow::bail!("not one stalled line:\n{text}");
+    };
+    assert!(line.contains(" WARN "), "{line}");
+    assert!(
+        line.contains(&format!(
+            "source materialize.public.src is stalled: cannot connect to MySQL at 127.0.0.1:{port}"
+        )),
+        "{line}"
+    );
+    assert!(
+        line.contains("Check that MySQL is running") && line.contains("ALTER CONNECTION"),
+        "{line}"
+    );
+    assert_eq!(
+        common::column(&client, "SELECT count(*) FROM big").await?,
+        [ROWS.to_string()]
+    );
+
+    // MySQL back: running again, said once.
+    mysql.restart("upstream", &port, 304)?;
+    let text = log_until(&log, from, |text| {
+        text.contains("source materialize.public.src is running")
+    })
+    .await?;
+    assert_eq!(lines_with(&text, "is stalled").len(), 1, "{text}");
+    Ok(())
+}

@@ -223,6 +223,7 @@ impl Coordinator {
             .map(|item| item.id)
             .collect();
         let parents = self.subsource_parents();
+        let subjects = self.status_subjects();
         let results = match self.catalog.transact(ops) {
             Ok(results) => results,
             Err(e) => return Sequenced::Done(ctx, Err(e.into())),
@@ -242,7 +243,7 @@ impl Coordinator {
         restart.dedup();
         self.stop_sources(&items);
         self.sources.retain(|id, _| !items.contains(id));
-        self.forget_statuses(&items);
+        self.forget_statuses(&items, &subjects);
         self.source_statistics.retain(|id, _| !items.contains(id));
         self.statistics_baseline.retain(|id, _| !items.contains(id));
         for source in restart {

@@ -122,7 +122,7 @@ impl Coordinator {
             return Err(AdapterError::Internal("creating a source created no source".into()));
         };
         self.register_source(*id, &source, subsources);
-        tracing::info!(source = %source.name, server_id, "created source");
+        tracing::debug!(source = %source.name, server_id, "created source");
         Ok(*id)
     }
 
@@ -262,7 +262,7 @@ impl Coordinator {
                 table: subsource.table.clone(),
             };
             self.add_source(*id, info, true);
-            tracing::info!(source = %plan.source_name, subsource = %subsource.name, "added subsource");
+            tracing::debug!(source = %plan.source_name, subsource = %subsource.name, "added subsource");
         }
         Ok(ids)
     }
@@ -305,8 +305,9 @@ impl Coordinator {
         match self.source_description(id) {
             Ok(desc) => self.ingest.send(IngestCommand::Run(Box::new(desc))),
             Err(e) => {
-                tracing::warn!(source = %id, error = %e, "cannot start the source");
-                self.set_status(id, "failed", Some(e.to_string()), None);
+                // The status line says why.
+                tracing::debug!(source = %id, error = %e, "cannot start the source");
+                self.set_status(id, "failed", Some(e.to_string()), None, false);
             }
         }
     }
@@ -380,7 +381,13 @@ impl Coordinator {
     pub(crate) fn handle_ingest(&mut self, response: IngestResponse) {
         match response {
             IngestResponse::Status(update) => {
-                self.set_status(update.id, update.status.as_str(), update.error, update.hint);
+                self.set_status(
+                    update.id,
+                    update.status.as_str(),
+                    update.error,
+                    update.hint,
+                    update.with_source,
+                );
             }
             IngestResponse::Statistics { id, statistics } => {
                 if self.sources.contains_key(&id) {
@@ -422,7 +429,15 @@ impl Coordinator {
             at: self.status_time(),
         };
         if created {
-            self.remember_status(id, status);
+            // A subsource created with its source is told by its line.
+            let with_source = self
+                .catalog
+                .item(id)
+                .filter(|item| item.kind.is_subsource())
+                .and_then(|item| item.uses.first())
+                .and_then(|source| self.source_statuses.get(source))
+                .is_some_and(|source| source.status == "created");
+            self.remember_status(id, status, with_source);
         } else {
             self.source_statuses.insert(id, status);
         }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use freshet_catalog::{MZ_SOURCE_STATUS_HISTORY, STATUS_HISTORY_KEPT};
+use freshet_catalog::{ItemKind, MZ_SOURCE_STATUS_HISTORY, STATUS_HISTORY_KEPT};
 use freshet_repr::{Datum, GlobalId, Timestamp, jsonb_object_text, push_jsonb_string};
 use freshet_storage::Store;
 
@@ -48,6 +48,17 @@ pub(crate) struct HistoryEntry {
     pub(crate) error: Option<String>,
     /// `details`, as canonical `jsonb` text.
     pub(crate) details: Option<String>,
+}
+
+/// What a status line names: a source or subsource, by its SQL name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatusSubject {
+    /// `source` or `subsource`.
+    kind: &'static str,
+    /// Its name, qualified by its database and schema.
+    name: String,
+    /// A subsource's source.
+    source: Option<GlobalId>,
 }
 
 /// Each object's status history, oldest first; an object dropped keeps
@@ -114,13 +125,15 @@ impl Coordinator {
     }
 
     /// Records a status ingestion reports for a source or subsource that
-    /// exists, if it changed.
+    /// exists, if it changed; `with_source` if a subsource takes it with
+    /// its source ([`freshet_ingest::StatusUpdate::with_source`]).
     pub(crate) fn set_status(
         &mut self,
         id: GlobalId,
         status: &'static str,
         error: Option<String>,
         hint: Option<String>,
+        with_source: bool,
     ) {
         let Some(current) = self.source_statuses.get(&id) else {
             return;
@@ -134,11 +147,16 @@ impl Coordinator {
             hint,
             at: self.status_time(),
         };
-        self.remember_status(id, status);
+        self.remember_status(id, status, with_source);
     }
 
-    /// Makes `status` the latest of `id` and adds it to the history.
-    pub(crate) fn remember_status(&mut self, id: GlobalId, status: SourceStatus) {
+    /// Makes `status` the latest of `id` and adds it to the history, and
+    /// logs the change (at `debug` if `with_source`: a subsource taking
+    /// its source's status, which the source's line tells).
+    pub(crate) fn remember_status(&mut self, id: GlobalId, status: SourceStatus, with_source: bool) {
+        if let Some(subject) = self.status_subject(id) {
+            log_status(id, &subject, &status, with_source);
+        }
         self.record_history(
             id,
             HistoryEntry {
@@ -152,11 +170,55 @@ impl Coordinator {
         self.ingest_changed = true;
     }
 
+    /// What names source or subsource `id` in a status line, if it is one
+    /// in the catalog.
+    fn status_subject(&self, id: GlobalId) -> Option<StatusSubject> {
+        let item = self.catalog.item(id)?;
+        let kind = match item.kind {
+            ItemKind::Source => "source",
+            ItemKind::Subsource | ItemKind::ProgressSubsource => "subsource",
+            _ => return None,
+        };
+        let schema = self.catalog.schema(item.schema);
+        let database = schema.and_then(|s| s.database).and_then(|d| self.catalog.database(d));
+        let name = database
+            .map(|d| d.name.as_str())
+            .into_iter()
+            .chain(schema.map(|s| s.name.as_str()))
+            .chain([item.name.as_str()])
+            .collect::<Vec<_>>()
+            .join(".");
+        let source = item.kind.is_subsource().then(|| item.uses.first().copied()).flatten();
+        Some(StatusSubject { kind, name, source })
+    }
+
+    /// What names each source and subsource with a status: taken before a
+    /// drop, for the lines that say they were dropped.
+    pub(crate) fn status_subjects(&self) -> BTreeMap<GlobalId, StatusSubject> {
+        self.source_statuses
+            .keys()
+            .filter_map(|id| Some((*id, self.status_subject(*id)?)))
+            .collect()
+    }
+
     /// Forgets the statuses of sources and subsources that were dropped,
-    /// ending their history with `dropped`.
-    pub(crate) fn forget_statuses(&mut self, dropped: &[GlobalId]) {
+    /// ending their history with `dropped`; `subjects` names them, as
+    /// [`Coordinator::status_subjects`] did before the drop.
+    pub(crate) fn forget_statuses(&mut self, dropped: &[GlobalId], subjects: &BTreeMap<GlobalId, StatusSubject>) {
         for id in dropped {
             if self.source_statuses.remove(id).is_some() {
+                if let Some(subject) = subjects.get(id) {
+                    // A subsource dropped with its source is told by the
+                    // source's line.
+                    let with_source = subject.source.is_some_and(|source| dropped.contains(&source));
+                    let status = SourceStatus {
+                        status: "dropped",
+                        error: None,
+                        hint: None,
+                        at: 0,
+                    };
+                    log_status(*id, subject, &status, with_source);
+                }
                 let at = self.status_time();
                 let entry = HistoryEntry {
                     at,
@@ -174,5 +236,33 @@ impl Coordinator {
         entries.push_back(entry);
         prune(entries);
         self.ingest_changed = true;
+    }
+}
+
+/// Logs that `subject` took `status`: one line, at `info` (`warn` when
+/// stalled or failed) with the error and how to fix it; at `debug` when
+/// another line tells it (`told`: a subsource following its source).
+fn log_status(id: GlobalId, subject: &StatusSubject, status: &SourceStatus, told: bool) {
+    let StatusSubject { kind, name, .. } = subject;
+    let error = status.error.as_deref().unwrap_or("no error given");
+    let hint = status
+        .hint
+        .as_deref()
+        .map(|hint| format!(" {hint}"))
+        .unwrap_or_default();
+    let line = match status.status {
+        "created" => format!("{kind} {name} was created"),
+        "dropped" => format!("{kind} {name} was dropped"),
+        "stalled" => format!("{kind} {name} is stalled: {error}; retrying.{hint}"),
+        "failed" => format!("{kind} {name} has failed: {error}; it stays failed until it is re-created.{hint}"),
+        other => format!("{kind} {name} is {other}"),
+    };
+    let status = status.status;
+    if told {
+        tracing::debug!(%id, status, "{line}");
+    } else if matches!(status, "stalled" | "failed") {
+        tracing::warn!(%id, status, "{line}");
+    } else {
+        tracing::info!(%id, status, "{line}");
     }
 }

@@ -38,6 +38,7 @@ fn waiting_at(store: &Store, point: &str, indexes: &[usize]) -> Outcome<Added> {
         point: gtids(point)?,
         tables: indexes.iter().map(|i| (*i, Waiting::default())).collect(),
         reads: JoinSet::new(),
+        log: None,
     })
 }
 

@@ -37,8 +37,18 @@ impl TestServer {
     /// [`TestServer::start`], its log (at `filter`) appended to `log`: a
     /// test can read what each run did, in order.
     pub(crate) fn start_logging(data_dir: &Path, filter: &str, log: &Path) -> anyhow::Result<TestServer> {
+        TestServer::start_logging_with(data_dir, filter, log, &[])
+    }
+
+    /// [`TestServer::start_logging`], with more flags.
+    pub(crate) fn start_logging_with(
+        data_dir: &Path,
+        filter: &str,
+        log: &Path,
+        flags: &[&str],
+    ) -> anyhow::Result<TestServer> {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
-        TestServer::spawn(data_dir, &[], filter, Stdio::from(file))
+        TestServer::spawn(data_dir, flags, filter, Stdio::from(file))
     }
 
     fn spawn(data_dir: &Path, flags: &[&str], filter: &str, stderr: Stdio) -> anyhow::Result<TestServer> {
