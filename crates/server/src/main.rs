@@ -1,17 +1,22 @@
-//! The `freshet` binary: reads its flags, opens the data directory, starts
-//! the coordinator (which starts each cluster's compute workers) and the
-//! pgwire listener, and stops on SIGINT or SIGTERM.
+//! The `freshet` binary: reads its flags, binds the pgwire listener, opens
+//! the data directory, starts the coordinator (which starts each cluster's
+//! compute workers), serves, and stops on SIGINT or SIGTERM.
 //!
-//! Wiring only: everything it starts is owned by the library crates.
+//! Wiring only: everything it starts is owned by the library crates. A
+//! start that fails says why in one line on stderr, with the fix
+//! ([`startup`]), and exits with status 1.
+
+mod startup;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
 use clap::Parser;
 use freshet_frontend::{AuthMethod, ServerConfig};
+use startup::{StartupError, io_reason};
 use tokio::net::TcpListener;
 
 /// A streaming SQL database that keeps live copies of MySQL tables and
@@ -20,7 +25,7 @@ use tokio::net::TcpListener;
 #[command(name = "freshet", version)]
 struct Args {
     /// The address to accept PostgreSQL connections on.
-    #[arg(long, env = "FRESHET_LISTEN_ADDR", default_value = "127.0.0.1:6875")]
+    #[arg(long, env = "FRESHET_LISTEN_ADDR", default_value = "127.0.0.1:6875", value_parser = parse_listen_addr)]
     listen_addr: SocketAddr,
     /// The directory holding the catalog and all data.
     #[arg(long, env = "FRESHET_DATA_DIR", default_value = "freshet-data")]
@@ -53,6 +58,12 @@ struct Args {
     snapshot_progress_interval: Duration,
 }
 
+/// An IP address and a port.
+fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse()
+        .map_err(|_| "expected an IP address and a port, such as 127.0.0.1:6875 or [::1]:6875".to_owned())
+}
+
 /// A duration written as a whole number and a unit: `500ms`, `10s`, `2m`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || format!("expected a whole number with a unit (ms, s or m), such as 10s or 500ms, not {text:?}");
@@ -82,19 +93,28 @@ enum Auth {
 
 /// Reads the users file: `name:password` lines, passwords in clear or as
 /// SCRAM-SHA-256 verifiers; returns each user's verifier.
-fn read_users(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading users file {}", path.display()))?;
+fn read_users(path: &std::path::Path) -> Result<BTreeMap<String, String>, StartupError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        StartupError::new(
+            format!("cannot read users file {}: {}", path.display(), io_reason(&e)),
+            "create it, or point --users-file at a file Freshet can read",
+        )
+    })?;
     let mut users = BTreeMap::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        let at = format!("{}:{}", path.display(), number + 1);
         let Some((name, password)) = line
             .split_once(':')
             .filter(|(name, pw)| !name.is_empty() && !pw.is_empty())
         else {
-            bail!("{}:{}: expected name:password", path.display(), number + 1);
+            return Err(StartupError::new(
+                format!("{at}: expected name:password"),
+                "write one name:password line per user",
+            ));
         };
         let verifier = if freshet_adapter::is_scram_verifier(password) {
             password.to_owned()
@@ -102,7 +122,10 @@ fn read_users(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>
             freshet_adapter::scram_verifier(password)
         };
         if users.insert(name.to_owned(), verifier).is_some() {
-            bail!("{}:{}: user {name} appears twice", path.display(), number + 1);
+            return Err(StartupError::new(
+                format!("{at}: user {name} appears twice"),
+                "keep one line per user",
+            ));
         }
     }
     Ok(users)
@@ -110,7 +133,7 @@ fn read_users(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>
 
 /// The pgwire listener's configuration from the flags; refuses a listener
 /// beyond loopback that neither asks for passwords nor uses TLS.
-fn server_config(args: &Args) -> anyhow::Result<(ServerConfig, BTreeMap<String, String>)> {
+fn server_config(args: &Args) -> Result<(ServerConfig, BTreeMap<String, String>), StartupError> {
     let passwords = match &args.users_file {
         Some(path) => read_users(path)?,
         None => BTreeMap::new(),
@@ -118,19 +141,26 @@ fn server_config(args: &Args) -> anyhow::Result<(ServerConfig, BTreeMap<String, 
     let auth_method = match args.auth {
         Auth::Trust => AuthMethod::Trust,
         Auth::Password if passwords.is_empty() => {
-            bail!("--auth password needs users: give them with --users-file")
+            return Err(StartupError::new(
+                "--auth password needs users",
+                "list them, one name:password per line, in a file given with --users-file",
+            ));
         }
         Auth::Password => AuthMethod::Password,
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(freshet_frontend::tls_acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(freshet_frontend::tls_acceptor(cert, key).map_err(|e| StartupError::tls(&e))?),
         _ => None,
     };
     if !args.listen_addr.ip().is_loopback() && auth_method == AuthMethod::Trust && tls.is_none() {
-        bail!(
-            "refusing to listen on {}: connections from other hosts need password authentication (--auth password) or TLS (--tls-cert and --tls-key); or listen on 127.0.0.1",
-            args.listen_addr
-        );
+        return Err(StartupError::new(
+            format!(
+                "refusing to listen on {} without passwords or TLS: anyone on the network could connect as any user",
+                args.listen_addr
+            ),
+            "start Freshet with --auth password and --users-file, or with --tls-cert and --tls-key, \
+             or listen on 127.0.0.1",
+        ));
     }
     Ok((ServerConfig { tls, auth_method }, passwords))
 }
@@ -159,23 +189,69 @@ fn log_filter() -> tracing_subscriber::EnvFilter {
     })
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => return usage_error(&e),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         // Colours only on a terminal: a log file gets plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(args))
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StartupError::unexplained(format!("cannot start the async runtime: {}", io_reason(&e))))
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("freshet: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
+/// Says what is wrong with the flags in one line, and exits with status 2
+/// (help and the version are printed as clap prints them).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    // clap's message is its first paragraph: `error: …`, perhaps with the
+    // arguments it names on the lines below.
+    let text = e.render().to_string();
+    let message = text
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    eprintln!("freshet: {message}; run freshet --help to see the flags");
+    ExitCode::from(2)
+}
+
+/// Starts and serves until a signal; any failure to start comes back as
+/// its one line.
+async fn run(args: Args) -> Result<(), StartupError> {
     let (server_config, passwords) = server_config(&args)?;
-    let store = freshet_storage::Store::open(&args.data_dir)
-        .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
-    let catalog = freshet_catalog::Catalog::open(store.clone()).context("loading the catalog")?;
+    // The port first: a clash changes nothing on disk.
+    let listener = TcpListener::bind(args.listen_addr)
+        .await
+        .map_err(|e| StartupError::listen(args.listen_addr, &e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartupError::listen(args.listen_addr, &e))?;
+    let data_dir = &args.data_dir;
+    let store = freshet_storage::Store::open(data_dir).map_err(|e| StartupError::storage(data_dir, &e))?;
+    let catalog = freshet_catalog::Catalog::open(store.clone()).map_err(|e| StartupError::catalog(data_dir, &e))?;
     let client = freshet_adapter::start(freshet_adapter::Config {
         catalog,
         store,
@@ -185,18 +261,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
         passwords,
     })
     .await
-    .context("starting the coordinator")?;
-    let listener = TcpListener::bind(args.listen_addr)
-        .await
-        .with_context(|| format!("listening on {}", args.listen_addr))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, data_dir = %args.data_dir.display(), "freshet is ready");
+    .map_err(|e| StartupError::coordinator(data_dir, &e))?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| StartupError::unexplained(format!("cannot listen for SIGTERM: {}", io_reason(&e))))?;
+    tracing::info!(%addr, data_dir = %data_dir.display(), "freshet is ready");
     // Test harnesses read this line to learn the port.
     println!("listening on {addr}");
 
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        result = freshet_frontend::serve(listener, client, server_config) => result.context("serving connections")?,
+        result = freshet_frontend::serve(listener, client, server_config) => {
+            result.map_err(|e| StartupError::unexplained(format!("stopped serving connections: {}", io_reason(&e))))?;
+        }
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted, shutting down"),
         _ = terminate.recv() => tracing::info!("terminated, shutting down"),
     }
