@@ -61,7 +61,7 @@ impl Store {
             failure,
         };
         check_directory(path).map_err(|(failure, message)| open_error(failure, message))?;
-        std::fs::create_dir_all(path).map_err(|e| open_error(io_failure(&e), e.to_string()))?;
+        std::fs::create_dir_all(path).map_err(|e| open_error(io_failure(&e), io_message(&e)))?;
         let mut options = Options::default();
         options.create_if_missing(true);
         options.create_missing_column_families(true);
@@ -132,11 +132,11 @@ fn check_directory(path: &Path) -> Result<(), (OpenFailure, String)> {
         Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
             return Err((OpenFailure::NotADataDirectory, "it is not a directory".into()));
         }
-        Err(e) => return Err((io_failure(&e), e.to_string())),
+        Err(e) => return Err((io_failure(&e), io_message(&e))),
     };
     let mut other = None;
     for entry in entries {
-        let name = entry.map_err(|e| (io_failure(&e), e.to_string()))?.file_name();
+        let name = entry.map_err(|e| (io_failure(&e), io_message(&e)))?.file_name();
         let name = name.to_string_lossy();
         if DATA_DIRECTORY_MARKERS.contains(&name.as_ref()) {
             return Ok(());
@@ -161,6 +161,18 @@ fn io_failure(e: &std::io::Error) -> OpenFailure {
         std::io::ErrorKind::NotADirectory | std::io::ErrorKind::AlreadyExists => OpenFailure::NotADataDirectory,
         _ => OpenFailure::Other,
     }
+}
+
+/// A failure of the file system in PostgreSQL's style: lowercase, without
+/// the OS error number (`no such file or directory`).
+fn io_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = text.find(" (os error ").map_or(text.as_str(), |at| &text[..at]);
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The kind of a failure RocksDB reports only as text: its lock taken by
