@@ -40,6 +40,9 @@ impl ProgressLog {
         self.every.tick().await;
         let (known, staged) = self.totals();
         tracing::info!(
+            rows = staged,
+            // Recorded only once every table is counted.
+            known,
             "snapshot of {}: {}",
             self.what,
             describe(known, staged, self.started.elapsed())
