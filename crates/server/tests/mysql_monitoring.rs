@@ -40,48 +40,24 @@ async fn columns(client: &Client, sql: &str) -> anyhow::Result<Vec<String>> {
     Ok(statement.columns().iter().map(|c| c.name().to_owned()).collect())
 }
 
-/// "Monitor the ingestion status", query 1, exactly as the seed writes it.
-const SEED_STATUS_QUERY: &str = "WITH
-  source_ids AS
-  (SELECT id FROM mz_sources WHERE name = 'mz_source')
-SELECT *
-FROM
-  mz_internal.mz_source_statuses
-    JOIN
-      (
-        SELECT referenced_object_id
-        FROM mz_internal.mz_object_dependencies
-        WHERE
-          object_id IN (SELECT id FROM source_ids)
-        UNION SELECT id FROM source_ids
-      )
-      AS sources
-    ON mz_source_statuses.id = sources.referenced_object_id;";
-
-/// "Monitor the ingestion status", query 2, exactly as the seed writes it.
-const SEED_SNAPSHOT_QUERY: &str = "WITH
-  source_ids AS
-  (SELECT id FROM mz_sources WHERE name = 'mz_source')
-SELECT sources.referenced_object_id AS id, mz_sources.name, snapshot_committed
-FROM
-  mz_internal.mz_source_statistics
-    JOIN
-      (
-        SELECT object_id, referenced_object_id
-        FROM mz_internal.mz_object_dependencies
-        WHERE
-          object_id IN (SELECT id FROM source_ids)
-        UNION SELECT id, id FROM source_ids
-      )
-      AS sources
-    ON mz_source_statistics.id = sources.referenced_object_id
-    JOIN mz_sources ON mz_sources.id = sources.referenced_object_id;";
+/// Materialize's two "Monitor the ingestion status" queries (the source's
+/// statuses, then its snapshot), exactly as its MySQL guide writes them:
+/// `sql/walkthrough/5-monitor.sql`, after its one-line comment.
+fn seed_monitoring_queries() -> [&'static str; 2] {
+    let text = include_str!("../../../sql/walkthrough/5-monitor.sql");
+    let body = text.split_once('\n').map_or(text, |(_, rest)| rest);
+    let queries: Vec<&str> = body.split("\n\n").map(str::trim).collect();
+    queries
+        .try_into()
+        .expect("sql/walkthrough/5-monitor.sql holds two queries")
+}
 
 /// The seed's self-hosted MySQL walkthrough, statement by statement as
 /// written; only its placeholders (`<password>`, `<host>`) and MySQL's
 /// port are filled in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn self_hosted_walkthrough_runs_as_written() -> anyhow::Result<()> {
+    let [seed_status_query, seed_snapshot_query] = seed_monitoring_queries();
     let mut mysql = MySql::new()?;
     let upstream = mysql.start("upstream", 301, &["--tls"])?;
     let port = &upstream["MYSQL_PORT"];
@@ -137,7 +113,7 @@ async fn self_hosted_walkthrough_runs_as_written() -> anyhow::Result<()> {
     // C. 4. Monitor the ingestion status, query 1: one running row per
     // source, subsource and progress subsource.
     assert_eq!(
-        columns(&client, SEED_STATUS_QUERY).await?,
+        columns(&client, seed_status_query).await?,
         [
             "id",
             "name",
@@ -163,17 +139,17 @@ async fn self_hosted_walkthrough_runs_as_written() -> anyhow::Result<()> {
     ];
     poll_rows(&client, status, |rows| rows == running).await?;
     // The verbatim text gives the same rows.
-    let verbatim = common::rows(&client, SEED_STATUS_QUERY).await?;
+    let verbatim = common::rows(&client, seed_status_query).await?;
     assert_eq!(verbatim.len(), 4, "{verbatim:?}");
     assert!(verbatim.iter().all(|row| row.contains(",running,")), "{verbatim:?}");
 
     // Query 2: its own columns, one row per source and subsource, all `t`
     // once the snapshot is committed.
     assert_eq!(
-        columns(&client, SEED_SNAPSHOT_QUERY).await?,
+        columns(&client, seed_snapshot_query).await?,
         ["id", "name", "snapshot_committed"]
     );
-    let snapshot = poll_rows(&client, SEED_SNAPSHOT_QUERY, |rows| {
+    let snapshot = poll_rows(&client, seed_snapshot_query, |rows| {
         rows.len() == 3 && rows.iter().all(|row| row.ends_with(",t"))
     })
     .await?;
