@@ -344,6 +344,12 @@ impl Catalog {
         self.state.items.get(&id)
     }
 
+    /// Item `id`'s name, qualified by its database and schema (its id if
+    /// there is no such item).
+    pub fn full_name(&self, id: GlobalId) -> String {
+        self.state.full_name(id)
+    }
+
     /// Every item, in id order (the order they were created in).
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.state.items.values()

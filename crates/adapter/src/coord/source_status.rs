@@ -179,15 +179,7 @@ impl Coordinator {
             ItemKind::Subsource | ItemKind::ProgressSubsource => "subsource",
             _ => return None,
         };
-        let schema = self.catalog.schema(item.schema);
-        let database = schema.and_then(|s| s.database).and_then(|d| self.catalog.database(d));
-        let name = database
-            .map(|d| d.name.as_str())
-            .into_iter()
-            .chain(schema.map(|s| s.name.as_str()))
-            .chain([item.name.as_str()])
-            .collect::<Vec<_>>()
-            .join(".");
+        let name = self.catalog.full_name(id);
         let source = item.kind.is_subsource().then(|| item.uses.first().copied()).flatten();
         Some(StatusSubject { kind, name, source })
     }
